@@ -1,0 +1,123 @@
+"""All settings in one place, read from `FINDER_*` environment variables (and `.env`).
+
+Each field documents itself; `.env.example` lists every one (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+def setting(default, doc: str):
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class Config:
+    DATABASE_URL: str = setting("", "SQLAlchemy URL; empty = SQLite file data/kindred.sqlite")
+    SECRET_KEY: str = setting("", "Signs sessions and links; empty = generated once into data/secret_key")
+    DEBUG: bool = setting(False, "Flask debug mode (never in production)")
+    BASE_URL: str = setting("http://127.0.0.1:5000", "Public URL of the site, used in emails and feeds")
+    TIMEZONE: str = setting("UTC", "IANA zone for digest periods and dates shown without a place")
+    SOURCES_FILE: str = setting("data/sources.toml", "Source catalogue (TOML), relative to the project root")
+    USER_AGENT: str = setting(
+        "KindredBot/0.1 (+https://github.com/kindred-finder/kindred)",
+        "User-Agent sent by the fetcher, with a contact URL",
+    )
+    FETCH_MIN_DELAY_S: float = setting(1.0, "Minimum seconds between requests to one host")
+    FETCH_TIMEOUT_S: float = setting(20.0, "Connect and read timeout of one request, seconds")
+    FETCH_MAX_BYTES: int = setting(10_000_000, "Largest response body accepted, bytes")
+    FETCH_ALLOW_PRIVATE: bool = setting(False, "Allow loopback/private fetch targets (tests and the demo only)")
+    EXPANSION_DAYS: int = setting(90, "Days ahead to expand recurring series into occurrences")
+    HIDE_AFTER_MISSES: int = setting(2, "Consecutive successful runs without a listing before it is hidden")
+    GEOCODER: str = setting("offline", "offline (gazetteer) or a geopy provider name such as nominatim")
+    GEOCODER_URL: str = setting("", "Base URL of the online geocoder (empty = the provider's default)")
+    GEOCODER_MIN_DELAY_S: float = setting(1.0, "Minimum seconds between online geocoder requests, all processes")
+    GAZETTEER_PATH: str = setting("data/gazetteer.sqlite", "Offline gazetteer file, relative to the project root")
+    SMTP_URL: str = setting("", "smtp://host:port, smtp+starttls://user:pass@host:587, smtps://...; empty = data/outbox/")
+    MAIL_FROM: str = setting("Kindred <kindred@localhost>", "From address of alert emails")
+    MAIL_POSTAL_ADDRESS: str = setting("", "Postal address line shown in every email footer")
+    DIGEST_HOUR: int = setting(8, "Local hour (FINDER_TIMEZONE) at which digests are sent")
+    RATELIMIT_STORAGE_URI: str = setting("memory://", "flask-limiter storage, e.g. redis://127.0.0.1:6379")
+    RATELIMIT_ENABLED: bool = setting(True, "Rate limits on subscribe and search")
+    ADMIN_EMAIL: str = setting("", "Where operational alarms go (empty = none)")
+    LOG_LEVEL: str = setting("INFO", "Logging level")
+    TEST_POSTGRES_URL: str = setting("", "PostgreSQL URL for the test suite (else 127.0.0.1:5432/test is tried)")
+    TESTING: bool = setting(False, "Set by the test suite")
+    extra: dict = field(default_factory=dict, metadata={"doc": ""})
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> Config:
+        """Read every setting from `FINDER_<NAME>`; `overrides` win."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(f"FINDER_{f.name}")
+            if raw is not None:
+                values[f.name] = _convert(raw, f.default, f.name)
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def database_url(self) -> str:
+        return self.DATABASE_URL or f"sqlite:///{DATA_DIR / 'kindred.sqlite'}"
+
+    def path(self, value: str) -> Path:
+        """A setting's path resolved against the project root."""
+        p = Path(value)
+        return p if p.is_absolute() else ROOT / p
+
+    def check(self) -> list[str]:
+        """Problems that must stop the app from starting."""
+        problems = []
+        if not self.SECRET_KEY and not self.DEBUG and self.BASE_URL.startswith("https://"):
+            problems.append("FINDER_SECRET_KEY is required when FINDER_BASE_URL is https and not in debug")
+        if not 0 <= self.DIGEST_HOUR <= 23:
+            problems.append("FINDER_DIGEST_HOUR must be 0..23")
+        return problems
+
+
+def documented_settings() -> dict[str, str]:
+    """Every setting name (without prefix) and its one-line description."""
+    return {f.name: f.metadata["doc"] for f in fields(Config) if f.name not in ("extra", "TESTING")}
+
+
+def _convert(raw: str, default, name: str):
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"FINDER_{name} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"FINDER_{name} must be an integer, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"FINDER_{name} must be a number, not {raw!r}") from None
+    return raw
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The secret kept in `path`, created once so signed links survive restarts."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,1 @@
+"""HTTP views: thin — parse arguments, call the domain, render."""

@@ -1,0 +1,32 @@
+"""Fetch and parse public listings. Knows nothing of databases or Flask.
+
+Adapters are registered here explicitly: `ADAPTERS[name]` is a class with
+`parse(body: bytes, url: str) -> list[Listing]`.
+"""
+
+from __future__ import annotations
+
+from scrapers.listing import Listing, Occurrence, Organizer, Venue
+
+ADAPTERS: dict[str, type] = {}
+
+
+def register(name: str):
+    """Class decorator adding an adapter to `ADAPTERS` under `name`."""
+
+    def wrap(cls):
+        cls.name = name
+        ADAPTERS[name] = cls
+        return cls
+
+    return wrap
+
+
+def load_adapters() -> dict[str, type]:
+    """Import every adapter module so the registry is complete, and return it."""
+    from scrapers import ics  # noqa: F401
+
+    return ADAPTERS
+
+
+__all__ = ["ADAPTERS", "Listing", "Occurrence", "Organizer", "Venue", "load_adapters", "register"]

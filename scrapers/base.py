@@ -1,0 +1,73 @@
+"""What every adapter shares: the parse context and the error for unreadable input."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from scrapers.listing import Listing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_EXPANSION_DAYS = 90
+
+
+class ParseError(Exception):
+    """The body is not a listing source this adapter can read (one-line reason)."""
+
+
+@dataclass
+class Context:
+    """What a parse may know besides the bytes: the source's defaults and the expansion window."""
+
+    url: str = ""
+    window_start: datetime = field(default_factory=lambda: datetime.now(UTC))
+    window_end: datetime | None = None
+    timezone: str | None = None  # default IANA zone for bare times
+    locality: str = ""  # default locality for bare places
+    region: str = ""
+    country: str = ""
+    kind: str | None = None  # default kind for the source
+    mapping: dict = field(default_factory=dict)  # adapter-specific field mapping
+    problems: list[str] = field(default_factory=list)  # items skipped, with reasons
+
+    def __post_init__(self):
+        if self.window_end is None:
+            self.window_end = self.window_start + timedelta(days=DEFAULT_EXPANSION_DAYS)
+
+    def each(self, items: Iterable[T], build: Callable[[T], Listing | None], label: str = "item") -> list[Listing]:
+        """Build a listing from each item; one bad item is recorded in `problems`, never raised."""
+        built = []
+        for index, item in enumerate(items):
+            try:
+                listing = build(item)
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
+                self.problems.append(f"{label} {index}: {type(error).__name__}: {error}")
+                continue
+            if listing is not None:
+                built.append(listing)
+        return built
+
+
+class Adapter(ABC):
+    """One format. Subclasses set `name` (via `scrapers.register`) and implement `parse`."""
+
+    name = ""
+
+    @abstractmethod
+    def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
+        """Every listing in `body`; raises ParseError when `body` is not this format."""
+
+    def next_url(self, body: bytes, url: str) -> str | None:
+        """The next page of a paged API, or None when this was the last page."""
+        return None
+
+    @classmethod
+    def sniff(cls, body: bytes, url: str) -> bool:
+        """Whether `body` looks like this format (for `finder parse` without --format)."""
+        return False

@@ -1,0 +1,147 @@
+"""Shared fixtures: real SQLite and (when it answers) real PostgreSQL, each in a fresh schema.
+
+`db_url` is parametrised over both backends; tests taking `session` or `app` run on both.
+PostgreSQL absent: those cases skip with a reason, except when CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from finder import create_app
+from finder.config import Config
+from finder.db import make_engine, make_sessionmaker
+from finder.migrate import upgrade
+from finder.models import Base
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures"
+CORPUS = HERE.parent.parent / "shared" / "corpus"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str | None:
+    """A PostgreSQL URL that answers, or None (skip), or a failure under CI=true."""
+    url = os.environ.get("FINDER_TEST_POSTGRES_URL") or DEFAULT_POSTGRES
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return url
+    except Exception as error:  # any connection failure means "absent"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but did not answer at {url}: {error}")
+        return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    url = postgres_base_url()
+    if url is None:
+        pytest.skip("PostgreSQL not reachable (set FINDER_TEST_POSTGRES_URL or run it on 127.0.0.1:5432)")
+    return url
+
+
+def fresh_postgres_schema(base_url: str):
+    """Create a new schema; return (url pinned to it, drop function)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+
+    def drop():
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def db_url(request, tmp_path_factory):
+    """A migrated, empty database URL on each backend (one per test run)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        upgrade(url)
+        yield url
+        return
+    base = request.getfixturevalue("postgres_url")
+    url, drop = fresh_postgres_schema(base)
+    upgrade(url)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def clear_tables(engine) -> None:
+    names = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (names from our metadata)
+        for hook in CLEAR_HOOKS:
+            hook(connection)
+
+
+# Search-index tables and other non-model objects register their cleaners here.
+CLEAR_HOOKS: list = []
+
+
+@pytest.fixture
+def session(engine):
+    """A session on an empty database; the test owns its commits."""
+    clear_tables(engine)
+    maker = make_sessionmaker(engine)
+    with maker() as session:
+        yield session
+
+
+def make_test_config(db_url: str, tmp_path: Path, **overrides) -> Config:
+    values = dict(
+        DATABASE_URL=db_url,
+        SECRET_KEY="test-secret",
+        TESTING=True,
+        FETCH_ALLOW_PRIVATE=True,
+        FETCH_MIN_DELAY_S=0.0,
+        RATELIMIT_ENABLED=False,
+        SMTP_URL="",
+    )
+    values.update(overrides)
+    return Config(**values)
+
+
+@pytest.fixture
+def app(engine, db_url, tmp_path):
+    clear_tables(engine)
+    app = create_app(make_test_config(db_url, tmp_path))
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def corpus():
+    """The shared real-world corpus; tests using it skip cleanly when it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS

@@ -1,0 +1,80 @@
+"""The wiring: settings are documented, the app starts, migrations match the models."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+
+from finder import create_app
+from finder.config import ROOT, Config, documented_settings
+from finder.migrate import include_object
+from finder.models import Base
+
+
+def test_every_setting_is_in_env_example_with_a_comment():
+    text = (ROOT / ".env.example").read_text()
+    for name in documented_settings():
+        match = re.search(rf"^# (.+)\n#? ?FINDER_{name}=", text, re.M)
+        assert match, f"FINDER_{name} missing from .env.example (or without a comment line above it)"
+
+
+def test_env_example_lists_no_unknown_setting():
+    text = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?FINDER_([A-Z_]+)=", text, re.M))
+    assert named <= set(documented_settings()), named - set(documented_settings())
+
+
+def test_config_reads_prefixed_environment():
+    config = Config.from_env({"FINDER_DEBUG": "yes", "FINDER_FETCH_MIN_DELAY_S": "0.5", "FINDER_HIDE_AFTER_MISSES": "3"})
+    assert config.DEBUG is True
+    assert config.FETCH_MIN_DELAY_S == 0.5
+    assert config.HIDE_AFTER_MISSES == 3
+
+
+def test_config_rejects_bad_values_with_the_setting_name():
+    with pytest.raises(ValueError, match="FINDER_HIDE_AFTER_MISSES"):
+        Config.from_env({"FINDER_HIDE_AFTER_MISSES": "lots"})
+
+
+def test_refuses_https_without_secret_outside_debug(tmp_path):
+    config = Config(DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite", BASE_URL="https://kindred.example")
+    with pytest.raises(RuntimeError, match="FINDER_SECRET_KEY"):
+        create_app(config)
+
+
+def test_secret_is_generated_once_and_kept(tmp_path, monkeypatch):
+    from finder.config import load_or_create_secret
+
+    path = tmp_path / "secret_key"
+    first = load_or_create_secret(path)
+    assert len(first) > 40
+    assert load_or_create_secret(path) == first
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_migrated_schema_matches_models(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_home_page_lists_nothing_on_an_empty_database(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"No listings yet" in response.data
+
+
+def test_cli_lists_commands():
+    from finder.cli import main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "run"):
+        assert command in result.output

@@ -1,0 +1,2 @@
+from finder import create_app
+app = create_app()
