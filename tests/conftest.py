@@ -65,19 +65,43 @@ def fresh_postgres_schema(base_url: str):
     return url.render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def db_url(request, tmp_path_factory):
-    """A migrated, empty database URL on each backend (one per test run)."""
+def build_schema(url: str) -> None:
+    """Tables from the models plus the search-index objects (migrations are tested separately)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        for hook in SCHEMA_HOOKS:
+            hook(connection)
+    engine.dispose()
+
+
+# Objects outside the models (search indexes) register their creators here.
+SCHEMA_HOOKS: list = []
+
+
+def _database(request, tmp_path_factory, prepare):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-        upgrade(url)
+        prepare(url)
         yield url
         return
     base = request.getfixturevalue("postgres_url")
     url, drop = fresh_postgres_schema(base)
-    upgrade(url)
+    prepare(url)
     yield url
     drop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def db_url(request, tmp_path_factory):
+    """An empty database URL with the full schema, on each backend (one per test run)."""
+    yield from _database(request, tmp_path_factory, build_schema)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def migrated_url(request, tmp_path_factory):
+    """A database brought from empty to head by the Alembic migrations, on each backend."""
+    yield from _database(request, tmp_path_factory, upgrade)
 
 
 @pytest.fixture(scope="session")
