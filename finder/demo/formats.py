@@ -1,0 +1,213 @@
+"""Demo sources in the JSON and HTML formats: schema.org pages, TEC, Gancio, Overpass, HSDS, Socrata."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from finder.demo.build import CLUB_PLACES, SERVICES, one_offs, place, slugify
+from finder.demo.content import ACTIVITIES, CITIES, ONLINE
+
+PAGE_EVENTS = [
+    ("Pottery Taster Evening", ["Crafts", "Arts"], 19, 120, "Two hours on the wheel with a patient teacher. All materials included; $25."),
+    ("Sunset Beach Clean", ["Environment"], 17, 90, "Bags, gloves and a crew who'll show you the best spots. Free."),
+    ("Trivia Night for Newcomers", ["Games", "Social"], 19, 150, "Teams are made at the door, so come alone. Free entry."),
+    ("Community Choir Open Rehearsal", ["Music"], 18, 90, "Sit in on a rehearsal and sing if you like. No audition."),
+    ("Intro to Urban Sketching", ["Arts"], 10, 150, "Pens, paper and a walk; a tutor gives tips at each stop. Free."),
+    ("Mental Health First Aid Taster", ["Health", "Education"], 18, 120, "Learn how to start a kind conversation. Free, booking advised."),
+    ("Tree Planting Day", ["Environment", "Volunteering"], 9, 240, "Plant native trees with the parks team. Tools provided; families welcome."),
+    ("Seniors' Tech Café", ["Seniors", "Tech"], 10, 120, "Bring a device and a question; volunteers help. Free tea."),
+]
+VOLUNTEER_ROLES = [
+    ("Befriending volunteer", "Visit an older neighbour for an hour a week; training and support provided.", ["Seniors"]),
+    ("Food bank driver", "Collect donations from supermarkets on Saturday mornings (own licence needed).", ["Hunger"]),
+    ("Youth football coach assistant", "Help run Saturday training for under-10s; checks and training provided.", ["Sports", "Children & Youth"]),
+    ("Museum welcome host", "Greet visitors and help them find their way; two shifts a month.", ["Arts"]),
+    ("Refugee welcome buddy", "Help a newly arrived family find their way around the city.", ["Immigrants & Refugees"]),
+    ("Conservation volunteer", "Hedge laying, path repair and bird surveys in city parks.", ["Environment"]),
+]
+GANCIO_EVENTS = [
+    ("Sprachcafé Deutsch–Englisch", ["sprachen", "languages"], 18, 120, "Deutsch und Englisch üben bei Tee und Kuchen. Alle willkommen."),
+    ("Offene Werkstatt: Fahrräder reparieren", ["fahrrad", "repair"], 16, 180, "Werkzeug und Hilfe für dein Fahrrad. Kostenlos, Spenden willkommen."),
+    ("Nachbarschaftschor", ["musik", "chor"], 19, 90, "Wir singen zusammen, ohne Vorkenntnisse. Neue Stimmen sind willkommen."),
+    ("Spieleabend im Kiez", ["spiele", "games"], 19, 180, "Brettspiele und neue Leute. Einfach vorbeikommen."),
+    ("Gemeinschaftsgarten Arbeitseinsatz", ["garten", "umwelt"], 10, 180, "Beete anlegen und ernten. Handschuhe sind da."),
+    ("Lesekreis am Kanal", ["bücher", "lesen"], 19, 90, "Ein Buch im Monat, gemütliche Runde. Neue Leser willkommen."),
+]
+
+
+def jsonld_page(city: dict, anchor: date) -> str:
+    """A city events page with schema.org JSON-LD events; one duplicates a calendar entry."""
+    tz = ZoneInfo(city["tz"])
+    items = []
+    for n, (title, cats, hour, minutes, text) in enumerate(PAGE_EVENTS):
+        day = anchor + timedelta(days=5 + 9 * n)
+        start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz)
+        where = place(city, n + 2)
+        items.append(event_jsonld(title, text, start, start + timedelta(minutes=minutes), where, city, cats, n))
+    duplicate = one_offs(city, anchor)[1]
+    items.append(event_jsonld(duplicate["title"], duplicate["text"], duplicate["start"], duplicate["end"],
+                              duplicate["place"], city, duplicate["categories"], 99))
+    items.append({"@type": "SportsClub", "name": f"{city['name']} Walking Football Club",
+                  "description": "Football at walking pace for over-50s and anyone returning from injury. Weekly, all welcome.",
+                  "url": f"https://demo.kindred.invalid/{city['slug']}/walking-football",
+                  "address": {"@type": "PostalAddress", "streetAddress": place(city, 5)["street"],
+                              "addressLocality": city["name"], "addressCountry": city["country"]},
+                  "geo": {"@type": "GeoCoordinates", "latitude": place(city, 5)["lat"], "longitude": place(city, 5)["lon"]}})
+    body = json.dumps({"@context": "https://schema.org", "@graph": items}, ensure_ascii=False, indent=1)
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>What's on in {html.escape(city['name'])}"
+            f"</title>\n<script type=\"application/ld+json\">\n{body}\n</script></head>\n<body><h1>What's on in "
+            f"{html.escape(city['name'])}</h1><p>Community events, updated weekly.</p></body></html>\n")
+
+
+def event_jsonld(title, text, start, end, where, city, cats, n) -> dict:
+    free = "Free" in text or "free" in text
+    return {
+        "@type": "Event", "name": title, "description": text,
+        "startDate": start.isoformat(), "endDate": end.isoformat(),
+        "url": f"https://demo.kindred.invalid/{city['slug']}/events/{slugify(title)}",
+        "eventStatus": "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "keywords": ", ".join(cats),
+        "location": {"@type": "Place", "name": f"{where['hood']} Square",
+                     "address": {"@type": "PostalAddress", "streetAddress": where["street"],
+                                 "addressLocality": city["name"], "addressRegion": city["region"],
+                                 "addressCountry": city["country"]},
+                     "geo": {"@type": "GeoCoordinates", "latitude": where["lat"], "longitude": where["lon"]}},
+        "organizer": {"@type": "Organization", "name": f"{city['name']} Neighbours Network",
+                      "url": f"https://demo.kindred.invalid/{city['slug']}"},
+        "offers": {"@type": "Offer", "price": "0" if free else "25", "priceCurrency": "USD"},
+        "isAccessibleForFree": free,
+    }
+
+
+def online_page() -> str:
+    items = []
+    for title, kind, cats, rule, hour, minutes, text in ONLINE:
+        url = f"https://demo.kindred.invalid/online/{slugify(title)}"
+        if rule is None:
+            items.append({"@type": "Organization", "name": title, "description": text, "url": url, "keywords": ", ".join(cats)})
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Online communities</title>\n"
+            f"<script type=\"application/ld+json\">{json.dumps(items, indent=1)}</script></head><body></body></html>\n")
+
+
+def online_ics(anchor: date) -> str:
+    from finder.demo.build import first_start, fold, ics_escape, ics_time
+
+    tz = ZoneInfo("UTC")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kindred demo//EN", "X-WR-CALNAME:Online gatherings"]
+    for title, kind, cats, rule, hour, minutes, text in ONLINE:
+        if rule is None:
+            continue
+        start = first_start(anchor, rule, hour, tz)
+        lines += ["BEGIN:VEVENT", f"UID:online-{slugify(title)}@demo.kindred", f"SUMMARY:{ics_escape(title)}",
+                  f"DTSTART:{ics_time(start)}Z", f"DTEND:{ics_time(start + timedelta(minutes=minutes))}Z", f"RRULE:{rule}",
+                  f"DESCRIPTION:{ics_escape(text)}", f"CATEGORIES:{','.join(ics_escape(c) for c in cats)}",
+                  f"CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.demo.kindred.invalid/{slugify(title)}",
+                  f"URL:https://demo.kindred.invalid/online/{slugify(title)}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+
+
+def tec_json(city: dict, anchor: date) -> str:
+    tz = ZoneInfo(city["tz"])
+    events = []
+    for n, (title, text, cats) in enumerate(VOLUNTEER_ROLES * 2):
+        day = anchor + timedelta(days=3 + 6 * n)
+        start = datetime(day.year, day.month, day.day, 10 + n % 3 * 3, 0, tzinfo=tz)
+        end = start + timedelta(hours=3)
+        where = place(city, n)
+        utc = start.astimezone(ZoneInfo("UTC"))
+        events.append({
+            "id": 5000 + n, "global_id": f"volunteer.demo.kindred.invalid?id={5000 + n}",
+            "url": f"https://volunteer.demo.kindred.invalid/event/{slugify(title)}-{n}/",
+            "title": f"{title} — information session" if n >= len(VOLUNTEER_ROLES) else title,
+            "description": f"<p>{html.escape(text)}</p><p>No experience needed.</p>",
+            "all_day": False, "start_date": start.strftime("%Y-%m-%d %H:%M:%S"), "end_date": end.strftime("%Y-%m-%d %H:%M:%S"),
+            "utc_start_date": utc.strftime("%Y-%m-%d %H:%M:%S"),
+            "utc_end_date": end.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S"),
+            "timezone": city["tz"], "cost": "Free", "image": False,
+            "categories": [{"name": c, "slug": slugify(c)} for c in ["Volunteering", *cats]],
+            "venue": {"venue": f"{where['hood']} Volunteer Centre", "address": where["street"], "city": city["name"],
+                      "zip": city["postcode"], "country": city["country"], "geo_lat": where["lat"], "geo_lng": where["lon"]},
+            "organizer": [{"organizer": f"{city['name']} Volunteer Hub", "website": "https://volunteer.demo.kindred.invalid/"}],
+        })
+    return json.dumps({"events": events, "total": len(events), "total_pages": 1,
+                       "rest_url": "https://volunteer.demo.kindred.invalid/wp-json/tribe/events/v1/events"}, indent=1)
+
+
+def gancio_json(city: dict, anchor: date) -> str:
+    tz = ZoneInfo(city["tz"])
+    out = []
+    for n, (title, tags, hour, minutes, text) in enumerate(GANCIO_EVENTS * 2):
+        day = anchor + timedelta(days=2 + 7 * n)
+        start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz)
+        where = place(city, n)
+        out.append({"id": 300 + n, "title": title, "slug": f"{slugify(title)}-{n}", "description": f"<p>{html.escape(text)}</p>",
+                    "start_datetime": int(start.timestamp()), "end_datetime": int((start + timedelta(minutes=minutes)).timestamp()),
+                    "media": [], "online_locations": [], "tags": tags, "apUserApId": None, "ap_user": None,
+                    "place": {"id": 10 + n % 6, "name": f"Kiezladen {where['hood']}",
+                              "address": f"{where['street']}, {city['postcode']} {city['name']}",
+                              "latitude": where["lat"], "longitude": where["lon"]}})
+    return json.dumps(out, ensure_ascii=False, indent=1)
+
+
+def overpass_json() -> str:
+    elements = []
+    for c, city in enumerate(CITIES):
+        for n, (label, tags) in enumerate(CLUB_PLACES):
+            where = place(city, n + 1)
+            element = {"type": "node" if n % 2 == 0 else "way", "id": 900000 + c * 10 + n}
+            osm_tags = {"name": f"{where['hood']} {label}", **tags, "addr:street": where["street"],
+                        "addr:city": city["name"], "addr:country": city["country"],
+                        "website": f"https://demo.kindred.invalid/{city['slug']}/{slugify(label)}"}
+            if n % 2 == 0:
+                element.update(lat=where["lat"], lon=where["lon"])
+                osm_tags["wheelchair"] = "yes"
+            else:
+                element["center"] = {"lat": where["lat"], "lon": where["lon"]}
+                osm_tags["opening_hours"] = "Tu,Th 18:00-22:00"
+            element["tags"] = osm_tags
+            elements.append(element)
+    return json.dumps({"version": 0.6, "generator": "Kindred demo", "osm3s": {
+        "copyright": "The data included in this document is from www.openstreetmap.org. The data is made available under ODbL."},
+        "elements": elements}, ensure_ascii=False, indent=1)
+
+
+def hsds_json(cities: list[dict]) -> str:
+    contents = []
+    for city in cities:
+        for n, (name, text, days, opens, closes) in enumerate(SERVICES):
+            where = place(city, n)
+            contents.append({
+                "id": f"{city['slug']}-{slugify(name)}", "name": f"{where['hood']} {name}", "description": text,
+                "url": f"https://services.demo.kindred.invalid/{city['slug']}/{slugify(name)}", "status": "active",
+                "organization": {"id": f"{city['slug']}-council", "name": f"{city['name']} Community Services"},
+                "cost_options": [{"amount": 0, "option": "Free"}],
+                "schedules": [{"freq": "WEEKLY", "byday": days, "opens_at": opens, "closes_at": closes,
+                               "description": f"{days.replace(',', ', ')} {opens}–{closes}"}],
+                "service_at_locations": [{"location": {"name": f"{where['hood']} Hub", "latitude": where["lat"],
+                                                       "longitude": where["lon"], "addresses": [{
+                                                           "address_1": where["street"], "city": city["name"],
+                                                           "state_province": city["region"], "postal_code": city["postcode"],
+                                                           "country": city["country"], "address_type": "physical"}]}}],
+            })
+    return json.dumps({"total_items": len(contents), "total_pages": 1, "page_number": 1, "size": len(contents),
+                       "first_page": True, "last_page": True, "empty": False, "contents": contents}, ensure_ascii=False, indent=1)
+
+
+def socrata_json(city: dict, anchor: date) -> str:
+    rows = []
+    for n, (title, kind, cats, rule, hour, minutes, text) in enumerate(a for a in ACTIVITIES if a[1] == "volunteer"):
+        where = place(city, n)
+        start = anchor - timedelta(days=30 + n)
+        row = {"opportunity_id": str(7000 + n), "title": title, "summary": text, "org_title": f"{where['hood']} Neighbours",
+               "category_desc": cats[0], "display_url": f"/opportunities/{7000 + n}", "recurrence_type": "ongoing",
+               "start_date_date": start.strftime("%B %d %Y"), "postalcode": city["postcode"], "region": city["region"],
+               "locality_city": city["name"], "vol_requests": str(2 + n % 5)}
+        if n % 3:
+            row.update(latitude=str(where["lat"]), longitude=str(where["lon"]))
+        rows.append(row)
+    return json.dumps(rows, indent=1)
