@@ -85,7 +85,7 @@ def event_jsonld(title, text, start, end, where, city, cats, n) -> dict:
 
 def online_page() -> str:
     items = []
-    for title, kind, cats, rule, hour, minutes, text in ONLINE:
+    for title, _kind, cats, rule, _hour, _minutes, text in ONLINE:
         url = f"https://demo.kindred.invalid/online/{slugify(title)}"
         if rule is None:
             items.append({"@type": "Organization", "name": title, "description": text, "url": url, "keywords": ", ".join(cats)})
@@ -98,7 +98,7 @@ def online_ics(anchor: date) -> str:
 
     tz = ZoneInfo("UTC")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kindred demo//EN", "X-WR-CALNAME:Online gatherings"]
-    for title, kind, cats, rule, hour, minutes, text in ONLINE:
+    for title, _kind, cats, rule, hour, minutes, text in ONLINE:
         if rule is None:
             continue
         start = first_start(anchor, rule, hour, tz)
@@ -200,7 +200,7 @@ def hsds_json(cities: list[dict]) -> str:
 
 def socrata_json(city: dict, anchor: date) -> str:
     rows = []
-    for n, (title, kind, cats, rule, hour, minutes, text) in enumerate(a for a in ACTIVITIES if a[1] == "volunteer"):
+    for n, (title, _kind, cats, _rule, _hour, _minutes, text) in enumerate(a for a in ACTIVITIES if a[1] == "volunteer"):
         where = place(city, n)
         start = anchor - timedelta(days=30 + n)
         row = {"opportunity_id": str(7000 + n), "title": title, "summary": text, "org_title": f"{where['hood']} Neighbours",
