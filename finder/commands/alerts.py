@@ -1,0 +1,30 @@
+"""`finder alerts ...`: build and send the digests that are due."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from finder.alert_match import make_matcher
+from finder.geocode import get_resolver
+from finder.mailing import run_digests
+
+
+@click.group("alerts")
+def alerts_group():
+    """Saved-search email alerts."""
+
+
+@alerts_group.command("send")
+@click.option("--dry-run", is_flag=True, help="Only say how many digests are due; build and send nothing.")
+def send(dry_run: bool):
+    """Build the digests due now and send the outbox."""
+    config = current_app.config["FINDER"]
+    with current_app.extensions["sessionmaker"]() as session:
+        built, sent = run_digests(session, config, make_matcher(get_resolver(config)), dry_run=dry_run)
+        session.commit()
+    if dry_run:
+        click.echo(f"{built.built} digest(s) due")
+        return
+    click.echo(f"digests built={built.built} empty={built.empty} skipped={built.skipped}; "
+               f"mail sent={sent.sent} retry={sent.retry} failed={sent.failed}")

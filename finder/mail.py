@@ -1,0 +1,121 @@
+"""The one place that speaks SMTP. Without FINDER_SMTP_URL, messages land as .eml files in the outbox folder."""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+_LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029]+")
+_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+class MailError(Exception):
+    """Delivery failed; `temporary` says whether trying later may succeed."""
+
+    def __init__(self, message: str, *, temporary: bool, code: int | None = None):
+        super().__init__(message)
+        self.temporary = temporary
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # none | starttls | ssl
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpSettings:
+        """smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465."""
+        parts = urlsplit(url)
+        security = {"smtp": "none", "smtp+starttls": "starttls", "smtps": "ssl"}.get(parts.scheme)
+        if security is None or not parts.hostname:
+            raise ValueError(f"FINDER_SMTP_URL must look like smtp://host:port, not {url!r}")
+        default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+        return cls(parts.hostname, parts.port or default_port, security,
+                   unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def clean_header(value: str, max_length: int = 200) -> str:
+    """A header value with line breaks removed (no header injection), trimmed to `max_length`."""
+    return _LINE_BREAKS.sub(" ", value or "").strip()[:max_length]
+
+
+def valid_address(value: str) -> bool:
+    """Whether `value` is one plain e-mail address (no display name, no line breaks, no lists)."""
+    return bool(value) and len(value) <= 320 and not _LINE_BREAKS.search(value) and bool(_ADDRESS.match(value))
+
+
+def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None,
+                  message_id: str, headers: dict[str, str] | None = None) -> EmailMessage:
+    """A multipart/alternative message; every header value is cleaned of line breaks."""
+    if not valid_address(recipient):
+        raise ValueError(f"not a single e-mail address: {recipient!r}")
+    message = EmailMessage(policy=policy.SMTP)
+    name, address = parseaddr(clean_header(sender, 320))
+    message["From"] = formataddr((clean_header(name, 100), address))
+    message["To"] = recipient
+    message["Subject"] = clean_header(subject, 150)
+    message["Message-ID"] = message_id
+    for key, value in (headers or {}).items():
+        message[key] = clean_header(value, 900)
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def parse_message(raw: str | bytes) -> EmailMessage:
+    data = raw.encode() if isinstance(raw, str) else raw
+    return BytesParser(policy=policy.default).parsebytes(data)
+
+
+def deliver(smtp_url: str, outbox_dir: Path, message: EmailMessage, *, timeout_s: float = 20.0) -> str:
+    """Send `message`; returns where it went. Raises MailError (temporary or permanent)."""
+    if not smtp_url:
+        return _write_eml(outbox_dir, message)
+    settings = SmtpSettings.from_url(smtp_url)
+    try:
+        with _connect(settings, timeout_s) as client:
+            if settings.username:
+                client.login(settings.username, settings.password)
+            client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        code = next(iter(error.recipients.values()))[0]
+        raise MailError(f"recipient refused: {code}", temporary=400 <= code < 500, code=code) from error
+    except smtplib.SMTPResponseException as error:
+        code = error.smtp_code
+        raise MailError(f"SMTP {code}: {error.smtp_error!r}", temporary=400 <= code < 500, code=code) from error
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise MailError(f"SMTP server unreachable: {error}", temporary=True) from error
+    return f"{settings.host}:{settings.port}"
+
+
+def _connect(settings: SmtpSettings, timeout_s: float) -> smtplib.SMTP:
+    if settings.security == "ssl":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout_s, context=ssl.create_default_context())
+    client = smtplib.SMTP(settings.host, settings.port, timeout=timeout_s)
+    if settings.security == "starttls":
+        client.starttls(context=ssl.create_default_context())
+    return client
+
+
+def _write_eml(outbox_dir: Path, message: EmailMessage) -> str:
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message["Message-ID"].strip("<>"))
+    path = outbox_dir / f"{stem}.eml"
+    path.write_bytes(message.as_bytes())
+    log.info("mail written to %s (no FINDER_SMTP_URL set)", path)
+    return str(path)

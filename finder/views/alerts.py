@@ -1,0 +1,134 @@
+"""Email alerts on the web: subscribe (double opt-in), confirm, manage, one-click unsubscribe (RFC 8058)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from finder import alerts
+from finder.extensions import get_session, limiter
+from finder.mailing import send_confirmation
+from finder.models import Alert, utcnow
+from finder.security import csrf
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+
+class AlertForm(FlaskForm):
+    email = EmailField("Your e-mail address", validators=[DataRequired(), Length(max=320)])
+    frequency = StringField("How often", validators=[AnyOf(alerts.FREQUENCIES)], default="weekly")
+    name = StringField("Name this alert (optional)", validators=[Length(max=200)])
+
+
+def _address_key() -> str:
+    return "alert-address:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.get("/new")
+def new():
+    query = alerts.saved_query(request.args)
+    return render_template("alerts/new.html", form=AlertForm(), query=query)
+
+
+@bp.post("")
+@limiter.limit("10/hour")
+@limiter.limit("3/hour", key_func=_address_key)
+def create():
+    form = AlertForm()
+    query = alerts.saved_query(request.form)
+    if not form.validate():
+        return render_template("alerts/new.html", form=form, query=query), 400
+    session = get_session()
+    try:
+        alert = alerts.subscribe(session, email=form.email.data, frequency=form.frequency.data,
+                                 name=form.name.data or "", query=query, now=utcnow())
+    except alerts.AlertError as error:
+        form.errors.setdefault(error.field, []).append(str(error))
+        return render_template("alerts/new.html", form=form, query=query, error=str(error)), 400
+    if alert.status == "pending":
+        send_confirmation(session, current_app.config["FINDER"], alert)
+    session.commit()
+    # The same answer whether or not the address was known.
+    return render_template("alerts/check_inbox.html")
+
+
+@bp.get("/confirm/<token>")
+def confirm_page(token: str):
+    _alert_id("confirm", token)
+    return render_template("alerts/confirm.html", token=token)
+
+
+@bp.post("/confirm/<token>")
+def confirm(token: str):
+    session = get_session()
+    alert = alerts.confirm(session, _alert_id("confirm", token), utcnow())
+    if alert is None:
+        abort(404)
+    session.commit()
+    manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
+    return render_template("alerts/confirmed.html", alert=alert, manage_url=manage)
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str):
+    _alert_id("unsubscribe", token)
+    return render_template("alerts/unsubscribe.html", token=token, done=False)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt
+def unsubscribe(token: str):
+    """RFC 8058 one-click: works with no cookies and no CSRF token, answers 200 without a redirect."""
+    session = get_session()
+    alerts.unsubscribe(session, _alert_id("unsubscribe", token), utcnow())
+    session.commit()
+    return render_template("alerts/unsubscribe.html", token=token, done=True)
+
+
+@bp.route("/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    session = get_session()
+    alert_id = _alert_id("manage", token)
+    message = ""
+    if request.method == "POST":
+        action = request.form.get("action")
+        now = utcnow()
+        if action == "frequency":
+            try:
+                alerts.set_frequency(session, alert_id, request.form.get("frequency", ""))
+            except alerts.AlertError as error:
+                abort(400, str(error))
+            message = "Frequency changed."
+        elif action == "pause":
+            alerts.pause(session, alert_id, now)
+            message = "Paused for a month."
+        elif action == "delete":
+            alerts.delete(session, alert_id)
+            session.commit()
+            return render_template("alerts/deleted.html")
+        else:
+            abort(400, "unknown action")
+        session.commit()
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    return render_template("alerts/manage.html", alert=alert, token=token, message=message,
+                           search_url=url_for("pages.search", **alert.query))
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("alerts.new"))
+
+
+def _secret() -> str:
+    return current_app.config["FINDER"].SECRET_KEY
+
+
+def _alert_id(purpose: str, token: str) -> int:
+    try:
+        return alerts.read_token(_secret(), purpose, token)
+    except alerts.TokenError as error:
+        abort(404, str(error))
