@@ -1,0 +1,28 @@
+"""Operations pages: /healthz for probes, /status for people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from finder.extensions import get_session
+from finder.health import source_health
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        get_session().execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        return jsonify(status="error", database=type(error).__name__), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/status")
+def status():
+    report = source_health(get_session())
+    flagged = sum(1 for item in report if item.flags and item.source.enabled)
+    return render_template("status.html", report=report, flagged=flagged)
