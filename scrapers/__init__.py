@@ -6,6 +6,8 @@ Adapters are registered here explicitly: `ADAPTERS[name]` is a class with
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 
 ADAPTERS: dict[str, type] = {}
@@ -22,10 +24,17 @@ def register(name: str):
     return wrap
 
 
+# Every adapter module, in the order they are tried by format detection. Add new ones here.
+ADAPTER_MODULES = (
+    "ics", "gcal", "fullcalendar", "schemaorg", "tec", "rss", "footprint",
+    "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds",
+)  # fmt: skip
+
+
 def load_adapters() -> dict[str, type]:
     """Import every adapter module so the registry is complete, and return it."""
-    from scrapers import ics  # noqa: F401
-
+    for module in ADAPTER_MODULES:
+        import_module(f"scrapers.{module}")
     return ADAPTERS
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
+import math
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,7 +92,7 @@ def zone(name: str | None) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder name such as 'Europe'
         return None
 
 
@@ -118,7 +120,7 @@ def parse_when(value, tz_name: str | None = None) -> datetime | None:
         parsed = date_parser.parse(str(value).strip())
     except (ValueError, OverflowError, TypeError):
         return None
-    return aware(parsed, tz_name)
+    return aware(fixed_offset(parsed), tz_name)
 
 
 def split_categories(values) -> list[str]:
@@ -131,3 +133,205 @@ def split_categories(values) -> list[str]:
             seen.add(key)
             out.append(text)
     return out
+
+
+def decode_body(body: bytes) -> str:
+    """Text of a response body in any encoding: BOM, then UTF-8, then charset_normalizer, then cp1252."""
+    if isinstance(body, str):
+        return body
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if len(body) >= 256:  # too little text makes the detector guess wildly
+        from charset_normalizer import from_bytes
+
+        matches = from_bytes(body)
+        best = matches.best()
+        if best is not None:
+            close = [m for m in matches if m.chaos <= best.chaos + 0.05]  # near-ties between Latin code pages
+            chosen = next((m for m in close if m.encoding == "cp1252"), best)  # Western data wins them
+            return str(chosen)
+    return body.decode("cp1252", errors="replace")
+
+
+def load_json(body: bytes):
+    """The JSON value in `body` (any encoding); raises ValueError when it is not JSON."""
+    try:
+        return json.loads(decode_body(body))
+    except RecursionError as error:
+        raise ValueError("JSON nested too deeply") from error
+
+
+def valid_point(lat, lon) -> tuple[float, float] | None:
+    """(lat, lon) as floats from numbers or strings; None when missing, not finite or out of range."""
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat_f) and math.isfinite(lon_f)):
+        return None
+    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        return None
+    return lat_f, lon_f
+
+
+_MEETING_HOSTS = (
+    "zoom.us", "meet.google.com", "teams.microsoft.com", "teams.live.com", "whereby.com", "webex.com",
+    "meet.jit.si", "jitsi", "bigbluebutton", "bbb.", "youtube.com", "youtu.be", "twitch.tv", "owncast",
+    "discord.gg", "discord.com", "gotomeeting.com", "gotomeet.me", "skype.com", "vimeo.com", "meet.",
+    "visio.", "stream.", "live.",
+)
+_MEETING_PATHS = re.compile(r"/(b|rooms?|live|stream|meeting|webinar|videos/watch|j)/", re.IGNORECASE)
+
+
+def is_meeting_url(value: str) -> bool:
+    """Whether a URL looks like a video call or live stream (not a ticket shop or a web page)."""
+    url = safe_url(value)
+    if not url:
+        return False
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    if any(marker in host for marker in _MEETING_HOSTS):
+        return True
+    return bool(_MEETING_PATHS.search(parts.path + "/"))
+
+
+_AUDIENCE_WORDS = {
+    "kids": re.compile(r"\b(children|child|kids|ages? (?:[3-9]|1[0-2])\s*(?:-|to)\s*(?:[4-9]|1[0-2])\b)", re.I),
+    "teens": re.compile(r"\b(teens?|teenagers?|youth|young people|adolescents?)\b", re.I),
+    "seniors": re.compile(r"\b(seniors?|older adults?|elderly|aged? (?:55|60|65)\s*(?:\+|or over|and over))", re.I),
+    "families": re.compile(r"\b(famil(?:y|ies)|parents)\b", re.I),
+    "groups": re.compile(r"\b(groups? welcome|group volunteering|teams? welcome)\b", re.I),
+}
+
+
+def audience_hints(text: str, min_age: int | None = None, max_age: int | None = None) -> list[str]:
+    """Audience slugs (kids, teens, seniors, families, groups) from eligibility text and an age range."""
+    found = [slug for slug, pattern in _AUDIENCE_WORDS.items() if text and pattern.search(text)]
+    if max_age is not None and max_age <= 12 and "kids" not in found:
+        found.append("kids")
+    if max_age is not None and 12 < max_age <= 19 and (min_age or 0) >= 11 and "teens" not in found:
+        found.append("teens")
+    if min_age is not None and min_age >= 55 and "seniors" not in found:
+        found.append("seniors")
+    return found
+
+
+_ACCESS_WORDS = {
+    "wheelchair": re.compile(r"\b(wheelchair|step[- ]free|ramp)", re.I),
+    "sign_language": re.compile(r"\b(sign language|bsl|asl|auslan|interpret(?:er|ed) for the deaf)\b", re.I),
+}
+
+
+def access_hints(text: str) -> list[str]:
+    """Accessibility slugs (wheelchair, sign_language) mentioned in `text`."""
+    return [slug for slug, pattern in _ACCESS_WORDS.items() if text and pattern.search(text)]
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def decode_html(body: bytes) -> str:
+    """Text of an HTML page: BOM, then UTF-8, then the charset its <meta> declares, then `decode_body`."""
+    if isinstance(body, str):
+        return body
+    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode_body(body)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _META_CHARSET.search(body[:8192])
+    if match:
+        try:
+            return body.decode(match.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return decode_body(body)
+
+
+_OFFSET_NAME = re.compile(r"^(?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?$", re.I)
+
+
+def offset_zone(name: str | None):
+    """A fixed-offset tzinfo for non-Olson names like 'UTC+0', 'UTC-5:30', 'GMT+2'; None otherwise."""
+    from datetime import timedelta, timezone
+
+    match = _OFFSET_NAME.match((name or "").strip())
+    if not match:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+    if delta >= timedelta(hours=15):
+        return None
+    return timezone(-delta if sign == "-" else delta)
+
+
+def localize(value: datetime, tz_name: str | None) -> tuple[datetime, str | None]:
+    """(`value`, IANA name) when the default zone `tz_name` fits it; (`value`, None) when only an offset is known.
+
+    Naive values are read as wall-clock time in `tz_name` (UTC when unknown); aware values move into
+    `tz_name` only when their offset at that instant is the zone's own.
+    """
+    tz = zone(tz_name)
+    if value.tzinfo is None:
+        return (value.replace(tzinfo=tz), tz_name) if tz else (value.replace(tzinfo=UTC), None)
+    if tz is not None and value.astimezone(tz).utcoffset() == value.utcoffset():
+        return value.astimezone(tz), tz_name
+    return value, None
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+    re.I,
+)
+
+
+def iso_duration(value):
+    """An ISO 8601 duration ('P6M', 'PT1H30M', 'P1W') as a dateutil relativedelta; None when unreadable."""
+    from dateutil.relativedelta import relativedelta
+
+    match = _ISO_DURATION.match(str(value or "").strip())
+    if not match:
+        return None
+    years, months, weeks, days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return relativedelta(
+        years=int(years), months=int(months), days=int(weeks * 7 + days),
+        hours=int(hours), minutes=int(minutes), seconds=int(seconds),
+    ).normalized()
+
+
+_CANCELLED = re.compile(r"\b(cancell?ed|canceled|abgesagt|annul[ée]e?s?|cancelad[oa]|suspended)\b", re.I)
+_POSTPONED = re.compile(r"\b(postponed|rescheduled|verschoben|report[ée]e?s?|aplazad[oa])\b", re.I)
+
+
+def status_from_text(text: str) -> str | None:
+    """'cancelled' or 'postponed' when a title or note says so; None otherwise."""
+    if text and _CANCELLED.search(text):
+        return "cancelled"
+    if text and _POSTPONED.search(text):
+        return "postponed"
+    return None
+
+
+def fixed_offset(value: datetime) -> datetime:
+    """`value` with dateutil's tzlocal()/tzoffset replaced by a plain fixed offset (naive stays naive)."""
+    from datetime import timezone
+
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    return value.replace(tzinfo=UTC if not offset else timezone(offset))
+
+
+def settle(value: datetime, tz_name: str | None) -> tuple[datetime, str | None]:
+    """Like `localize`, but UTC instants ('Z', epoch) always move into the source zone `tz_name` when known."""
+    tz = zone(tz_name)
+    if tz is not None and value.tzinfo is not None and value.utcoffset() == timedelta(0):
+        return value.astimezone(tz), tz_name
+    return localize(value, tz_name)
