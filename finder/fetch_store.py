@@ -1,0 +1,69 @@
+"""The fetcher's state between runs (ETags, robots.txt, host back-off) kept in the `fetch_state` table.
+
+`DatabaseFetchStore(session)` implements `scrapers.fetch.FetchStore`. It writes through the caller's
+session and never commits: the run that fetched commits (or rolls back) with everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from finder.models import FetchState, utcnow
+
+KEY_MAX_CHARS = 500
+
+
+def storage_key(key: str) -> str:
+    """`key` itself, or for keys longer than the column a prefix plus a SHA-256 of the whole key."""
+    if len(key) <= KEY_MAX_CHARS:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return f"{key[: KEY_MAX_CHARS - 66]}#{digest}"
+
+
+class DatabaseFetchStore:
+    """Key/value state with optional expiry, on the `FetchState` model; callers own commits."""
+
+    def __init__(self, session: Session, *, now: Callable[[], datetime] = utcnow):
+        self.session = session
+        self._now = now
+
+    def get(self, key: str) -> dict | None:
+        row = self.session.execute(
+            select(FetchState.value, FetchState.expires_at).where(FetchState.key == storage_key(key))
+        ).first()
+        if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
+            return None
+        return dict(row.value or {})
+
+    def put(self, key: str, value: dict, ttl_s: float | None) -> None:
+        now = self._now()
+        values = {
+            "key": storage_key(key),
+            "value": dict(value),
+            "expires_at": None if ttl_s is None else now + timedelta(seconds=ttl_s),
+            "updated_at": now,
+        }
+        dialect = self.session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            statement = insert(FetchState).values(**values)
+            changed = {name: statement.excluded[name] for name in ("value", "expires_at", "updated_at")}
+            self.session.execute(statement.on_conflict_do_update(index_elements=[FetchState.key], set_=changed))
+        else:
+            self.session.merge(FetchState(**values))
+            self.session.flush()
+
+    def purge(self) -> int:
+        """Delete expired entries; returns how many went."""
+        result = self.session.execute(
+            delete(FetchState).where(FetchState.expires_at.is_not(None), FetchState.expires_at <= self._now())
+        )
+        return result.rowcount or 0
