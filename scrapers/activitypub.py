@@ -1,0 +1,206 @@
+"""ActivityPub `Event` objects, as Mobilizon and Gancio federate them.
+
+Accepts a bare Event, an activity wrapping one (Create, Update, Announce), and collections
+(OrderedCollection / OrderedCollectionPage, `orderedItems` or `items`, an embedded `first` page).
+Extension keys may come compacted (`joinMode`) or prefixed (`mz:joinMode`, `sc:...`).
+Online: `isOnline` (Mobilizon), a `VirtualLocation` or a place named "online", or a Link
+attachment that looks like a video call or stream.
+"""
+
+from __future__ import annotations
+
+from scrapers import register
+from scrapers.base import Adapter, Context, ParseError
+from scrapers.listing import Listing, Occurrence, Organizer, Venue
+from scrapers.recurrence import in_window
+from scrapers.text import (
+    clean_text,
+    description_pair,
+    is_meeting_url,
+    load_json,
+    parse_when,
+    safe_url,
+    settle,
+    split_categories,
+    valid_point,
+    zone,
+)
+
+WRAPPERS = {"Create", "Update", "Announce", "Add"}
+COLLECTIONS = {"OrderedCollection", "OrderedCollectionPage", "Collection", "CollectionPage"}
+STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "scheduled", "CONFIRMED": "scheduled"}
+
+
+def field(obj: dict, name: str, *prefixes: str):
+    """`obj[name]`, or the same key with one of the JSON-LD prefixes (`mz:`, `sc:`, `ical:`)."""
+    if name in obj:
+        return obj[name]
+    for prefix in prefixes or ("mz", "sc", "ical", "as"):
+        if f"{prefix}:{name}" in obj:
+            return obj[f"{prefix}:{name}"]
+    return None
+
+
+def _types(obj) -> set[str]:
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    return {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+
+
+def events_in(data) -> list[dict]:
+    """The Event objects inside a bare object, an activity or a collection page."""
+    if isinstance(data, list):
+        return [event for item in data for event in events_in(item)]
+    if not isinstance(data, dict):
+        return []
+    types = _types(data)
+    if "Event" in types:
+        return [data]
+    if types & WRAPPERS:
+        return events_in(data.get("object"))
+    if types & COLLECTIONS:
+        items = data.get("orderedItems", data.get("items"))
+        if items is None and isinstance(data.get("first"), dict):
+            return events_in(data["first"])
+        return events_in(items or [])
+    return []
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _href(value) -> str:
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("href") or value.get("url") or value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+@register("activitypub")
+class ActivityPubAdapter(Adapter):
+    def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
+        context = context or Context(url=url)
+        try:
+            data = load_json(body)
+        except ValueError as error:
+            raise ParseError(f"not JSON: {error}") from error
+        if not isinstance(data, (dict, list)) or not (_types(data) & (WRAPPERS | COLLECTIONS | {"Event"})):
+            if not (isinstance(data, list) and events_in(data)):
+                raise ParseError("not an ActivityPub Event, activity or collection")
+        base = url or context.url
+        return context.each(events_in(data), lambda event: build_listing(event, base, context), "activitypub event")
+
+    def next_url(self, body: bytes, url: str) -> str | None:
+        try:
+            data = load_json(body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        page = data.get("first") if isinstance(data.get("first"), dict) else data
+        following = page.get("next") or (data.get("first") if isinstance(data.get("first"), str) else None)
+        return safe_url(_href(following), url) or None
+
+    @classmethod
+    def sniff(cls, body: bytes, url: str) -> bool:
+        head = body[:6000]
+        return b"activitystreams" in head or (b'"Event"' in head and b'"startTime"' in head)
+
+
+def build_listing(event: dict, base: str, context: Context) -> Listing:
+    tz_name = field(event, "timezone") if zone(field(event, "timezone")) else None
+    start = parse_when(event.get("startTime"), tz_name or context.timezone)
+    if start is None:
+        raise ValueError(f"event without a readable startTime: {event.get('startTime')!r}")
+    end = parse_when(event.get("endTime"), tz_name or context.timezone)
+    if tz_name:
+        start = start.astimezone(zone(tz_name))
+        end = end.astimezone(zone(tz_name)) if end else None
+    else:
+        start, tz_name = settle(start, context.timezone)
+        end = settle(end, tz_name)[0] if end and tz_name else end
+    text, markup = description_pair(event.get("content") or event.get("summary"))
+    venue, point, virtual = _place(event.get("location"))
+    links = [a for a in event.get("attachment") or [] if isinstance(a, dict) and "Link" in _types(a)]
+    stream = next((_href(a) for a in links if is_meeting_url(_href(a))), "")
+    online = bool(field(event, "isOnline")) or virtual or bool(stream)
+    listing = Listing(
+        title=clean_text(event.get("name") or _first(list((event.get("nameMap") or {}).values()))),
+        kind=context.kind or ("online" if online and venue.is_empty() else "event"),
+        description=text,
+        description_html=markup,
+        url=safe_url(_href(event.get("url")), base) or safe_url(event.get("id"), base),
+        organizer=Organizer(url=safe_url(_href(event.get("attributedTo") or event.get("actor")), base)),
+        venue=venue,
+        lat=point[0] if point else None,
+        lon=point[1] if point else None,
+        online=online,
+        online_url=stream or (safe_url(_href(links[0]), base) if online and links else ""),
+        start=start,
+        end=end if end and end >= start else None,
+        timezone=tz_name,  # the object's zone, else the source's when the offset fits it
+        status=STATUSES.get(str(field(event, "status") or "").upper(), "scheduled"),
+        categories=_categories(event),
+        image_url=_image(event, base),
+        source_key=str(event.get("id") or event.get("url") or ""),
+    )
+    if in_window(start, context.window_start, context.window_end, listing.end):
+        listing.occurrences = [Occurrence(start=start, end=listing.end, status=_occurrence_status(listing))]
+    capacity = field(event, "maximumAttendeeCapacity")
+    if isinstance(capacity, (int, str)) and str(capacity).isdigit():
+        listing.extra["capacity"] = int(capacity)
+    for key, name in (("joinMode", "join_mode"), ("anonymousParticipationEnabled", "anonymous_participation")):
+        if field(event, key) is not None:
+            listing.extra[name] = field(event, key)
+    other = [safe_url(_href(a), base) for a in links if safe_url(_href(a), base) != listing.online_url]
+    if any(other):
+        listing.extra["links"] = [link for link in other if link]
+    return listing
+
+
+def _occurrence_status(listing: Listing) -> str:
+    return "cancelled" if listing.status == "cancelled" else "scheduled"
+
+
+def _place(location) -> tuple[Venue, tuple[float, float] | None, bool]:
+    location = _first(location)
+    if isinstance(location, str):
+        return Venue(name=clean_text(location)), None, False
+    if not isinstance(location, dict):
+        return Venue(), None, False
+    name = clean_text(location.get("name"))
+    if "VirtualLocation" in _types(location) or name.casefold() in {"online", "virtual", "en ligne"}:
+        return Venue(), None, True
+    address = location.get("address")
+    venue = Venue(name=name)
+    if isinstance(address, dict):
+        venue.street = clean_text(address.get("streetAddress"))
+        venue.locality = clean_text(address.get("addressLocality"))
+        venue.region = clean_text(address.get("addressRegion"))
+        venue.postcode = clean_text(address.get("postalCode"))
+        venue.country = clean_text(address.get("addressCountry"))
+    elif isinstance(address, str):
+        venue.street = clean_text(address)
+    return venue, valid_point(location.get("latitude"), location.get("longitude")), False
+
+
+def _categories(event: dict) -> list[str]:
+    names = [
+        str(tag.get("name", "")).lstrip("#")
+        for tag in event.get("tag") or []
+        if isinstance(tag, dict) and "Hashtag" in _types(tag)
+    ]
+    category = field(event, "category")
+    if isinstance(category, str):
+        names.append(category)
+    return split_categories(names)
+
+
+def _image(event: dict, base: str) -> str:
+    image = _href(event.get("image"))
+    if image:
+        return safe_url(image, base)
+    for item in event.get("attachment") or []:
+        if isinstance(item, dict) and str(item.get("mediaType", "")).startswith("image/"):
+            return safe_url(_href(item), base)
+    return ""

@@ -1,0 +1,111 @@
+"""HSDS tabular data (CSV files, alone or zipped as a package) turned into the nested JSON shape.
+
+Each table is read in any encoding (`decode_body`); the package's tables are joined on their id
+columns so that a service row becomes a dict like HSDS 3 `service_full` (organization, schedules,
+service_at_locations[].location with addresses/accessibility, cost_options, languages).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from scrapers.base import ParseError
+from scrapers.text import decode_body
+
+MAX_TABLE_BYTES = 50_000_000
+TABLES = {
+    "services", "organizations", "locations", "addresses", "schedules", "service_at_locations",
+    "cost_options", "languages", "accessibility", "phones", "contacts",
+}
+
+
+def read_csv(body: bytes) -> list[dict]:
+    """Rows of one CSV table with blank cells dropped; ParseError when it is not a table."""
+    text = decode_body(body)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as error:
+        raise ParseError(f"unreadable CSV: {error}") from error
+    if not rows or rows[0] is None or len(rows[0]) < 2:
+        raise ParseError("not an HSDS CSV table (no header with several columns)")
+    return [{key.strip(): value.strip() for key, value in row.items() if key and value and value.strip()} for row in rows]
+
+
+def table_name(columns: set[str]) -> str:
+    """Which HSDS table a CSV header belongs to."""
+    if "freq" in columns or "opens_at" in columns:
+        return "schedules"
+    if "service_id" in columns and "location_id" in columns:
+        return "service_at_locations"
+    if "address_1" in columns:
+        return "addresses"
+    if "location_type" in columns or {"latitude", "longitude", "name"} <= columns:
+        return "locations"
+    if "name" in columns and ("organization_id" in columns or "eligibility_description" in columns):
+        return "services"
+    if "name" in columns and ("legal_status" in columns or "website" in columns or "year_incorporated" in columns):
+        return "organizations"
+    return "other"
+
+
+def read_package(body: bytes) -> dict[str, list[dict]]:
+    """Tables of a zipped HSDS package by table name (from the file name, else from the header)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile as error:
+        raise ParseError(f"broken zip package: {error}") from error
+    tables: dict[str, list[dict]] = {}
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(".csv") or info.file_size > MAX_TABLE_BYTES:
+            continue
+        try:
+            data = archive.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            raise ParseError(f"unreadable {info.filename} in the package: {error}") from error
+        rows = read_csv(data)
+        stem = PurePosixPath(info.filename).stem.lower()
+        name = next((n for n in (stem, f"{stem}s") if n in TABLES), None) or table_name(set().union(*rows))
+        tables[name] = rows
+    return tables
+
+
+def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    grouped = defaultdict(list)
+    for row in rows:
+        if row.get(key):
+            grouped[row[key]].append(row)
+    return grouped
+
+
+def nest_services(tables: dict[str, list[dict]]) -> list[dict]:
+    """Service rows joined with their organization, schedules, locations, costs and languages."""
+    organizations = {row.get("id"): row for row in tables.get("organizations", [])}
+    locations = {row.get("id"): dict(row) for row in tables.get("locations", [])}
+    addresses = _by(tables.get("addresses", []), "location_id")
+    accessibility = _by(tables.get("accessibility", []), "location_id")
+    schedules = tables.get("schedules", [])
+    for location_id, location in locations.items():
+        location["addresses"] = addresses.get(location_id, [])
+        location["accessibility"] = accessibility.get(location_id, [])
+        location["schedules"] = [s for s in schedules if s.get("location_id") == location_id and not s.get("service_id")]
+    by_service = {
+        name: _by(tables.get(name, []), "service_id") for name in ("schedules", "cost_options", "languages", "service_at_locations")
+    }
+    nested = []
+    for row in tables.get("services", []):
+        service = dict(row)
+        service_id = row.get("id", "")
+        service["organization"] = organizations.get(row.get("organization_id"), {})
+        service["schedules"] = by_service["schedules"].get(service_id, [])
+        service["cost_options"] = by_service["cost_options"].get(service_id, [])
+        service["languages"] = by_service["languages"].get(service_id, [])
+        service["service_at_locations"] = [
+            {**link, "location": locations.get(link.get("location_id"), {})}
+            for link in by_service["service_at_locations"].get(service_id, [])
+        ]
+        nested.append(service)
+    return nested
