@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,30 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install
+run: install data/gazetteer.sqlite
 	$(BIN)/finder db upgrade
 	$(BIN)/finder serve
+
+# The offline gazetteer, compiled once from the pinned GeoNames wheels (about a minute, ~35 MB).
+data/gazetteer.sqlite: | $(STAMP)
+	$(BIN)/finder gazetteer build
 
 lint: install
 	$(BIN)/ruff check .
 
-test: install
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests: installed only when missing and we are root (else they skip).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+# PNGs of every page type (desktop, phone, dark) in bench/screenshots/.
+screenshots: install chromium
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -43,11 +43,20 @@ class Config:
     SMTP_URL: str = setting("", "smtp://host:port, smtp+starttls://user:pass@host:587, smtps://...; empty = data/outbox/")
     MAIL_FROM: str = setting("Kindred <kindred@localhost>", "From address of alert emails")
     MAIL_POSTAL_ADDRESS: str = setting("", "Postal address line shown in every email footer")
+    OUTBOX_DIR: str = setting("data/outbox", "Folder for .eml files when FINDER_SMTP_URL is empty")
     DIGEST_HOUR: int = setting(8, "Local hour (FINDER_TIMEZONE) at which digests are sent")
     RATELIMIT_STORAGE_URI: str = setting("memory://", "flask-limiter storage, e.g. redis://127.0.0.1:6379")
     RATELIMIT_ENABLED: bool = setting(True, "Rate limits on subscribe and search")
     ADMIN_EMAIL: str = setting("", "Where operational alarms go (empty = none)")
+    ADMIN_PASSWORD_HASH: str = setting(
+        "", "werkzeug password hash for the /admin login as user 'admin' (empty = only `finder admin create` users)"
+    )
+    DELETE_UNSUBSCRIBED_AFTER_DAYS: int = setting(30, "Days after unsubscribing before a subscriber's data is deleted")
+    PROXY_HOPS: int = setting(0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted")
     LOG_LEVEL: str = setting("INFO", "Logging level")
+    MAP_TILE_URL: str = setting(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template (OpenStreetMap); empty = no map tiles"
+    )
     TEST_POSTGRES_URL: str = setting("", "PostgreSQL URL for the test suite (else 127.0.0.1:5432/test is tried)")
     TESTING: bool = setting(False, "Set by the test suite")
     extra: dict = field(default_factory=dict, metadata={"doc": ""})

@@ -1,0 +1,73 @@
+"""Screenshots of every page type (desktop light, phone light, desktop dark) into bench/screenshots/.
+
+Run with `make screenshots`; needs Debian's Chromium at /usr/bin/chromium. Serves the seeded test site on
+127.0.0.1 and blocks every other address, so maps show markers without tiles.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve  # noqa: E402
+
+OUT = ROOT / "bench" / "screenshots"
+VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 780}}
+
+
+def pages(ids: dict) -> dict[str, str]:
+    return {
+        "home": "/",
+        "results": "/search?where=London&radius_km=10",
+        "results-empty": "/search?where=Paris&radius_km=2&kind=club",
+        "did-you-mean": "/search?where=Springfield",
+        "listing": f"/listings/{ids['walk']}",
+        "listing-online": f"/listings/{ids['online']}",
+        "listing-cancelled": f"/listings/{ids['repair']}",
+        "organisation": f"/orgs/{ids['org']}",
+        "guidance": "/guidance",
+        "sources": "/sources",
+        "about": "/about",
+        "not-found": "/listings/999999",
+        "alerts-new": "/alerts/new?where=London&radius_km=10",
+        "status": "/status",
+    }
+
+
+def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    reason = chromium_missing_reason()
+    if reason:
+        logging.error("%s", reason)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        app, ids = build_site(Path(folder))
+        with serve(app) as base, sync_playwright() as playwright:
+            browser = launch(playwright)
+            for view, scheme in (("desktop", "light"), ("phone", "light"), ("desktop", "dark")):
+                context = browser.new_context(viewport=VIEWS[view], color_scheme=scheme)
+                keep_local(context)
+                page = context.new_page()
+                for name, path in pages(ids).items():
+                    page.goto(base + path)
+                    if page.locator("[data-map]").count():
+                        page.wait_for_selector("[data-map-ready]", state="attached")
+                    target = OUT / f"{name}-{view}-{scheme}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                context.close()
+            browser.close()
+    logging.info("screenshots written to %s", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sys.exit(main())

@@ -1,0 +1,89 @@
+/* Kindred: a map of the points on the page ([data-point] elements), drawn with the vendored Leaflet.
+   The page is complete without it: the map box stays hidden when Leaflet or JavaScript is missing,
+   and tiles load only when the browser is online. */
+(function () {
+  "use strict";
+
+  var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright" rel="noopener">OpenStreetMap contributors</a>';
+
+  function points(box) {
+    var found = [];
+    var scope = box.closest("main") || document;
+    var nodes = scope.querySelectorAll("[data-point]");
+    for (var i = 0; i < nodes.length; i++) {
+      var lat = parseFloat(nodes[i].getAttribute("data-lat"));
+      var lon = parseFloat(nodes[i].getAttribute("data-lon"));
+      if (isFinite(lat) && isFinite(lon)) {
+        found.push({
+          lat: lat,
+          lon: lon,
+          title: nodes[i].getAttribute("data-title") || "",
+          href: nodes[i].getAttribute("data-href") || ""
+        });
+      }
+    }
+    return found;
+  }
+
+  function note(box, text) {
+    var el = box.querySelector("[data-map-note]");
+    if (el) {
+      el.textContent = text;
+    }
+  }
+
+  function popup(point) {
+    var wrap = document.createElement("div");
+    if (point.href) {
+      var link = document.createElement("a");
+      link.href = point.href;
+      link.textContent = point.title;
+      wrap.appendChild(link);
+    } else {
+      wrap.textContent = point.title;
+    }
+    return wrap;
+  }
+
+  function draw(box) {
+    var list = points(box);
+    if (!list.length || typeof window.L === "undefined") {
+      return;
+    }
+    box.hidden = false;
+    var L = window.L;
+    var map = L.map(box.querySelector(".map"), { scrollWheelZoom: false });
+    var tiles = box.getAttribute("data-tiles");
+    if (tiles && navigator.onLine !== false) {
+      var layer = L.tileLayer(tiles, { maxZoom: 19, attribution: ATTRIBUTION });
+      layer.on("tileerror", function () {
+        note(box, "The map background could not load. The list has everything the map shows.");
+      });
+      layer.addTo(map);
+    } else {
+      note(box, "The map background needs an internet connection. The list has everything the map shows.");
+    }
+    var group = [];
+    for (var i = 0; i < list.length; i++) {
+      var marker = L.circleMarker([list[i].lat, list[i].lon], {
+        radius: 8, weight: 2, color: "#1f5c50", fillColor: "#3f8f7d", fillOpacity: 0.85
+      });
+      marker.bindPopup(popup(list[i]));
+      marker.addTo(map);
+      group.push([list[i].lat, list[i].lon]);
+    }
+    if (group.length === 1) {
+      map.setView(group[0], 15);
+    } else {
+      map.fitBounds(group, { padding: [24, 24], maxZoom: 15 });
+    }
+    box.setAttribute("data-map-ready", "true");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var boxes = document.querySelectorAll("[data-map]");
+    for (var i = 0; i < boxes.length; i++) {
+      draw(boxes[i]);
+    }
+  });
+})();

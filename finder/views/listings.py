@@ -1,0 +1,66 @@
+"""One listing: its page and its calendar file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from sqlalchemy import select
+
+from finder import feeds
+from finder.extensions import get_session
+from finder.models import Listing, Occurrence
+
+bp = Blueprint("listings", __name__)
+UPCOMING_SHOWN = 12
+
+
+def visible_listing(listing_id: int) -> Listing:
+    listing = get_session().get(Listing, listing_id)
+    if listing is None or listing.liveness == "hidden":
+        abort(404)
+    return listing
+
+
+@bp.get("/listings/<int:listing_id>")
+def show(listing_id: int):
+    listing = visible_listing(listing_id)
+    now = datetime.now(UTC)
+    upcoming = get_session().scalars(
+        select(Occurrence)
+        .where(Occurrence.listing_id == listing.id, Occurrence.start >= now)
+        .order_by(Occurrence.start)
+        .limit(UPCOMING_SHOWN)
+    ).all()
+    verified = max((source.last_seen for source in listing.sources), default=listing.last_seen)
+    page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("listings.show", listing_id=listing.id))
+    return render_template(
+        "listing.html",
+        listing=listing,
+        upcoming=upcoming,
+        verified=verified,
+        page_url=page_url,
+        share_mailto="mailto:?subject=" + quote(listing.title) + "&body=" + quote(page_url),
+        report_mailto=_report_mailto(listing, page_url),
+    )
+
+
+@bp.get("/listings/<int:listing_id>.ics")
+def calendar(listing_id: int):
+    listing = visible_listing(listing_id)
+    body = feeds.listing_calendar(listing, current_app.config["FINDER"].BASE_URL)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="kindred-{listing.id}.ics"'},
+    )
+
+
+def _report_mailto(listing: Listing, page_url: str) -> str:
+    """mailto: link to the site's admin about this listing, or '' when no admin address is set."""
+    address = current_app.config["FINDER"].ADMIN_EMAIL
+    if not address:
+        return ""
+    subject = quote(f"Problem with listing {listing.id}: {listing.title}"[:150])
+    return f"mailto:{quote(address, safe='@')}?subject={subject}&body={quote(page_url)}"

@@ -1,0 +1,79 @@
+"""The seeded site served on 127.0.0.1 for a real browser (browser tests and `make screenshots`)."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from werkzeug.serving import make_server
+
+from finder import create_app
+from finder.gazetteer import build_gazetteer, load_fixture
+from tests.conftest import FIXTURES, build_schema, make_test_config
+from tests.site_data import seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
+def chromium_missing_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.is_file():
+        return f"Chromium not installed at {CHROMIUM} (make test installs it with apt-get when run as root)"
+    return None
+
+
+def build_site(folder: Path, **overrides):
+    """An app on a fresh SQLite file in `folder`, with the test gazetteer and the seeded listings; (app, ids)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'site.sqlite'}"
+    build_schema(url)
+    gazetteer = folder / "gazetteer.sqlite"
+    if not gazetteer.exists():
+        build_gazetteer(gazetteer, sources=load_fixture(FIXTURES / "geo" / "gazetteer.json"))
+    config = make_test_config(url, folder, GAZETTEER_PATH=str(gazetteer), ADMIN_EMAIL="help@kindred.example",
+                              **overrides)
+    app = create_app(config)
+    with app.app_context():
+        session = app.extensions["sessionmaker"]()
+        ids = seed(session)
+        session.commit()
+        session.close()
+    return app, ids
+
+
+@contextmanager
+def serve(app):
+    """Serve `app` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["engine"].dispose()
+
+
+def launch(playwright):
+    """Debian's Chromium, headless; never a downloaded browser."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def keep_local(context, blocked: list[str] | None = None) -> None:
+    """Abort every request that is not to the loopback server (map tiles included); record what was blocked."""
+
+    def handle(route):
+        host = urlsplit(route.request.url).hostname or ""
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+            return
+        if blocked is not None:
+            blocked.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    context.route("**/*", handle)

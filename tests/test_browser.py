@@ -1,0 +1,234 @@
+"""The site in Debian's Chromium (Playwright): search, listing, .ics, map without network, axe, keyboard only."""
+
+from __future__ import annotations
+
+import pytest
+from icalendar import Calendar
+
+from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+
+pytestmark = pytest.mark.browser
+if chromium_missing_reason():
+    pytest.skip(chromium_missing_reason(), allow_module_level=True)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """(base URL, ids) of the seeded site served on 127.0.0.1 for this module."""
+    app, ids = build_site(tmp_path_factory.mktemp("browser-site"))
+    with serve(app) as base:
+        yield base, ids
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A context that may inject axe (bypass_csp) and reaches nothing beyond the loopback server."""
+    context = browser.new_context(bypass_csp=True, accept_downloads=True)
+    keep_local(context)
+    yield context
+    context.close()
+
+
+def page_types(base: str, ids: dict) -> dict[str, str]:
+    return {
+        "home": "/",
+        "results": "/search?where=London&radius_km=10",
+        "results-empty": "/search?where=Paris&radius_km=2&kind=club",
+        "did-you-mean": "/search?where=Springfield",
+        "listing": f"/listings/{ids['walk']}",
+        "listing-cancelled": f"/listings/{ids['repair']}",
+        "listing-online": f"/listings/{ids['online']}",
+        "organisation": f"/orgs/{ids['org']}",
+        "guidance": "/guidance",
+        "sources": "/sources",
+        "about": "/about",
+        "not-found": "/listings/999999",
+        "alerts-new": "/alerts/new?where=London&radius_km=10",
+        "status": "/status",
+    }
+
+
+def test_search_by_place_and_interest_then_open_a_listing(site, context):
+    base, ids = site
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_label("Where", exact=True).fill("London")
+    page.get_by_label("Interests", exact=True).fill("walking")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search?**")
+    first = page.locator(".card-title a").first
+    expect(first).to_have_text("Riverside Walking Group")
+    expect(page.locator("h1")).to_contain_text("London")
+    first.click()
+    page.wait_for_url(f"**/listings/{ids['walk']}")
+    expect(page.locator("h1")).to_have_text("Riverside Walking Group")
+    expect(page.get_by_text("Meets every Saturday")).to_be_visible()
+
+
+def test_add_to_calendar_downloads_a_valid_ics(site, context):
+    base, ids = site
+    page = context.new_page()
+    page.goto(f"{base}/listings/{ids['walk']}")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Add to calendar").click()
+    download = download_info.value
+    assert download.suggested_filename == f"kindred-{ids['walk']}.ics"
+    calendar = Calendar.from_ical(open(download.path(), "rb").read())
+    event = calendar.walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Riverside Walking Group"
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+
+
+def test_map_draws_markers_offline_and_the_list_stays_complete(site, browser):
+    base, ids = site
+    context = browser.new_context()
+    blocked: list[str] = []
+    keep_local(context, blocked)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(base + "/search?where=London&radius_km=10")
+    box = page.locator("[data-map]")
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("data-map-ready", "true")
+    mappable = page.locator(".card[data-point]").count()
+    assert mappable >= 3 and page.locator(".map .leaflet-interactive").count() == mappable
+    expect(page.locator("[data-map-note]")).to_contain_text("could not load")
+    assert any("tile.openstreetmap.org" in url for url in blocked), "tiles were asked for and refused"
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    context.close()
+
+
+def test_no_tiles_are_asked_for_when_the_browser_is_offline(site, browser):
+    base, ids = site
+    context = browser.new_context()
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'onLine', {get: () => false});")
+    blocked: list[str] = []
+    keep_local(context, blocked)
+    page = context.new_page()
+    page.goto(f"{base}/listings/{ids['walk']}")
+    expect(page.locator("[data-map]")).to_have_attribute("data-map-ready", "true")
+    expect(page.locator("[data-map-note]")).to_contain_text("needs an internet connection")
+    assert page.locator(".map .leaflet-interactive").count() == 1
+    assert blocked == []
+    context.close()
+
+
+def test_without_javascript_the_map_stays_hidden_and_the_list_is_complete(site, browser):
+    base, _ = site
+    context = browser.new_context(java_script_enabled=False)
+    keep_local(context)
+    page = context.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    expect(page.locator("[data-map]")).to_be_hidden()
+    expect(page.locator("[data-locate]")).to_be_hidden()
+    assert page.locator(".card-title a").count() >= 4
+    page.get_by_text("More filters").click()
+    expect(page.get_by_label("Words to look for")).to_be_visible()
+    context.close()
+
+
+def test_use_my_location_searches_around_the_browser_position(site, browser):
+    base, _ = site
+    context = browser.new_context(geolocation={"latitude": 51.5074, "longitude": -0.1278}, permissions=["geolocation"])
+    keep_local(context)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_url("**/search?**")
+    assert "lat=51.507" in page.url and "where=" not in page.url
+    expect(page.locator(".card-title a").first).to_have_text("Riverside Walking Group")
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_any_page_type(site, browser, scheme):
+    base, ids = site
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+    keep_local(context)
+    page = context.new_page()
+    axe = Axe()
+    found = {}
+    for name, path in page_types(base, ids).items():
+        page.goto(base + path)
+        if page.locator("[data-map]").count():
+            expect(page.locator("[data-map]")).to_have_attribute("data-map-ready", "true")
+        page.locator("details.more-filters").evaluate_all("els => els.forEach(e => e.open = true)")
+        results = axe.run(page)
+        assert results.response["testEngine"]["name"] == "axe-core"
+        assert len(results.response["passes"]) >= 10, f"axe checked too little on {name}"
+        if results.violations_count:
+            found[name] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+    context.close()
+    assert found == {}
+
+
+def tab_to(page, locator, limit: int = 60) -> None:
+    """Press Tab until `locator` has the focus; fail when it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    pytest.fail(f"{locator} was never reached with Tab")
+
+
+def test_keyboard_only_from_search_to_a_listing(site, context):
+    base, ids = site
+    page = context.new_page()
+    page.goto(base + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    tab_to(page, page.locator("#where"), limit=3)
+    page.keyboard.type("London")
+    tab_to(page, page.locator("#interests"), limit=4)
+    page.keyboard.type("walking")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?**")
+    target = page.locator(".card-title a").first
+    tab_to(page, target)
+    assert target.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "focus is visible"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/listings/{ids['walk']}")
+    expect(page.locator("h1")).to_have_text("Riverside Walking Group")
+
+
+def test_pages_fit_a_320_pixel_screen(site, browser):
+    base, ids = site
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    keep_local(context)
+    page = context.new_page()
+    too_wide = {}
+    for name, path in page_types(base, ids).items():
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[name] = width
+    context.close()
+    assert too_wide == {}
+
+
+def test_no_console_errors_under_the_real_policy(site, browser):
+    base, ids = site
+    context = browser.new_context()
+    keep_local(context)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    for path in page_types(base, ids).values():
+        page.goto(base + path)
+    context.close()
+    real = [p for p in problems if "ERR_INTERNET_DISCONNECTED" not in p and "404" not in p]
+    assert real == []
