@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from flask import current_app, has_app_context
 
-from finder.config import Config
+from finder.config import ROOT, Config
 from scrapers.base import Context, ParseError
 from scrapers.listing import Listing
 
@@ -83,7 +83,13 @@ def _day(text: str, option: str) -> date:
 
 
 def _config() -> Config:
-    return current_app.config["FINDER"] if has_app_context() else Config.from_env()
+    """The app's settings, or the environment's (and `.env`'s) when run without an app."""
+    if has_app_context():
+        return current_app.config["FINDER"]
+    from dotenv import load_dotenv
+
+    load_dotenv(ROOT / ".env", override=False)
+    return Config.from_env()
 
 
 def _tagger():
@@ -98,22 +104,36 @@ def _tagger():
 
 
 def _fetch_pages(url: str, config: Config, adapter) -> list[tuple[bytes, str]]:
+    """Bodies of `url` and the pages after it (paged APIs), through the polite fetcher."""
     try:
         from scrapers.fetch import Fetcher, FetchError, FetchSettings
     except ImportError:
         raise click.ClickException("fetching URLs needs scrapers/fetch.py, which is not installed") from None
-    fetcher = Fetcher(FetchSettings.from_config(config))
     pages, next_url = [], url
-    while next_url and len(pages) < MAX_PAGES:
-        try:
-            result = fetcher.fetch(next_url)
-        except FetchError as error:
-            if pages:
-                break
-            raise click.ClickException(f"could not fetch {next_url}: {error}") from None
-        pages.append((result.body, result.url))
-        next_url = adapter.next_url(result.body, result.url) if adapter is not None else None
+    with Fetcher(FetchSettings.from_config(config)) as fetcher:
+        while next_url and len(pages) < MAX_PAGES:
+            try:
+                result = fetcher.fetch(next_url, conditional=False)
+            except FetchError as error:
+                if pages:
+                    log.warning("stopped paging at %s: %s", next_url, error)
+                    break
+                raise click.ClickException(f"could not fetch {next_url}: {error}") from None
+            pages.append((result.body, result.url))
+            next_url = _next_page(adapter, result.body, result.url)
     return pages
+
+
+def _next_page(adapter, body: bytes, url: str) -> str | None:
+    """The adapter's next page (detected from the body when no --format was given), or None."""
+    from scrapers import load_adapters
+    from scrapers.detect import detect
+
+    try:
+        adapter = adapter or load_adapters()[detect(body, url)]()
+        return adapter.next_url(body, url)
+    except ParseError:
+        return None
 
 
 @click.command("parse")

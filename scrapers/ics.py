@@ -1,0 +1,158 @@
+"""iCalendar (RFC 5545 / 7986) feeds: one Listing per event series, occurrences expanded over the window.
+
+Text repairs live in `scrapers.ics_clean`, field readers in `scrapers.ics_fields`, times in
+`scrapers.ics_time`. Expansion is recurring-ical-events (RRULE, RDATE, EXDATE, RECURRENCE-ID incl.
+RANGE=THISANDFUTURE) after x-wr-timezone has moved UTC times into the calendar's X-WR-TIMEZONE.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+
+from scrapers import register
+from scrapers.base import Adapter, Context, ParseError
+from scrapers.ics_clean import decode, looks_like_ical, repair
+from scrapers.ics_fields import fill_fields, group_id, series_key
+from scrapers.ics_time import Moments, drop_broken_ends
+from scrapers.listing import Listing, Occurrence
+from scrapers.recurrence import in_window
+
+log = logging.getLogger(__name__)
+MAX_OCCURRENCES = 1000
+
+
+@register("ics")
+class ICalendar(Adapter):
+    """A .ics feed (VCALENDAR, or bare VEVENTs)."""
+
+    @classmethod
+    def sniff(cls, body: bytes, url: str) -> bool:
+        return decode(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
+
+    def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
+        context = context or Context(url=url)
+        url = url or context.url
+        text = decode(body)
+        if not looks_like_ical(text):
+            raise ParseError("not iCalendar: no BEGIN:VCALENDAR or BEGIN:VEVENT")
+        calendar = _read(text, context)
+        calendar = _standardise(calendar, context)
+        moments = Moments.for_calendar(calendar, context)
+        groups: dict[str, list] = {}
+        for index, event in enumerate(calendar.walk("VEVENT")):
+            if event.get("DTSTART") is None and not event.get("SUMMARY"):
+                context.problems.append(f"event {index}: neither SUMMARY nor DTSTART, skipped")
+                continue
+            drop_broken_ends(event)
+            groups.setdefault(group_id(event), []).append(event)
+        return context.each(groups.values(), lambda events: _listing(events, url, context, moments), label="event")
+
+
+def _read(text: str, context: Context) -> icalendar.Calendar:
+    repaired = repair(text)
+    try:
+        calendars = icalendar.Calendar.from_ical(repaired, multiple=True)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
+        context.problems.append(f"calendar read event by event: {type(error).__name__}: {error}")
+        return _read_each_event(repaired, context)
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    if not calendars:
+        raise ParseError("not iCalendar: no VCALENDAR component")
+    first = calendars[0]
+    for extra in calendars[1:]:
+        first.subcomponents.extend(extra.subcomponents)
+    return first
+
+
+def _read_each_event(repaired: str, context: Context) -> icalendar.Calendar:
+    """A calendar of the VEVENTs that parse on their own (calendar-level properties are lost)."""
+    calendar = icalendar.Calendar()
+    zones = [m.group(0) + "\r\n" for m in _block("VTIMEZONE").finditer(repaired)]
+    blocks = [m.group(0) for m in _block("VEVENT").finditer(repaired)]
+    for index, block in enumerate(blocks):
+        try:
+            wrapped = "BEGIN:VCALENDAR\r\n" + "".join(zones) + block + "\r\nEND:VCALENDAR\r\n"
+            calendar.subcomponents.extend(icalendar.Calendar.from_ical(wrapped).walk("VEVENT"))
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
+            context.problems.append(f"event {index}: unreadable: {type(error).__name__}: {error}")
+    if not blocks:
+        raise ParseError("unreadable iCalendar: no VEVENT could be read")
+    return calendar
+
+
+def _block(name: str) -> re.Pattern:
+    return re.compile(rf"^BEGIN:{name}\r?$.*?^END:{name}\r?$", re.MULTILINE | re.DOTALL | re.IGNORECASE)
+
+
+def _standardise(calendar: icalendar.Calendar, context: Context) -> icalendar.Calendar:
+    """UTC times moved into X-WR-TIMEZONE (Google Calendar exports) when it names a known zone."""
+    try:
+        return x_wr_timezone.to_standard(calendar)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        context.problems.append(f"X-WR-TIMEZONE ignored: {type(error).__name__}: {error}")
+        return calendar
+
+
+def _listing(events: list, url: str, context: Context, moments: Moments) -> Listing:
+    master = next((e for e in events if e.get("RECURRENCE-ID") is None), events[0])
+    listing = Listing(title="", kind=context.kind or "event", source_key=series_key(master))
+    fill_fields(listing, master, url, moments)
+    if master.get("DTSTART") is None:
+        return listing
+    open_ended = listing.end is None
+    if len(events) == 1 and not any(master.get(name) is not None for name in ("RRULE", "RDATE", "EXDATE")):
+        listing.occurrences = _one_off(listing, context)  # no expansion needed: the common, fast case
+        return listing
+    series = icalendar.Calendar()
+    series.subcomponents.extend(e for e in events if e.get("DTSTART") is not None)
+    try:
+        query = recurring_ical_events.of(series)
+        if len(events) > 1 or master.get("EXDATE") is not None:
+            _first_instance(listing, query, moments, open_ended)
+        listing.occurrences = _occurrences(query, context, moments, listing.status == "cancelled", open_ended)
+    except (ValueError, TypeError, AttributeError, KeyError) as error:  # keep the event, unexpanded
+        context.problems.append(f"event {listing.title!r}: recurrence not expanded: {type(error).__name__}: {error}")
+        listing.occurrences = _one_off(listing, context)
+    return listing
+
+
+def _one_off(listing: Listing, context: Context) -> list[Occurrence]:
+    if not in_window(listing.start, context.window_start, context.window_end, end=listing.end):
+        return []
+    status = "cancelled" if listing.status == "cancelled" else "scheduled"
+    return [Occurrence(start=listing.start, end=listing.end, status=status)]
+
+
+def _first_instance(listing: Listing, query, moments: Moments, open_ended: bool) -> None:
+    """Start/end moved to the first real instance when EXDATE or an override changed it."""
+    try:
+        first = query.first
+    except IndexError:  # every instance excluded: keep DTSTART
+        return
+    listing.start, end = moments.span(first)
+    listing.end = None if open_ended else end
+
+
+def _occurrences(query, context: Context, moments: Moments, cancelled: bool, open_ended: bool) -> list[Occurrence]:
+    """Instances overlapping the window; `open_ended` series (no DTEND/DURATION) keep end None."""
+    found = []
+    for instance in query.between(context.window_start, context.window_end):
+        start, end = moments.span(instance)
+        status = "cancelled" if cancelled or str(instance.get("STATUS", "")).upper() == "CANCELLED" else "scheduled"
+        found.append(Occurrence(start=start, end=None if open_ended else end, status=status))
+        if len(found) >= MAX_OCCURRENCES:
+            break
+    found.sort(key=lambda o: _sort_key(o.start))
+    return found
+
+
+def _sort_key(value: date | datetime) -> tuple:
+    if isinstance(value, datetime):
+        return (value.date(), value.timestamp())
+    return (value, float("-inf"))
