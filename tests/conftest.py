@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from finder import create_app
+from finder import create_app, search_index
 from finder.config import Config
 from finder.db import make_engine, make_sessionmaker
 from finder.migrate import upgrade
@@ -76,7 +76,7 @@ def build_schema(url: str) -> None:
 
 
 # Objects outside the models (search indexes) register their creators here.
-SCHEMA_HOOKS: list = []
+SCHEMA_HOOKS: list = [search_index.create_objects]
 
 
 def _database(request, tmp_path_factory, prepare):
@@ -124,7 +124,7 @@ def clear_tables(engine) -> None:
 
 
 # Search-index tables and other non-model objects register their cleaners here.
-CLEAR_HOOKS: list = []
+CLEAR_HOOKS: list = [search_index.clear]
 
 
 @pytest.fixture
@@ -169,3 +169,13 @@ def corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def gazetteer_path(tmp_path_factory) -> Path:
+    """A small gazetteer (tests/fixtures/geo/gazetteer.json) built once per run; see finder/gazetteer.py."""
+    from finder.gazetteer import build_gazetteer, load_fixture
+
+    path = tmp_path_factory.mktemp("gazetteer") / "gazetteer.sqlite"
+    build_gazetteer(path, sources=load_fixture(FIXTURES / "geo" / "gazetteer.json"))
+    return path

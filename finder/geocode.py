@@ -1,0 +1,246 @@
+"""Resolve what people type, and where listings are, with the offline gazetteer (stdlib sqlite3 only).
+
+`get_resolver(config)` gives a `Resolver` over `data/gazetteer.sqlite` (None when the file is
+missing); `Resolver.resolve("Portland, OR")` gives a `Place`; `geocode_listing()` is what the
+importer calls for listings without source coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finder.geo import fold, haversine_km, parse_coordinates
+from finder.place_text import PlaceQueryError, interpretations, name_keys, postcode_keys
+
+PRECISIONS = ("point", "postcode", "locality", "region", "country")
+KIND_PRECISION = {1: "locality", 2: "locality", 3: "region", 4: "country"}
+# Ranking: log10(population) plus these; the place's own name beats an alternate name, a city beats
+# a region of the same name ("Berlin", "New York"), a postal village only wins when nothing else matches.
+MAIN_NAME_BONUS = 1.5
+KIND_BONUS = {1: 0.0, 2: 0.0, 3: -3.0, 4: 0.0}
+MAX_ALTERNATIVES = 5
+SAME_PLACE_KM = 10.0
+POSTCODE_NEAR_NAME_KM = 40.0
+
+
+@dataclass
+class Place:
+    """A resolved place; `alternatives` holds other readings of an ambiguous name, best first."""
+
+    name: str
+    lat: float
+    lon: float
+    precision: str
+    country: str = ""
+    alternatives: list[Place] = field(default_factory=list)
+    region: str = ""
+    population: int = 0
+    score: float = field(default=0.0, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "lat": self.lat, "lon": self.lon, "precision": self.precision,
+                "country": self.country, "region": self.region,
+                "alternatives": [a.to_dict() for a in self.alternatives]}
+
+
+class Resolver:
+    """Place lookups over one gazetteer file, opened read-only (one connection per thread)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"gazetteer not found at {self.path} (run: finder gazetteer build)")
+        self._local = threading.local()
+        connection = self._connection()
+        self.countries = dict(connection.execute("SELECT cc, name FROM countries"))
+        self.regions = {(cc, code): name for cc, code, name in connection.execute("SELECT * FROM regions")}
+        self.meta = dict(connection.execute("SELECT key, value FROM meta"))
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            uri = f"file:{self.path}?mode=ro&immutable=1"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._local.connection = connection
+        return connection
+
+    @property
+    def attribution(self) -> str:
+        return self.meta.get("attribution", "")
+
+    def country_code(self, text: str | None) -> str | None:
+        """"US", "usa", "United States" -> "US"; None when unknown or empty."""
+        if not text:
+            return None
+        if len(text) == 2 and text.upper() in self.countries:
+            return text.upper()
+        found = {cc for cc, admin1 in self.qualifier(text) if not admin1}
+        return found.pop() if len(found) == 1 else None
+
+    def qualifier(self, text: str) -> set[tuple[str, str]]:
+        """(country, admin1) pairs a qualifier such as "OR", "Oregon", "UK" or "France" can mean."""
+        rows = self._connection().execute("SELECT cc, admin1 FROM qualifiers WHERE key = ?", (fold(text),))
+        return set(rows)
+
+    def resolve(self, text: str, country_hint: str | None = None) -> Place | None:
+        """The best reading of `text` with its alternatives, or None when nothing matches.
+
+        Raises PlaceQueryError for empty, over-long or meaningless input and out-of-range coordinates.
+        """
+        cleaned = check_place_text(text)
+        try:
+            point = parse_coordinates(cleaned)
+        except ValueError as error:
+            raise PlaceQueryError(str(error)) from None
+        if point:
+            return Place(f"{point.lat:.5f}, {point.lon:.5f}", point.lat, point.lon, "point")
+        hint = self.country_code(country_hint)
+        readings = interpretations(cleaned)
+        whole = [r for r in readings if not r.partial]
+        # Strict readings first; then, for comma-separated text, the same with unknown qualifiers ignored
+        # ("St Ives, Cornwall": a county is no qualifier here); last, a later comma part as the town
+        # ("Town Hall, Cambridge MA"). "Springfield Elementary" stays unresolved rather than guessed.
+        attempts = [(r, False) for r in whole] + [(r, True) for r in whole if r.qualifiers and "," in cleaned]
+        attempts += [(r, False) for r in readings if r.partial]
+        for reading, lenient in attempts:
+            found = self._read(reading, hint, lenient)
+            if found and not (reading.partial and found.precision in ("region", "country")):
+                return found
+        return None
+
+    def _read(self, reading, hint: str | None, lenient: bool = False) -> Place | None:
+        scopes = []
+        for qualifier in reading.qualifiers:
+            scope = self.qualifier(qualifier)
+            if scope:
+                scopes.append(scope)
+            elif not lenient:
+                return None
+        if lenient and len(scopes) == len(reading.qualifiers):
+            return None  # nothing was ignored: the strict attempt already said no
+        if reading.postcode and not reading.name:
+            return _pick(self.postcodes(reading.postcode, scopes), hint)
+        candidates = self.names(reading.name, scopes)
+        if reading.postcode:
+            codes = self.postcodes(reading.postcode, scopes)
+            near = [c for c in codes if candidates and any(
+                haversine_km(c.lat, c.lon, p.lat, p.lon) < POSTCODE_NEAR_NAME_KM for p in candidates)]
+            return _pick(near, hint)
+        return _pick(candidates, hint)
+
+    def names(self, name: str, scopes: list[set]) -> list[Place]:
+        """Places called `name` inside every scope, ranked best first."""
+        rows = []
+        for key in name_keys(name):
+            rows = self._connection().execute(
+                "SELECT p.name, p.cc, p.admin1, p.lat_e5, p.lon_e5, p.population, p.kind, n.is_main "
+                "FROM names n JOIN places p ON p.id = n.place_id WHERE n.key = ?", (key,)).fetchall()
+            if rows:
+                break
+        places = []
+        for name_, cc, admin1, lat_e5, lon_e5, population, kind, is_main in rows:
+            if not all(_in_scope(cc, admin1, scope) for scope in scopes):
+                continue
+            score = math.log10(population + 1) + KIND_BONUS[kind] + (MAIN_NAME_BONUS if is_main else 0.0)
+            places.append(self._place(name_, cc, admin1, lat_e5, lon_e5, population, KIND_PRECISION[kind], score))
+        return places
+
+    def postcodes(self, text: str, scopes: list[set]) -> list[Place]:
+        """Postcode readings (full code, else outward code / FSA / ZIP), ranked by the city each lies in."""
+        connection = self._connection()
+        for code in postcode_keys(text):
+            rows = connection.execute(
+                "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes WHERE code = ?", (code,))
+            places = []
+            for code_, cc, place, admin1, lat_e5, lon_e5, weight in rows:
+                if not all(_in_scope(cc, "", {(c, "") for c, _ in scope}) for scope in scopes):
+                    continue
+                score = math.log10(weight + 1)
+                name = f"{code_} {place}" if place and place != code_ else code_
+                places.append(self._place(name, cc, admin1, lat_e5, lon_e5, weight, "postcode", score))
+            if places:
+                return places
+        return []
+
+    def _place(self, name, cc, admin1, lat_e5, lon_e5, population, precision, score) -> Place:
+        region = self.regions.get((cc, admin1), "") if admin1 else ""
+        country = self.countries.get(cc, cc)
+        parts = [name] + ([region] if region and region != name and precision != "region" else [])
+        if precision != "country":
+            parts.append(country)
+        return Place(", ".join(parts), lat_e5 / 100_000, lon_e5 / 100_000, precision, cc, [], region, population,
+                     score)
+
+
+def _in_scope(cc: str, admin1: str, scope: set) -> bool:
+    return (cc, "") in scope or (cc, admin1) in scope
+
+
+def _pick(candidates: list[Place], hint: str | None = None) -> Place | None:
+    """The best candidate (in the hinted country when one is there), with distinct others as alternatives.
+
+    Others within SAME_PLACE_KM of a kept candidate (a city and its region, a postal village) are dropped.
+    """
+    if not candidates:
+        return None
+    hinted = [c for c in candidates if c.country == hint]
+    ranked = sorted(hinted, key=lambda p: -p.score) + sorted(
+        [c for c in candidates if c.country != hint], key=lambda p: -p.score)
+    best, kept = ranked[0], [ranked[0]]
+    for other in ranked[1:]:
+        if len(kept) > MAX_ALTERNATIVES:
+            break
+        if all(haversine_km(other.lat, other.lon, k.lat, k.lon) > SAME_PLACE_KM or other.country != k.country
+               for k in kept):
+            kept.append(other)
+    best.alternatives = kept[1:]
+    return best
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_QUERY_CHARS = 200
+
+
+def check_place_text(text) -> str:
+    """`text` with spaces collapsed; PlaceQueryError when it is empty, too long or has no letter or digit."""
+    if not isinstance(text, str):
+        raise PlaceQueryError("a place must be text")
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    if not cleaned:
+        raise PlaceQueryError("no place given")
+    if len(cleaned) > MAX_QUERY_CHARS:
+        raise PlaceQueryError(f"place text is too long ({len(cleaned)} characters, at most {MAX_QUERY_CHARS})")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise PlaceQueryError(f"{cleaned!r} is not a place name, postcode or coordinates")
+    return cleaned
+
+
+_RESOLVERS: dict[tuple[str, float], Resolver] = {}
+_RESOLVERS_LOCK = threading.Lock()
+
+
+def get_resolver(config) -> Resolver | None:
+    """The resolver for `config.GAZETTEER_PATH`, cached per file (reopened after a rebuild); None when missing."""
+    path = config.path(config.GAZETTEER_PATH)
+    try:
+        stamp = path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    key = (str(path), stamp)
+    with _RESOLVERS_LOCK:
+        resolver = _RESOLVERS.get(key)
+        if resolver is None:
+            for old in [k for k in _RESOLVERS if k[0] == key[0]]:
+                del _RESOLVERS[old]
+            resolver = _RESOLVERS[key] = Resolver(path)
+        return resolver
+
+
+from finder.geocode_listing import geocode_listing  # noqa: E402 (re-exported: the importer's entry point)
+
+__all__ = ["Place", "PlaceQueryError", "Resolver", "geocode_listing", "get_resolver"]
