@@ -1,0 +1,40 @@
+"""Each source's licence and attribution, shown beside what it lists; sources whose licence forbids
+republication (`republish = false` in the catalogue) are shown as links only (title and link out)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finder.models import Listing, ListingSource, Source
+
+
+def terms(sources: list[Source]) -> dict:
+    """{"licence", "attribution", "links_only"} for a listing seen in `sources`. Several sources'
+    licences and attributions are joined with "; "; links only when ANY of them forbids republishing
+    (the shown text may have come from it)."""
+    licences = list(dict.fromkeys(s.licence for s in sources if s.licence))
+    attributions = list(dict.fromkeys(s.attribution for s in sources if s.attribution))
+    return {"licence": "; ".join(licences) or None, "attribution": "; ".join(attributions) or None,
+            "links_only": any(not s.republish for s in sources)}
+
+
+def listing_terms(listing: Listing) -> dict:
+    return terms([link.source for link in listing.sources if link.source is not None])
+
+
+def terms_for(session: Session, ids: list[int]) -> dict[int, dict]:
+    """listing id -> terms, in one query for a page of results."""
+    found: dict[int, list[Source]] = {i: [] for i in ids}
+    if ids:
+        rows = session.execute(select(ListingSource.listing_id, Source)
+                               .join(Source, Source.id == ListingSource.source_id)
+                               .where(ListingSource.listing_id.in_(ids)))
+        for listing_id, source in rows:
+            found[listing_id].append(source)
+    return {listing_id: terms(sources) for listing_id, sources in found.items()}
+
+
+def api_fields(value: dict) -> dict:
+    """The API's additive keys: licence, attribution, links_only."""
+    return {"licence": value["licence"], "attribution": value["attribution"], "links_only": value["links_only"]}

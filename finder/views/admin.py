@@ -1,0 +1,165 @@
+"""The /admin area: login (session + CSRF), the queue of suggestions, reports and claims, and the
+actions on them — every one logged with who and when."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from finder import moderation, search_index, suggest
+from finder.admin_auth import authenticate, log_action
+from finder.catalog import CatalogError
+from finder.extensions import get_session, limiter
+from finder.models import AdminAction, Claim, Listing, ListingReport, Organization, Source, SourceSuggestion, utcnow
+from finder.overlay import sync_one, write_entry
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+QUEUE_SIZE = 100
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not session.get("admin"):
+            return redirect(url_for("admin.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login():
+    error = ""
+    if request.method == "POST":
+        db = get_session()
+        user = authenticate(db, current_app.config["FINDER"], request.form.get("username", ""),
+                            request.form.get("password", ""))
+        if user:
+            session.clear()
+            session["admin"] = user
+            log_action(db, user, "login", "admin", user)
+            db.commit()
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/admin") else url_for("admin.queue"))
+        error = "Wrong user name or password."
+    return render_template("admin/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    session.pop("admin", None)
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("")
+@login_required
+def queue():
+    db = get_session()
+
+    def pending(model, status):
+        return db.scalars(select(model).where(model.status == status).order_by(model.created_at).limit(QUEUE_SIZE)).all()
+
+    reports = pending(ListingReport, "open")
+    listing_ids = [r.listing_id for r in reports]
+    return render_template(
+        "admin/queue.html", suggestions=pending(SourceSuggestion, "pending"), reports=reports,
+        claims=pending(Claim, "verified") + pending(Claim, "pending"),
+        listings={row.id: row for row in db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))},
+        sources=db.scalars(select(Source).order_by(Source.slug)).all(),
+        log=db.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(50)).all(),
+    )
+
+
+@bp.post("/suggestions/<int:item_id>/<any(approve, reject):action>")
+@login_required
+def decide_suggestion(item_id: int, action: str):
+    db = get_session()
+    item = db.get(SourceSuggestion, item_id) or abort(404)
+    if action == "approve":
+        try:
+            source = suggest.approve(db, item, current_app.config["FINDER"], _actor())
+        except (suggest.SuggestError, CatalogError) as error:
+            return _done(f"Not approved: {error}")
+        detail = f"source {source.slug} ({item.url})"
+    else:
+        item.status, item.decided_at, item.decided_by = "rejected", utcnow(), _actor()
+        detail = item.url
+    log_action(db, _actor(), f"suggestion-{action}", "suggestion", item.id, detail)
+    return _done(f"Suggestion {item.id}: {action}d.")
+
+
+@bp.post("/reports/<int:item_id>/<any(resolve, dismiss):action>")
+@login_required
+def decide_report(item_id: int, action: str):
+    db = get_session()
+    item = db.get(ListingReport, item_id) or abort(404)
+    item.status = "resolved" if action == "resolve" else "dismissed"
+    item.resolved_at, item.resolved_by = utcnow(), _actor()
+    log_action(db, _actor(), f"report-{action}", "report", item.id, f"listing {item.listing_id}")
+    return _done(f"Report {item.id}: {item.status}.")
+
+
+@bp.post("/listings/<int:listing_id>/<any(hide, restore):action>")
+@login_required
+def listing_visibility(listing_id: int, action: str):
+    db = get_session()
+    listing = db.get(Listing, listing_id) or abort(404)
+    if action == "hide":
+        moderation.suppress_listing(db, listing, "hidden", actor=_actor())
+    else:
+        moderation.lift_listing(db, listing)
+    db.flush()
+    search_index.refresh(db, [listing.id])
+    log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
+    return _done(f"Listing {listing.id}: {listing.liveness}.")
+
+
+@bp.post("/sources/<slug>/<any(block, unblock):action>")
+@login_required
+def source_block(slug: str, action: str):
+    db = get_session()
+    config = current_app.config["FINDER"]
+    if db.scalar(select(Source).where(Source.slug == slug)) is None:
+        abort(404)
+    try:
+        write_entry(config.path(config.SOURCES_FILE), {"slug": slug, "enabled": action == "unblock"})
+        sync_one(db, config.path(config.SOURCES_FILE), slug)
+    except CatalogError as error:
+        return _done(f"Source {slug} unchanged: {error}")
+    log_action(db, _actor(), f"source-{action}", "source", slug)
+    return _done(f"Source {slug}: {action}ed.")
+
+
+@bp.post("/orgs/<int:org_id>/block")
+@login_required
+def org_block(org_id: int):
+    db = get_session()
+    org = db.get(Organization, org_id) or abort(404)
+    hidden = moderation.suppress_organization(db, org, "blocked", actor=_actor())
+    db.flush()
+    search_index.refresh(db, hidden)
+    log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
+    return _done(f"Organiser {org.name}: blocked, {len(hidden)} listings hidden.")
+
+
+@bp.post("/claims/<int:item_id>/revoke")
+@login_required
+def claim_revoke(item_id: int):
+    db = get_session()
+    item = db.get(Claim, item_id) or abort(404)
+    item.status = "revoked"
+    log_action(db, _actor(), "claim-revoke", "claim", item.id, item.email)
+    return _done(f"Claim {item.id}: revoked.")
+
+
+def _actor() -> str:
+    return session["admin"]
+
+
+def _done(message: str):
+    get_session().commit()
+    flash(message)
+    return redirect(url_for("admin.queue"))

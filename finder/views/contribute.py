@@ -1,0 +1,62 @@
+"""Contribution without an account: suggest a source (fetched, detected, previewed, queued) and
+report a listing (reason + optional note, rate-limited, into the moderation queue)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from finder import suggest
+from finder.extensions import get_session, limiter
+from finder.models import ListingReport, utcnow
+from finder.views.listings import visible_listing
+
+bp = Blueprint("contribute", __name__)
+REASONS = {
+    "wrong": "Details are wrong",
+    "gone": "It no longer happens",
+    "spam": "Spam or advertising",
+    "unsafe": "Unsafe or abusive",
+}
+MAX_NOTE = 2000
+
+
+@bp.get("/suggest")
+def suggest_form():
+    return render_template("contribute/suggest.html", url="", note="", error="", found=None)
+
+
+@bp.post("/suggest")
+@limiter.limit("10/hour")
+def suggest_source():
+    """Fetch the pasted URL now, show what it would import, and queue it for an administrator."""
+    url = (request.form.get("url") or "").strip()
+    note = (request.form.get("note") or "").strip()[:MAX_NOTE]
+    try:
+        found = suggest.preview(url, current_app.config["FINDER"])
+    except suggest.SuggestError as error:
+        return render_template("contribute/suggest.html", url=url, note=note, error=str(error), found=None), 422
+    session = get_session()
+    suggest.queue(session, found, note)
+    session.commit()
+    return render_template("contribute/suggest.html", url="", note="", error="", found=found)
+
+
+@bp.get("/listings/<int:listing_id>/report")
+def report_form(listing_id: int):
+    listing = visible_listing(listing_id)
+    return render_template("contribute/report.html", listing=listing, reasons=REASONS, error="", done=False)
+
+
+@bp.post("/listings/<int:listing_id>/report")
+@limiter.limit("5/hour")
+def report(listing_id: int):
+    listing = visible_listing(listing_id)
+    reason = request.form.get("reason", "")
+    if reason not in REASONS:
+        return render_template("contribute/report.html", listing=listing, reasons=REASONS,
+                               error="Please choose what is wrong.", done=False), 400
+    session = get_session()
+    session.add(ListingReport(listing_id=listing.id, reason=reason, status="open", created_at=utcnow(),
+                              note=(request.form.get("note") or "").strip()[:MAX_NOTE]))
+    session.commit()
+    return render_template("contribute/report.html", listing=listing, reasons=REASONS, error="", done=True)
