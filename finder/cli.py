@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from finder import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, help="Kindred: find clubs, volunteering and meetups.")
+class KindredGroup(FlaskGroup):
+    """FlaskGroup whose added commands (and their subcommands) always run inside the app context."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _in_app_context(cmd)
+        super().add_command(cmd, name)
+
+
+def _in_app_context(cmd: click.Command) -> None:
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _in_app_context(sub)
+    elif cmd.callback is not None:
+        cmd.callback = with_appcontext(cmd.callback)
+
+
+@click.group(cls=KindredGroup, create_app=create_app, help="Kindred: find clubs, volunteering and meetups.")
 def main():
     """Kindred's command line."""
 
@@ -39,6 +55,69 @@ def _safe_url(url: str) -> str:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int):
-    """Serve the site (development server) for the embedded default setup."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+@click.option("--no-scheduler", is_flag=True, help="Serve only; do not start the scheduler process.")
+def serve(host: str, port: int, no_scheduler: bool):
+    """Serve the site and, beside it, the scheduler process (both stop on Ctrl-C)."""
+    import subprocess
+    import sys
+
+    scheduler = None if no_scheduler else subprocess.Popen([sys.executable, "-m", "finder", "scheduler"])
+    try:
+        from werkzeug.serving import run_simple
+
+        click.echo(f"Kindred at http://{host}:{port}/ (Ctrl-C to stop)")
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=10)
+
+
+from finder.commands.alerts import alerts_group  # noqa: E402
+
+main.add_command(alerts_group)
+
+
+from finder.commands.parse import parse_command  # noqa: E402
+
+main.add_command(parse_command)
+
+
+from finder.commands.scheduler import scheduler_command  # noqa: E402
+
+main.add_command(scheduler_command)
+
+
+from finder.commands.scrape import retag_command, scrape_command, sources_command  # noqa: E402
+
+main.add_command(scrape_command)
+main.add_command(sources_command)
+main.add_command(retag_command)
+
+
+from finder.commands.search import search_command  # noqa: E402
+
+main.add_command(search_command)
+
+
+from finder.commands.demo import demo_group  # noqa: E402
+
+main.add_command(demo_group)
+
+
+from finder.commands.tools import doctor_command, new_adapter_command  # noqa: E402
+
+main.add_command(doctor_command)
+main.add_command(new_adapter_command)
+
+
+from finder.commands.geo import gazetteer_group, geocode_command, geocode_missing_command  # noqa: E402
+
+main.add_command(gazetteer_group)
+main.add_command(geocode_command)
+main.add_command(geocode_missing_command)
+
+
+from finder.commands.admin import admin_group  # noqa: E402
+
+main.add_command(admin_group)

@@ -51,6 +51,7 @@ def job_table(app: Flask) -> list[Job]:
         Job("maintenance:prune-runs", 86400, prune_runs),
         Job("maintenance:database", 86400, optimize),
         Job("maintenance:source-alarms", 3600, source_alarms),
+        Job("privacy:delete-unsubscribed", 86400, delete_unsubscribed),
     ]
     return jobs
 
@@ -141,3 +142,13 @@ def source_alarms(app: Flask) -> str:
             send_admin_alarm(session, config, [s.slug for s in silent], datetime.now(UTC))
         session.commit()
     return f"silent sources={[s.slug for s in silent]}"
+
+
+def delete_unsubscribed(app: Flask) -> str:
+    """Subscriber data deleted FINDER_DELETE_UNSUBSCRIBED_AFTER_DAYS after unsubscribing."""
+    from finder.privacy import delete_unsubscribed as purge
+
+    with app.extensions["sessionmaker"]() as session:
+        removed = purge(session, app.config["FINDER"].DELETE_UNSUBSCRIBED_AFTER_DAYS, utcnow())
+        session.commit()
+    return f"unsubscribed alerts deleted={removed}"

@@ -14,7 +14,7 @@ import icalendar
 
 from finder.demo.content import ACTIVITIES, CITIES
 
-PER_CITY_SERIES = 22
+PER_CITY_SERIES = 38  # every activity, each city in its own neighbourhoods
 DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 CLUB_PLACES = [
     ("Chess Club", {"club": "chess"}),

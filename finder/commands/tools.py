@@ -1,0 +1,43 @@
+"""`finder doctor` and `finder new-adapter`: help for operators and contributors."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from finder import doctor
+from finder.config import ROOT
+
+
+@click.command("doctor")
+def doctor_command():
+    """Check settings, database, gazetteer, SMTP and the source catalogue; say what to fix."""
+    config = current_app.config["FINDER"]
+    checks = [
+        doctor.check_settings(config),
+        doctor.check_database(current_app.extensions["engine"], config.database_url),
+        doctor.check_gazetteer(config),
+        doctor.check_smtp(config),
+        doctor.check_catalog(config),
+    ]
+    for check in checks:
+        mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
+        click.echo(f"{mark} {check.name:<10} {check.detail}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
+@click.command("new-adapter")
+@click.argument("name")
+def new_adapter_command(name: str):
+    """Create scrapers/NAME.py, tests/test_NAME.py and a fixture (the test fails until you fill them in)."""
+    from finder.scaffold import create_adapter
+
+    try:
+        paths = create_adapter(ROOT, name)
+    except (ValueError, FileExistsError) as error:
+        raise click.ClickException(str(error)) from None
+    for path in paths:
+        click.echo(f"created {path.relative_to(ROOT)}")
+    click.echo(f"next: add {name!r} to ADAPTER_MODULES in scrapers/__init__.py, fill in the fixture with a real "
+               f"sample, make tests/test_{name}.py pass, then add a source using adapter = \"{name}\".")

@@ -1,0 +1,63 @@
+"""The bundled demo through the real fetcher, adapters and importer, then the newcomer's searches."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from finder import create_app
+from finder.commands.demo import demo_group
+from finder.models import Listing, ListingSource
+from finder.migrate import upgrade
+from tests.conftest import make_test_config
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, gazetteer_path):
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder}/demo.sqlite"
+    upgrade(url)
+    app = create_app(make_test_config(url, folder, GAZETTEER_PATH=str(gazetteer_path)))
+    result = app.test_cli_runner().invoke(demo_group, ["load"])
+    assert result.exit_code == 0, result.output
+    app.load_output = result.output
+    yield app
+    app.extensions["engine"].dispose()
+
+
+def test_demo_loads_over_three_hundred_listings_with_merged_duplicates(demo_app):
+    with demo_app.extensions["sessionmaker"]() as session:
+        listings = session.scalar(select(func.count()).select_from(Listing))
+        assert listings >= 300
+        kinds = set(session.scalars(select(Listing.kind).distinct()))
+        assert kinds == {"club", "volunteer", "event", "online", "service"}
+        merged = session.scalars(select(ListingSource.listing_id).group_by(ListingSource.listing_id)
+                                 .having(func.count(func.distinct(ListingSource.source_id)) > 1)).all()
+        assert len(merged) >= 2  # the events also published on Toronto's and Sydney's pages
+        cancelled = session.scalar(select(func.count()).select_from(Listing).where(Listing.locality == "Tokyo"))
+        assert cancelled > 10
+    assert "failed" not in demo_app.load_output
+
+
+def test_loading_again_imports_nothing_twice(demo_app):
+    result = demo_app.test_cli_runner().invoke(demo_group, ["load"])
+    assert result.exit_code == 0
+    assert "0 new listing(s)" in result.output
+
+
+@pytest.mark.parametrize("where, interests, expected", [
+    ("Portland, OR", "hiking", "Trail Walkers"),
+    ("London", "volunteering", ""),
+    ("Berlin", "languages", "Sprach"),
+])
+def test_newcomer_searches_return_ranked_results_with_reasons(demo_app, where, interests, expected):
+    response = demo_app.test_client().get("/api/v1/search", query_string={"where": where, "interests": interests})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["total"] >= 3
+    assert body["place"]["name"]
+    assert all(len(result["reasons"]) >= 2 for result in body["results"])
+    titles = " | ".join(result["title"] for result in body["results"][:10])
+    assert expected in titles
+    near = [r for r in body["results"] if r["distance_km"] is not None]
+    assert near and all(r["distance_km"] <= 25 for r in near)
