@@ -6,10 +6,12 @@ import logging
 from datetime import datetime
 
 from flask import render_template
+from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 from finder import alerts, digests, outbox
 from finder.config import Config
+from finder.i18n import DEFAULT_LOCALE
 from finder.mail import MailError, build_message, deliver, parse_message
 from finder.models import Alert, utcnow
 
@@ -31,7 +33,7 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     context = dict(alert=alert, confirm_url=confirm_url, postal_address=config.MAIL_POSTAL_ADDRESS, base_url=base)
     period = f"confirm-{now:%Y%m%dT%H%M%S%f}"
     message = build_message(
-        sender=config.MAIL_FROM, recipient=alert.email, subject="Confirm your Kindred alert",
+        sender=config.MAIL_FROM, recipient=alert.email, subject=gettext("Confirm your Kindred alert"),
         text=render_template("email/confirm.txt", **context), html=render_template("email/confirm.html", **context),
         message_id=f"<confirm-{alert.id}-{period}@{_host(base)}>", headers={"Auto-Submitted": "auto-generated"},
     )
@@ -46,6 +48,12 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     digest.status, digest.sent_at, digest.attempts = "sent", now, 1
 
 
+def render_in_alert_locale(template: str, **context) -> str:
+    """A template rendered in the language its alert was made in (Alert.locale)."""
+    with force_locale(getattr(context.get("alert"), "locale", None) or DEFAULT_LOCALE):
+        return render_template(template, **context)
+
+
 def run_digests(session: Session, config: Config, match: digests.Matcher, now: datetime | None = None,
                 dry_run: bool = False) -> tuple[digests.BuildReport, outbox.SendReport | None]:
     """Build what is due now, then send the outbox (unless `dry_run`, which builds nothing)."""
@@ -55,7 +63,7 @@ def run_digests(session: Session, config: Config, match: digests.Matcher, now: d
         due = digests.due_alerts(session, settings, now)
         session.rollback()
         return digests.BuildReport(built=len(due)), None
-    built = digests.build_due(session, settings, match, render_template, now)
+    built = digests.build_due(session, settings, match, render_in_alert_locale, now)
     sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)
     return built, sent
 
@@ -68,3 +76,22 @@ def _host(base_url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(base_url).hostname or "localhost"
+
+
+def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: datetime) -> None:
+    """Tell FINDER_ADMIN_EMAIL which sources yielded nothing twice running (at most once a day per set)."""
+    from sqlalchemy import exists, select
+
+    from finder.models import Digest
+
+    period = f"alarm-{now:%Y-%m-%d}-{'-'.join(slugs)}"[:40]
+    if session.scalar(select(exists().where(Digest.period == period, Digest.alert_id.is_(None)))):
+        return
+    text = ("These sources yielded nothing in their last two runs; their listings are kept as they were:\n\n"
+            + "\n".join(f"- {slug}" for slug in slugs) + f"\n\nSee {config.BASE_URL.rstrip('/')}/status\n")
+    message = build_message(sender=config.MAIL_FROM, recipient=config.ADMIN_EMAIL,
+                            subject=f"Kindred: {len(slugs)} source(s) yielding nothing", text=text, html=None,
+                            message_id=f"<{period}@{_host(config.BASE_URL)}>")
+    outbox.record(session, alert_id=None, period=period, kind="admin", message=message, now=now)
+    session.flush()
+    outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)

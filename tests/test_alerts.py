@@ -10,12 +10,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from finder import alerts, outbox
+from finder import alerts, outbox, search_index
+from finder.alert_match import make_matcher
 from finder.mail import MailError, build_message, clean_header, deliver, parse_message
 from finder.mailing import run_digests
 from finder.models import Alert, Digest, Listing, ListingChange
-from finder import search_index
-from finder.alert_match import make_matcher
 from tests.conftest import make_test_config
 
 PORTLAND = dict(lat=45.5152, lon=-122.6784)
@@ -243,8 +242,9 @@ def test_crash_between_send_and_mark_resends_once_with_same_message_id(mail_app,
         _confirmed_alert(session, now)
         add_listing(session, "Hill walk", now - timedelta(hours=1))
     with mail_app.app_context(), maker() as session:
-        from finder import digests
         from flask import render_template
+
+        from finder import digests
         from finder.mailing import digest_settings
 
         digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), render_template, now)

@@ -223,7 +223,8 @@ def test_every_page_has_the_crisis_link_and_security_headers(site):
         assert "Strict-Transport-Security" not in headers
         soup = BeautifulSoup(response.data, "html.parser")
         assert soup.find("a", href="https://findahelpline.com/"), url
-        assert not [s for s in soup.find_all("script") if not s.get("src")], "no inline scripts"
+        assert not [s for s in soup.find_all("script") if not s.get("src") and s.get("type") != "application/ld+json"], \
+                "no inline scripts (JSON-LD data blocks are not script)"
         assert not soup.select("[style]"), "no inline styles"
 
 

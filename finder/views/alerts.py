@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from finder import alerts
 from finder.extensions import get_session, limiter
+from finder.i18n import current_language
 from finder.mailing import send_confirmation
 from finder.models import Alert, utcnow
 from finder.security import csrf
@@ -17,9 +20,9 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 
 class AlertForm(FlaskForm):
-    email = EmailField("Your e-mail address", validators=[DataRequired(), Length(max=320)])
+    email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Length(max=320)])
     frequency = StringField("How often", validators=[AnyOf(alerts.FREQUENCIES)], default="weekly")
-    name = StringField("Name this alert (optional)", validators=[Length(max=200)])
+    name = StringField(_l("Name this alert (optional)"), validators=[Length(max=200)])
 
 
 def _address_key() -> str:
@@ -47,6 +50,7 @@ def create():
     except alerts.AlertError as error:
         form.errors.setdefault(error.field, []).append(str(error))
         return render_template("alerts/new.html", form=form, query=query, error=str(error)), 400
+    alert.locale = current_language()
     if alert.status == "pending":
         send_confirmation(session, current_app.config["FINDER"], alert)
     session.commit()
@@ -100,10 +104,10 @@ def manage(token: str):
                 alerts.set_frequency(session, alert_id, request.form.get("frequency", ""))
             except alerts.AlertError as error:
                 abort(400, str(error))
-            message = "Frequency changed."
+            message = _("Frequency changed.")
         elif action == "pause":
             alerts.pause(session, alert_id, now)
-            message = "Paused for a month."
+            message = _("Paused for a month.")
         elif action == "delete":
             alerts.delete(session, alert_id)
             session.commit()

@@ -10,18 +10,23 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
-from flask import Flask, current_app
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_request_context
+from flask_babel import get_locale, lazy_gettext, ngettext
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from finder import ranking
-from scrapers.text import ALLOWED_TAGS, safe_url, zone
+from finder.geo import KM_PER_MILE
+from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url, zone
 
 KIND_LABELS = {
-    "club": "Club or group",
-    "volunteer": "Volunteering",
-    "event": "Meetup or event",
-    "online": "Online",
-    "service": "Community support",
+    "club": lazy_gettext("Club or group"),
+    "volunteer": lazy_gettext("Volunteering"),
+    "event": lazy_gettext("Meetup or event"),
+    "online": lazy_gettext("Online"),
+    "service": lazy_gettext("Community support"),
 }
 _DISTANCE = re.compile(r"^(Right here|[\d.]+ (km|mi|m) away)$")
 SOURCE_LINK_REL = "nofollow noopener ugc"
@@ -57,6 +62,9 @@ def local_when(value: datetime | None, tz: ZoneInfo | None = None, all_day: bool
     text = local_day(value, tz)
     if all_day:
         return text
+    locale = _regional_locale()
+    if locale is not None:
+        return f"{text}, {format_time(local, 'short', locale=locale)}"
     hour = local.strftime("%I").lstrip("0")
     return f"{text}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
 
@@ -65,46 +73,68 @@ def local_day(value: datetime | None, tz: ZoneInfo | None = None) -> str:
     if value is None:
         return ""
     local = value.astimezone(tz or UTC)
+    this_year = local.year == datetime.now(UTC).year
+    locale = _regional_locale()
+    if locale is not None:
+        return format_skeleton("MMMEd" if this_year else "yMMMEd", local, locale=locale)
     text = f"{local:%a} {local.day} {local:%b}"
-    if local.year != datetime.now(UTC).year:
+    if not this_year:
         text += f" {local.year}"
     return text
+
+
+def _regional_locale():
+    """The visitor's Babel locale when dates should follow CLDR (any locale but plain English, whose house
+    style is 'Tue 3 Dec, 7:00 pm'); None outside a request or for 'en'."""
+    locale = get_locale() if has_request_context() else None
+    if locale is None or (locale.language == "en" and not locale.territory):
+        return None
+    return locale
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
     """'today', 'yesterday', '3 days ago', '2 weeks ago', '5 months ago'."""
     if value is None:
-        return "never"
+        return _("never")
     now = now or datetime.now(UTC)
     delta = now - value
     if delta < timedelta(hours=1):
-        return "just now"
+        return _("just now")
     if delta < timedelta(days=1):
         hours = int(delta.total_seconds() // 3600)
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", hours)
     days = delta.days
     if days == 1:
-        return "yesterday"
+        return _("yesterday")
     if days < 14:
-        return f"{days} days ago"
+        return ngettext("%(num)d day ago", "%(num)d days ago", days)
     if days < 60:
-        return f"{days // 7} weeks ago"
-    return f"{days // 30} months ago"
+        return ngettext("%(num)d week ago", "%(num)d weeks ago", days // 7)
+    return ngettext("%(num)d month ago", "%(num)d months ago", days // 30)
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.capitalize())
+    return str(KIND_LABELS.get(kind, kind.capitalize()))
 
 
-def distance(km: float | None) -> str:
-    """'400 m away', '3.2 km away', '41 km away'; '' when unknown."""
+def distance(km: float | None, unit: str | None = None) -> str:
+    """'400 m away', '3.2 km away', '41 km away' (or '2.0 mi away' when the unit is miles), numbers in the
+    visitor's locale ('3,2 km entfernt'); '' when unknown. `unit` defaults to the visitor's (finder.i18n)."""
     if km is None:
         return ""
+    if unit is None:
+        from finder.i18n import distance_unit
+
+        unit = distance_unit() if has_request_context() else "km"
+    locale = (get_locale() if has_request_context() else None) or "en"
+    if unit == "mi":
+        miles = km / KM_PER_MILE
+        return _("%(num)s mi away", num=format_decimal(round(miles, 1) if miles < 10 else round(miles),
+                                                     format="0.0" if miles < 10 else "0", locale=locale))
     if km < 1:
-        return f"{max(round(km * 1000, -2), 100):.0f} m away"
-    if km < 10:
-        return f"{km:.1f} km away"
-    return f"{km:.0f} km away"
+        return _("%(num)s m away", num=format_decimal(max(round(km * 1000, -2), 100), format="0", locale=locale))
+    return _("%(num)s km away", num=format_decimal(round(km, 1) if km < 10 else round(km),
+                                                 format="0.0" if km < 10 else "0", locale=locale))
 
 
 def describe_rule(rrule: str | None, recurrence_text: str = "") -> str:
@@ -120,7 +150,7 @@ def card_reasons(reasons, listing, distance_km: float | None) -> tuple[str, list
         said.add("Free")
     if listing.newcomer_friendly:
         said.add("Newcomer-friendly")
-    distance_text = next((r for r in reasons if _DISTANCE.match(r)), "") or distance(distance_km)
+    distance_text = distance(distance_km) or next((r for r in reasons if _DISTANCE.match(r)), "")
     return distance_text, [r for r in reasons if r not in said and not _DISTANCE.match(r)]
 
 
@@ -132,6 +162,7 @@ def sanitized(markup: str) -> Markup:
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel=SOURCE_LINK_REL,
+        attribute_filter=absolute_links_only,
     )
     return Markup(cleaned)
 

@@ -8,8 +8,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
-from finder import feeds
+from finder import feeds, structured
 from finder.extensions import get_session
+from finder.licences import listing_terms
 from finder.models import Listing, Occurrence
 
 bp = Blueprint("listings", __name__)
@@ -43,6 +44,8 @@ def show(listing_id: int):
         page_url=page_url,
         share_mailto="mailto:?subject=" + quote(listing.title) + "&body=" + quote(page_url),
         report_mailto=_report_mailto(listing, page_url),
+        jsonld=structured.script_tag(
+            structured.listing_jsonld(listing, page_url, links_only=listing_terms(listing)["links_only"])),
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
+from finder import feeds, structured
 from finder.extensions import get_session
 from finder.models import Listing, Organization
 
@@ -27,4 +28,6 @@ def show(org_id: int):
     now = datetime.now(UTC)
     upcoming = [listing for listing in listings if listing.next_start is None or listing.next_start >= now]
     past = [listing for listing in listings if listing not in upcoming]
-    return render_template("org.html", org=org, listings=upcoming, past=past)
+    page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("orgs.show", org_id=org.id))
+    jsonld = structured.script_tag(structured.organization_jsonld(org, page_url))
+    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -86,9 +88,11 @@ def sources():
 
 
 ERRORS = {
-    400: ("That request did not make sense", "Something in the address or the form was not understood. Please try again."),
-    404: ("Page not found", "We could not find that page. The listing may have ended or been removed by its source."),
-    500: ("Something went wrong", "Sorry — we hit a problem showing this page. Please try again in a moment."),
+    400: (_l("That request did not make sense"),
+          _l("Something in the address or the form was not understood. Please try again.")),
+    404: (_l("Page not found"),
+          _l("We could not find that page. The listing may have ended or been removed by its source.")),
+    500: (_l("Something went wrong"), _l("Sorry — we hit a problem showing this page. Please try again in a moment.")),
 }
 
 
@@ -104,7 +108,7 @@ def error_page(error: HTTPException):
         return http_error(error)
     heading, message = ERRORS.get(code, ERRORS[500])
     if isinstance(error, CSRFError):
-        heading, message = "This form has expired", "Please go back, reload the page and try again."
+        heading, message = _("This form has expired"), _("Please go back, reload the page and try again.")
     return render_template("error.html", heading=heading, message=message), code
 
 

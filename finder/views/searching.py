@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from finder.extensions import get_session
@@ -13,8 +14,9 @@ from finder.geocode import get_resolver
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 RADII_KM = (2, 5, 10, 25, 50, 100)
-WHEN_CHOICES = {"any": "Any time", "today": "Today", "weekend": "This weekend", "week": "This week", "month": "This month"}
-SORTS = {"best": "Best match", "nearest": "Nearest", "soonest": "Soonest"}
+WHEN_CHOICES = {"any": _l("Any time"), "today": _l("Today"), "weekend": _l("This weekend"), "week": _l("This week"),
+                "month": _l("This month")}
+SORTS = {"best": _l("Best match"), "nearest": _l("Nearest"), "soonest": _l("Soonest")}
 FEED_LIMIT = 500
 DEFAULTS = {"when": "any", "online": "include", "sort": "best", "page": "1"}
 # The /api/v1/search parameters (DESIGN.md contracts); anything else in a query string is ignored.

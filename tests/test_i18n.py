@@ -1,0 +1,199 @@
+"""Languages: Accept-Language and the switcher pick English, Spanish or German; dates and distances follow the
+locale; the catalogues are complete, match the templates and code, and their .mo files match the .po files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+from finder import create_app
+from finder.i18n import LANGUAGES, TRANSLATIONS_DIR
+from finder.mailing import render_in_alert_locale
+from finder.views.display import ago, distance, local_when
+from tests.conftest import clear_tables, make_test_config
+from tests.site_data import seed
+
+ROOT = Path(__file__).resolve().parent.parent
+POT = TRANSLATIONS_DIR / "messages.pot"
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+
+
+@pytest.fixture
+def site(engine, db_url, tmp_path, gazetteer_path):
+    clear_tables(engine)
+    app = create_app(make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path)))
+    with app.app_context():
+        session = app.extensions["sessionmaker"]()
+        ids = seed(session)
+        session.commit()
+        session.close()
+    yield app, app.test_client(), ids
+    app.extensions["engine"].dispose()
+
+
+def soup_of(client, url: str, **headers) -> BeautifulSoup:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return BeautifulSoup(response.data, "html.parser")
+
+
+@pytest.mark.parametrize(("accept", "lang", "nav", "heading"), [
+    ("es-ES,es;q=0.9,en;q=0.5", "es", "Buscar", "Encuentra a tu gente, cerca de casa"),
+    ("de-DE,de;q=0.9", "de", "Suchen", "Finde deine Leute, ganz in der Nähe"),
+    ("fr-FR,fr;q=0.9", "en", "Search", "Find your people, close to home"),
+])
+def test_accept_language_picks_the_page_language(site, accept, lang, nav, heading):
+    _, client, _ = site
+    soup = soup_of(client, "/", **{"Accept-Language": accept})
+    assert soup.html["lang"] == lang
+    assert soup.h1.get_text(strip=True) == heading
+    assert nav in [a.get_text(strip=True) for a in soup.select("header nav a")]
+
+
+def test_guidance_listing_and_search_pages_are_translated(site):
+    _, client, ids = site
+    guidance = soup_of(client, "/guidance", **{"Accept-Language": "de"})
+    assert guidance.h1.get_text(strip=True) == "Kontakte knüpfen"
+    assert "Geh zweimal hin, bevor du entscheidest." in guidance.get_text()
+    listing = soup_of(client, f"/listings/{ids['walk']}", **{"Accept-Language": "es"})
+    assert listing.find(id="when-heading").get_text(strip=True) == "Cuándo"
+    assert "Añadir al calendario" in listing.get_text()
+    results = soup_of(client, "/search?where=London&radius_km=10", **{"Accept-Language": "es"})
+    assert "sitios para probar cerca de London" in results.h1.get_text()
+    assert results.find("label", attrs={"for": "where"}).get_text(strip=True) == "Dónde"
+
+
+def test_switcher_links_and_the_lang_cookie_win_over_accept_language(site):
+    _, client, ids = site
+    soup = soup_of(client, f"/listings/{ids['walk']}", **{"Accept-Language": "es"})
+    switch = {a["hreflang"]: a for a in soup.select("nav.lang-switch a")}
+    assert set(switch) == set(LANGUAGES)
+    assert switch["es"].get("aria-current") == "true"
+    response = client.get(switch["de"]["href"], headers={"Accept-Language": "es"})
+    assert "lang=de" in response.headers["Set-Cookie"]
+    assert BeautifulSoup(response.data, "html.parser").html["lang"] == "de"
+    again = soup_of(client, "/", **{"Accept-Language": "es"})  # the cookie now speaks for the visitor
+    assert again.html["lang"] == "de" and again.h1.get_text(strip=True) == "Finde deine Leute, ganz in der Nähe"
+    search = soup_of(client, "/search?where=London&kind=club&kind=event&lang=en")
+    hrefs = [a["href"] for a in search.select("nav.lang-switch a")]
+    assert all("kind=club" in h and "kind=event" in h and h.count("lang=") == 1 for h in hrefs)
+    assert client.get("/?lang=xx").headers.get("Set-Cookie") is None
+
+
+@pytest.mark.parametrize("accept", ["de-XX", "en-US-x-private", "es-419", "*", "x" * 300, "zh-Hant-TW, de;q=0.1"])
+def test_odd_accept_language_headers_still_give_a_page(site, accept):
+    _, client, _ = site
+    soup = soup_of(client, "/", **{"Accept-Language": accept})
+    assert soup.html["lang"] in LANGUAGES
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("en", "Tue 3 Dec 2030, 7:00 pm"),
+    ("en-GB", "Tue, 3 Dec 2030, 19:00"),
+    ("es", "mar, 3 dic 2030, 19:00"),
+    ("de", "Di., 3. Dez. 2030, 19:00"),
+])
+def test_dates_follow_the_locale(site, accept, expected):
+    app, _, _ = site
+    with app.test_request_context("/", headers={"Accept-Language": accept}):
+        assert local_when(datetime(2030, 12, 3, 19, 0, tzinfo=UTC), ZoneInfo("Europe/London")) == expected
+
+
+def test_relative_times_are_translated(site):
+    app, _, _ = site
+    now = datetime(2030, 12, 3, 12, tzinfo=UTC)
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert ago(datetime(2030, 11, 30, 12, tzinfo=UTC), now) == "vor 3 Tagen"
+        assert ago(datetime(2030, 12, 2, 12, tzinfo=UTC), now) == "gestern"
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert ago(datetime(2030, 12, 3, 11, tzinfo=UTC), now) == "hace 1 hora"
+
+
+@pytest.mark.parametrize(("url", "accept", "expected"), [
+    ("/", "de", "3,2 km entfernt"),
+    ("/", "es", "a 3,2 km"),
+    ("/", "en", "3.2 km away"),
+    ("/", "en-US", "2.0 mi away"),
+    ("/", "en-GB,en;q=0.8", "2.0 mi away"),
+    ("/search?radius_km=10", "en-US", "3.2 km away"),  # the visitor's own unit wins
+    ("/search?radius_mi=5", "de", "2,0 Meilen entfernt"),
+])
+def test_distances_follow_the_locale_unless_the_visitor_chose_a_unit(site, url, accept, expected):
+    app, _, _ = site
+    with app.test_request_context(url, headers={"Accept-Language": accept}):
+        assert distance(3.2) == expected
+
+
+def test_search_form_offers_miles_where_people_think_in_miles(site):
+    _, client, _ = site
+    us = soup_of(client, "/", **{"Accept-Language": "en-US"})
+    assert us.find("select", id="radius_mi") is not None and us.find("select", id="radius_km") is None
+    chosen = soup_of(client, "/search?where=London&radius_km=10", **{"Accept-Language": "en-US"})
+    assert chosen.find("select", id="radius_km") is not None
+    cards = " ".join(card.get_text(" ", strip=True) for card in chosen.select(".card-where"))
+    assert "km away" in cards and "mi away" not in cards
+    miles = soup_of(client, "/search?where=London", **{"Accept-Language": "en-US"})
+    assert "mi away" in " ".join(card.get_text(" ", strip=True) for card in miles.select(".card-where"))
+
+
+def test_emails_are_written_in_the_alerts_language(site):
+    app, _, _ = site
+    alert = SimpleNamespace(name="Spaziergänge", locale="de", frequency="weekly")
+    context = dict(alert=alert, confirm_url="https://k.example/alerts/confirm/t", postal_address="", base_url="")
+    with app.app_context():
+        german = render_in_alert_locale("email/confirm.txt", **context)
+        alert.locale = "es"
+        spanish = render_in_alert_locale("email/confirm.html", **context)
+    assert german.startswith("Hallo,") and "„Spaziergänge“" in german
+    assert "Confirma y empieza a recibir novedades" in spanish and 'lang="es"' in spanish
+
+
+def messages(catalog) -> dict:
+    return {_plain(message.id): message for message in catalog if message.id}
+
+
+def _plain(value):
+    """A message id or string as a str or tuple (.mo files give plural forms as lists)."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def test_every_message_is_translated_in_spanish_and_german():
+    template = messages(read_po(POT.open("rb")))
+    assert len(template) > 200
+    for code in TRANSLATED:
+        with (TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = messages(read_po(handle))
+        missing = [msgid for msgid in template if msgid not in catalog]
+        assert not missing, f"{code}: untranslated {missing[:5]}"
+        empty = [msgid for msgid, message in catalog.items()
+                 if message.fuzzy or not all(message.string if isinstance(message.string, tuple)
+                                             else [message.string])]
+        assert not empty, f"{code}: empty or fuzzy {empty[:5]}"
+
+
+def test_the_template_is_not_stale_against_templates_and_code(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+                    "-k", "lazy_gettext", "--no-location", "--omit-header", "--sort-output", "-o", str(fresh), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    extracted, committed = set(messages(read_po(fresh.open("rb")))), set(messages(read_po(POT.open("rb"))))
+    assert extracted == committed, ("run `make translations`: new " + repr(sorted(extracted - committed, key=str)[:5])
+                                    + ", gone " + repr(sorted(committed - extracted, key=str)[:5]))
+
+
+def test_compiled_catalogues_match_their_sources():
+    for code in TRANSLATED:
+        folder = TRANSLATIONS_DIR / code / "LC_MESSAGES"
+        with (folder / "messages.po").open("rb") as po, (folder / "messages.mo").open("rb") as mo:
+            source, compiled = messages(read_po(po)), messages(read_mo(mo))
+        assert {k: _plain(v.string) for k, v in source.items()} == {k: _plain(v.string) for k, v in compiled.items()}, \
+            f"{code}: run `make translations` to recompile"
