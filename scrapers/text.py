@@ -60,7 +60,16 @@ def sanitize_html(markup: str) -> str:
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener ugc",
+        attribute_filter=absolute_links_only,
     ).strip()
+
+
+def absolute_links_only(element: str, attribute: str, value: str) -> str | None:
+    """nh3 attribute filter: a link keeps its href only when that is an absolute http(s) or mailto URL
+    (a relative one would point into our own site)."""
+    if element == "a" and attribute == "href":
+        return value if safe_url(value) or value.strip().lower().startswith("mailto:") else None
+    return value
 
 
 def description_pair(value) -> tuple[str, str]:
