@@ -28,6 +28,7 @@ class Listing(Base):
     __table_args__ = (
         Index("ix_listings_liveness_next", "liveness", "next_start"),
         Index("ix_listings_match", "match_title", "first_day"),
+        Index("ix_listings_start", "start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

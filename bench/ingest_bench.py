@@ -1,0 +1,192 @@
+"""Ingest benchmark: adapter parse throughput, then the whole import path (identity, merge, tags,
+occurrences, organisations, search index) into a database already holding `--base` listings.
+
+    .venv/bin/python bench/ingest_bench.py --n 20000 --base 1000000
+
+Last line: `ingest n=.. sqlite_per_s=.. postgres_per_s=..` (`na` when PostgreSQL does not answer).
+PostgreSQL: FINDER_TEST_POSTGRES_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test, in a
+throw-away schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from finder import search_index  # noqa: E402
+from finder.db import make_engine, make_sessionmaker  # noqa: E402
+from finder.ingest import ingest  # noqa: E402
+from finder.models import Base, Listing, ListingSource, Source  # noqa: E402
+from scrapers import load_adapters  # noqa: E402
+from scrapers.base import Context  # noqa: E402
+from scrapers.listing import Listing as Item  # noqa: E402
+from scrapers.listing import Occurrence, Organizer, Venue  # noqa: E402
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Europe/Paris")
+WORDS = ("board games", "knitting circle", "river cleanup", "book club", "choir", "python meetup", "yoga",
+         "food bank shift", "language exchange", "hike", "chess", "repair cafe", "tutoring", "salsa", "run club")
+BASE_SOURCES = 1000
+log = logging.getLogger("bench")
+
+
+def synthetic_items(n: int, seed: int, prefix: str) -> list[Item]:
+    """`n` plausible listings around Paris; a third recurring weekly with their occurrences."""
+    rng = random.Random(seed)
+    items = []
+    for i in range(n):
+        start = datetime(2026, 3, 3, 9, 0, tzinfo=ZONE) + timedelta(days=rng.randrange(200), minutes=15 * rng.randrange(48))
+        weekly = i % 3 == 0
+        occurrences = [Occurrence(start + timedelta(weeks=w), start + timedelta(weeks=w, hours=2)) for w in range(13 if weekly else 1)]
+        items.append(Item(
+            title=f"{rng.choice(WORDS).title()} #{prefix}{i}",
+            description=f"Welcome to our {rng.choice(WORDS)}. All welcome, no experience needed.",
+            url=f"https://bench.example/{prefix}/{i}",
+            organizer=Organizer(name=f"Group {rng.randrange(500)}", url=f"https://group{rng.randrange(500)}.example/"),
+            venue=Venue(name=f"Hall {rng.randrange(2000)}", street=f"{rng.randrange(200)} rue X", locality="Paris", country="FR"),
+            lat=48.8 + rng.random() * 0.1, lon=2.3 + rng.random() * 0.1, timezone="Europe/Paris",
+            start=start, end=start + timedelta(hours=2), recurrence="FREQ=WEEKLY" if weekly else None,
+            occurrences=occurrences, categories=[rng.choice(["GAMES", "Sports & Fitness", "Community", "Hunger"])],
+            source_key=f"{prefix}-{i}",
+        ))
+    return items
+
+
+def parse_rates(n: int) -> dict[str, float]:
+    """Listings per second of the iCalendar and JSON-LD adapters on generated bodies of `n` events."""
+    adapters = load_adapters()
+    rates = {}
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN"]
+    for i in range(n):
+        day = datetime(2026, 3, 3, 18, 0) + timedelta(days=i % 80, minutes=i % 60)
+        lines += ["BEGIN:VEVENT", f"UID:e{i}@bench", "DTSTAMP:20260101T000000Z", f"DTSTART;TZID=Europe/Paris:{day:%Y%m%dT%H%M%S}",
+                  f"DTEND;TZID=Europe/Paris:{day + timedelta(hours=2):%Y%m%dT%H%M%S}", f"SUMMARY:Event {i}",
+                  "LOCATION:Hall\\, Paris", "GEO:48.86;2.35", "END:VEVENT"]
+    ics = "\r\n".join([*lines, "END:VCALENDAR", ""]).encode()
+    events = [{"@type": "Event", "name": f"Event {i}", "startDate": f"2026-04-{1 + i % 28:02d}T18:00:00+02:00",
+               "url": f"https://bench.example/e/{i}", "location": {"@type": "Place", "name": "Hall",
+               "address": {"@type": "PostalAddress", "addressLocality": "Paris"}}} for i in range(n)]
+    html = f'<html><head><script type="application/ld+json">{json.dumps(events)}</script></head><body></body></html>'.encode()
+    for name, body in (("ics", ics), ("schemaorg", html)):
+        context = Context(window_start=NOW, window_end=NOW + timedelta(days=90), timezone="Europe/Paris")
+        started = time.perf_counter()
+        found = adapters[name]().parse(body, "https://bench.example/", context)
+        rates[name] = len(found) / (time.perf_counter() - started)
+    return rates
+
+
+def fill_base(engine, base: int) -> None:
+    """`base` listings spread over BASE_SOURCES sources, with provenance and index rows, by bulk insert."""
+    rng = random.Random(1)
+    with engine.begin() as connection:
+        connection.execute(insert(Source), [{"slug": f"base-{s}", "adapter": "ics", "url": f"https://b{s}.example/",
+                                             "tags": [], "mapping": {}} for s in range(BASE_SOURCES)])
+    chunk = 20_000
+    for offset in range(0, base, chunk):
+        rows, links = [], []
+        for i in range(offset, min(base, offset + chunk)):
+            start = NOW + timedelta(days=rng.randrange(365), minutes=15 * rng.randrange(96))
+            title = f"{rng.choice(WORDS)} {i}"
+            rows.append({"id": i + 1, "kind": "event", "title": title, "lat": 35 + rng.random() * 25,
+                         "lon": -10 + rng.random() * 40, "start": start, "next_start": start, "match_title": title,
+                         "first_day": start.date().isoformat(), "categories": [], "content_hash": "x",
+                         "connection_score": 0.5, "online": False, "timezone": "Europe/Paris"})
+            links.append({"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"})
+        # the index rows as search_index.refresh would write them, built from unsaved Listing objects
+        geo = [search_index.index_row(Listing(**row), [], [(row["start"], None, "scheduled", False)]) for row in rows]
+        with engine.begin() as connection:
+            connection.execute(insert(Listing), rows)
+            connection.execute(insert(ListingSource), links)
+            search_index.write_rows(connection, geo, [(r["id"], r["title"], "", "") for r in rows])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('listings', 'id'), :n)"), {"n": base + 1})
+            connection.execute(text("ANALYZE"))
+
+
+def ingest_rate(url: str, n: int, base: int, batch: int) -> float:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        search_index.create_objects(connection)
+    started = time.perf_counter()
+    fill_base(engine, base)
+    log.info("%s: base of %d listings in %.1f s", engine.dialect.name, base, time.perf_counter() - started)
+    items = synthetic_items(n, seed=7, prefix="new")
+    maker = make_sessionmaker(engine)
+    with maker() as session:
+        source = Source(slug="bench", adapter="ics", url="https://bench.example/", tags=["social"])
+        session.add(source)
+        session.commit()
+        started = time.perf_counter()
+        for offset in range(0, n, batch):
+            ingest(session, source, items[offset:offset + batch], now=NOW, complete=False, hide_after_misses=2)
+            session.commit()
+        elapsed = time.perf_counter() - started
+    engine.dispose()
+    return n / elapsed
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("FINDER_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return url
+    except Exception as error:  # absent server: the figure is "na"
+        log.info("PostgreSQL not measured: %s", error)
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="listings to ingest")
+    parser.add_argument("--base", type=int, default=1_000_000, help="listings already in the database")
+    parser.add_argument("--batch", type=int, default=1000, help="listings per ingest call")
+    parser.add_argument("--parse-n", type=int, default=2000, help="events per generated body for parse rates")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for name, rate in parse_rates(args.parse_n).items():
+        log.info("parse %s: %.0f listings/s", name, rate)
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = ingest_rate(f"sqlite:///{folder}/bench.sqlite", args.n, args.base, args.batch)
+    log.info("sqlite: %.0f listings/s", sqlite)
+    postgres = None
+    base_url = None if args.skip_postgres else postgres_url()
+    if base_url:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base_url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+            postgres = ingest_rate(url.render_as_string(hide_password=False), args.n, args.base, args.batch)
+            log.info("postgres: %.0f listings/s", postgres)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    figure = f"{postgres:.0f}" if postgres else "na"
+    sys.stdout.write(f"ingest n={args.n} sqlite_per_s={sqlite:.0f} postgres_per_s={figure}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""`finder scrape`, `finder sources`, `finder retag`: run the catalogue's sources and look after them."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from finder.catalog import CatalogError, load_catalog, sync_sources
+from finder.models import Source
+from finder.runs import default_fetcher, last_runs, run_source
+
+STATUS_STYLE = {"ok": "green", "partial": "yellow", "empty": "red", "failed": "red"}
+
+
+def _console() -> Console:
+    """A console as wide as the terminal, or 200 columns when the output is a pipe or a file."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
+def _synced_session():
+    """A session with the Source table mirroring the catalogue file (FINDER_SOURCES_FILE)."""
+    config = current_app.config["FINDER"]
+    session = current_app.extensions["sessionmaker"]()
+    try:
+        sync_sources(session, load_catalog(config.path(config.SOURCES_FILE)))
+    except CatalogError as error:
+        session.close()
+        raise click.ClickException(f"source catalogue: {error}") from None
+    session.commit()
+    return session
+
+
+@click.command("scrape")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Run every enabled source.")
+def scrape_command(slugs: tuple[str, ...], every: bool):
+    """Fetch, parse and import the named sources (or --all enabled ones); exits 1 if any run failed."""
+    from finder.geocode import get_resolver
+
+    config = current_app.config["FINDER"]
+    with _synced_session() as session:
+        known = {s.slug: s for s in session.scalars(select(Source).order_by(Source.slug))}
+        if every:
+            slugs = tuple(slug for slug, source in known.items() if source.enabled)
+        if not slugs:
+            raise click.UsageError("name one or more sources (see `finder sources`) or pass --all")
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            raise click.UsageError(f"unknown source(s): {', '.join(unknown)} (see `finder sources`)")
+        fetcher, resolver = default_fetcher(session, config), get_resolver(config)
+        results = []
+        console = _console()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("scraping", total=len(slugs))
+            for slug in slugs:
+                progress.update(task, description=f"scraping {slug}")
+                run = run_source(session, slug, fetcher=fetcher, resolver=resolver, config=config)
+                session.commit()
+                results.append((slug, run))
+                progress.advance(task)
+        console.print(_summary(results))
+    if any(run.status in ("failed", "empty") for _, run in results):
+        raise SystemExit(1)
+
+
+def _summary(results) -> Table:
+    table = Table(title="scrape summary")
+    for name in ("source", "status", "items", "new", "updated", "unchanged", "gone", "invalid", "seconds"):
+        table.add_column(name, justify="left" if name in ("source", "status") else "right", no_wrap=True)
+    table.add_column("error", overflow="fold")
+    for slug, run in results:
+        style = STATUS_STYLE.get(run.status, "")
+        table.add_row(
+            slug, f"[{style}]{run.status}[/]" if style else run.status, str(run.items), str(run.inserted),
+            str(run.updated), str(run.unchanged), str(run.gone), str(run.invalid),
+            f"{run.duration_s or 0:.2f}", (run.error or "")[:80],
+        )
+    return table
+
+
+@click.command("sources")
+def sources_command():
+    """List the source catalogue with each source's last run."""
+    with _synced_session() as session:
+        latest = last_runs(session)
+        table = Table(title="sources")
+        for name in ("slug", "adapter", "enabled", "every", "last run", "status", "items"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("error", overflow="fold")
+        for source in session.scalars(select(Source).order_by(Source.slug)):
+            run = latest.get(source.id)
+            when = run.started_at.strftime("%Y-%m-%d %H:%M") if run else "never"
+            status = run.status if run else "-"
+            style = STATUS_STYLE.get(status, "")
+            table.add_row(
+                source.slug, source.adapter, "yes" if source.enabled else "no", source.every, when,
+                f"[{style}]{status}[/]" if style else status, str(run.items) if run else "-",
+                (run.error if run else "")[:60],
+            )
+        _console().print(table)
+
+
+@click.command("retag")
+def retag_command():
+    """Re-run the tagger over every stored listing (after data/tags.toml changes)."""
+    from finder.retag import retag
+
+    with _synced_session() as session:
+        seen, changed = retag(session)
+        session.commit()
+    click.echo(f"retagged {seen} listing(s); {changed} changed")

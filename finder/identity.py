@@ -1,0 +1,140 @@
+"""Identity rules, pure: stable keys, normalised titles, organisation keys, content hashes and the
+cross-source duplicate test. `finder.ingest` is the only caller that acts on them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from difflib import SequenceMatcher
+from urllib.parse import urlsplit
+
+from finder.geo import haversine_km
+from finder.tags import normalize
+from scrapers.text import zone
+
+MAX_KEY = 500
+MERGE_START_WINDOW = timedelta(minutes=30)
+MERGE_DISTANCE_KM = 0.150
+TITLE_SIMILARITY = 0.85
+PRECISE = ("source", "point")  # coordinate precisions good enough for the 150 m venue test
+_STATUS_WORDS = re.compile(r"^\W*(cancel+ed|postponed|rescheduled)\b\W*", re.IGNORECASE)
+_STATUS_IN_TITLE = re.compile(r"\b(cancel+ed|postponed)\b", re.IGNORECASE)
+_FILLER = re.compile(r"\b(the|a|an)\b")
+
+
+def stable_key(source_slug: str, listing) -> str:
+    """The source's own id, else the URL, else slug + normalised title + start."""
+    key = (listing.source_key or "").strip() or (listing.url or "").strip()
+    if not key:
+        key = f"{source_slug}:{match_title(listing.title)}:{_iso(listing.start)}"
+    if len(key) > MAX_KEY:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def match_title(title: str) -> str:
+    """A title reduced for comparison: no status prefix, case, accents, punctuation or articles."""
+    text = _STATUS_WORDS.sub("", title or "")
+    return " ".join(_FILLER.sub(" ", normalize(text)).split())[:300]
+
+
+def status_from_text(status: str, title: str, description: str) -> str:
+    """'cancelled'/'postponed' when the title (or the start of the description) says so."""
+    if status != "scheduled":
+        return status
+    found = _STATUS_IN_TITLE.search(title or "") or _STATUS_WORDS.match((description or "")[:120])
+    if not found or found.group(1).lower() == "rescheduled":
+        return status
+    return "postponed" if found.group(1).lower() == "postponed" else "cancelled"
+
+
+def titles_similar(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) >= 8 and longer.startswith(shorter):
+        return True
+    if 2 * len(shorter) / (len(a) + len(b)) < TITLE_SIMILARITY:  # ratio() can never reach the bar
+        return False
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
+
+
+def organization_key(name: str, url: str) -> str:
+    """Normalised organiser name + website domain (without www.): "code for boston|codeforboston.org"."""
+    return f"{normalize(name)}|{domain(url)}"[:300]
+
+
+def domain(url: str) -> str:
+    try:
+        host = urlsplit(url or "").hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def as_utc(value: datetime | date | None, tz_name: str | None) -> datetime | None:
+    """A stored UTC instant: aware datetimes converted, dates taken as local midnight in `tz_name`."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=zone(tz_name) or UTC).astimezone(UTC)
+
+
+def local_day(value: datetime | date | None, tz_name: str | None) -> str:
+    """YYYY-MM-DD of the start where the event happens."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        tz = zone(tz_name)
+        return (value.astimezone(tz) if tz else value).date().isoformat()
+    return value.isoformat()
+
+
+def content_hash(listing, tags: list[str], status: str) -> str:
+    """A digest of everything a source said about a listing (plus derived tags and status)."""
+    payload = dict(vars(listing))
+    for name in ("organizer", "venue"):
+        payload[name] = vars(payload[name])
+    payload["occurrences"] = [(o.start, o.end, o.status) for o in listing.occurrences]
+    payload["tags"] = sorted(tags)
+    payload["status"] = status
+    text = json.dumps(payload, sort_keys=True, default=_iso, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def same_event(candidate, start_utc: datetime | None, lat, lon, precision, org_key: str, venue_key: str) -> bool:
+    """Whether a stored listing (candidate) is the same happening: start within 30 minutes and
+    venues within 150 m, or the same organiser, or the same named venue."""
+    if start_utc is None or candidate.start is None or abs(candidate.start - start_utc) > MERGE_START_WINDOW:
+        return False
+    if (
+        lat is not None
+        and candidate.lat is not None
+        and precision in PRECISE
+        and candidate.geo_precision in PRECISE
+        and haversine_km(lat, lon, candidate.lat, candidate.lon) <= MERGE_DISTANCE_KM
+    ):
+        return True
+    candidate_org = organization_key(candidate.organizer_name, "").rstrip("|")
+    if org_key and org_key.split("|")[0] and org_key.split("|")[0] == candidate_org:
+        return True
+    return bool(venue_key) and venue_key == venue_identity(candidate.venue_name, candidate.street, candidate.locality)
+
+
+def venue_identity(name: str, street: str, locality: str) -> str:
+    """Normalised venue name + street + locality; '' without a venue name or street."""
+    if not (name or street):
+        return ""
+    return "|".join(normalize(v) for v in (name, street, locality))
+
+
+def _iso(value) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value) if value is not None else ""

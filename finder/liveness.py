@@ -1,0 +1,47 @@
+"""Liveness, exactly as in DESIGN.md: a listing missing from its source after a successful run is
+`unverified`; after FINDER_HIDE_AFTER_MISSES consecutive successful runs without it, `hidden`; seen
+again, `active`. A listing with several sources stays active while any of them still lists it.
+Failed, empty and partial runs never reach `count_misses`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from finder.models import Listing, ListingSource
+
+
+def mark_seen(link: ListingSource, now: datetime, touched: set[Listing]) -> None:
+    """The source listed it in this run: misses reset, listing active again."""
+    link.missed_runs = 0
+    link.last_seen = now
+    listing = link.listing
+    listing.last_seen = now
+    if listing.liveness != "active":
+        listing.liveness = "active"
+        touched.add(listing)
+
+
+def count_misses(links: dict[str, ListingSource], seen: set[str], hide_after: int, touched: set[Listing]) -> int:
+    """One more miss for every link of a complete run whose key was not seen; returns how many
+    listings went missing in this run (their first miss). Listings whose liveness changed join `touched`."""
+    gone = 0
+    for key, link in links.items():
+        if key in seen:
+            continue
+        link.missed_runs += 1
+        if link.missed_runs == 1:
+            gone += 1
+        listing = link.listing
+        liveness = liveness_of(listing.sources, hide_after)
+        if liveness != listing.liveness:
+            listing.liveness = liveness
+            touched.add(listing)
+    return gone
+
+
+def liveness_of(links: list[ListingSource], hide_after: int) -> str:
+    """active while any source lists it; hidden after `hide_after` misses everywhere; else unverified."""
+    misses = [link.missed_runs for link in links]
+    if not misses or min(misses) == 0:
+        return "active"
+    return "hidden" if min(misses) >= max(hide_after, 1) else "unverified"
