@@ -124,6 +124,7 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
         except ParseError as error:
             if page == 1:
                 run.status, run.error = "failed", f"parse: {error}"
+                _forget(fetcher, url)  # else the next run's 304 would pass the broken body off as "ok"
                 return
             complete = False
             problems.append(f"page {page}: parse: {error}")
@@ -136,6 +137,15 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             problems.append(f"stopped after {MAX_PAGES} pages")
             url = None
     _store(session, source, run, listings, context.problems, problems, complete, resolver, now, config)
+    if run.status == "empty":
+        _forget(fetcher, source.url)  # read the page again next time, so the alarm holds until it is fixed
+
+
+def _forget(fetcher, url: str) -> None:
+    """Drop the saved ETag/Last-Modified of `url` (fetchers without that memory need nothing)."""
+    forget = getattr(fetcher, "forget", None)
+    if forget is not None:
+        forget(url)
 
 
 def _store(session, source, run, listings, item_problems, page_problems, complete, resolver, now, config) -> None:

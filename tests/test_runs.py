@@ -43,9 +43,6 @@ def config(db_url, tmp_path):
 @pytest.fixture
 def scrape(session, config):
     """Run a source by slug with the real fetcher, as the CLI and scheduler do."""
-    fetch = pytest.importorskip("scrapers.fetch")
-    assert fetch.Fetcher
-
     def run(slug: str, **kwargs) -> ScrapeRun:
         kwargs.setdefault("fetcher", default_fetcher(session, config))
         result = run_source(session, slug, now=NOW, config=config, **kwargs)
@@ -324,3 +321,22 @@ def test_a_crash_inside_ingest_rolls_back_that_run_only(session, httpserver, scr
     assert set(session.scalars(select(Listing.liveness))) == {"active"}
     assert session.scalar(select(func.max(ListingSource.missed_runs))) == 0
     assert [r.status for r in session.scalars(select(ScrapeRun).order_by(ScrapeRun.id))] == ["ok", "failed"]
+
+
+def test_a_parse_failure_forgets_the_etag_so_the_next_run_reads_the_page_again(session, httpserver, scrape):
+    add_source(session, "etag-club", httpserver.url_for("/club.ics"))
+    reset(httpserver)
+    httpserver.expect_request("/club.ics").respond_with_data(b"<html>maintenance</html>", headers={"ETag": '"v1"'},
+                                                             content_type="text/calendar")
+    assert scrape("etag-club").status == "failed"
+
+    def answer(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(CLUB_ICS, headers={"ETag": '"v2"'}, content_type="text/calendar")
+
+    reset(httpserver)
+    httpserver.expect_request("/club.ics").respond_with_handler(answer)
+    second = scrape("etag-club")
+    assert (second.status, second.http_status) == ("ok", 200)
+    assert second.inserted > 0
