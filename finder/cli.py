@@ -73,51 +73,24 @@ def serve(host: str, port: int, no_scheduler: bool):
             scheduler.wait(timeout=10)
 
 
-from finder.commands.alerts import alerts_group  # noqa: E402
+def register_commands(group: click.Group) -> None:
+    """Every `finder` command, one module per area under finder/commands/."""
+    from finder.commands.admin import admin_group
+    from finder.commands.alerts import alerts_group
+    from finder.commands.demo import demo_group
+    from finder.commands.geo import gazetteer_group, geocode_command, geocode_missing_command
+    from finder.commands.parse import parse_command
+    from finder.commands.scheduler import scheduler_command
+    from finder.commands.scrape import retag_command, scrape_command, sources_command
+    from finder.commands.search import search_command
+    from finder.commands.tools import doctor_command, new_adapter_command
 
-main.add_command(alerts_group)
-
-
-from finder.commands.parse import parse_command  # noqa: E402
-
-main.add_command(parse_command)
-
-
-from finder.commands.scheduler import scheduler_command  # noqa: E402
-
-main.add_command(scheduler_command)
-
-
-from finder.commands.scrape import retag_command, scrape_command, sources_command  # noqa: E402
-
-main.add_command(scrape_command)
-main.add_command(sources_command)
-main.add_command(retag_command)
+    for command in (
+        admin_group, alerts_group, demo_group, doctor_command, gazetteer_group, geocode_command,
+        geocode_missing_command, new_adapter_command, parse_command, retag_command, scheduler_command,
+        scrape_command, search_command, sources_command,
+    ):
+        group.add_command(command)
 
 
-from finder.commands.search import search_command  # noqa: E402
-
-main.add_command(search_command)
-
-
-from finder.commands.demo import demo_group  # noqa: E402
-
-main.add_command(demo_group)
-
-
-from finder.commands.tools import doctor_command, new_adapter_command  # noqa: E402
-
-main.add_command(doctor_command)
-main.add_command(new_adapter_command)
-
-
-from finder.commands.geo import gazetteer_group, geocode_command, geocode_missing_command  # noqa: E402
-
-main.add_command(gazetteer_group)
-main.add_command(geocode_command)
-main.add_command(geocode_missing_command)
-
-
-from finder.commands.admin import admin_group  # noqa: E402
-
-main.add_command(admin_group)
+register_commands(main)
