@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean chromium screenshots translations
+.PHONY: run test lint install clean chromium screenshots translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Install, build the gazetteer if missing, migrate, load the bundled demo through the real scrapers
+# (offline; nothing is imported twice), then serve the site with the scheduler beside it.
 run: install data/gazetteer.sqlite
 	$(BIN)/finder db upgrade
+	$(BIN)/finder demo load
 	$(BIN)/finder serve
 
 # The offline gazetteer, compiled once from the pinned GeoNames wheels (about a minute, ~35 MB).
@@ -37,7 +40,7 @@ test: install chromium
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output \
 		-o finder/translations/messages.pot .
-	$(BIN)/pybabel update -i finder/translations/messages.pot -d finder/translations --no-location --width 120
+	$(BIN)/pybabel update -i finder/translations/messages.pot -d finder/translations --width 120
 	$(BIN)/pybabel compile -d finder/translations --statistics
 
 # Debian's Chromium for the browser tests: installed only when missing and we are root (else they skip).
@@ -49,6 +52,13 @@ chromium:
 # PNGs of every page type (desktop, phone, dark) in bench/screenshots/.
 screenshots: install chromium
 	$(BIN)/python bench/screenshots.py
+
+# Benchmarks print figure lines; they are never part of `make test`.
+bench: install data/gazetteer.sqlite
+	$(BIN)/python bench/geocode_bench.py
+	$(BIN)/python bench/search_bench.py --n 100000
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/alerts_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
