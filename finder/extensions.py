@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
 
 from finder.db import make_engine, make_sessionmaker
+
+# Rate limits live in memory or Redis only (no IP addresses are stored in the database).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+SEARCH_RATE_LIMIT = "120/minute"  # per client address, on the search page and /api/v1/search
+
+
+def init_limiter(app: Flask) -> None:
+    config = app.config["FINDER"]
+    app.config["RATELIMIT_STORAGE_URI"] = config.RATELIMIT_STORAGE_URI
+    app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
 
 
 def init_database(app: Flask) -> None:

@@ -1,7 +1,10 @@
 """Tables, SQLAlchemy 2.0 typed. Each module owns one area; import them all here."""
 
+from finder.models.alerts import Alert, AlertSent, Digest
 from finder.models.base import Base, utcnow
+from finder.models.ops import JobRun
 from finder.models.catalog import FetchState, ScrapeRun, Source
+from finder.models.geocache import GeocodeCache, GeocodeRate
 from finder.models.listing import (
     Listing,
     ListingChange,
@@ -11,10 +14,25 @@ from finder.models.listing import (
     Organization,
     Tag,
 )
+from finder.models.trust import (
+    AdminAction,
+    AdminUser,
+    Claim,
+    ListingOverride,
+    ListingReport,
+    SourceSuggestion,
+    Suppression,
+)
 
 __all__ = [
+    "Alert",
+    "AlertSent",
+    "Digest",
     "Base",
     "FetchState",
+    "GeocodeCache",
+    "GeocodeRate",
+    "JobRun",
     "Listing",
     "ListingChange",
     "ListingSource",
@@ -25,4 +43,11 @@ __all__ = [
     "Source",
     "Tag",
     "utcnow",
+    "AdminAction",
+    "AdminUser",
+    "Claim",
+    "ListingOverride",
+    "ListingReport",
+    "SourceSuggestion",
+    "Suppression",
 ]

@@ -1,0 +1,239 @@
+"""Search benchmark: N synthetic listings around real cities, >= 300 mixed queries through run_search.
+
+    python bench/search_bench.py --n 100000 [--queries 300] [--http-seconds 10] [--no-postgres] [--no-http]
+
+Prints p50/p95/p99 for SQLite and PostgreSQL (run_search end to end, and the SQL alone) next to a
+numpy brute-force baseline on the same data, the HTTP throughput of /api/v1/search under gunicorn
+(2 workers, SQLite), and ends with the `search` figure line of DESIGN.md ('na' where not taken).
+PostgreSQL: the index table is loaded in band order, CLUSTERed and ANALYZEd; session setting jit=off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search_brute import brute_top  # noqa: E402
+from bench.search_data import NOW, WORDS, Data, load  # noqa: E402
+from finder import search_index, search_sql  # noqa: E402
+from finder.db import make_engine, make_sessionmaker  # noqa: E402
+from finder.geo import KM_PER_DEGREE_LAT  # noqa: E402
+from finder.models import Base  # noqa: E402
+from finder.search import SearchQuery, run_search  # noqa: E402
+from finder.search_run import make_plan  # noqa: E402
+from finder.search_sql import execute  # noqa: E402
+from finder.tags import load_vocabulary  # noqa: E402
+
+log = logging.getLogger("bench.search")
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+RADII_KM = (5, 25, 100)
+
+
+def make_queries(data: Data, count: int, seed: int) -> list[dict]:
+    """radius 5/25/100 km × with/without interests × with/without text, around weighted city centres."""
+    rng = np.random.default_rng(seed + 1)
+    vocabulary = load_vocabulary()
+    queries = []
+    towns = rng.choice(len(data.city_p), size=count, p=data.city_p)
+    for i in range(count):
+        lat, lon = float(data.city_lat[towns[i]]), float(data.city_lon[towns[i]])
+        lat += rng.normal(0, 3) / KM_PER_DEGREE_LAT
+        lon += rng.normal(0, 5) / (KM_PER_DEGREE_LAT * np.cos(np.radians(lat)))
+        combo = i % 12
+        radius = RADII_KM[combo % 3]
+        slugs = list(rng.choice(data.slugs[:30], size=1 + (i % 2), replace=False)) if combo // 3 % 2 else []
+        word = WORDS[int(rng.choice([0, 1, 2, 5, 10, 18, 25, 40]))] if combo // 6 else ""
+        args = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "radius_km": str(radius)}
+        if slugs:
+            args["interests"] = ", ".join(vocabulary.label(s) for s in slugs)
+        if word:
+            args["q"] = word
+        queries.append({"args": args, "lat": lat, "lon": lon, "radius_km": float(radius), "word_bit":
+                        (1 << WORDS.index(word)) if word else 0,
+                        "tag_bits": [1 << data.slugs.index(s) for s in slugs]})
+    return queries
+
+
+def percentiles(samples_s: list[float]) -> dict:
+    ms = np.array(samples_s) * 1000
+    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99))}
+
+
+def time_backend(url: str, queries: list[dict]) -> tuple[dict, dict, list[list[int]]]:
+    """(run_search percentiles, SQL-only percentiles, top ids per query)."""
+    engine = make_engine(url)
+    maker = make_sessionmaker(engine)
+    parsed = [SearchQuery.from_args(q["args"]) for q in queries]
+    full, sql_only, tops = [], [], []
+    with maker() as session:
+        for query in parsed:  # warm the page cache once; remembered online answers are then forgotten
+            run_search(session, query, None, now=NOW)
+            session.expunge_all()
+        search_sql.forget_online_answers()
+        for query in parsed:
+            started = time.perf_counter()
+            page = run_search(session, query, None, now=NOW)
+            full.append(time.perf_counter() - started)
+            tops.append([r.listing.id for r in page.results])
+            session.expunge_all()
+        search_sql.forget_online_answers()
+        for query in parsed:
+            plan = make_plan(query, NOW, "UTC")
+            started = time.perf_counter()
+            execute(session, plan)
+            sql_only.append(time.perf_counter() - started)
+    engine.dispose()
+    return percentiles(full), percentiles(sql_only), tops
+
+
+def build_sqlite(path: Path, data: Data) -> str:
+    url = f"sqlite:///{path}"
+    if path.exists():
+        path.unlink()
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        search_index.create_objects(connection)
+        load(connection, data)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    log.info("sqlite loaded in %.1f s (%s)", time.perf_counter() - started, path)
+    return url
+
+
+def build_postgres(base_url: str, data: Data) -> tuple[str, str]:
+    """A fresh schema `search_bench_<n>` holding the data; returns (url pinned to it, schema)."""
+    schema = f"search_bench_{data.n}"
+    with make_engine(base_url).begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(base_url).update_query_dict({"options": f"-cjit=off -csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        search_index.create_objects(connection)
+        load(connection, data)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CLUSTER listing_geo USING listing_geo_band_lon")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    log.info("postgres loaded in %.1f s", time.perf_counter() - started)
+    return url, schema
+
+
+def drop_postgres(base_url: str, schema: str) -> None:
+    engine = make_engine(base_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+def brute(data: Data, queries: list[dict]) -> tuple[dict, list[list[int]]]:
+    samples, tops = [], []
+    for query in queries[:5]:
+        brute_top(data, query, NOW.timestamp())
+    for query in queries:
+        started = time.perf_counter()
+        top, _ = brute_top(data, query, NOW.timestamp())
+        samples.append(time.perf_counter() - started)
+        tops.append(top)
+    return percentiles(samples), tops
+
+
+def agreement(a: list[list[int]], b: list[list[int]]) -> float:
+    return 100.0 * sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--http-seconds", type=float, default=10.0)
+    parser.add_argument("--postgres-url", default=os.environ.get("FINDER_TEST_POSTGRES_URL") or DEFAULT_POSTGRES)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--reuse-sqlite", action="store_true", help="Keep an existing SQLite file of this n and seed")
+    parser.add_argument("--workdir", default=tempfile.gettempdir())
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    figures = {"sqlite_p50_ms": None, "sqlite_p95_ms": None, "postgres_p95_ms": None, "brute_p95_ms": None,
+               "http_rps": None}
+
+    data = Data(options.n, options.seed)
+    options.cities = data.cities
+    queries = make_queries(data, max(options.queries, 300), options.seed)
+    brute_p, brute_tops = brute(data, queries)
+    figures["brute_p95_ms"] = brute_p["p95"]
+    report = [("numpy brute force", brute_p, None)]
+
+    sqlite_path = Path(options.workdir) / f"search_bench_{options.n}.sqlite"
+    reuse = options.reuse_sqlite and sqlite_path.exists()
+    sqlite_url = f"sqlite:///{sqlite_path}" if reuse else build_sqlite(sqlite_path, data)
+    full, sql_only, tops = time_backend(sqlite_url, queries)
+    figures["sqlite_p50_ms"], figures["sqlite_p95_ms"] = full["p50"], full["p95"]
+    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", sql_only, None)]
+
+    if not options.no_postgres:
+        try:
+            pg_url, schema = build_postgres(options.postgres_url, data)
+        except SQLAlchemyError as error:  # PostgreSQL absent or refusing: the figure is 'na'
+            log.warning("postgres skipped: %s", error)
+        else:
+            try:
+                full, sql_only, tops = time_backend(pg_url, queries)
+                figures["postgres_p95_ms"] = full["p95"]
+                report += [("postgres run_search", full, agreement(tops, brute_tops)),
+                           ("postgres SQL only", sql_only, None)]
+            finally:
+                drop_postgres(options.postgres_url, schema)
+
+    http = None
+    if not options.no_http:
+        from bench.search_http import measure
+
+        paths = ["/api/v1/search?" + urlencode(q["args"]) for q in queries]
+        http = measure(sqlite_url, paths, options.http_seconds)
+        figures["http_rps"] = http["rps"]
+
+    print_report(options, report, http, figures)
+    return 0
+
+
+def print_report(options, report, http, figures) -> None:
+    out = sys.stdout.write
+    out(f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
+        f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text), load average {os.getloadavg()[0]:.1f}\n")
+    out(f"{'':24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  same top-20 as brute\n")
+    for name, p, agree in report:
+        same = f"{agree:.0f}%" if agree is not None else ""
+        out(f"{name:24} {p['p50']:8.2f} {p['p95']:8.2f} {p['p99']:8.2f}  {same}\n")
+    if http:
+        out(f"http /api/v1/search (gunicorn -w 2, sqlite, {http['tool']}): {http['rps']:.0f} req/s, "
+            f"errors {http['errors']}, largest worker RSS {http['worker_rss_mb']:.0f} MB\n")
+    if figures["sqlite_p95_ms"] and figures["brute_p95_ms"]:
+        out(f"speed-up over brute force at p95: sqlite {figures['brute_p95_ms'] / figures['sqlite_p95_ms']:.1f}x\n")
+    line = " ".join(f"{k}={'na' if v is None else f'{v:.1f}' if k == 'http_rps' else f'{v:.2f}'}"
+                    for k, v in figures.items())
+    out(f"search n={options.n} {line}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

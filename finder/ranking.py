@@ -1,0 +1,257 @@
+"""The one scorer: weights, score components, connection potential and reasons (pure, stdlib only).
+
+score = W_DISTANCE * distance_decay + W_INTEREST * interest_overlap + W_TEXT * text_relevance
+      + W_TIME * timeliness + W_CONNECTION * connection
+
+Every component lies in [0, 1], the weights sum to 1, so a score lies in [0, 1]:
+- distance_decay = 1 / (1 + distance_km / DISTANCE_SCALE_KM) (0.5 at 5 km); an online listing counts
+  as ONLINE_DISTANCE; with no place in the query the component is 0 for every listing.
+- interest_overlap = requested interests the listing carries / requested interests.
+- text_relevance = query terms found in the title / query terms (the text filter already made sure
+  every term is somewhere in the listing).
+- timeliness = 1 / (1 + hours_until_start / SOON_SCALE_H) for a dated listing (starting now: 1; in a
+  week: 0.5); an undated listing (a club, a service) counts as UNDATED_TIMELINESS.
+- connection = `connection_potential(...)`, computed at ingest and stored on the listing.
+
+SQL in `finder/search_sql.py` applies the same sum with these weights passed as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+W_DISTANCE = 0.30
+W_INTEREST = 0.25
+W_TEXT = 0.10
+W_TIME = 0.10
+W_CONNECTION = 0.25
+
+DISTANCE_SCALE_KM = 5.0
+ONLINE_DISTANCE = 0.3
+SOON_SCALE_H = 168.0
+UNDATED_TIMELINESS = 0.4
+
+# connection_potential parts (they sum to 1)
+C_RECURRING = {"weekly": 0.45, "monthly": 0.30, "other": 0.15}
+C_IN_PERSON = 0.25
+C_NEWCOMER = 0.20
+C_SMALL_GROUP = 0.10
+C_GROUP_UNKNOWN = 0.04
+
+WEIGHTS = {
+    "w_distance": W_DISTANCE,
+    "w_interest": W_INTEREST,
+    "w_text": W_TEXT,
+    "w_time": W_TIME,
+    "w_connection": W_CONNECTION,
+    "distance_scale_km": DISTANCE_SCALE_KM,
+    "online_distance": ONLINE_DISTANCE,
+    "soon_scale_h": SOON_SCALE_H,
+    "undated_timeliness": UNDATED_TIMELINESS,
+}
+
+
+def distance_decay(distance_km: float | None, *, has_place: bool, online: bool = False) -> float:
+    """Closeness in [0, 1]: 1 at the spot, 0.5 at DISTANCE_SCALE_KM; ONLINE_DISTANCE for online listings."""
+    if not has_place:
+        return 0.0
+    if distance_km is None:
+        return ONLINE_DISTANCE if online else 0.0
+    return 1.0 / (1.0 + max(distance_km, 0.0) / DISTANCE_SCALE_KM)
+
+
+def fraction(matched: int, requested: int) -> float:
+    """matched / requested as SQL computes it (times the reciprocal); 0 when nothing was requested."""
+    return matched * (1.0 / requested) if requested else 0.0
+
+
+def timeliness(hours_until_start: float | None) -> float:
+    """Soonness in [0, 1]; an undated listing gets UNDATED_TIMELINESS."""
+    if hours_until_start is None:
+        return UNDATED_TIMELINESS
+    return 1.0 / (1.0 + max(hours_until_start, 0.0) / SOON_SCALE_H)
+
+
+def score(
+    *,
+    distance_km: float | None,
+    has_place: bool,
+    online: bool,
+    interest_overlap: float,
+    text_relevance: float,
+    hours_until_start: float | None,
+    connection: float,
+) -> float:
+    """The blended score in [0, 1] (see the module docstring)."""
+    return (
+        W_DISTANCE * distance_decay(distance_km, has_place=has_place, online=online)
+        + W_INTEREST * interest_overlap
+        + W_TEXT * text_relevance
+        + W_TIME * timeliness(hours_until_start)
+        + W_CONNECTION * connection
+    )
+
+
+def connection_potential(*, recurring: str | None, in_person: bool, newcomer: bool, small_group: bool | None) -> float:
+    """How likely a listing leads to knowing people, in [0, 1]: regular, in person, welcoming, small."""
+    value = C_RECURRING.get(recurring or "", 0.0)
+    if in_person:
+        value += C_IN_PERSON
+    if newcomer:
+        value += C_NEWCOMER
+    if small_group is None:
+        value += C_GROUP_UNKNOWN
+    elif small_group:
+        value += C_SMALL_GROUP
+    return round(min(value, 1.0), 6)
+
+
+_NEWCOMER = re.compile(
+    r"\b(?:all(?: are)? welcome|everyone(?: is)? welcome|everybody welcome|(?:beginners?|newcomers?|new members?|"
+    r"first[- ]timers?|novices?) (?:are |very )?welcome|welcomes? (?:beginners|newcomers|new members|everyone|all)|"
+    r"no (?:previous |prior )?(?:experience|skills?) (?:is |are )?(?:needed|necessary|required)|"
+    r"drop[- ]in|orientation (?:is )?provided|training (?:is )?provided|beginner[- ]friendly|open to (?:all|everyone)|"
+    r"all (?:ages|levels|abilities) welcome|suitable for beginners|just turn up|come along)\b",
+    re.IGNORECASE,
+)
+_SMALL = re.compile(r"\b(?:small group|small class|intimate|limited to \d{1,2}\b|max(?:imum)? (?:of )?\d{1,2} (?:people|participants))",
+                    re.IGNORECASE)
+_LARGE = re.compile(r"\b(?:festival|conference|expo|convention|concert|parade|marathon|thousands)\b", re.IGNORECASE)
+
+
+def newcomer_signals(text: str) -> bool:
+    """Whether the text says newcomers are welcome ("all welcome", "no experience needed", "drop-in", ...)."""
+    return bool(text) and _NEWCOMER.search(text) is not None
+
+
+def small_group_signals(text: str) -> bool | None:
+    """True for "small group"-like wording, False for festivals/conferences, None when the text does not say."""
+    if not text:
+        return None
+    if _SMALL.search(text):
+        return True
+    if _LARGE.search(text):
+        return False
+    return None
+
+
+_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
+_INTERVAL = re.compile(r"(?:^|;)INTERVAL=(\d+)")
+_WEEKLY_TEXT = re.compile(r"\b(?:weekly|every week|each week|every (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+                          r"(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|every day|each day|weekdays)\b", re.I)
+_MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|every) month|fortnightly|biweekly|"
+                           r"bi-weekly|every (?:other|second|2nd) week|every (?:first|second|third|fourth|last|1st|2nd|3rd|4th))\b",
+                           re.I)
+
+
+def recurrence_kind(rrule: str | None, recurrence_text: str) -> str | None:
+    """"weekly" (weekly or more often), "monthly" (fortnightly to monthly), "other" (rarer), or None (one-off)."""
+    if rrule:
+        rule = rrule.upper().removeprefix("RRULE:")
+        freq = _FREQ.search(rule)
+        interval_match = _INTERVAL.search(rule)
+        interval = int(interval_match.group(1)) if interval_match else 1
+        if freq:
+            days = {"SECONDLY": 0, "MINUTELY": 0, "HOURLY": 0, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}
+            period_days = days.get(freq.group(1), 365) * max(interval, 1)
+            return _kind_for_period(period_days)
+    if recurrence_text:
+        if _MONTHLY_TEXT.search(recurrence_text):
+            return "monthly"
+        if _WEEKLY_TEXT.search(recurrence_text):
+            return "weekly"
+        return "other"
+    return None
+
+
+def _kind_for_period(period_days: int) -> str:
+    if period_days <= 7:
+        return "weekly"
+    if period_days <= 31:
+        return "monthly"
+    return "other"
+
+
+KIND_LABELS = {"club": "Club", "volunteer": "Volunteering", "event": "Event", "online": "Online community",
+               "service": "Community service"}
+_DAY_CODES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
+              "SA": "Saturday", "SU": "Sunday"}
+_ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+MAX_REASONS = 4
+
+
+def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
+    """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
+    if recurrence_text:
+        words = recurrence_text.strip().rstrip(".")
+        return "Meets " + words[0].lower() + words[1:] if words else None
+    if not rrule:
+        return None
+    parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    freq, interval = parts.get("FREQ", ""), parts.get("INTERVAL", "1")
+    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
+    plain = [_DAY_CODES[d] for d in days if d in _DAY_CODES]
+    if freq == "WEEKLY" and plain and len(plain) == len(days):
+        every = "every other" if interval == "2" else "every"
+        return f"Meets {every} " + _join(plain)
+    if freq == "MONTHLY" and len(days) == 1 and days[0][-2:] in _DAY_CODES and days[0][:-2] in _ORDINALS:
+        return f"Meets on the {_ORDINALS[days[0][:-2]]} {_DAY_CODES[days[0][-2:]]} of the month"
+    named = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
+             "YEARLY": ("yearly", "years")}
+    if freq in named:
+        single, plural = named[freq]
+        return "Meets " + (single if interval == "1" else f"every {interval} {plural}")
+    return None
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def distance_phrase(distance_km: float, unit: str = "km") -> str:
+    value = distance_km / 1.609344 if unit == "mi" else distance_km
+    if value < 0.1:
+        return "Right here"
+    return f"{value:.1f} {unit} away" if value < 10 else f"{round(value)} {unit} away"
+
+
+def reasons(
+    *,
+    kind: str,
+    rrule: str | None = None,
+    recurrence_text: str = "",
+    next_start_local: datetime | None = None,
+    distance_km: float | None = None,
+    online: bool = False,
+    matched_interests: list[str] = (),
+    newcomer: bool = False,
+    free: bool | None = None,
+    wheelchair: bool = False,
+    unit: str = "km",
+) -> list[str]:
+    """At least two short reasons from stored fields, most telling first (at most MAX_REASONS)."""
+    found = []
+    schedule = schedule_phrase(rrule, recurrence_text)
+    if schedule:
+        found.append(schedule)
+    elif next_start_local is not None:
+        found.append("Next on " + next_start_local.strftime("%a %d %b, %H:%M").replace(" 0", " "))
+    if online:
+        found.append("Online")
+    elif distance_km is not None:
+        found.append(distance_phrase(distance_km, unit))
+    found.extend("Matches " + label for label in matched_interests[:2])
+    if newcomer:
+        found.append("Newcomer-friendly")
+    if free:
+        found.append("Free")
+    if wheelchair:
+        found.append("Wheelchair accessible")
+    found = found[:MAX_REASONS]
+    for filler in (KIND_LABELS.get(kind, kind.title()), "In person" if not online else "Join from home"):
+        if len(found) >= 2:
+            break
+        if filler not in found:
+            found.append(filler)
+    return found

@@ -1,0 +1,10 @@
+"""Search: `SearchQuery.from_args` (the /api/v1/search parameters) and `run_search` (a ranked page).
+
+Parsing lives in `finder/search_query.py`, the run in `finder/search_run.py`, the SQL in
+`finder/search_sql.py`, the formula and reasons in `finder/ranking.py`.
+"""
+
+from finder.search_query import PlaceError, QueryError, SearchQuery
+from finder.search_run import SearchPage, SearchResult, run_search
+
+__all__ = ["PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult", "run_search"]

@@ -1,0 +1,26 @@
+"""search index: listing_geo (banded spatial table) and listing_fts (SQLite FTS5) / tsvector (PostgreSQL)
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25 20:45:00
+
+Non-model objects, created by the same function the tests use (finder.search_index.create_objects).
+After upgrading a database that already holds listings, fill the index with `finder search reindex`.
+"""
+
+from alembic import op
+
+from finder import search_index
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    search_index.create_objects(op.get_bind())
+
+
+def downgrade() -> None:
+    search_index.drop_objects(op.get_bind())

@@ -1,0 +1,51 @@
+"""Listings for search tests: inserted through the ORM, indexed with search_index.refresh."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from finder import ranking, search_index
+from finder.models import Listing, Occurrence, Tag
+from finder.tags import load_vocabulary
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+LONDON = (51.5074, -0.1278)
+
+
+def km_north(lat: float, lon: float, km: float) -> tuple[float, float]:
+    return lat + km / 111.195, lon
+
+
+def add_listing(session, title: str, *, lat=None, lon=None, kind="club", tags=(), description="", online=False,
+                starts: list[datetime] | None = None, rrule=None, recurrence_text="", free=None, timezone="UTC",
+                **fields) -> Listing:
+    """One listing with tags and occurrences; connection score computed as the importer does."""
+    vocabulary = load_vocabulary()
+    tag_rows = []
+    for slug in tags:
+        tag = session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            tag = Tag(slug=slug, label=vocabulary.label(slug), facet=vocabulary.facet(slug) or "activity")
+            session.add(tag)
+        tag_rows.append(tag)
+    text = f"{title} {description}"
+    newcomer = fields.pop("newcomer_friendly", ranking.newcomer_signals(text))
+    listing = Listing(kind=kind, title=title, description=description, lat=lat, lon=lon, online=online,
+                      recurrence=rrule, recurrence_text=recurrence_text, free=free, timezone=timezone,
+                      newcomer_friendly=newcomer, **fields)
+    listing.connection_score = ranking.connection_potential(
+        recurring=ranking.recurrence_kind(rrule, recurrence_text), in_person=not online, newcomer=newcomer,
+        small_group=ranking.small_group_signals(text))
+    listing.tags = tag_rows
+    for start in starts or []:
+        listing.occurrences.append(Occurrence(start=start, end=start + timedelta(hours=2)))
+    future = [s for s in starts or [] if s >= NOW]
+    listing.next_start = min(future) if future else None
+    if starts:
+        listing.start = min(starts)
+    session.add(listing)
+    session.flush()
+    search_index.refresh(session, [listing.id])
+    return listing
