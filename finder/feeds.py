@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event, vRecur
 
+from finder.licences import listing_terms
 from scrapers.text import zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -136,7 +137,8 @@ def _event(listing, base_url: str, uid: str) -> Event:
     event.add("dtstamp", listing.updated_at)
     event.add("summary", listing.title)
     event.add("url", page)
-    description = (listing.description or "").strip()
+    # Sources that forbid republication are shown as links only: none of their text in our feeds.
+    description = "" if listing_terms(listing)["links_only"] else (listing.description or "").strip()
     event.add("description", f"{description}\n\n{page}".strip() if description else page)
     place = ", ".join(p for p in (listing.venue_name, listing.street, listing.locality, listing.postcode) if p)
     if listing.online and listing.online_url:

@@ -3,12 +3,14 @@ licence forbids republication (`republish = false`) shown as links only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from finder.extensions import get_session
 from finder.licences import terms
-from finder.models import ListingSource, Source
-from tests.search_helpers import LONDON, add_listing
+from finder.models import Listing, ListingSource, Occurrence, Source
+from tests.search_helpers import LONDON, NOW, add_listing
 
 LAT, LON = LONDON
 BLURB = "Bring a thermos; the towpath is muddy in winter."
@@ -83,3 +85,16 @@ def test_terms_of_several_sources(sources, expected):
     rows = [Source(licence=licence, attribution=attribution, republish=republish)
             for licence, attribution, republish in sources]
     assert terms(rows) == expected
+
+
+def test_feeds_carry_no_description_from_a_links_only_source(app, client, listings):
+    with app.app_context():
+        session = get_session()
+        for key in ("walk", "chess"):
+            listing = session.get(Listing, listings[key])
+            listing.occurrences.append(Occurrence(start=NOW + timedelta(days=3), end=NOW + timedelta(days=3, hours=2)))
+        session.commit()
+    chess = client.get(f"/listings/{listings['chess']}.ics").get_data(as_text=True)
+    walk = client.get(f"/listings/{listings['walk']}.ics").get_data(as_text=True)
+    assert "BEGIN:VEVENT" in chess and "Chess Circle" in chess and "thermos" not in chess
+    assert "BEGIN:VEVENT" in walk and "thermos" in walk
