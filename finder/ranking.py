@@ -185,7 +185,11 @@ def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
     """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
     if recurrence_text:
         words = recurrence_text.strip().rstrip(".")
-        return "Meets " + words[0].lower() + words[1:] if words else None
+        if not words:
+            return None
+        first = words.split()[0].rstrip(",s")
+        keep_case = first in _DAY_CODES.values() or first.isupper()  # "Tuesdays ...", "UTC ..."
+        return "Meets " + (words if keep_case else words[0].lower() + words[1:])
     if not rrule:
         return None
     parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
@@ -229,8 +233,11 @@ def reasons(
     free: bool | None = None,
     wheelchair: bool = False,
     unit: str = "km",
+    approximate_place: str | None = None,
 ) -> list[str]:
-    """At least two short reasons from stored fields, most telling first (at most MAX_REASONS)."""
+    """At least two short reasons from stored fields, most telling first (at most MAX_REASONS).
+
+    `approximate_place`: the town of a listing placed only by its town (no street-level position)."""
     found = []
     schedule = schedule_phrase(rrule, recurrence_text)
     if schedule:
@@ -239,6 +246,8 @@ def reasons(
         found.append("Next on " + next_start_local.strftime("%a %d %b, %H:%M").replace(" 0", " "))
     if online:
         found.append("Online")
+    elif approximate_place:
+        found.append(f"In {approximate_place}")  # placed by its town only: a distance would mislead
     elif distance_km is not None:
         found.append(distance_phrase(distance_km, unit))
     found.extend("Matches " + label for label in matched_interests[:2])

@@ -185,6 +185,9 @@ def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> da
     return None
 
 
+APPROXIMATE_PRECISIONS = ("locality", "region", "country")
+
+
 def _result(listing: Listing, distance_km: float | None, score: float, plan: Plan, query: SearchQuery,
             now: datetime) -> SearchResult:
     slugs = {t.slug for t in listing.tags}
@@ -196,6 +199,7 @@ def _result(listing: Listing, distance_km: float | None, score: float, plan: Pla
         next_start_local=local, distance_km=distance_km, online=listing.online,
         matched_interests=[t.label for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,
         wheelchair=listing.wheelchair and "wheelchair" in query.access, unit=query.unit,
+        approximate_place=listing.locality if listing.geo_precision in APPROXIMATE_PRECISIONS else None,
     )
     return SearchResult(listing, distance_km, starts, score, why, sorted(slugs & set(plan.tags)))
 

@@ -136,3 +136,14 @@ def test_small_group_signals():
     assert ranking.small_group_signals("A small group of friendly knitters") is True
     assert ranking.small_group_signals("The city's biggest music festival") is False
     assert ranking.small_group_signals("Knitting together") is None
+
+
+def test_schedule_in_words_keeps_day_names_capitalised():
+    assert ranking.schedule_phrase(None, "Tuesdays and Thursdays 09:30–16:00") == "Meets Tuesdays and Thursdays 09:30–16:00"
+    assert ranking.schedule_phrase(None, "Every other week.") == "Meets every other week"
+
+
+def test_a_listing_placed_only_by_its_town_says_the_town_not_a_distance():
+    why = ranking.reasons(kind="event", distance_km=0.004, approximate_place="London", newcomer=True)
+    assert why[:2] == ["In London", "Newcomer-friendly"]
+    assert not any("away" in reason or reason == "Right here" for reason in why)
