@@ -7,11 +7,12 @@ never produce the same digest twice. Sending is `finder.outbox.send_pending`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,8 @@ from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
 DIGEST_CAP = 10
+CHUNK = 500  # ids per IN (...) list
+COMMIT_EVERY = 200  # digests per transaction on the batch path
 CHANGE_FIELDS = ("status", "start", "venue")
 
 # match(session, query: dict, since: datetime, exclude_ids: set[int], limit: int) -> list[Listing]
@@ -45,51 +48,110 @@ class BuildReport:
     empty: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # batch path: "match" (incl. history), "digests"
 
 
 def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> list[tuple[Alert, alerts.Period]]:
     """Active alerts (and paused ones whose pause ended) with no digest yet for their current period."""
-    found = []
+    periods: dict[str, alerts.Period | None] = {}
+    candidates = []
     for alert in session.scalars(select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)):
         if alert.status == "paused":
             if alert.paused_until and alert.paused_until > now:
                 continue
             alert.status = "active"
-        period = alerts.current_period(alert.frequency, now, settings.timezone, settings.digest_hour)
-        if period is None:
-            continue
-        done = session.scalar(select(exists().where(Digest.alert_id == alert.id, Digest.period == period.key)))
-        if not done:
-            found.append((alert, period))
-    return found
+        if alert.frequency not in periods:
+            periods[alert.frequency] = alerts.current_period(alert.frequency, now, settings.timezone,
+                                                             settings.digest_hour)
+        if periods[alert.frequency] is not None:
+            candidates.append((alert, periods[alert.frequency]))
+    keys = sorted({period.key for period in periods.values() if period is not None})
+    done: set[tuple[int, str]] = set()
+    for offset in range(0, len(candidates), CHUNK):
+        ids = [alert.id for alert, _ in candidates[offset:offset + CHUNK]]
+        done.update(session.execute(select(Digest.alert_id, Digest.period)
+                                    .where(Digest.alert_id.in_(ids), Digest.period.in_(keys))).all())
+    return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]
 
 
 def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime) -> BuildReport:
-    """Build and record every due digest, committing each on its own."""
+    """Build and record every due digest.
+
+    With a batch matcher (one with `prepare`, see `finder.alert_match`) every due alert is matched at
+    once and digests are committed COMMIT_EVERY at a time; a batch that meets another builder's digest
+    (unique per alert and period) is rolled back and redone one digest per commit, so none is built twice.
+    Otherwise each alert is matched and committed on its own.
+    """
     report = BuildReport()
-    for alert, period in due_alerts(session, settings, now):
-        try:
-            made = build_one(session, alert, period, settings, match, render, now)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            report.skipped += 1  # another builder recorded this period first
-            continue
-        if made:
-            report.built += 1
-        else:
-            report.empty += 1
+    due = due_alerts(session, settings, now)
+    if not hasattr(match, "prepare"):
+        for alert, period in due:
+            _commit_one(session, report, lambda a=alert, p=period: build_one(session, a, p, settings, match, render, now))
+        return report
+    clock = time.perf_counter()
+    since = {alert.id: _since(alert) for alert, _ in due}
+    prepared = match.prepare(session, [(alert.id, alert.query, since[alert.id]) for alert, _ in due], now=now,
+                             tz_name=settings.timezone)
+    report.errors.extend(f"alert {key}: {problem}" for key, problem in prepared.problems.items())
+    sent = sent_among(session, list(since), prepared.window.ids)
+    changes = changes_by_alert(session, since)
+    report.seconds["match"] = time.perf_counter() - clock
+    for offset in range(0, len(due), COMMIT_EVERY):
+        batch = []
+        for alert, period in due[offset:offset + COMMIT_EVERY]:
+            clock = time.perf_counter()
+            new = prepared.matches(alert.id, sent.get(alert.id, ()), DIGEST_CAP + 1)
+            report.seconds["match"] += time.perf_counter() - clock
+            batch.append((alert, period, new, changes.get(alert.id, [])))
+        _record_batch(session, report, batch, settings, render, now)
     return report
+
+
+def _record_batch(session: Session, report: BuildReport, batch: list, settings: DigestSettings, render: Renderer,
+                  now: datetime) -> None:
+    clock = time.perf_counter()
+    try:
+        made = [record_digest(session, alert, period, settings, render, now, new, changes)
+                for alert, period, new, changes in batch]
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # another builder recorded one of these periods: redo them one by one
+        for alert, period, new, changes in batch:
+            _commit_one(session, report, lambda a=alert, p=period, n=new, c=changes:
+                        record_digest(session, a, p, settings, render, now, n, c))
+    else:
+        report.built += sum(made)
+        report.empty += len(made) - sum(made)
+    report.seconds["digests"] = report.seconds.get("digests", 0.0) + time.perf_counter() - clock
+
+
+def _commit_one(session: Session, report: BuildReport, build: Callable[[], bool]) -> None:
+    try:
+        made = build()
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        report.skipped += 1  # another builder recorded this period first
+        return
+    if made:
+        report.built += 1
+    else:
+        report.empty += 1
 
 
 def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSettings, match: Matcher,
               render: Renderer, now: datetime) -> bool:
     """Record the digest for `period` (or an empty marker); True when there is something to send."""
-    since = alert.last_digest_at or alert.confirmed_at or alert.created_at
+    since = _since(alert)
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
     new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1)
            if listing.id not in sent_ids]
-    changes = changed_since(session, sent_ids, since)
+    return record_digest(session, alert, period, settings, render, now, new, changed_since(session, sent_ids, since))
+
+
+def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
+                  now: datetime, new: list[Listing], changes: list) -> bool:
+    """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send."""
     alert.last_digest_at = now
     message_id = f"<digest-{alert.id}-{period.key}@{_domain(settings.base_url)}>"
     if not new and not changes:
@@ -101,7 +163,8 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     links = alert_links(settings, alert.id)
     context = dict(alert=alert, listings=shown, more=len(new) > DIGEST_CAP, changes=changes,
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
-    subject = f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''} new for “{alert.name or 'your Kindred search'}”"
+    subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
+                     **context).strip()
     message = build_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
         text=render("email/digest.txt", **context), html=render("email/digest.html", **context),
@@ -114,6 +177,48 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     session.flush()
     return True
+
+
+def sent_among(session: Session, alert_ids: list[int], listing_ids: list[int]) -> dict[int, set[int]]:
+    """Which of `listing_ids` each alert has already sent (read through the (alert, listing) key)."""
+    found: dict[int, set[int]] = {}
+    if not listing_ids:
+        return found
+    wanted = set(listing_ids)
+    for offset in range(0, len(alert_ids), CHUNK):
+        for alert_id, listing_id in session.execute(
+                select(AlertSent.alert_id, AlertSent.listing_id)
+                .where(AlertSent.alert_id.in_(alert_ids[offset:offset + CHUNK]),
+                       AlertSent.listing_id.between(min(wanted), max(wanted)))):
+            if listing_id in wanted:
+                found.setdefault(alert_id, set()).add(listing_id)
+    return found
+
+
+def changes_by_alert(session: Session, since: dict[int, datetime]) -> dict[int, list[tuple[Listing, list[ListingChange]]]]:
+    """`changed_since` for many alerts at once: {alert id: [(listing, its changes since the alert's since)]}."""
+    if not since:
+        return {}
+    rows = session.scalars(
+        select(ListingChange)
+        .where(ListingChange.changed_at > min(since.values()), ListingChange.field.in_(CHANGE_FIELDS))
+        .order_by(ListingChange.listing_id, ListingChange.changed_at)
+    ).all()
+    by_listing: dict[int, list[ListingChange]] = {}
+    for change in rows:
+        by_listing.setdefault(change.listing_id, []).append(change)
+    changed, alert_ids = sorted(by_listing), list(since)
+    found: dict[int, list] = {}
+    for offset in range(0, len(alert_ids), CHUNK):
+        for start in range(0, len(changed), CHUNK):
+            pairs = session.execute(select(AlertSent.alert_id, AlertSent.listing_id).where(
+                AlertSent.alert_id.in_(alert_ids[offset:offset + CHUNK]),
+                AlertSent.listing_id.in_(changed[start:start + CHUNK]))).all()
+            for alert_id, listing_id in pairs:
+                mine = [change for change in by_listing[listing_id] if change.changed_at > since[alert_id]]
+                if mine:
+                    found.setdefault(alert_id, []).append((session.get(Listing, listing_id), mine))
+    return {alert_id: sorted(items, key=lambda item: item[0].id) for alert_id, items in found.items()}
 
 
 def changed_since(session: Session, listing_ids: set[int], since: datetime) -> list[tuple[Listing, list[ListingChange]]]:
@@ -138,6 +243,10 @@ def alert_links(settings: DigestSettings, alert_id: int) -> dict[str, str]:
         "manage_url": f"{base}/alerts/manage/{alerts.make_token(settings.secret, 'manage', alert_id)}",
         "unsubscribe_url": f"{base}/alerts/unsubscribe/{alerts.make_token(settings.secret, 'unsubscribe', alert_id)}",
     }
+
+
+def _since(alert: Alert) -> datetime:
+    return alert.last_digest_at or alert.confirmed_at or alert.created_at
 
 
 def _domain(base_url: str) -> str:
