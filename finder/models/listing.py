@@ -29,6 +29,7 @@ class Listing(Base):
         Index("ix_listings_liveness_next", "liveness", "next_start"),
         Index("ix_listings_match", "match_title", "first_day"),
         Index("ix_listings_start", "start"),
+        Index("ix_listings_first_seen", "first_seen"),  # new listings for alert digests
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
