@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from finder import create_app
 from finder.commands.demo import demo_group
-from finder.models import Listing, ListingSource
 from finder.migrate import upgrade
+from finder.models import Listing, ListingSource
 from tests.conftest import make_test_config
 
 

@@ -2,7 +2,6 @@
 
 from finder.models.alerts import Alert, AlertSent, Digest
 from finder.models.base import Base, utcnow
-from finder.models.ops import JobRun
 from finder.models.catalog import FetchState, ScrapeRun, Source
 from finder.models.geocache import GeocodeCache, GeocodeRate
 from finder.models.listing import (
@@ -14,6 +13,7 @@ from finder.models.listing import (
     Organization,
     Tag,
 )
+from finder.models.ops import JobRun
 from finder.models.trust import (
     AdminAction,
     AdminUser,
