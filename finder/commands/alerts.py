@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from finder.alert_match import make_matcher
 from finder.geocode import get_resolver
 from finder.mailing import run_digests
 
 
-@click.group("alerts")
+@click.group("alerts", cls=AppGroup)
 def alerts_group():
     """Saved-search email alerts."""
 
