@@ -108,7 +108,8 @@ def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, 
     context = dict(title=title, verify_url=verify_url, postal_address=config.MAIL_POSTAL_ADDRESS)
     period = f"claim-{claim.id}-{now:%Y%m%dT%H%M%S%f}"[:40]
     host = domain(base) or "localhost"
-    message = build_message(sender=config.MAIL_FROM, recipient=claim.email, subject=f"Confirm you organise {title}"[:150],
+    subject = render("contribute/claim_subject.txt", title=title).strip()[:150]  # in the page's language
+    message = build_message(sender=config.MAIL_FROM, recipient=claim.email, subject=subject,
                             text=render("contribute/claim_email.txt", **context), html=None,
                             message_id=f"<{period}@{host}>", headers={"Auto-Submitted": "auto-generated"})
     row = outbox.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)

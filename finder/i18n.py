@@ -4,13 +4,15 @@ kilometres elsewhere, unless the visitor chose a unit (`radius_mi` / `radius_km`
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 from finder.config import ROOT
+from finder.tags import load_vocabulary
 
 LANGUAGES = {"en": "English", "es": "Español", "de": "Deutsch"}
 DEFAULT_LOCALE = "en"
@@ -36,6 +38,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_global(current_locale_tag, "current_locale_tag")
     app.add_template_global(language_url, "language_url")
     app.add_template_global(RADII_MI, "radii_mi")
+    app.add_template_filter(tag_label, "tag_label")
 
 
 def select_locale() -> str:
@@ -99,3 +102,26 @@ def _remember_language(response: Response) -> Response:
     if chosen in LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_AGE_S, samesite="Lax", httponly=True)
     return response
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention pybabel extracts
+    """Marks `message` for extraction without translating it (for messages made in Flask-free modules)."""
+    return message
+
+
+def translate_known(text: str, messages: tuple[str, ...]) -> str:
+    """`text` (an English message from a Flask-free module) in the page's language when it matches one of
+    `messages` (msgids marked with N_, `%(name)s` standing for any text); else `text` unchanged."""
+    for message in messages:
+        pattern = re.sub(r"%\\\(([a-z_]+)\\\)s", r"(?P<\1>.+)", re.escape(message))
+        found = re.fullmatch(pattern, text, flags=re.DOTALL)
+        if found:
+            return gettext(message, **{name: gettext(value) for name, value in found.groupdict().items()})
+    return text
+
+
+def tag_label(tag) -> str:
+    """A tag's label (a Tag row, or a slug) in the page's language, from the vocabulary."""
+    slug = tag if isinstance(tag, str) else tag.slug
+    label = load_vocabulary().label(slug, current_language())
+    return getattr(tag, "label", slug) if label == slug and not isinstance(tag, str) else label

@@ -197,3 +197,89 @@ def test_compiled_catalogues_match_their_sources():
             source, compiled = messages(read_po(po)), messages(read_mo(mo))
         assert {k: _plain(v.string) for k, v in source.items()} == {k: _plain(v.string) for k, v in compiled.items()}, \
             f"{code}: run `make translations` to recompile"
+
+
+@pytest.mark.parametrize(("lang", "legend", "reason", "privacy_heading", "stored"), [
+    ("es", "¿Qué falla?", "Los datos son incorrectos", "Privacidad", "Lo que guardamos y por qué"),
+    ("de", "Was stimmt nicht?", "Die Angaben stimmen nicht", "Datenschutz", "Was wir speichern und warum"),
+])
+def test_contribute_and_privacy_pages_are_translated(site, lang, legend, reason, privacy_heading, stored):
+    _, client, ids = site
+    report = soup_of(client, f"/listings/{ids['walk']}/report", **{"Accept-Language": lang})
+    assert report.legend.get_text(strip=True) == legend
+    assert reason in [label.get_text(strip=True) for label in report.select("fieldset label")]
+    assert "Riverside Walking Group" in report.h1.get_text()
+    privacy = soup_of(client, "/privacy", **{"Accept-Language": lang})
+    assert privacy.h1.get_text(strip=True) == privacy_heading
+    assert stored in [h2.get_text(strip=True) for h2 in privacy.find_all("h2")]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("es", "Pega una dirección web completa que empiece por http:// o https://, por favor."),
+    ("de", "Bitte füge eine vollständige Webadresse ein, die mit http:// oder https:// beginnt."),
+])
+def test_errors_from_flask_free_modules_are_shown_translated(site, lang, expected):
+    _, client, _ = site
+    page = client.get(f"/suggest?lang={lang}").get_data(as_text=True)
+    token = BeautifulSoup(page, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
+    answer = client.post("/suggest", data={"csrf_token": token, "url": "not a web address"})
+    assert answer.status_code == 422
+    assert BeautifulSoup(answer.data, "html.parser").find(id="suggest-error").get_text(strip=True) == expected
+
+
+@pytest.fixture
+def admin_site(engine, db_url, tmp_path):
+    from tests.trust_helpers import app_for
+
+    yield from app_for(engine, db_url, tmp_path)
+
+
+@pytest.mark.parametrize(("lang", "heading", "button"), [
+    ("es", "Cola de moderación", "Salir"),
+    ("de", "Moderationswarteschlange", "Abmelden"),
+])
+def test_admin_pages_are_translated(admin_site, lang, heading, button):
+    from tests.trust_helpers import login
+
+    client = admin_site.test_client()
+    signin = soup_of(client, f"/admin/login?lang={lang}")
+    assert signin.find("button", type="submit").get_text(strip=True) == {"es": "Entrar", "de": "Anmelden"}[lang]
+    assert login(client).status_code == 302
+    queue = soup_of(client, "/admin")  # the lang cookie speaks for the administrator
+    assert queue.h1.get_text(strip=True) == heading
+    assert button in [b.get_text(strip=True) for b in queue.find_all("button")]
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "Outdoors & hiking"), ("es", "Aire libre y senderismo"),
+                                             ("de", "Draußen & Wandern")])
+def test_tag_labels_follow_the_locale(site, lang, label):
+    _, client, ids = site
+    listing = soup_of(client, f"/listings/{ids['walk']}", **{"Accept-Language": lang})
+    assert label in [chip.get_text(strip=True) for chip in listing.select("a.chip")]
+
+
+def test_every_tag_has_spanish_and_german_labels():
+    from finder.tags import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    for tag in vocabulary.all():
+        labels = dict(tag.labels)
+        assert set(labels) >= set(TRANSLATED), f"{tag.slug}: missing {set(TRANSLATED) - set(labels)}"
+        assert vocabulary.label(tag.slug, "de_DE") == labels["de"]
+    assert vocabulary.label("no-such-tag", "es") == "no-such-tag"
+
+
+def test_the_plain_text_digest_dates_follow_the_alerts_language(site):
+    app, _, _ = site
+    start = datetime(2030, 12, 3, 19, 0, tzinfo=UTC)
+    listing = SimpleNamespace(id=1, title="Chor", locality="London", next_start=start, timezone="Europe/London",
+                              all_day=False)
+    alert = SimpleNamespace(name="Musik", locale="de", frequency="weekly", query={"where": "London"})
+    context = dict(alert=alert, listings=[listing], more=False, changes=[], manage_url="m", unsubscribe_url="u",
+                   postal_address="", base_url="https://k.example")
+    with app.app_context():
+        german = render_in_alert_locale("email/digest.txt", **context)
+        alert.locale = "es"
+        spanish = render_in_alert_locale("email/digest.txt", **context)
+    assert "Di., 3. Dez. 2030, 19:00" in german
+    assert "mar, 3 dic 2030, 19:00" in spanish

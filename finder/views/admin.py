@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from finder import moderation, search_index, suggest
@@ -14,6 +16,7 @@ from finder.catalog import CatalogError
 from finder.extensions import get_session, limiter
 from finder.models import AdminAction, Claim, Listing, ListingReport, Organization, Source, SourceSuggestion, utcnow
 from finder.overlay import sync_one, write_entry
+from finder.views.contribute import REASONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 QUEUE_SIZE = 100
@@ -44,7 +47,7 @@ def login():
             db.commit()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/admin") else url_for("admin.queue"))
-        error = "Wrong user name or password."
+        error = _("Wrong user name or password.")
     return render_template("admin/login.html", error=error), 401 if error else 200
 
 
@@ -69,7 +72,7 @@ def queue():
         claims=pending(Claim, "verified") + pending(Claim, "pending"),
         listings={row.id: row for row in db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))},
         sources=db.scalars(select(Source).order_by(Source.slug)).all(),
-        log=db.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(50)).all(),
+        log=db.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(50)).all(), report_reasons=REASONS,
     )
 
 
@@ -82,13 +85,14 @@ def decide_suggestion(item_id: int, action: str):
         try:
             source = suggest.approve(db, item, current_app.config["FINDER"], _actor())
         except (suggest.SuggestError, CatalogError) as error:
-            return _done(f"Not approved: {error}")
+            return _done(_("Not approved: %(reason)s", reason=error))
         detail = f"source {source.slug} ({item.url})"
     else:
         item.status, item.decided_at, item.decided_by = "rejected", utcnow(), _actor()
         detail = item.url
     log_action(db, _actor(), f"suggestion-{action}", "suggestion", item.id, detail)
-    return _done(f"Suggestion {item.id}: {action}d.")
+    return _done(_("Suggestion %(id)s approved.", id=item.id) if action == "approve" else
+                 _("Suggestion %(id)s rejected.", id=item.id))
 
 
 @bp.post("/reports/<int:item_id>/<any(resolve, dismiss):action>")
@@ -99,7 +103,8 @@ def decide_report(item_id: int, action: str):
     item.status = "resolved" if action == "resolve" else "dismissed"
     item.resolved_at, item.resolved_by = utcnow(), _actor()
     log_action(db, _actor(), f"report-{action}", "report", item.id, f"listing {item.listing_id}")
-    return _done(f"Report {item.id}: {item.status}.")
+    return _done(_("Report %(id)s resolved.", id=item.id) if action == "resolve" else
+                 _("Report %(id)s dismissed.", id=item.id))
 
 
 @bp.post("/listings/<int:listing_id>/<any(hide, restore):action>")
@@ -114,7 +119,8 @@ def listing_visibility(listing_id: int, action: str):
     db.flush()
     search_index.refresh(db, [listing.id])
     log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
-    return _done(f"Listing {listing.id}: {listing.liveness}.")
+    return _done(_("Listing %(id)s hidden.", id=listing.id) if action == "hide" else
+                 _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness))
 
 
 @bp.post("/sources/<slug>/<any(block, unblock):action>")
@@ -128,9 +134,10 @@ def source_block(slug: str, action: str):
         write_entry(config.path(config.SOURCES_FILE), {"slug": slug, "enabled": action == "unblock"})
         sync_one(db, config.path(config.SOURCES_FILE), slug)
     except CatalogError as error:
-        return _done(f"Source {slug} unchanged: {error}")
+        return _done(_("Source %(slug)s unchanged: %(reason)s", slug=slug, reason=error))
     log_action(db, _actor(), f"source-{action}", "source", slug)
-    return _done(f"Source {slug}: {action}ed.")
+    return _done(_("Source %(slug)s blocked.", slug=slug) if action == "block" else
+                 _("Source %(slug)s unblocked.", slug=slug))
 
 
 @bp.post("/orgs/<int:org_id>/block")
@@ -142,7 +149,8 @@ def org_block(org_id: int):
     db.flush()
     search_index.refresh(db, hidden)
     log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
-    return _done(f"Organiser {org.name}: blocked, {len(hidden)} listings hidden.")
+    return _done(ngettext("Organiser %(name)s blocked; %(num)d listing hidden.",
+                          "Organiser %(name)s blocked; %(num)d listings hidden.", len(hidden), name=org.name))
 
 
 @bp.post("/claims/<int:item_id>/revoke")
@@ -152,7 +160,7 @@ def claim_revoke(item_id: int):
     item = db.get(Claim, item_id) or abort(404)
     item.status = "revoked"
     log_action(db, _actor(), "claim-revoke", "claim", item.id, item.email)
-    return _done(f"Claim {item.id}: revoked.")
+    return _done(_("Claim %(id)s revoked.", id=item.id))
 
 
 def _actor() -> str:

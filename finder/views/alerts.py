@@ -11,12 +11,18 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from finder import alerts
 from finder.extensions import get_session, limiter
-from finder.i18n import current_language
+from finder.i18n import N_, current_language, translate_known
 from finder.mailing import send_confirmation
 from finder.models import Alert, utcnow
 from finder.security import csrf
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+ALERT_MESSAGES = (  # finder/alerts.py's AlertError messages, for translate_known
+    N_("Please enter one valid e-mail address."),
+    N_("Choose daily or weekly."),
+    N_("An alert needs a search: a place, interests or words."),
+    N_("This address already has as many alerts as we allow."),
+)
 
 
 class AlertForm(FlaskForm):
@@ -48,8 +54,9 @@ def create():
         alert = alerts.subscribe(session, email=form.email.data, frequency=form.frequency.data,
                                  name=form.name.data or "", query=query, now=utcnow())
     except alerts.AlertError as error:
-        form.errors.setdefault(error.field, []).append(str(error))
-        return render_template("alerts/new.html", form=form, query=query, error=str(error)), 400
+        message = translate_known(str(error), ALERT_MESSAGES)
+        form.errors.setdefault(error.field, []).append(message)
+        return render_template("alerts/new.html", form=form, query=query, error=message), 400
     alert.locale = current_language()
     if alert.status == "pending":
         send_confirmation(session, current_app.config["FINDER"], alert)
@@ -103,7 +110,7 @@ def manage(token: str):
             try:
                 alerts.set_frequency(session, alert_id, request.form.get("frequency", ""))
             except alerts.AlertError as error:
-                abort(400, str(error))
+                abort(400, translate_known(str(error), ALERT_MESSAGES))
             message = _("Frequency changed.")
         elif action == "pause":
             alerts.pause(session, alert_id, now)

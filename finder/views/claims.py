@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from finder import claims, moderation, search_index
 from finder.extensions import get_session, limiter
+from finder.i18n import N_, translate_known
 from finder.models import Claim, Listing, Organization
 from finder.views.listings import visible_listing
 
 bp = Blueprint("claims", __name__, url_prefix="/claim")
 FIELD_LABELS = {
-    "title": "Title", "description": "Description", "url": "Your page for it", "cost": "Cost",
-    "venue_name": "Venue", "street": "Street", "locality": "Town or city", "postcode": "Postcode",
-    "online_url": "Online joining link",
+    "title": _l("Title"), "description": _l("Description"), "url": _l("Your page for it"), "cost": _l("Cost"),
+    "venue_name": _l("Venue"), "street": _l("Street"), "locality": _l("Town or city"), "postcode": _l("Postcode"),
+    "online_url": _l("Online joining link"),
 }  # fmt: skip
+CLAIM_MESSAGES = (  # finder/claims.py's messages to people, for translate_known
+    N_("Please enter one valid e-mail address."),
+    N_("This listing gives no website or contact address we could check. "
+       "Please write to the site's administrator instead."),
+    N_("Use an address at %(domains)s or the contact address the listing gives."),
+    N_("the listed contact address"),
+)
 
 
 def _target(kind: str, target_id: int) -> tuple[Listing | None, Organization | None, str]:
@@ -38,7 +48,7 @@ def start(kind: str, target_id: int):
     try:
         claim = claims.start_claim(session, email=email, listing=listing, org=org)
     except claims.ClaimError as error:
-        return render_template("contribute/claim.html", title=title, email=email, error=str(error), sent=False), 400
+        return render_template("contribute/claim.html", title=title, email=email, error=translate_known(str(error), CLAIM_MESSAGES), sent=False), 400
     claims.send_claim_mail(session, current_app.config["FINDER"], claim, title, render_template)
     session.commit()
     return render_template("contribute/claim.html", title=title, email="", error="", sent=True)
@@ -76,12 +86,12 @@ def edit(token: str, listing_id: int):
     if request.method == "POST":
         if request.form.get("action") == "opt-out":
             moderation.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
-            message = "This listing and copies of it from other sources are no longer shown."
+            message = _("This listing and copies of it from other sources are no longer shown.")
         else:
             for field in FIELD_LABELS:
                 if field in request.form and request.form[field].strip() != (getattr(listing, field) or "").strip():
                     moderation.set_override(session, listing, field, request.form[field], claim.id)
-            message = "Saved. Your corrections stay in place when we next read the sources."
+            message = _("Saved. Your corrections stay in place when we next read the sources.")
         session.flush()
         search_index.refresh(session, [listing.id])
         session.commit()
@@ -100,7 +110,7 @@ def opt_out_org(token: str):
     session.flush()
     search_index.refresh(session, hidden)
     session.commit()
-    return redirect(url_for("claims.manage", token=token, message="Your organisation's listings are no longer shown."))
+    return redirect(url_for("claims.manage", token=token, message=_("Your organisation's listings are no longer shown.")))
 
 
 def _verified_claim(token: str) -> Claim:

@@ -4,19 +4,28 @@ report a listing (reason + optional note, rate-limited, into the moderation queu
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from finder import suggest
 from finder.extensions import get_session, limiter
+from finder.i18n import N_, translate_known
 from finder.models import ListingReport, utcnow
 from finder.views.listings import visible_listing
 
 bp = Blueprint("contribute", __name__)
 REASONS = {
-    "wrong": "Details are wrong",
-    "gone": "It no longer happens",
-    "spam": "Spam or advertising",
-    "unsafe": "Unsafe or abusive",
+    "wrong": _l("Details are wrong"),
+    "gone": _l("It no longer happens"),
+    "spam": _l("Spam or advertising"),
+    "unsafe": _l("Unsafe or abusive"),
 }
+SUGGEST_MESSAGES = (  # finder/suggest.py's messages to people, for translate_known
+    N_("Please paste a full web address starting with http:// or https://."),
+    N_("We could not fetch that address: %(reason)s"),
+    N_("We could not read listings there: %(reason)s"),
+    N_("We read that page but found no listings in it."),
+)
 MAX_NOTE = 2000
 
 
@@ -34,7 +43,7 @@ def suggest_source():
     try:
         found = suggest.preview(url, current_app.config["FINDER"])
     except suggest.SuggestError as error:
-        return render_template("contribute/suggest.html", url=url, note=note, error=str(error), found=None), 422
+        return render_template("contribute/suggest.html", url=url, note=note, error=translate_known(str(error), SUGGEST_MESSAGES), found=None), 422
     session = get_session()
     suggest.queue(session, found, note)
     session.commit()
@@ -54,7 +63,7 @@ def report(listing_id: int):
     reason = request.form.get("reason", "")
     if reason not in REASONS:
         return render_template("contribute/report.html", listing=listing, reasons=REASONS,
-                               error="Please choose what is wrong.", done=False), 400
+                               error=_("Please choose what is wrong."), done=False), 400
     session = get_session()
     session.add(ListingReport(listing_id=listing.id, reason=reason, status="open", created_at=utcnow(),
                               note=(request.form.get("note") or "").strip()[:MAX_NOTE]))

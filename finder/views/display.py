@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from flask_babel import get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -85,8 +85,9 @@ def local_day(value: datetime | None, tz: ZoneInfo | None = None) -> str:
 
 def _regional_locale():
     """The visitor's Babel locale when dates should follow CLDR (any locale but plain English, whose house
-    style is 'Tue 3 Dec, 7:00 pm'); None outside a request or for 'en'."""
-    locale = get_locale() if has_request_context() else None
+    style is 'Tue 3 Dec, 7:00 pm'); None outside the app or for 'en'. E-mails rendered under `force_locale`
+    follow their alert's language."""
+    locale = get_locale() if has_app_context() else None
     if locale is None or (locale.language == "en" and not locale.territory):
         return None
     return locale

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,6 +11,10 @@ from finder.extensions import get_session
 from finder.health import source_health
 
 bp = Blueprint("ops", __name__)
+LABELS = {  # finder/health.py's flags and finder/runs.py's run statuses, as people read them
+    "failed": _l("failed"), "zero yield": _l("zero yield"), "dropped": _l("dropped"),
+    "ok": _l("ok"), "empty": _l("empty"), "partial": _l("partial"), "running": _l("running"),
+}
 
 
 @bp.get("/healthz")
@@ -25,4 +30,4 @@ def healthz():
 def status():
     report = source_health(get_session())
     flagged = sum(1 for item in report if item.flags and item.source.enabled)
-    return render_template("status.html", report=report, flagged=flagged)
+    return render_template("status.html", report=report, flagged=flagged, labels=LABELS)
