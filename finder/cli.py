@@ -58,9 +58,12 @@ def _safe_url(url: str) -> str:
 @click.option("--no-scheduler", is_flag=True, help="Serve only; do not start the scheduler process.")
 def serve(host: str, port: int, no_scheduler: bool):
     """Serve the site and, beside it, the scheduler process (both stop on Ctrl-C)."""
+    import signal
     import subprocess
     import sys
 
+    # Ctrl-C reaches both processes; a plain `kill` of this one must stop the scheduler too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None if no_scheduler else subprocess.Popen([sys.executable, "-m", "finder", "scheduler"])
     try:
         from werkzeug.serving import run_simple
