@@ -88,8 +88,8 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     if not args.gazetteer.is_file():
-        print(f"no gazetteer at {args.gazetteer}: run `finder gazetteer build`", file=sys.stderr)
-        print("geocode n=0 p50_us=na p99_us=na top1_pct=na")
+        sys.stderr.write(f"no gazetteer at {args.gazetteer}: run `finder gazetteer build`\n")
+        sys.stdout.write("geocode n=0 p50_us=na p99_us=na top1_pct=na\n")
         return
     size_mb = args.gazetteer.stat().st_size / 1e6
     rss_before = rss_mb()
@@ -126,12 +126,12 @@ def main() -> None:
         "cold_import_ms": round(import_ms, 1), "cold_open_first_ms": round(open_ms, 1),
         "rss_growth_mb": round(rss_mb() - rss_before, 1), "rss_mb": round(rss_mb(), 1),
     }
-    print(json.dumps(summary))
+    sys.stdout.write(json.dumps(summary) + "\n")
     if args.show_misses or misses:
         for query, got in misses:
-            print(f"miss: {query!r} -> {got}")
+            sys.stdout.write(f"miss: {query!r} -> {got}\n")
     top1 = 100.0 * hits / len(QUERIES)
-    print(f"geocode n={args.n} p50_us={summary['p50_us']} p99_us={summary['p99_us']} top1_pct={top1:.1f}")
+    sys.stdout.write(f"geocode n={args.n} p50_us={summary['p50_us']} p99_us={summary['p99_us']} top1_pct={top1:.1f}\n")
 
 
 if __name__ == "__main__":
