@@ -163,8 +163,9 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     order = ORDERS[plan.sort]
     statements = []
     for name, columns, where in branches:
-        sql = (f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM listing_geo g WHERE {where}) AS total "
-               f"FROM (SELECT {columns} FROM listing_geo g WHERE {where}) x ORDER BY {order} LIMIT :branch_limit")
+        sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
+               f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total "
+               f"FROM x ORDER BY {order} LIMIT :branch_limit")
         statement, names = _statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
         statements.append((name, statement, {key: params[key] for key in names if key in params}))
     return statements
