@@ -82,8 +82,7 @@ def search():
     resolver = None if query.has_point or not query.where else get_resolver(config)
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
-    source_urls = first_source_urls(session, [r.listing.id for r in page.results])
-    terms = licences.terms_for(session, [r.listing.id for r in page.results])
+    source_urls, terms = licences.page_sources(session, [r.listing.id for r in page.results])
     return jsonify({
         "total": page.total, "page": page.page, "per_page": page.per_page, "place": page.place,
         "results": [{**_result(r.listing, r.distance_km, r.next_start, r.reasons, source_urls.get(r.listing.id)),
