@@ -13,6 +13,8 @@ def terms(sources: list[Source]) -> dict:
     """{"licence", "attribution", "links_only"} for a listing seen in `sources`. Several sources'
     licences and attributions are joined with "; "; links only when ANY of them forbids republishing
     (the shown text may have come from it)."""
+    if not sources:
+        return {"licence": None, "attribution": None, "links_only": False}
     licences = list(dict.fromkeys(s.licence for s in sources if s.licence))
     attributions = list(dict.fromkeys(s.attribution for s in sources if s.attribution))
     return {"licence": "; ".join(licences) or None, "attribution": "; ".join(attributions) or None,
