@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from finder import licences, ranking
 from finder.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
-from finder.models import Listing, ListingSource, ListingTag, Tag
+from finder.models import Listing, ListingTag, Tag
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,25 +82,12 @@ def search():
     resolver = None if query.has_point or not query.where else get_resolver(config)
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
-    source_urls = first_source_urls(session, [r.listing.id for r in page.results])
-    terms = licences.terms_for(session, [r.listing.id for r in page.results])
+    source_urls, terms = licences.page_sources(session, [r.listing.id for r in page.results])
     return jsonify({
         "total": page.total, "page": page.page, "per_page": page.per_page, "place": page.place,
         "results": [{**_result(r.listing, r.distance_km, r.next_start, r.reasons, source_urls.get(r.listing.id)),
                      **licences.api_fields(terms[r.listing.id])} for r in page.results],
     })
-
-
-def first_source_urls(session, ids: list[int]) -> dict[int, str]:
-    """listing id -> the first source page URL seen for it (one query for a whole page)."""
-    found: dict[int, str] = {}
-    if ids:
-        rows = session.execute(select(ListingSource.listing_id, ListingSource.source_url)
-                               .where(ListingSource.listing_id.in_(ids), ListingSource.source_url != "")
-                               .order_by(ListingSource.id))
-        for listing_id, url in rows:
-            found.setdefault(listing_id, url)
-    return found
 
 
 @bp.get("/listings/<int:listing_id>")

@@ -13,6 +13,8 @@ def terms(sources: list[Source]) -> dict:
     """{"licence", "attribution", "links_only"} for a listing seen in `sources`. Several sources'
     licences and attributions are joined with "; "; links only when ANY of them forbids republishing
     (the shown text may have come from it)."""
+    if not sources:
+        return {"licence": None, "attribution": None, "links_only": False}
     licences = list(dict.fromkeys(s.licence for s in sources if s.licence))
     attributions = list(dict.fromkeys(s.attribution for s in sources if s.attribution))
     return {"licence": "; ".join(licences) or None, "attribution": "; ".join(attributions) or None,
@@ -25,14 +27,24 @@ def listing_terms(listing: Listing) -> dict:
 
 def terms_for(session: Session, ids: list[int]) -> dict[int, dict]:
     """listing id -> terms, in one query for a page of results."""
-    found: dict[int, list[Source]] = {i: [] for i in ids}
+    return page_sources(session, ids)[1]
+
+
+def page_sources(session: Session, ids: list[int]) -> tuple[dict[int, str], dict[int, dict]]:
+    """(listing id -> first source page URL seen, listing id -> terms) in one query for a page of results;
+    plain rows, no ORM objects (terms() reads only licence, attribution and republish)."""
+    found: dict[int, list] = {i: [] for i in ids}
+    urls: dict[int, str] = {}
     if ids:
-        rows = session.execute(select(ListingSource.listing_id, Source)
+        rows = session.execute(select(ListingSource.listing_id, ListingSource.source_url, Source.licence,
+                                      Source.attribution, Source.republish)
                                .join(Source, Source.id == ListingSource.source_id)
-                               .where(ListingSource.listing_id.in_(ids)))
-        for listing_id, source in rows:
-            found[listing_id].append(source)
-    return {listing_id: terms(sources) for listing_id, sources in found.items()}
+                               .where(ListingSource.listing_id.in_(ids)).order_by(ListingSource.id))
+        for row in rows:
+            found[row.listing_id].append(row)
+            if row.source_url:
+                urls.setdefault(row.listing_id, row.source_url)
+    return urls, {listing_id: terms(sources) for listing_id, sources in found.items()}
 
 
 def api_fields(value: dict) -> dict:

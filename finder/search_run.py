@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import ranking
@@ -165,9 +165,13 @@ def _load(session: Session, ids: list[int], *, with_occurrences: bool) -> dict[i
     """The page's listings with their tags (and occurrences when a date window needs them)."""
     if not ids:
         return {}
-    options = [selectinload(Listing.tags)] + ([selectinload(Listing.occurrences)] if with_occurrences else [])
-    listings = session.scalars(select(Listing).where(Listing.id.in_(ids)).options(*options)).all()
-    return {item.id: item for item in listings}
+    statement = _PAGE_WITH_OCCURRENCES if with_occurrences else _PAGE
+    return {item.id: item for item in session.scalars(statement, {"ids": ids}).all()}
+
+
+# Built once: the page's listings by id, with tags (and occurrences) in one extra query each.
+_PAGE = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True))).options(selectinload(Listing.tags))
+_PAGE_WITH_OCCURRENCES = _PAGE.options(selectinload(Listing.occurrences))
 
 
 def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> datetime | None:

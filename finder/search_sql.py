@@ -69,7 +69,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
         key = None
         if name == "online":
             generation = search_index.generation(session) if generation is None else generation
-            key = (str(session.get_bind().url), generation, str(statement), _frozen(params))
+            key = (str(session.get_bind().url), generation, statement.text, _frozen(params))
         rows = _ONLINE_CACHE.get(key) if key else None
         if rows is None:
             rows = [tuple(r) for r in session.execute(statement, params).all()]
@@ -163,19 +163,39 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     order = ORDERS[plan.sort]
     statements = []
     for name, columns, where in branches:
-        sql = (f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM listing_geo g WHERE {where}) AS total "
-               f"FROM (SELECT {columns} FROM listing_geo g WHERE {where}) x ORDER BY {order} LIMIT :branch_limit")
-        if postgres:
-            sql = _FLOAT_LITERAL.sub(r"\1::float8", sql)  # float8 arithmetic, never numeric
-        used = {key: value for key, value in params.items() if key in set(_PARAM.findall(sql))}
-        statement = text(sql)
-        for key, value in used.items():
-            if isinstance(value, list | tuple):
-                statement = statement.bindparams(bindparam(key, expanding=True))
-            elif key.startswith("win_"):
-                statement = statement.bindparams(bindparam(key, type_=UTCDateTime()))
-        statements.append((name, statement, used))
+        sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
+               f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total "
+               f"FROM x ORDER BY {order} LIMIT :branch_limit")
+        statement, names = _statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
+        statements.append((name, statement, {key: params[key] for key in names if key in params}))
     return statements
+
+
+_STATEMENTS: OrderedDict = OrderedDict()
+STATEMENT_CACHE_SIZE = 1024
+
+
+def _statement(sql: str, postgres: bool, lists: tuple[str, ...]) -> tuple[object, tuple[str, ...]]:
+    """The text() statement of assembled SQL and its parameter names, built once per distinct SQL."""
+    key = (sql, postgres, lists)
+    found = _STATEMENTS.get(key)
+    if found is not None:
+        _STATEMENTS.move_to_end(key)
+        return found
+    if postgres:
+        sql = _FLOAT_LITERAL.sub(r"\1::float8", sql)  # float8 arithmetic, never numeric
+    names = tuple(dict.fromkeys(_PARAM.findall(sql)))
+    statement = text(sql)
+    for key_name in names:
+        if key_name in lists:
+            statement = statement.bindparams(bindparam(key_name, expanding=True))
+        elif key_name.startswith("win_"):
+            statement = statement.bindparams(bindparam(key_name, type_=UTCDateTime()))
+    found = (statement, names)
+    _STATEMENTS[key] = found
+    while len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
+        _STATEMENTS.popitem(last=False)
+    return found
 
 
 def _filters(plan: Plan, params: dict) -> list[str]:
