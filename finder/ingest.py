@@ -27,7 +27,7 @@ from finder.ingest_apply import (
     sync_occurrences,
 )
 from finder.liveness import count_misses, mark_seen
-from finder.merge import find_duplicate
+from finder.merge import Candidates, find_duplicate
 from finder.models import Listing, ListingChange, ListingSource, ListingTag, Occurrence, Source, Tag, utcnow
 from finder.moderation import apply_overrides
 from finder.tags import Vocabulary, load_vocabulary
@@ -78,12 +78,13 @@ def ingest(
     orgs = OrgCache(session)
     orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
     fresh: list[tuple[str, Prepared, object]] = []  # new listings, inserted in bulk after the loop
+    prepared_items = {key: prepare(item, source, vocabulary, now) for key, item in batch.items()}
+    candidates = Candidates(session, [prepared for key, prepared in prepared_items.items() if key not in links])
     with session.no_autoflush:  # other sources' rows are all flushed; this batch is flushed once, at the end
-        for key, item in batch.items():
-            prepared = prepare(item, source, vocabulary, now)
+        for key, prepared in prepared_items.items():
             link = links.get(key)
             if link is None:
-                link = _add(session, source, key, prepared, tags, orgs, report, resolver, now, fresh)
+                link = _add(session, source, key, prepared, tags, orgs, report, resolver, now, fresh, candidates)
                 if link is None:
                     continue
                 links[key] = link
@@ -147,10 +148,11 @@ def ensure_tags(session: Session, vocabulary: Vocabulary) -> dict[str, Tag]:
     return rows
 
 
-def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver, now, fresh) -> ListingSource | None:
+def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver, now, fresh,
+         candidates: Candidates) -> ListingSource | None:
     """A key new to this source: merged into another source's listing (its link returned), or queued in `fresh`."""
     prepared.geocode(resolver)
-    listing = find_duplicate(session, source, prepared)
+    listing = find_duplicate(session, source, prepared, candidates)
     if listing is None:
         report.inserted += 1
         fresh.append((key, prepared, orgs.get(prepared.item.organizer.name, prepared.item.organizer.url)))

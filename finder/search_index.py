@@ -20,15 +20,19 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from finder.geo import fold
-from finder.models import Listing
+from finder.models import Listing, ListingTag, Occurrence, Tag
 
 NO_PLACE_BAND = -10_000
 ONLINE_CELL = "geonline"  # the text token of listings without a place
 BAND_DEGREES = 0.1
 CHUNK = 500
+INDEXED = tuple(getattr(Listing, name) for name in (
+    "id", "kind", "title", "description", "lat", "lon", "online", "timezone", "recurrence", "recurrence_text",
+    "start", "end", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
+    "for_groups", "wheelchair", "sign_language", "newcomer_friendly"))
 
 FLAG_BITS = {
     "free": 1, "kids": 2, "teens": 4, "seniors": 8, "families": 16, "groups": 32,
@@ -100,15 +104,33 @@ def refresh(session: Session, listing_ids: Iterable[int]) -> int:
     for offset in range(0, len(ids), CHUNK):
         chunk = ids[offset:offset + CHUNK]
         delete_rows(connection, chunk)
-        listings = session.scalars(
-            select(Listing)
-            .where(Listing.id.in_(chunk), Listing.liveness != "hidden", Listing.status != "cancelled")
-            .options(selectinload(Listing.tags), selectinload(Listing.occurrences))
+        listings = session.execute(
+            select(*INDEXED).where(Listing.id.in_(chunk), Listing.liveness != "hidden", Listing.status != "cancelled")
         ).all()
-        rows = [index_row(item, [t.slug for t in item.tags], _occurrences(item)) for item in listings]
-        fts = [(item.id, item.title, item.description, " ".join(t.label for t in item.tags)) for item in listings]
+        tags, occurrences = _children(session, [item.id for item in listings])
+        rows = [index_row(item, [slug for slug, _ in tags.get(item.id, ())], occurrences.get(item.id, []))
+                for item in listings]
+        fts = [(item.id, item.title, item.description, " ".join(label for _, label in tags.get(item.id, ())))
+               for item in listings]
         written += write_rows(connection, rows, fts)
     return written
+
+
+def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
+    """(slug, label) of the tags (by slug) and (start, end, status, all_day) of the occurrences, by listing id."""
+    tags: dict[int, list] = {}
+    occurrences: dict[int, list] = {}
+    if not ids:
+        return tags, occurrences
+    query = (select(ListingTag.listing_id, Tag.slug, Tag.label).join(Tag, Tag.id == ListingTag.tag_id)
+             .where(ListingTag.listing_id.in_(ids)).order_by(ListingTag.listing_id, Tag.slug))
+    for listing_id, slug, label in session.execute(query):
+        tags.setdefault(listing_id, []).append((slug, label))
+    query = (select(Occurrence.listing_id, Occurrence.start, Occurrence.end, Occurrence.status, Occurrence.all_day)
+             .where(Occurrence.listing_id.in_(ids)).order_by(Occurrence.listing_id, Occurrence.start))
+    for listing_id, *occurrence in session.execute(query):
+        occurrences.setdefault(listing_id, []).append(tuple(occurrence))
+    return tags, occurrences
 
 
 def bump(connection: Connection) -> None:
@@ -119,10 +141,6 @@ def bump(connection: Connection) -> None:
 def generation(session: Session) -> int:
     """The index's change counter (bumped by every refresh)."""
     return int(session.execute(text("SELECT generation FROM search_meta WHERE id = 1")).scalar() or 0)
-
-
-def _occurrences(item: Listing) -> list[tuple[datetime, datetime | None, str]]:
-    return [(o.start, o.end, o.status, o.all_day) for o in item.occurrences]
 
 
 def delete_rows(connection: Connection, ids: list[int]) -> None:

@@ -35,12 +35,16 @@ class TagDef:
     keywords: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # (language, label) pairs from `label_<language>` keys
 
+_NON_WORD = re.compile(r"[\W_]+")
+
 
 def normalize(text: str) -> str:
     """Casefolded, accent-free words separated by single spaces (punctuation dropped)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", " ", stripped.casefold()).strip()
+    text = text or ""
+    if not text.isascii():  # ASCII is its own NFKD form, without combining marks
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 class _Matcher:
