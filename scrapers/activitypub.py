@@ -10,7 +10,7 @@ attachment that looks like a video call or stream.
 from __future__ import annotations
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import (
@@ -80,10 +80,7 @@ def _href(value) -> str:
 class ActivityPubAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        try:
-            data = load_json(body)
-        except ValueError as error:
-            raise ParseError(f"not JSON: {error}") from error
+        data = json_document(body, "ActivityPub")
         if not isinstance(data, (dict, list)) or not (_types(data) & (WRAPPERS | COLLECTIONS | {"Event"})):
             if not (isinstance(data, list) and events_in(data)):
                 raise ParseError("not an ActivityPub Event, activity or collection")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from scrapers.listing import Listing
+from scrapers.text import load_json
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -19,6 +20,14 @@ DEFAULT_EXPANSION_DAYS = 90
 
 class ParseError(Exception):
     """The body is not a listing source this adapter can read (one-line reason)."""
+
+
+def json_document(body: bytes, what: str = "JSON"):
+    """The JSON value in `body`; ParseError "not <what>: body is not JSON (...)" when it is not JSON."""
+    try:
+        return load_json(body)
+    except ValueError as error:
+        raise ParseError(f"not {what}: body is not JSON ({error})") from None
 
 
 @dataclass

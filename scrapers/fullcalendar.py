@@ -18,7 +18,7 @@ from dateutil import parser as date_parser
 
 from scrapers import register
 from scrapers.address import venue_from_text
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.eventon import eventon_details
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
@@ -60,10 +60,7 @@ class FullCalendar(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         url = url or context.url
-        try:
-            data = load_json(body)
-        except ValueError:
-            raise ParseError("not a FullCalendar feed: body is not JSON") from None
+        data = json_document(body, "a FullCalendar feed")
         if isinstance(data, dict) and isinstance(data.get("eventList"), list):
             details = eventon_details(str(data.get("content") or ""), url)
             items = [_from_eventon(item, details) for item in data["eventList"] if isinstance(item, dict)]

@@ -16,14 +16,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
     safe_url,
     split_categories,
     valid_point,
@@ -65,10 +64,7 @@ def _instance(url: str) -> str:
 class GancioAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        try:
-            data = load_json(body)
-        except ValueError as error:
-            raise ParseError(f"not JSON: {error}") from error
+        data = json_document(body, "a Gancio feed")
         root = _instance(url or context.url)
         return context.each(_events(data), lambda event: self._listing(event, root, context), "gancio event")
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.address import is_online_place, venue_from_text
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.gcal_recurrence import expand_lines
 from scrapers.listing import Listing, Occurrence, Organizer
 from scrapers.recurrence import in_window
@@ -21,7 +21,6 @@ from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
     localize,
     safe_url,
     status_from_text,
@@ -29,10 +28,7 @@ from scrapers.text import (
 
 
 def _document(body: bytes) -> dict:
-    try:
-        data = load_json(body)
-    except ValueError:
-        raise ParseError("not Google Calendar JSON: body is not JSON") from None
+    data = json_document(body, "Google Calendar JSON")
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise ParseError("not a Google Calendar events.list response (no items list)")
     if data.get("kind") not in (None, "calendar#events"):

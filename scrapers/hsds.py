@@ -14,7 +14,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.hsds_listing import location_listing, ohana_listings, service_listing
 from scrapers.hsds_tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
@@ -52,10 +52,7 @@ class HsdsAdapter(Adapter):
             return context.each(nest_services(tables), lambda s: service_listing(s, None, context), "hsds service")
         text = decode_body(body).lstrip()
         if text[:1] in ("{", "["):
-            try:
-                data = load_json(body)
-            except ValueError as error:
-                raise ParseError(f"not JSON: {error}") from error
+            data = json_document(body, "HSDS JSON")
             return self._json(data, context)
         return self._csv(body, context)
 

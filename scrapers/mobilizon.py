@@ -13,14 +13,13 @@ A GraphQL `errors` answer without data is a failed request (ParseError).
 from __future__ import annotations
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
     parse_when,
     safe_url,
     settle,
@@ -79,10 +78,7 @@ def _elements(payload: dict, name: str) -> list | None:
 class MobilizonAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        try:
-            data = load_json(body)
-        except ValueError as error:
-            raise ParseError(f"not JSON: {error}") from error
+        data = json_document(body, "a Mobilizon answer")
         if not isinstance(data, dict):
             raise ParseError("not a Mobilizon GraphQL answer (expected an object with data)")
         payload = data.get("data")

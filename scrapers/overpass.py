@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Venue
-from scrapers.text import clean_text, decode_body, description_pair, html_to_text, load_json, safe_url, valid_point
+from scrapers.text import clean_text, decode_body, description_pair, html_to_text, safe_url, valid_point
 
 COMMUNITY_TAGS = {
     "club": "*",
@@ -86,10 +86,7 @@ def check_answer(body: bytes) -> list:
         detail = re.search(r"Error:?\s*(.+)", message)
         reason = detail.group(1).strip() if detail else "an HTML/XML page, not [out:json] output"
         raise ParseError(f"Overpass error page: {reason[:200]}")
-    try:
-        data = load_json(body)
-    except ValueError as error:
-        raise ParseError(f"not JSON: {error}") from error
+    data = json_document(body, "an Overpass answer")
     if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         raise ParseError("not an Overpass JSON answer (no elements list)")
     remark = clean_text(data.get("remark"))

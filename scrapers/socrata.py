@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
@@ -89,10 +89,7 @@ def _point(row: dict, columns: dict) -> tuple[float, float] | None:
 class SocrataAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        try:
-            rows = load_json(body)
-        except ValueError as error:
-            raise ParseError(f"not JSON: {error}") from error
+        rows = json_document(body, "a Socrata dataset")
         if isinstance(rows, dict):
             if "results" in rows and "resultSetSize" in rows:
                 raise ParseError("a Socrata Discovery catalogue response (lists datasets, not listings)")

@@ -6,7 +6,7 @@ import html
 from datetime import UTC, date, datetime, timedelta
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError
+from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import (
@@ -152,11 +152,7 @@ class TecAdapter(Adapter):
 
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        try:
-            data = load_json(body)
-        except ValueError as error:
-            raise ParseError(f"not JSON: {error}") from None
-        events = _events(data)
+        events = _events(json_document(body, "The Events Calendar JSON"))
         return context.each(events, lambda e: build(e, url or context.url, context), "event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
