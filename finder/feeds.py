@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event, vRecur
 
-from finder.licences import listing_terms
 from scrapers.text import zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -31,19 +30,22 @@ def has_dates(listing) -> bool:
     return bool(listing.occurrences or listing.start or listing.next_start)
 
 
-def listing_calendar(listing, base_url: str) -> bytes:
-    """The listing as iCalendar: a series with its RRULE when it has one and a zone, else its dated instances."""
+def listing_calendar(listing, base_url: str, links_only: bool = False) -> bytes:
+    """The listing as iCalendar: a series with its RRULE when it has one and a zone, else its dated instances.
+    `links_only`: its source forbids republication, so none of its text is copied."""
     calendar = _calendar(f"Kindred: {listing.title}")
-    for event in _listing_events(listing, base_url, since=None):
+    hide = frozenset({listing.id}) if links_only else frozenset()
+    for event in _listing_events(listing, base_url, since=None, hide=hide):
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def search_calendar(listings, base_url: str, title: str, now: datetime) -> bytes:
-    """Every upcoming dated instance of the listings (ongoing clubs without dates are left out)."""
+def search_calendar(listings, base_url: str, title: str, now: datetime, links_only_ids=frozenset()) -> bytes:
+    """Every upcoming dated instance of the listings (ongoing clubs without dates are left out);
+    listings in `links_only_ids` carry no description (their sources forbid republication)."""
     calendar = _calendar(title)
-    events = [event for listing in listings for event in _instances(listing, base_url, since=now)]
+    events = [event for listing in listings for event in _instances(listing, base_url, now, links_only_ids)]
     events.sort(key=lambda event: (event.decoded("dtstart").isoformat(), str(event["uid"])))
     for event in events:
         calendar.add_component(event)
@@ -78,21 +80,21 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _listing_events(listing, base_url: str, since: datetime | None) -> list[Event]:
+def _listing_events(listing, base_url: str, since: datetime | None, hide: frozenset) -> list[Event]:
     tz = zone(listing.timezone)
     if listing.recurrence and tz is not None and listing.start is not None and not listing.all_day:
-        series = _series(listing, base_url, tz)
+        series = _series(listing, base_url, tz, hide)
         if series is not None:
             return [series]
-    return _instances(listing, base_url, since)
+    return _instances(listing, base_url, since, hide)
 
 
-def _series(listing, base_url: str, tz) -> Event | None:
+def _series(listing, base_url: str, tz, hide: frozenset) -> Event | None:
     try:
         rule = vRecur.from_ical(listing.recurrence)
     except ValueError:
         return None
-    event = _event(listing, base_url, f"listing-{listing.id}")
+    event = _event(listing, base_url, f"listing-{listing.id}", hide)
     start = listing.start.astimezone(tz)
     event.add("dtstart", start)
     if listing.end is not None:
@@ -104,7 +106,7 @@ def _series(listing, base_url: str, tz) -> Event | None:
     return event
 
 
-def _instances(listing, base_url: str, since: datetime | None) -> list[Event]:
+def _instances(listing, base_url: str, since: datetime | None, hide: frozenset) -> list[Event]:
     """One event per dated instance (from `since` on when given), in UTC."""
     spans = [(o.start, o.end, o.all_day, o.status) for o in listing.occurrences]
     if not spans and (listing.start or listing.next_start):
@@ -113,7 +115,7 @@ def _instances(listing, base_url: str, since: datetime | None) -> list[Event]:
     for start, end, all_day, status in spans:
         if since is not None and (end or start) < since:
             continue
-        event = _event(listing, base_url, f"listing-{listing.id}-{start:%Y%m%dT%H%M%SZ}")
+        event = _event(listing, base_url, f"listing-{listing.id}-{start:%Y%m%dT%H%M%SZ}", hide)
         if all_day:
             event.add("dtstart", start.date())
             event.add("dtend", (end or start + timedelta(days=1)).date())
@@ -129,7 +131,7 @@ def _instances(listing, base_url: str, since: datetime | None) -> list[Event]:
     return events
 
 
-def _event(listing, base_url: str, uid: str) -> Event:
+def _event(listing, base_url: str, uid: str, hide: frozenset) -> Event:
     host = base_url.split("://", 1)[-1].split("/", 1)[0] or "kindred"
     page = absolute(base_url, listing_path(listing))
     event = Event()
@@ -138,7 +140,7 @@ def _event(listing, base_url: str, uid: str) -> Event:
     event.add("summary", listing.title)
     event.add("url", page)
     # Sources that forbid republication are shown as links only: none of their text in our feeds.
-    description = "" if listing_terms(listing)["links_only"] else (listing.description or "").strip()
+    description = "" if listing.id in hide else (listing.description or "").strip()
     event.add("description", f"{description}\n\n{page}".strip() if description else page)
     place = ", ".join(p for p in (listing.venue_name, listing.street, listing.locality, listing.postcode) if p)
     if listing.online and listing.online_url:

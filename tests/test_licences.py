@@ -98,3 +98,6 @@ def test_feeds_carry_no_description_from_a_links_only_source(app, client, listin
     walk = client.get(f"/listings/{listings['walk']}.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in chess and "Chess Circle" in chess and "thermos" not in chess
     assert "BEGIN:VEVENT" in walk and "thermos" in walk
+    search = client.get(f"/search.ics?lat={LAT}&lon={LON}&radius_km=5").get_data(as_text=True)
+    assert "Chess Circle" in search and "Canal Walkers" in search
+    assert search.count("thermos") == walk.count("thermos")  # the walk's text only

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from finder import feeds
-from finder.extensions import SEARCH_RATE_LIMIT, limiter
+from finder import feeds, licences
+from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.views import searching
 from finder.views.display import describe_rule, kind_label, listing_zone, local_when
 
@@ -51,7 +51,9 @@ def search_ics():
     args, outcome, listings = _future_listings(now)
     if outcome.page is None:
         return _error(outcome)
-    body = feeds.search_calendar(listings, current_app.config["FINDER"].BASE_URL, _title(args), now)
+    terms = licences.terms_for(get_session(), [listing.id for listing in listings])
+    links_only = frozenset(i for i, value in terms.items() if value["links_only"])
+    body = feeds.search_calendar(listings, current_app.config["FINDER"].BASE_URL, _title(args), now, links_only)
     return Response(body, mimetype="text/calendar")
 
 

@@ -52,7 +52,8 @@ def show(listing_id: int):
 @bp.get("/listings/<int:listing_id>.ics")
 def calendar(listing_id: int):
     listing = visible_listing(listing_id)
-    body = feeds.listing_calendar(listing, current_app.config["FINDER"].BASE_URL)
+    body = feeds.listing_calendar(listing, current_app.config["FINDER"].BASE_URL,
+                                  links_only=listing_terms(listing)["links_only"])
     return Response(
         body,
         mimetype="text/calendar",
