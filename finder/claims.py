@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from finder import outbox
 from finder.config import Config
 from finder.identity import domain
-from finder.mail import MailError, build_message, deliver, parse_message, valid_address
+from finder.mail import MailError, build_message, deliver, message_id, parse_message, valid_address
 from finder.models import Claim, Listing, Organization, utcnow
 
 log = logging.getLogger(__name__)
@@ -107,11 +107,10 @@ def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, 
     verify_url = f"{base}/claim/verify/{make_token(config.SECRET_KEY, 'claim-verify', claim.id)}"
     context = dict(title=title, verify_url=verify_url, postal_address=config.MAIL_POSTAL_ADDRESS)
     period = f"claim-{claim.id}-{now:%Y%m%dT%H%M%S%f}"[:40]
-    host = domain(base) or "localhost"
     subject = render("contribute/claim_subject.txt", title=title).strip()[:150]  # in the page's language
     message = build_message(sender=config.MAIL_FROM, recipient=claim.email, subject=subject,
                             text=render("contribute/claim_email.txt", **context), html=None,
-                            message_id=f"<{period}@{host}>", headers={"Auto-Submitted": "auto-generated"})
+                            message_id=message_id(period, base), headers={"Auto-Submitted": "auto-generated"})
     row = outbox.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)
     session.flush()
     try:

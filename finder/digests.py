@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from finder import alerts, outbox
 from finder.mail import build_message
+from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
                   now: datetime, new: list[Listing], changes: list) -> bool:
     """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send."""
     alert.last_digest_at = now
-    message_id = f"<digest-{alert.id}-{period.key}@{_domain(settings.base_url)}>"
+    message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes:
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
@@ -247,9 +248,3 @@ def alert_links(settings: DigestSettings, alert_id: int) -> dict[str, str]:
 
 def _since(alert: Alert) -> datetime:
     return alert.last_digest_at or alert.confirmed_at or alert.created_at
-
-
-def _domain(base_url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(base_url).hostname or "localhost"

@@ -58,6 +58,11 @@ def valid_address(value: str) -> bool:
     return bool(value) and len(value) <= 320 and not _LINE_BREAKS.search(value) and bool(_ADDRESS.match(value))
 
 
+def message_id(local_part: str, base_url: str) -> str:
+    """A deterministic Message-ID for `local_part` on the site's host (re-sends keep the same id)."""
+    return f"<{local_part}@{urlsplit(base_url).hostname or 'localhost'}>"
+
+
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None,
                   message_id: str, headers: dict[str, str] | None = None) -> EmailMessage:
     """A multipart/alternative message; every header value is cleaned of line breaks."""

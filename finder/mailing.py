@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale, gettext
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from finder import alerts, digests, outbox
 from finder.config import Config
 from finder.i18n import DEFAULT_LOCALE
-from finder.mail import MailError, build_message, deliver, parse_message
-from finder.models import Alert, utcnow
+from finder.mail import MailError, build_message, deliver, message_id, parse_message
+from finder.models import Alert, Digest, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     message = build_message(
         sender=config.MAIL_FROM, recipient=alert.email, subject=gettext("Confirm your Kindred alert"),
         text=render_template("email/confirm.txt", **context), html=render_template("email/confirm.html", **context),
-        message_id=f"<confirm-{alert.id}-{period}@{_host(base)}>", headers={"Auto-Submitted": "auto-generated"},
+        message_id=message_id(f"confirm-{alert.id}-{period}", base), headers={"Auto-Submitted": "auto-generated"},
     )
     digest = outbox.record(session, alert_id=alert.id, period=period, kind="confirm", message=message, now=now)
     session.flush()
@@ -72,18 +73,9 @@ def outbox_dir(config: Config):
     return config.path(config.OUTBOX_DIR)
 
 
-def _host(base_url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(base_url).hostname or "localhost"
-
 
 def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: datetime) -> None:
     """Tell FINDER_ADMIN_EMAIL which sources yielded nothing twice running (at most once a day per set)."""
-    from sqlalchemy import exists, select
-
-    from finder.models import Digest
-
     period = f"alarm-{now:%Y-%m-%d}-{'-'.join(slugs)}"[:40]
     if session.scalar(select(exists().where(Digest.period == period, Digest.alert_id.is_(None)))):
         return
@@ -91,7 +83,7 @@ def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: da
             + "\n".join(f"- {slug}" for slug in slugs) + f"\n\nSee {config.BASE_URL.rstrip('/')}/status\n")
     message = build_message(sender=config.MAIL_FROM, recipient=config.ADMIN_EMAIL,
                             subject=f"Kindred: {len(slugs)} source(s) yielding nothing", text=text, html=None,
-                            message_id=f"<{period}@{_host(config.BASE_URL)}>")
+                            message_id=message_id(period, config.BASE_URL))
     outbox.record(session, alert_id=None, period=period, kind="admin", message=message, now=now)
     session.flush()
     outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)
