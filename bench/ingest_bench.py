@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from finder import search_index  # noqa: E402
 from finder.db import make_engine, make_sessionmaker  # noqa: E402
+from finder.identity import merge_group  # noqa: E402
 from finder.ingest import ingest  # noqa: E402
 from finder.models import Base, Listing, ListingSource, Source  # noqa: E402
 from scrapers import load_adapters  # noqa: E402
@@ -52,12 +54,13 @@ def synthetic_items(n: int, seed: int, prefix: str) -> list[Item]:
     for i in range(n):
         start = datetime(2026, 3, 3, 9, 0, tzinfo=ZONE) + timedelta(days=rng.randrange(200), minutes=15 * rng.randrange(48))
         weekly = i % 3 == 0
+        group = rng.randrange(500)  # an organiser keeps one website
         occurrences = [Occurrence(start + timedelta(weeks=w), start + timedelta(weeks=w, hours=2)) for w in range(13 if weekly else 1)]
         items.append(Item(
             title=f"{rng.choice(WORDS).title()} #{prefix}{i}",
             description=f"Welcome to our {rng.choice(WORDS)}. All welcome, no experience needed.",
             url=f"https://bench.example/{prefix}/{i}",
-            organizer=Organizer(name=f"Group {rng.randrange(500)}", url=f"https://group{rng.randrange(500)}.example/"),
+            organizer=Organizer(name=f"Group {group}", url=f"https://group{group}.example/"),
             venue=Venue(name=f"Hall {rng.randrange(2000)}", street=f"{rng.randrange(200)} rue X", locality="Paris", country="FR"),
             lat=48.8 + rng.random() * 0.1, lon=2.3 + rng.random() * 0.1, timezone="Europe/Paris",
             start=start, end=start + timedelta(hours=2), recurrence="FREQ=WEEKLY" if weekly else None,
@@ -104,7 +107,8 @@ def fill_base(engine, base: int) -> None:
             title = f"{rng.choice(WORDS)} {i}"
             rows.append({"id": i + 1, "kind": "event", "title": title, "lat": 35 + rng.random() * 25,
                          "lon": -10 + rng.random() * 40, "start": start, "next_start": start, "match_title": title,
-                         "first_day": start.date().isoformat(), "categories": [], "content_hash": "x",
+                         "first_day": start.date().isoformat(),
+                         "merge_group": merge_group(start.date().isoformat(), title), "categories": [], "content_hash": "x",
                          "connection_score": 0.5, "online": False, "timezone": "Europe/Paris"})
             links.append({"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"})
         # the index rows as search_index.refresh would write them, built from unsaved Listing objects
@@ -119,7 +123,7 @@ def fill_base(engine, base: int) -> None:
             connection.execute(text("ANALYZE"))
 
 
-def ingest_rate(url: str, n: int, base: int, batch: int) -> float:
+def build_base(url: str, base: int) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
@@ -127,6 +131,20 @@ def ingest_rate(url: str, n: int, base: int, batch: int) -> float:
     started = time.perf_counter()
     fill_base(engine, base)
     log.info("%s: base of %d listings in %.1f s", engine.dialect.name, base, time.perf_counter() - started)
+    engine.dispose()
+
+
+def sqlite_base(workdir: Path, base: int, reuse: bool) -> Path:
+    """A SQLite file holding the base listings, kept in `workdir` and reused when asked."""
+    path = workdir / f"ingest_base_{base}.sqlite"
+    if not (reuse and path.exists()):
+        path.unlink(missing_ok=True)
+        build_base(f"sqlite:///{path}", base)
+    return path
+
+
+def ingest_rate(url: str, n: int, batch: int) -> float:
+    engine = make_engine(url)
     items = synthetic_items(n, seed=7, prefix="new")
     maker = make_sessionmaker(engine)
     with maker() as session:
@@ -162,12 +180,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="listings per ingest call")
     parser.add_argument("--parse-n", type=int, default=2000, help="events per generated body for parse rates")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--reuse-base", action="store_true", help="keep the SQLite base file in --workdir between runs")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name, rate in parse_rates(args.parse_n).items():
         log.info("parse %s: %.0f listings/s", name, rate)
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite = ingest_rate(f"sqlite:///{folder}/bench.sqlite", args.n, args.base, args.batch)
+    base_file = sqlite_base(args.workdir, args.base, args.reuse_base)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
+        shutil.copyfile(base_file, Path(folder) / "bench.sqlite")
+        sqlite = ingest_rate(f"sqlite:///{folder}/bench.sqlite", args.n, args.batch)
+    if not args.reuse_base:
+        base_file.unlink()
     log.info("sqlite: %.0f listings/s", sqlite)
     postgres = None
     base_url = None if args.skip_postgres else postgres_url()
@@ -178,7 +202,9 @@ def main() -> None:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-            postgres = ingest_rate(url.render_as_string(hide_password=False), args.n, args.base, args.batch)
+            url = url.render_as_string(hide_password=False)
+            build_base(url, args.base)
+            postgres = ingest_rate(url, args.n, args.batch)
             log.info("postgres: %.0f listings/s", postgres)
         finally:
             with admin.begin() as connection:

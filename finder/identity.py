@@ -7,8 +7,10 @@ import hashlib
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
-from difflib import SequenceMatcher
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from rapidfuzz.fuzz import ratio
 
 from finder.geo import haversine_km
 from finder.tags import normalize
@@ -18,6 +20,7 @@ MAX_KEY = 500
 MERGE_START_WINDOW = timedelta(minutes=30)
 MERGE_DISTANCE_KM = 0.150
 TITLE_SIMILARITY = 0.85
+MERGE_PREFIX = 4  # titles that differ in their first letters are never similar enough to merge
 PRECISE = ("source", "point")  # coordinate precisions good enough for the 150 m venue test
 _STATUS_WORDS = re.compile(r"^\W*(cancel+ed|postponed|rescheduled)\b\W*", re.IGNORECASE)
 _STATUS_IN_TITLE = re.compile(r"\b(cancel+ed|postponed)\b", re.IGNORECASE)
@@ -40,6 +43,14 @@ def match_title(title: str) -> str:
     return " ".join(_FILLER.sub(" ", normalize(text)).split())[:300]
 
 
+def merge_group(first_day: str, title: str) -> str:
+    """What a listing shares with every listing it may merge with: its local day and the first letters
+    of its match title ('' when it cannot merge: no day or no title)."""
+    if not first_day or not title:
+        return ""
+    return f"{first_day}|{title[:MERGE_PREFIX]}"
+
+
 def status_from_text(status: str, title: str, description: str) -> str:
     """'cancelled'/'postponed' when the title (or the start of the description) says so."""
     if status != "scheduled":
@@ -51,6 +62,7 @@ def status_from_text(status: str, title: str, description: str) -> str:
 
 
 def titles_similar(a: str, b: str) -> bool:
+    """Equal, one a long prefix of the other, or an edit similarity (indel ratio) of at least 85%."""
     if not a or not b:
         return False
     if a == b:
@@ -58,12 +70,10 @@ def titles_similar(a: str, b: str) -> bool:
     shorter, longer = sorted((a, b), key=len)
     if len(shorter) >= 8 and longer.startswith(shorter):
         return True
-    if 2 * len(shorter) / (len(a) + len(b)) < TITLE_SIMILARITY:  # ratio() can never reach the bar
-        return False
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
+    return ratio(a, b, score_cutoff=TITLE_SIMILARITY * 100) > 0
 
 
+@lru_cache(maxsize=4096)
 def organization_key(name: str, url: str) -> str:
     """Normalised organiser name + website domain (without www.): "code for boston|codeforboston.org"."""
     return f"{normalize(name)}|{domain(url)}"[:300]

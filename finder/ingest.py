@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from finder import search_index
+from finder import bulk, search_index
 from finder.config import Config
 from finder.identity import as_utc, stable_key
 from finder.ingest_apply import (
@@ -98,11 +99,12 @@ def ingest(
         if complete:
             report.gone = count_misses(links, set(batch), hide_after, report.touched)
     session.flush()
-    report.listing_ids = {listing.id for listing in report.touched} | insert_new(session, source, fresh, tags, now)
-    apply_overrides(session, report.listing_ids)  # organisers' corrections and opt-outs outlive re-scrapes
+    known = {listing.id for listing in report.touched}
+    report.listing_ids = known | insert_new(session, source, fresh, tags, now)
+    changed = apply_overrides(session, report.listing_ids)  # organisers' corrections and opt-outs outlive re-scrapes
     session.flush()
-    if report.listing_ids:
-        search_index.refresh(session, report.listing_ids)
+    if known | changed:  # new listings got their index rows as they were inserted
+        search_index.refresh(session, known | changed)
     return report
 
 
@@ -176,30 +178,33 @@ def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver,
 
 
 def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Tag], now) -> set[int]:
-    """Bulk-insert new listings with their occurrences, tags and provenance; returns their ids."""
+    """Bulk-insert new listings with their occurrences, tags, provenance and search-index rows; returns their ids."""
     if not fresh:
         return set()
-    rows = []
-    for _key, prepared, org in fresh:
+    connection = session.connection()
+    search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
+    ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
+    listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
+    for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
         values = listing_values(prepared)
-        values.update(organization_id=org.id if org is not None else None, content_hash=prepared.hash,
-                      liveness="active", first_seen=now, last_seen=now, updated_at=now)
-        rows.append(values)
-    table = Listing.__table__
-    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-    occurrences, links, tagged = [], [], []
-    for listing_id, (key, prepared, _org) in zip(ids, fresh, strict=True):
+        values.update(id=listing_id, organization_id=org.id if org is not None else None,
+                      content_hash=prepared.hash, liveness="active", first_seen=now, last_seen=now, updated_at=now)
+        listings.append(values)
         all_day = prepared.item.all_day
         occurrences += [{"listing_id": listing_id, "start": start, "end": end, "status": status, "all_day": all_day}
                         for start, end, status in prepared.occurrences]
         links.append({"listing_id": listing_id, "source_id": source.id, "source_key": key, "missed_runs": 0,
                       "source_url": prepared.item.url[:2000], "content_hash": prepared.hash,
                       "first_seen": now, "last_seen": now})
-        tagged += [{"listing_id": listing_id, "tag_id": tags[slug].id} for slug in dict.fromkeys(prepared.tags)
-                   if slug in tags]
-    for model, values in ((Occurrence, occurrences), (ListingSource, links), (ListingTag, tagged)):
-        if values:
-            session.execute(insert(model.__table__), values)
+        slugs = sorted({slug for slug in prepared.tags if slug in tags})
+        tagged += [{"listing_id": listing_id, "tag_id": tags[slug].id} for slug in slugs]
+        if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
+            index_rows.append(search_index.index_row(
+                SimpleNamespace(**values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
+            texts.append((listing_id, values["title"], values["description"], " ".join(tags[s].label for s in slugs)))
+    for model, rows in ((Listing, listings), (Occurrence, occurrences), (ListingSource, links), (ListingTag, tagged)):
+        bulk.insert_rows(connection, model.__table__, rows)
+    search_index.write_rows(connection, index_rows, texts)
     return set(ids)
 
 

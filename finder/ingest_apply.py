@@ -15,6 +15,7 @@ from finder.identity import (
     content_hash,
     local_day,
     match_title,
+    merge_group,
     organization_key,
     status_from_text,
     venue_identity,
@@ -151,6 +152,7 @@ def listing_values(p: Prepared) -> dict:
         "categories": list(item.categories),
         "match_title": p.match_title,
         "first_day": p.first_day,
+        "merge_group": merge_group(p.first_day, p.match_title),
         "newcomer_friendly": newcomer,
         "connection_score": ranking.connection_potential(
             recurring=ranking.recurrence_kind(item.recurrence, item.recurrence_text),

@@ -27,7 +27,7 @@ class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
         Index("ix_listings_liveness_next", "liveness", "next_start"),
-        Index("ix_listings_match", "match_title", "first_day"),
+        Index("ix_listings_merge", "merge_group", "start"),  # cross-source merge candidates
         Index("ix_listings_start", "start"),
         Index("ix_listings_first_seen", "first_seen"),  # new listings for alert digests
     )
@@ -77,6 +77,7 @@ class Listing(Base):
     connection_score: Mapped[float] = mapped_column(Float, default=0.0)
     match_title: Mapped[str] = mapped_column(String(300), default="")  # normalised title for merging
     first_day: Mapped[str] = mapped_column(String(10), default="")  # local YYYY-MM-DD of start, for merging
+    merge_group: Mapped[str] = mapped_column(String(20), default="")  # identity.merge_group(first_day, match_title)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)

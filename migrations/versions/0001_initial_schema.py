@@ -226,6 +226,7 @@ def upgrade() -> None:
     sa.Column('connection_score', sa.Float(), nullable=False),
     sa.Column('match_title', sa.String(length=300), nullable=False),
     sa.Column('first_day', sa.String(length=10), nullable=False),
+    sa.Column('merge_group', sa.String(length=20), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('first_seen', finder.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_seen', finder.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -236,7 +237,7 @@ def upgrade() -> None:
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.create_index('ix_listings_first_seen', ['first_seen'], unique=False)
         batch_op.create_index('ix_listings_liveness_next', ['liveness', 'next_start'], unique=False)
-        batch_op.create_index('ix_listings_match', ['match_title', 'first_day'], unique=False)
+        batch_op.create_index('ix_listings_merge', ['merge_group', 'start'], unique=False)
         batch_op.create_index('ix_listings_start', ['start'], unique=False)
 
     op.create_table('scrape_runs',
@@ -428,7 +429,7 @@ def downgrade() -> None:
     op.drop_table('scrape_runs')
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.drop_index('ix_listings_start')
-        batch_op.drop_index('ix_listings_match')
+        batch_op.drop_index('ix_listings_merge')
         batch_op.drop_index('ix_listings_liveness_next')
         batch_op.drop_index('ix_listings_first_seen')
 
