@@ -21,23 +21,51 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes in and out, on SQLite (which drops zones) and PostgreSQL alike."""
+    """Aware UTC datetimes in and out, on SQLite (which drops zones) and PostgreSQL alike.
+
+    On SQLite the value is stored as SQLAlchemy's DATETIME text ('2026-03-02 12:00:00.000000', naive
+    UTC), written and read here with the standard library's ISO functions, which are several times
+    faster than the generic string format and regular expression."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            if value is None:
+                return None
+            return _naive_utc(value).isoformat(" ", "microseconds")
+
+        return process
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value):
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return process
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        value = _naive_utc(value)
+        return value if dialect.name == "sqlite" else value.replace(tzinfo=UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
