@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, DateTime, Table, func, select
 
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
 
@@ -38,11 +38,12 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     names = tuple(rows[0])
     defaults = _defaults(table, names)
     sql, processors = _statement(connection, table, names + tuple(defaults))
-    extra = tuple(defaults.values())
-    values = ((*row, *extra) for row in map(itemgetter(*names), rows)) if len(names) > 1 else (
-        (row[names[0]], *extra) for row in rows)
-    connection.exec_driver_sql(sql, [tuple(value if process is None else process(value)
-                                           for value, process in zip(row, processors, strict=True)) for row in values])
+    columns = [list(map(itemgetter(name), rows)) for name in names]
+    columns += [[value] * len(rows) for value in defaults.values()]
+    for i, process in enumerate(processors):  # column by column: no per-row Python loop
+        if process is not None:
+            columns[i] = list(map(process, columns[i]))
+    connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def _defaults(table: Table, names: tuple[str, ...]) -> dict:
@@ -66,14 +67,19 @@ def _statement(connection: Connection, table: Table, names: tuple[str, ...]) -> 
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         columns, markers = ", ".join(quote(n) for n in names), ", ".join([marker] * len(names))
         sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608 (names from the metadata)
-        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        types = [table.c[name].type for name in names]
+        processors = [(kind.dialect_impl(dialect).bind_processor(dialect), _is_datetime(kind)) for kind in types]
         _STATEMENTS[key] = (sql, processors)
     sql, processors = _STATEMENTS[key]
-    return sql, [None if process is None else _remembering(process) for process in processors]
+    return sql, [_remembering(process) if process and timestamps else process for process, timestamps in processors]
+
+
+def _is_datetime(kind) -> bool:
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
 
 def _remembering(process):
-    """`process` remembering its answers for one batch (the same timestamps recur on every row)."""
+    """`process` remembering its answers for one batch (the same timestamps recur on many rows)."""
     answers: dict = {}
 
     def convert(value):
@@ -82,7 +88,5 @@ def _remembering(process):
         except KeyError:
             answers[value] = found = process(value)
             return found
-        except TypeError:  # unhashable (a JSON list)
-            return process(value)
 
     return convert

@@ -16,16 +16,15 @@ from finder.ingest_apply import Prepared
 from finder.models import Listing, Source
 
 TERMS_PER_QUERY = 100
+CHUNK = 500
 _C = Listing.__table__.c
-COLUMNS = (_C.id, _C.match_title, _C.merge_group, _C.start, _C.lat, _C.lon, _C.geo_precision, _C.organizer_name,
-           _C.venue_name, _C.street, _C.locality)
-
-QUERY = select(*COLUMNS).where(  # no ORDER BY: SQLite keeps its one-index-per-term OR plan
+COLUMNS = (_C.id, _C.match_title, _C.start, _C.lat, _C.lon, _C.geo_precision, _C.organizer_name, _C.venue_name,
+           _C.street, _C.locality)
+NEARBY = select(_C.id, _C.merge_group, _C.match_title, _C.start).where(  # read from the index alone
     or_(*(and_(_C.merge_group == bindparam(f"group{i}"),
                _C.start.between(bindparam(f"low{i}", type_=_C.start.type), bindparam(f"high{i}", type_=_C.start.type)))
-          for i in range(TERMS_PER_QUERY))),
-    _C.liveness != "hidden",
-)
+          for i in range(TERMS_PER_QUERY))))  # no ORDER BY: SQLite keeps its one-index-per-term OR plan
+FULL = select(*COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)), _C.liveness != "hidden")
 
 
 def _group(prepared: Prepared) -> str:
@@ -53,40 +52,58 @@ def _windows(items: list[Prepared]) -> list[tuple[str, object, object]]:
     return terms
 
 
+def _identity(prepared: Prepared) -> tuple:
+    return prepared.match_title, prepared.first_day, prepared.start_utc
+
+
 class Candidates:
-    """Stored, not hidden listings by merge group, covering the start windows of `items`."""
+    """For each of `items`: the stored, not hidden listings with its merge group, a start in its window
+    and a similar title (the same-event test is left to `find_duplicate`).
+
+    Two set-based reads per batch: (id, title, start) of everything in the items' windows, from the
+    merge index alone, then the full rows of the few whose titles are similar."""
 
     def __init__(self, session: Session, items: list[Prepared]):
-        terms = _windows(items)
-        self.rows: dict[str, list] = {group: [] for group, _low, _high in terms}
-        seen = set()
-        for offset in range(0, len(terms), TERMS_PER_QUERY):
-            chunk = terms[offset:offset + TERMS_PER_QUERY]
-            chunk += chunk[-1:] * (TERMS_PER_QUERY - len(chunk))  # one statement shape, compiled once
-            params = {}
-            for i, (group, low, high) in enumerate(chunk):
-                params.update({f"group{i}": group, f"low{i}": low, f"high{i}": high})
-            for row in session.connection().execute(QUERY, params):
-                if row.id not in seen:
-                    seen.add(row.id)
-                    self.rows[row.merge_group].append(row)
-        for found in self.rows.values():
-            found.sort(key=lambda row: row.id)
+        nearby = _nearby(session, items)
+        self.similar: dict[tuple, list[int]] = {}
+        for prepared in items:
+            group = _group(prepared)
+            if not group:
+                continue
+            low, high = prepared.start_utc - MERGE_START_WINDOW, prepared.start_utc + MERGE_START_WINDOW
+            self.similar[_identity(prepared)] = [
+                row.id for row in nearby.get(group, ())
+                if low <= row.start <= high and titles_similar(row.match_title, prepared.match_title)]
+        wanted = sorted({i for ids in self.similar.values() for i in ids})
+        self.rows = {}
+        for offset in range(0, len(wanted), CHUNK):
+            for row in session.connection().execute(FULL, {"ids": wanted[offset:offset + CHUNK]}):
+                self.rows[row.id] = row
 
     def near(self, prepared: Prepared) -> list:
-        """The candidates of one item: its merge group, start within the merge window."""
-        group = _group(prepared)
-        if not group:
-            return []
-        low, high = prepared.start_utc - MERGE_START_WINDOW, prepared.start_utc + MERGE_START_WINDOW
-        return [row for row in self.rows.get(group, ()) if row.start is not None and low <= row.start <= high]
+        """The candidates of one item, by id."""
+        return [self.rows[i] for i in self.similar.get(_identity(prepared), ()) if i in self.rows]
+
+
+def _nearby(session: Session, items: list[Prepared]) -> dict[str, list]:
+    """(id, title, start) rows by merge group, covering the start windows of `items`, by id."""
+    terms = _windows(items)
+    found: dict[str, dict] = {group: {} for group, _low, _high in terms}
+    for offset in range(0, len(terms), TERMS_PER_QUERY):
+        chunk = terms[offset:offset + TERMS_PER_QUERY]
+        chunk += chunk[-1:] * (TERMS_PER_QUERY - len(chunk))  # one statement shape, compiled once
+        params = {}
+        for i, (group, low, high) in enumerate(chunk):
+            params.update({f"group{i}": group, f"low{i}": low, f"high{i}": high})
+        for row in session.connection().execute(NEARBY, params).all():
+            if row.start is not None:
+                found[row.merge_group][row.id] = row
+    return {group: [rows[i] for i in sorted(rows)] for group, rows in found.items()}
 
 
 def find_duplicate(session: Session, source: Source, prepared: Prepared, candidates: Candidates) -> Listing | None:
     """A listing from another source that is the same happening, or None."""
     for candidate in candidates.near(prepared):
-        if not titles_similar(candidate.match_title, prepared.match_title):
-            continue
         if not same_event(candidate, prepared.start_utc, prepared.lat, prepared.lon, prepared.precision,
                           prepared.org_key, prepared.venue_key):
             continue

@@ -52,12 +52,32 @@ class _Matcher:
 
     def __init__(self, phrases: dict[str, set[str]]):
         self.slugs = {p: frozenset(s) for p, s in phrases.items() if p}
-        ordered = sorted(self.slugs, key=lambda p: (-len(p), p))
-        body = "|".join(re.escape(p) for p in ordered) or r"(?!x)x"
+        body = _trie_pattern(self.slugs) if self.slugs else r"(?!x)x"
         self.pattern = re.compile(rf"\b({body})(?:es|s)?\b")
 
     def find(self, normalized: str) -> list[tuple[int, int, frozenset[str]]]:
         return [(m.start(), m.end(), self.slugs[m.group(1)]) for m in self.pattern.finditer(normalized)]
+
+
+def _trie_pattern(phrases) -> str:
+    """One regular expression matching any of `phrases`, written as a trie so the engine follows one
+    branch per letter instead of trying every phrase in turn. Optional tails are greedy, so at a given
+    position the longest phrase that fits wins, as with a longest-first alternation."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for letter in phrase:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        tails = [re.escape(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
+        if not tails:
+            return ""
+        body = tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(trie)
 
 
 class Vocabulary:

@@ -26,9 +26,7 @@ class Organization(Base):
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
-        Index("ix_listings_liveness_next", "liveness", "next_start"),
-        Index("ix_listings_merge", "merge_group", "start"),  # cross-source merge candidates
-        Index("ix_listings_start", "start"),
+        Index("ix_listings_merge", "merge_group", "start", "match_title"),  # cross-source merge candidates
         Index("ix_listings_first_seen", "first_seen"),  # new listings for alert digests
     )
 
@@ -98,7 +96,6 @@ class Occurrence(Base):
     __tablename__ = "occurrences"
     __table_args__ = (
         UniqueConstraint("listing_id", "start", name="uq_occurrences_listing_start"),
-        Index("ix_occurrences_start", "start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -236,9 +236,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.create_index('ix_listings_first_seen', ['first_seen'], unique=False)
-        batch_op.create_index('ix_listings_liveness_next', ['liveness', 'next_start'], unique=False)
-        batch_op.create_index('ix_listings_merge', ['merge_group', 'start'], unique=False)
-        batch_op.create_index('ix_listings_start', ['start'], unique=False)
+        batch_op.create_index('ix_listings_merge', ['merge_group', 'start', 'match_title'], unique=False)
 
     op.create_table('scrape_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -354,9 +352,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_occurrences')),
     sa.UniqueConstraint('listing_id', 'start', name='uq_occurrences_listing_start')
     )
-    with op.batch_alter_table('occurrences', schema=None) as batch_op:
-        batch_op.create_index('ix_occurrences_start', ['start'], unique=False)
-
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -396,9 +391,6 @@ def downgrade() -> None:
 
     op.drop_table('listing_overrides')
     op.drop_table('suppressions')
-    with op.batch_alter_table('occurrences', schema=None) as batch_op:
-        batch_op.drop_index('ix_occurrences_start')
-
     op.drop_table('occurrences')
     with op.batch_alter_table('listing_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_listing_tags_tag')
@@ -428,9 +420,7 @@ def downgrade() -> None:
 
     op.drop_table('scrape_runs')
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.drop_index('ix_listings_start')
         batch_op.drop_index('ix_listings_merge')
-        batch_op.drop_index('ix_listings_liveness_next')
         batch_op.drop_index('ix_listings_first_seen')
 
     op.drop_table('listings')
