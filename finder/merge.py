@@ -8,7 +8,7 @@ items could merge with; `find_duplicate` then decides item by item in Python."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import String, and_, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from finder.identity import MERGE_START_WINDOW, merge_group, same_event, titles_similar
@@ -20,7 +20,8 @@ CHUNK = 500
 _C = Listing.__table__.c
 COLUMNS = (_C.id, _C.match_title, _C.start, _C.lat, _C.lon, _C.geo_precision, _C.organizer_name, _C.venue_name,
            _C.street, _C.locality)
-NEARBY = select(_C.id, _C.merge_group, _C.match_title, _C.start).where(  # read from the index alone
+STORED_START = type_coerce(_C.start, String).label("start")  # as stored: ISO text on SQLite, datetime on PostgreSQL
+NEARBY = select(_C.id, _C.merge_group, _C.match_title, STORED_START).where(  # read from the index alone
     or_(*(and_(_C.merge_group == bindparam(f"group{i}"),
                _C.start.between(bindparam(f"low{i}", type_=_C.start.type), bindparam(f"high{i}", type_=_C.start.type)))
           for i in range(TERMS_PER_QUERY))))  # no ORDER BY: SQLite keeps its one-index-per-term OR plan
@@ -65,15 +66,18 @@ class Candidates:
 
     def __init__(self, session: Session, items: list[Prepared]):
         nearby = _nearby(session, items)
+        as_stored = _C.start.type.bind_processor(session.connection().dialect)  # windows compared as stored
         self.similar: dict[tuple, list[int]] = {}
         for prepared in items:
             group = _group(prepared)
             if not group:
                 continue
-            low, high = prepared.start_utc - MERGE_START_WINDOW, prepared.start_utc + MERGE_START_WINDOW
+            low = as_stored(prepared.start_utc - MERGE_START_WINDOW)
+            high = as_stored(prepared.start_utc + MERGE_START_WINDOW)
+            title = prepared.match_title
             self.similar[_identity(prepared)] = [
-                row.id for row in nearby.get(group, ())
-                if low <= row.start <= high and titles_similar(row.match_title, prepared.match_title)]
+                listing_id for listing_id, found_title, start in nearby.get(group, ())
+                if low <= start <= high and titles_similar(found_title, title)]
         wanted = sorted({i for ids in self.similar.values() for i in ids})
         self.rows = {}
         for offset in range(0, len(wanted), CHUNK):
@@ -85,8 +89,8 @@ class Candidates:
         return [self.rows[i] for i in self.similar.get(_identity(prepared), ()) if i in self.rows]
 
 
-def _nearby(session: Session, items: list[Prepared]) -> dict[str, list]:
-    """(id, title, start) rows by merge group, covering the start windows of `items`, by id."""
+def _nearby(session: Session, items: list[Prepared]) -> dict[str, list[tuple]]:
+    """(id, title, start as stored) by merge group, covering the start windows of `items`, by id."""
     terms = _windows(items)
     found: dict[str, dict] = {group: {} for group, _low, _high in terms}
     for offset in range(0, len(terms), TERMS_PER_QUERY):
@@ -95,9 +99,9 @@ def _nearby(session: Session, items: list[Prepared]) -> dict[str, list]:
         params = {}
         for i, (group, low, high) in enumerate(chunk):
             params.update({f"group{i}": group, f"low{i}": low, f"high{i}": high})
-        for row in session.connection().execute(NEARBY, params).all():
-            if row.start is not None:
-                found[row.merge_group][row.id] = row
+        for listing_id, group, title, start in session.connection().execute(NEARBY, params):
+            if start is not None:
+                found[group][listing_id] = (listing_id, title, start)
     return {group: [rows[i] for i in sorted(rows)] for group, rows in found.items()}
 
 
