@@ -1,4 +1,5 @@
-"""The importer's bulk write path: many new rows straight to the driver's `executemany`.
+"""The importer's bulk write path: many new rows straight to the driver (`executemany` on SQLite,
+`COPY` on PostgreSQL).
 
 Values pass through their column type's bind processor, so what is stored is exactly what the ORM
 would store; what is skipped is SQLAlchemy's per-row parameter bookkeeping, which costs more than the
@@ -43,7 +44,13 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     for i, process in enumerate(processors):  # column by column: no per-row Python loop
         if process is not None:
             columns[i] = list(map(process, columns[i]))
-    connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    if connection.dialect.name == "postgresql":  # COPY: one stream instead of a statement per row
+        cursor = connection.connection.dbapi_connection.cursor()
+        with cursor, cursor.copy(sql) as copy:
+            for row in zip(*columns, strict=True):
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def _defaults(table: Table, names: tuple[str, ...]) -> dict:
@@ -64,9 +71,12 @@ def _statement(connection: Connection, table: Table, names: tuple[str, ...]) -> 
     key = (dialect.name, table.name, names)
     if key not in _STATEMENTS:
         quote = dialect.identifier_preparer.quote
-        marker = "?" if dialect.paramstyle == "qmark" else "%s"
-        columns, markers = ", ".join(quote(n) for n in names), ", ".join([marker] * len(names))
-        sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608 (names from the metadata)
+        columns = ", ".join(quote(n) for n in names)
+        if dialect.name == "postgresql":
+            sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        else:
+            markers = ", ".join(["?"] * len(names))
+            sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608 (names from the metadata)
         types = [table.c[name].type for name in names]
         processors = [(kind.dialect_impl(dialect).bind_processor(dialect), _is_datetime(kind)) for kind in types]
         _STATEMENTS[key] = (sql, processors)
