@@ -1,7 +1,9 @@
 """The fetcher's state between runs (ETags, robots.txt, host back-off) kept in the `fetch_state` table.
 
 `DatabaseFetchStore(session)` implements `scrapers.fetch.FetchStore`. It writes through the caller's
-session and never commits: the run that fetched commits (or rolls back) with everything else.
+session and never commits: the run that fetched commits (or rolls back) with everything else. With
+`deferred=True` its writes wait in memory until `save()`, so a run holds no write lock (on SQLite,
+the whole database's) while it waits on the network.
 """
 
 from __future__ import annotations
@@ -31,11 +33,17 @@ def storage_key(key: str) -> str:
 class DatabaseFetchStore:
     """Key/value state with optional expiry, on the `FetchState` model; callers own commits."""
 
-    def __init__(self, session: Session, *, now: Callable[[], datetime] = utcnow):
+    def __init__(self, session: Session, *, now: Callable[[], datetime] = utcnow, deferred: bool = False):
         self.session = session
         self._now = now
+        self.deferred = deferred
+        self._pending: dict[str, dict] = {}  # storage key -> row values, while deferred
 
     def get(self, key: str) -> dict | None:
+        pending = self._pending.get(storage_key(key))
+        if pending is not None:
+            expires_at = pending["expires_at"]
+            return None if expires_at is not None and expires_at <= self._now() else dict(pending["value"])
         row = self.session.execute(
             select(FetchState.value, FetchState.expires_at).where(FetchState.key == storage_key(key))
         ).first()
@@ -51,6 +59,18 @@ class DatabaseFetchStore:
             "expires_at": None if ttl_s is None else now + timedelta(seconds=ttl_s),
             "updated_at": now,
         }
+        if self.deferred:
+            self._pending[values["key"]] = values
+        else:
+            self._write(values)
+
+    def save(self) -> None:
+        """Write what waited in memory (deferred stores; nothing otherwise)."""
+        pending, self._pending = self._pending, {}
+        for values in pending.values():
+            self._write(values)
+
+    def _write(self, values: dict) -> None:
         dialect = self.session.get_bind().dialect.name
         if dialect in ("sqlite", "postgresql"):
             insert = sqlite_insert if dialect == "sqlite" else postgresql_insert

@@ -44,11 +44,12 @@ def run_source(
         raise LookupError(f"no source {slug!r} in the catalogue (run `finder sources` to list them)")
     now = now or utcnow()
     clock = time.monotonic()
-    run = ScrapeRun(source=source, started_at=now, status="running", problems=[])
-    session.add(run)
-    session.flush()
+    fetcher = fetcher or default_fetcher(session, config)
+    # The run row and the fetcher's state are written once the pages are in: no write (and on SQLite
+    # no lock on the whole database) is held while the source's server takes its time.
+    run = ScrapeRun(source_id=source.id, started_at=now, status="running", problems=[])
     try:
-        _run(session, source, run, fetcher or default_fetcher(session, config), resolver, now, config)
+        _run(session, source, run, fetcher, resolver, now, config)
     except Exception as error:  # a run records every failure and never raises to the scheduler
         log.exception("source %s: run failed", slug)
         run.status = "failed"
@@ -57,6 +58,8 @@ def run_source(
     run.finished_at = now + timedelta(seconds=run.duration_s)
     if run.status in ("failed", "empty"):
         log.warning("source %s: %s: %s", slug, run.status, run.error)
+    session.add(run)
+    _save_fetch_state(fetcher)
     session.flush()
     return run
 
@@ -66,7 +69,14 @@ def default_fetcher(session: Session, config: Config):
     from finder.fetch_store import DatabaseFetchStore
     from scrapers.fetch import Fetcher, FetchSettings
 
-    return Fetcher(FetchSettings.from_config(config), DatabaseFetchStore(session))
+    return Fetcher(FetchSettings.from_config(config), DatabaseFetchStore(session, deferred=True))
+
+
+def _save_fetch_state(fetcher) -> None:
+    """Write the fetch state a deferred store kept in memory during the run (other fetchers: nothing)."""
+    save = getattr(getattr(fetcher, "store", None), "save", None)
+    if save is not None:
+        save()
 
 
 def adapter_class(name: str) -> type:

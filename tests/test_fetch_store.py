@@ -39,6 +39,23 @@ def test_put_get_overwrite_and_persist(session):
     assert session.scalar(select(func.count()).select_from(FetchState)) == 1
 
 
+def test_a_deferred_store_answers_from_memory_and_writes_on_save(session):
+    now = Now()
+    store = DatabaseFetchStore(session, now=now, deferred=True)
+    store.put("robots:https://example.org", {"rules": "User-agent: *"}, 60)
+    store.put("url:https://example.org/feed", {"etag": '"a"'}, None)
+    store.put("url:https://example.org/feed", {"etag": '"b"'}, None)
+    assert store.get("url:https://example.org/feed") == {"etag": '"b"'}
+    assert session.scalar(select(func.count()).select_from(FetchState)) == 0  # nothing written yet
+    now.value = T0 + timedelta(seconds=61)
+    assert store.get("robots:https://example.org") is None  # expiry holds in memory too
+    store.save()
+    assert sorted(session.scalars(select(FetchState.key))) == ["robots:https://example.org", "url:https://example.org/feed"]
+    assert DatabaseFetchStore(session).get("url:https://example.org/feed") == {"etag": '"b"'}
+    store.save()  # nothing left to write
+    assert session.scalar(select(func.count()).select_from(FetchState)) == 2
+
+
 def test_expiry_and_purge(session):
     now = Now()
     store = DatabaseFetchStore(session, now=now)

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from werkzeug import Response
 
 from finder import runs
-from finder.models import Listing, ListingSource, ScrapeRun, Source
+from finder.db import make_engine
+from finder.models import FetchState, Listing, ListingSource, ScrapeRun, Source
 from finder.runs import default_fetcher, run_source
 from scrapers import ADAPTERS
 from scrapers.base import Adapter, ParseError
@@ -340,3 +341,28 @@ def test_a_parse_failure_forgets_the_etag_so_the_next_run_reads_the_page_again(s
     second = scrape("etag-club")
     assert (second.status, second.http_status) == ("ok", 200)
     assert second.inserted > 0
+
+
+def test_no_write_is_held_while_the_source_answers(session, config, db_url, httpserver):
+    """The run row and the fetcher's state wait for the pages: on SQLite a held write would lock the
+    whole database (saved searches, reports) for as long as the source's server takes to answer."""
+    impatient = make_engine(db_url, connect_args={"timeout": 0.2}) if db_url.startswith("sqlite") else make_engine(db_url)
+    written = []
+
+    def slow_page(request):
+        with impatient.begin() as connection:  # "database is locked" if the run held a write
+            connection.execute(insert(Source).values(slug=f"other-{len(written)}", adapter="ics",
+                                                     url="https://other.example/", tags=[], mapping={}))
+        written.append(request.path)
+        return Response(CLUB_ICS, content_type="text/calendar")
+
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    httpserver.expect_request("/club.ics").respond_with_handler(slow_page)
+    add_source(session, "slow-club", httpserver.url_for("/club.ics"))
+    run = run_source(session, "slow-club", fetcher=default_fetcher(session, config), now=NOW, config=config)
+    session.commit()
+    impatient.dispose()
+    assert written == ["/club.ics"]
+    assert run.status == "ok" and run.inserted > 0
+    keys = session.scalars(select(FetchState.key)).all()
+    assert any(key.startswith("robots:") for key in keys)  # the fetcher's state was still saved
