@@ -8,9 +8,16 @@ Mobilizon's `geom` is "lon;lat" (x first), not "lat;lon".
 Online: `options.isOnline`, or an onlineAddress that looks like a video call or stream; otherwise
 the onlineAddress is the event's web page and is kept in `extra["links"]`.
 A GraphQL `errors` answer without data is a failed request (ParseError).
+Paging: for a query sent over GET (`?query=...`) with literal arguments, the next page is the same
+query with `page:` one higher, while the answer's `total` says more elements remain (Mobilizon's
+default `limit` is 10). Queries passing their arguments as `variables` are read as one page.
 """
 
 from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
@@ -29,6 +36,9 @@ from scrapers.text import (
 )
 
 STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "scheduled", "CONFIRMED": "scheduled"}
+DEFAULT_LIMIT = 10
+_SEARCH_CALL = re.compile(r"\b(searchEvents|searchGroups)\s*\(([^)]*)\)")
+_ARGUMENT = r"\b{}\s*:\s*(\d+)"
 
 
 def lon_lat(geom) -> tuple[float, float] | None:
@@ -164,7 +174,38 @@ class MobilizonAdapter(Adapter):
             extra={"members": item["membersCount"]} if isinstance(item.get("membersCount"), int) else {},
         )
 
+    def next_url(self, body: bytes, url: str) -> str | None:
+        parts = urlsplit(url)
+        params = parse_qsl(parts.query, keep_blank_values=True)
+        query = dict(params).get("query", "")
+        call = _SEARCH_CALL.search(query)
+        if call is None or "$" in call.group(2):  # no query in the URL, or arguments given as variables
+            return None
+        try:
+            payload = json.loads(body).get("data") or {}
+            found = payload.get(call.group(1)) or {}
+            total, shown = int(found.get("total")), len(found.get("elements") or [])
+        except (ValueError, TypeError, AttributeError):
+            return None  # parse() reports what is wrong with the answer
+        page, limit = (_argument(call.group(2), name) for name in ("page", "limit"))
+        page, limit = page or 1, limit or DEFAULT_LIMIT
+        if shown == 0 or page * limit >= total:
+            return None
+        arguments = call.group(2)
+        if re.search(_ARGUMENT.format("page"), arguments):
+            arguments = re.sub(_ARGUMENT.format("page"), f"page:{page + 1}", arguments)
+        else:
+            arguments = f"{arguments},page:{page + 1}" if arguments.strip() else f"page:{page + 1}"
+        query = f"{query[:call.start(2)]}{arguments}{query[call.end(2):]}"
+        params = [(key, query if key == "query" else value) for key, value in params]
+        return urlunsplit(parts._replace(query=urlencode(params)))
+
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:
         head = body[:2000]
         return b'"searchEvents"' in head or b'"searchGroups"' in head
+
+
+def _argument(arguments: str, name: str) -> int | None:
+    found = re.search(_ARGUMENT.format(name), arguments)
+    return int(found.group(1)) if found else None

@@ -1,6 +1,8 @@
 """Mobilizon GraphQL adapter (searchEvents / searchGroups), on fixtures written from the documented shape."""
 
+import json
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -113,3 +115,46 @@ def test_generated_json_never_crashes():
 
 def test_no_corpus_file_crashes(corpus):
     check_corpus_never_crashes(MobilizonAdapter, corpus)
+
+
+def answer(total: int, shown: int, name: str = "searchEvents") -> bytes:
+    elements = [{"title": f"Event {i}", "beginsOn": "2026-02-01T18:00:00Z", "uuid": str(i)} for i in range(shown)]
+    return json.dumps({"data": {name: {"total": total, "elements": elements}}}).encode()
+
+
+def api_url(call: str) -> str:
+    return "https://mobilizon.example/api?" + urlencode({"query": "{" + call + "{total elements{uuid title}}}"})
+
+
+def query_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["query"][0]
+
+
+def test_a_get_query_pages_on_while_the_total_says_more_remain():
+    adapter = MobilizonAdapter()
+    first = api_url('searchEvents(location:"u09tv",radius:25,limit:2)')
+    second = adapter.next_url(answer(5, 2), first)
+    assert query_of(second) == '{searchEvents(location:"u09tv",radius:25,limit:2,page:2){total elements{uuid title}}}'
+    third = adapter.next_url(answer(5, 2), second)
+    assert 'limit:2,page:3)' in query_of(third)
+    assert adapter.next_url(answer(5, 1), third) is None  # 3 pages of 2 hold all 5
+
+
+def test_paging_uses_mobilizons_default_limit_and_reads_groups_too():
+    adapter = MobilizonAdapter()
+    url = api_url("searchGroups(term:\"chess\")")
+    assert 'searchGroups(term:"chess",page:2)' in query_of(adapter.next_url(answer(25, 10, "searchGroups"), url))
+    assert adapter.next_url(answer(10, 10, "searchGroups"), url) is None
+
+
+def test_no_next_page_for_one_page_answers_variables_or_broken_bodies():
+    adapter = MobilizonAdapter()
+    paged = api_url("searchEvents(limit:10)")
+    assert adapter.next_url(answer(3, 3), paged) is None
+    assert adapter.next_url(answer(30, 0), paged) is None  # an empty page ends paging, whatever the total says
+    assert adapter.next_url(answer(30, 10), "https://mobilizon.example/api") is None  # POSTed query: not in the URL
+    with_variables = "https://mobilizon.example/api?" + urlencode(
+        {"query": "query($p:Int){searchEvents(page:$p){total elements{uuid}}}", "variables": '{"p": 1}'})
+    assert adapter.next_url(answer(30, 10), with_variables) is None
+    for body in (b"not json", b"[]", b'{"data": {"searchEvents": {"total": "many"}}}', b'{"errors": []}'):
+        assert adapter.next_url(body, paged) is None
