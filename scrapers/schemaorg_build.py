@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from scrapers.base import Context
 from scrapers.listing import Listing, Occurrence
-from scrapers.recurrence import in_window
+from scrapers.recurrence import expand_rule, in_window
 from scrapers.schemaorg_fields import (
     all_day_span,
     attendance_of,
@@ -23,6 +23,7 @@ from scrapers.schemaorg_fields import (
     venue_of,
 )
 from scrapers.schemaorg_nodes import types_of
+from scrapers.schemaorg_schedule import Series, schedule_series
 from scrapers.text import description_pair, localize, safe_url, split_categories
 
 
@@ -86,7 +87,7 @@ def event_listing(node: dict, base: str, context: Context) -> Listing | None:
     occurrences = []
     if start is not None and in_window(start, context.window_start, context.window_end, end):
         occurrences.append(Occurrence(start, end, "cancelled" if status == "cancelled" else "scheduled"))
-    return Listing(
+    listing = Listing(
         title=title,
         kind=kind,
         description=description,
@@ -111,6 +112,37 @@ def event_listing(node: dict, base: str, context: Context) -> Listing | None:
         source_key=_node_key(node, base),
         extra={"schema_type": (types_of(node) or ["Event"])[0]},
     )
+    if node.get("eventSchedule") not in (None, "", []):
+        _apply_schedule(listing, node["eventSchedule"], context)
+    return listing
+
+
+def _apply_schedule(listing: Listing, schedules, context: Context) -> None:
+    """The listing as one series of `eventSchedule`; left as it was when no schedule is usable (problem noted)."""
+    series = schedule_series(schedules, listing.start, listing.end, context, f"event {listing.title!r}")
+    if series is None:
+        return
+    listing.recurrence, listing.recurrence_text = series.rule, series.text
+    listing.start, listing.end, listing.all_day = series.start, series.end, series.all_day
+    listing.timezone = series.zone_name
+    listing.exdates = [moment.isoformat() for moment in series.exdates]
+    status = "cancelled" if listing.status == "cancelled" else "scheduled"
+    listing.occurrences = [Occurrence(o.start, o.end, status) for o in _meetings(series, context)]
+
+
+def _meetings(series: Series, context: Context) -> list[Occurrence]:
+    """The series' meetings overlapping the window; all-day ones (dates) expanded as UTC midnights."""
+    if not series.all_day:
+        return expand_rule(series.start, series.end, series.rule, context.window_start, context.window_end,
+                           series.exdates)
+    found = expand_rule(_midnight(series.start), _midnight(series.end), series.rule, _midnight(context.window_start),
+                        _midnight(context.window_end), [_midnight(day) for day in series.exdates])
+    days = [(o.start.date(), o.end.date()) for o in found]
+    return [Occurrence(s, e) for s, e in days if in_window(s, context.window_start, context.window_end, e)]
+
+
+def _midnight(day: date | datetime) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def club_listing(node: dict, base: str) -> Listing | None:
