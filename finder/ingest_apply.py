@@ -147,6 +147,7 @@ def listing_values(p: Prepared) -> dict:
         "end": p.end_utc,
         "recurrence": item.recurrence,
         "recurrence_text": item.recurrence_text[:200],
+        "exdates": list(item.exdates),
         "next_start": p.next_start,
         "status": p.status,
         "categories": list(item.categories),

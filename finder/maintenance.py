@@ -4,7 +4,7 @@ and raise an alarm when a source keeps yielding nothing."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text, update
@@ -32,8 +32,10 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
         zone = ZoneInfo(listing.timezone) if listing.timezone else ZoneInfo("UTC")
         start = listing.start.astimezone(zone)
         end = listing.end.astimezone(zone) if listing.end else None
+        moments, days = excluded(listing.exdates, zone)
         try:
-            wanted = expand_rule(start, end, listing.recurrence, now, horizon)
+            wanted = [o for o in expand_rule(start, end, listing.recurrence, now, horizon, moments)
+                      if o.start.date() not in days]
         except (ValueError, TypeError) as error:
             log.warning("listing %s: recurrence %r cannot be expanded: %s", listing.id, listing.recurrence, error)
             continue
@@ -49,6 +51,22 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
     refresh_next_start(session, now, changed)
     search_index.refresh(session, changed)
     return len(changed)
+
+
+def excluded(exdates: list | None, zone: ZoneInfo) -> tuple[list[datetime], set[date]]:
+    """A series' EXDATEs as the source gave them: exact starts (bare times read in `zone`), and whole
+    local days for date-only values. Unreadable values are skipped."""
+    moments, days = [], set()
+    for value in exdates or []:
+        try:
+            parsed = datetime.fromisoformat(value) if "T" in str(value) else date.fromisoformat(str(value))
+        except ValueError:
+            continue
+        if isinstance(parsed, datetime):
+            moments.append(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone))
+        else:
+            days.add(parsed)
+    return moments, days
 
 
 def refresh_next_start(session: Session, now: datetime, listing_ids: set[int]) -> None:

@@ -68,6 +68,7 @@ class Listing(Base):
     end: Mapped[datetime | None]
     recurrence: Mapped[str | None] = mapped_column(Text)  # RRULE value
     recurrence_text: Mapped[str] = mapped_column(String(200), default="")
+    exdates: Mapped[list] = mapped_column(default=list)  # the source's EXDATEs (ISO), kept out when series roll on
     next_start: Mapped[datetime | None]  # next scheduled occurrence, UTC (denormalised for sorting)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     liveness: Mapped[str] = mapped_column(String(20), default="active")

@@ -219,6 +219,7 @@ def upgrade() -> None:
     sa.Column('end', finder.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('recurrence', sa.Text(), nullable=True),
     sa.Column('recurrence_text', sa.String(length=200), nullable=False),
+    sa.Column('exdates', sa.JSON(), nullable=False),
     sa.Column('next_start', finder.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('liveness', sa.String(length=20), nullable=False),

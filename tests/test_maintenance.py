@@ -1,0 +1,77 @@
+"""Scheduled upkeep: recurring series rolled forward past the scraped window, without the meetings the
+source excluded, next starts moved on, long-past meetings dropped."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+
+from finder.ingest import ingest
+from finder.maintenance import KEEP_PAST_OCCURRENCES_DAYS, excluded, roll_series_forward
+from finder.models import Listing, Occurrence, Source
+from scrapers.listing import Listing as Item
+from scrapers.listing import Occurrence as ItemOccurrence
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+FIRST = datetime(2026, 3, 3, 19, 0, tzinfo=PARIS)  # a Tuesday
+
+
+def weekly_club(**values) -> Item:
+    values.setdefault("occurrences", [ItemOccurrence(FIRST + timedelta(weeks=w), FIRST + timedelta(weeks=w, hours=2))
+                                      for w in range(2)])  # scraped with a two-week window
+    values = {"title": "Tuesday chess club", "source_key": "chess", "recurrence": "FREQ=WEEKLY;BYDAY=TU", **values}
+    return Item(start=FIRST, end=FIRST + timedelta(hours=2), timezone="Europe/Paris", lat=48.85, lon=2.35, **values)
+
+
+def stored(session, *items: Item) -> list[Listing]:
+    source = Source(slug="chess-club", adapter="ics", url="https://chess.example/feed.ics")
+    session.add(source)
+    session.flush()
+    ingest(session, source, list(items), now=NOW)
+    session.flush()
+    return session.scalars(select(Listing).order_by(Listing.id)).all()
+
+
+def meetings(session, listing: Listing) -> list[datetime]:
+    starts = session.scalars(select(Occurrence.start).where(Occurrence.listing_id == listing.id)
+                             .order_by(Occurrence.start))
+    return [start.astimezone(PARIS) for start in starts]
+
+
+def test_series_roll_forward_to_the_horizon_without_the_excluded_meetings(session):
+    [club] = stored(session, weekly_club(exdates=["2026-03-24T19:00:00+01:00", "2026-04-07"]))
+    changed = roll_series_forward(session, NOW, expansion_days=60)
+    assert changed == 1
+    days = [start.date() for start in meetings(session, club)]
+    assert days == [date(2026, 3, 3), date(2026, 3, 10), date(2026, 3, 17), date(2026, 3, 31), date(2026, 4, 14),
+                    date(2026, 4, 21), date(2026, 4, 28)]
+    assert {start.hour for start in meetings(session, club)} == {19}  # wall-clock time kept across the DST change
+    assert roll_series_forward(session, NOW, expansion_days=60) == 0  # nothing left to add
+
+
+def test_next_start_moves_on_and_long_past_meetings_go(session):
+    [club] = stored(session, weekly_club())
+    later = NOW + timedelta(days=KEEP_PAST_OCCURRENCES_DAYS + 10)
+    roll_series_forward(session, later, expansion_days=14)
+    session.refresh(club)
+    assert club.next_start > later and club.next_start.astimezone(PARIS).weekday() == 1
+    assert min(meetings(session, club)) >= later - timedelta(days=KEEP_PAST_OCCURRENCES_DAYS)
+    indexed = session.execute(text("SELECT next_epoch FROM listing_geo WHERE id = :id"), {"id": club.id}).scalar()
+    assert indexed == club.next_start.timestamp()
+
+
+def test_an_unreadable_rule_is_skipped_and_the_others_still_roll(session):
+    broken = weekly_club(recurrence="FREQ=SOMETIMES", source_key="broken", title="Broken series")
+    club, odd = stored(session, weekly_club(), broken)
+    roll_series_forward(session, NOW, expansion_days=30)
+    assert len(meetings(session, club)) == 5 and len(meetings(session, odd)) == 2
+
+
+def test_excluded_dates_read_as_moments_or_whole_days():
+    moments, days = excluded(["2026-03-24T19:00:00+01:00", "2026-03-31T19:00:00", "2026-04-07", "soon", ""], PARIS)
+    assert moments == [datetime(2026, 3, 24, 19, 0, tzinfo=PARIS), datetime(2026, 3, 31, 19, 0, tzinfo=PARIS)]
+    assert days == {date(2026, 4, 7)}
+    assert excluded(None, PARIS) == ([], set())
