@@ -90,6 +90,11 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     return [(r[0], r[1], r[3]) for r in merged[plan.offset:plan.offset + plan.limit]], total
 
 
+# Rows without a place: SQLite seeks their whole key (lon is 0); PostgreSQL gets the band as a literal, so it
+# may use the partial text index of placeless rows (a test of lon would mislead its row estimate).
+_PLACELESS = {False: f"g.lat_band = {NO_PLACE_BAND} AND g.lon = 0.0", True: f"g.lat_band = {NO_PLACE_BAND}"}
+
+
 def _frozen(params: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
@@ -163,10 +168,8 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
             text_match = _text(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
             score = _score_sql(plan, params, postgres, ":online_distance")
-            # the band as a literal, so PostgreSQL may use the partial text index of placeless rows
             branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score",
-                             f"g.lat_band = {NO_PLACE_BAND} AND g.lon = 0.0 AND (g.flags & :online_bit) != 0 "
-                             f"AND {common}{text_match}"))
+                             f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}{text_match}"))
     else:
         text_match = _text(plan, params, postgres, "all", None)
         branches.append(("all", f"g.id, {null_distance} AS distance_km, g.next_epoch, "
