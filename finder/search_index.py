@@ -11,7 +11,8 @@ its text carries a 1° cell token (`cell_name`), so a text search near a place i
 postings with the few cells around it instead of reading every listing with that word.
 
 `refresh(session, listing_ids)` rewrites the rows of those listings (hidden or cancelled listings
-are removed); callers own the commit. `create_objects` / `clear` serve migrations and tests.
+are removed); callers own the commit. `compact` follows a bulk load; `create_objects` / `clear` serve
+migrations and tests.
 """
 
 from __future__ import annotations
@@ -138,6 +139,17 @@ def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[i
     for listing_id, *occurrence in session.execute(query):
         occurrences.setdefault(listing_id, []).append(tuple(occurrence))
     return tags, occurrences
+
+
+def compact(connection: Connection) -> None:
+    """After a bulk load: merge each FTS5 table into one segment (a word's postings are then read, and
+    skipped through, in one piece) and refresh the planner's statistics."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE listing_geo"))
+        return
+    for table in FTS_TABLES:
+        connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608 -- fixed names
+    connection.execute(text("ANALYZE"))
 
 
 def bump(connection: Connection) -> None:
