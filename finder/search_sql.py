@@ -162,7 +162,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             closeness = f"(1.0 / (1.0 + {dist} / :distance_scale_km))"
             branches.append(("near", f"g.id, {dist} AS distance_km, g.next_epoch, "
                              f"{_score_sql(plan, params, postgres, closeness)} AS score",
-                             f"{spatial} AND {dist} <= :radius_km AND {common}{text_match}"))
+                             f"{spatial} AND {common}{text_match} AND {dist} <= :radius_km"))  # cheap tests first
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
