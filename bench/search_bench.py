@@ -56,6 +56,7 @@ def make_queries(data: Data, count: int, seed: int) -> list[dict]:
         radius = RADII_KM[combo % 3]
         slugs = list(rng.choice(data.slugs[:30], size=1 + (i % 2), replace=False)) if combo // 3 % 2 else []
         word = WORDS[int(rng.choice([0, 1, 2, 5, 10, 18, 25, 40]))] if combo // 6 else ""
+        lat, lon = round(lat, 5), round(lon, 5)  # the point the API is given, for the baseline too
         args = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "radius_km": str(radius)}
         if slugs:
             args["interests"] = ", ".join(vocabulary.label(s) for s in slugs)
