@@ -255,7 +255,9 @@ def _text(plan: Plan, params: dict, postgres: bool, branch: str, cells: list[str
         if interests:
             found += " AND " + _ts_match(f"iw_{branch}", plan.interest_words, tokens, "OR", cells, params)
         return found
-    by_row = branch == "near" and interests  # SQLite near a place: test the row's tags, cheaper than OR-ed postings
+    # SQLite near a place without words: test the row's tags, cheaper than OR-ed postings; with words the
+    # tag tokens join the words' match, so fewer rows are read
+    by_row = branch == "near" and interests and not plan.terms
     parts = [_fts_words(plan.terms, [], "AND")] if plan.terms else []
     if interests and not by_row:
         parts.append(_fts_words(plan.interest_words, tokens, "OR"))
