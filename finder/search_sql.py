@@ -254,8 +254,9 @@ def _text(plan: Plan, params: dict, postgres: bool, branch: str, cells: list[str
         found = ""
         if plan.terms:
             found += " AND " + _ts_match(f"q_{branch}", plan.terms, [], "AND", cells, params)
-        if interests:
-            found += " AND " + _ts_match(f"iw_{branch}", plan.interest_words, tokens, "OR", cells, params)
+        if interests:  # online, the placeless token only keeps stop words alone from matching nothing: tags never are
+            own_cells = None if branch == "online" and tokens else cells
+            found += " AND " + _ts_match(f"iw_{branch}", plan.interest_words, tokens, "OR", own_cells, params)
         return found
     # SQLite near a place without words: test the row's tags, cheaper than OR-ed postings; with words the
     # tag tokens join the words' match, so fewer rows are read
