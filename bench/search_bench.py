@@ -5,7 +5,8 @@
 Prints p50/p95/p99 for SQLite and PostgreSQL (run_search end to end, and the SQL alone) next to a
 numpy brute-force baseline on the same data, the HTTP throughput of /api/v1/search under gunicorn
 (2 workers, SQLite), and ends with the `search` figure line of DESIGN.md ('na' where not taken).
-PostgreSQL: the index table is loaded in band order, CLUSTERed and ANALYZEd; session setting jit=off.
+SQLite: the index is compacted after loading (`search_index.compact`: FTS5 optimize, ANALYZE). PostgreSQL:
+the index table is loaded in band order, CLUSTERed and ANALYZEd; session setting jit=off.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def make_queries(data: Data, count: int, seed: int) -> list[dict]:
         radius = RADII_KM[combo % 3]
         slugs = list(rng.choice(data.slugs[:30], size=1 + (i % 2), replace=False)) if combo // 3 % 2 else []
         word = WORDS[int(rng.choice([0, 1, 2, 5, 10, 18, 25, 40]))] if combo // 6 else ""
+        lat, lon = round(lat, 5), round(lon, 5)  # the point the API is given, for the baseline too
         args = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "radius_km": str(radius)}
         if slugs:
             args["interests"] = ", ".join(vocabulary.label(s) for s in slugs)
@@ -71,8 +73,8 @@ def percentiles(samples_s: list[float]) -> dict:
     return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99))}
 
 
-def time_backend(url: str, queries: list[dict]) -> tuple[dict, dict, list[list[int]]]:
-    """(run_search percentiles, SQL-only percentiles, top ids per query)."""
+def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float], list[list[int]]]:
+    """(run_search seconds, SQL-only seconds, top ids) per query."""
     engine = make_engine(url)
     maker = make_sessionmaker(engine)
     parsed = [SearchQuery.from_args(q["args"]) for q in queries]
@@ -95,7 +97,21 @@ def time_backend(url: str, queries: list[dict]) -> tuple[dict, dict, list[list[i
             execute(session, plan)
             sql_only.append(time.perf_counter() - started)
     engine.dispose()
-    return percentiles(full), percentiles(sql_only), tops
+    return full, sql_only, tops
+
+
+def shape(query: dict) -> str:
+    """The query's shape: radius, with or without interests, with or without text."""
+    return (f"{query['radius_km']:g} km" + (" +interests" if query["tag_bits"] else "")
+            + (" +text" if query["word_bit"] else ""))
+
+
+def by_shape(queries: list[dict], samples_s: list[float]) -> dict[str, dict]:
+    """Percentiles of the samples per query shape."""
+    groups: dict[str, list[float]] = {}
+    for query, sample in zip(queries, samples_s, strict=True):
+        groups.setdefault(shape(query), []).append(sample)
+    return {name: percentiles(values) for name, values in groups.items()}
 
 
 def build_sqlite(path: Path, data: Data) -> str:
@@ -109,20 +125,24 @@ def build_sqlite(path: Path, data: Data) -> str:
         search_index.create_objects(connection)
         load(connection, data)
     with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+        search_index.compact(connection)
     engine.dispose()
     log.info("sqlite loaded in %.1f s (%s)", time.perf_counter() - started, path)
     return url
 
 
-def build_postgres(base_url: str, data: Data) -> tuple[str, str]:
-    """A fresh schema `search_bench_<n>` holding the data; returns (url pinned to it, schema)."""
-    schema = f"search_bench_{data.n}"
+def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[str, str]:
+    """A schema `search_bench_<n>_<seed>` holding the data (a fresh one unless `reuse` finds it already
+    loaded); returns (url pinned to it, schema)."""
+    schema = f"search_bench_{data.n}_{data.seed}"
+    url = make_url(base_url).update_query_dict({"options": f"-cjit=off -csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    if reuse and _postgres_loaded(base_url, schema):
+        log.info("postgres schema %s reused", schema)
+        return url, schema
     with make_engine(base_url).begin() as connection:
         connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base_url).update_query_dict({"options": f"-cjit=off -csearch_path={schema}"})
-    url = url.render_as_string(hide_password=False)
     engine = make_engine(url)
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -138,6 +158,17 @@ def build_postgres(base_url: str, data: Data) -> tuple[str, str]:
     return url, schema
 
 
+def _postgres_loaded(base_url: str, schema: str) -> bool:
+    """Whether `schema` holds a finished load (the bench VACUUMs last, so a table with statistics)."""
+    engine = make_engine(base_url)
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %(schema)s AND c.relname = 'listing_geo'", {"schema": schema}).scalar()
+    engine.dispose()
+    return bool(found and found > 0)
+
+
 def drop_postgres(base_url: str, schema: str) -> None:
     engine = make_engine(base_url)
     with engine.begin() as connection:
@@ -145,7 +176,7 @@ def drop_postgres(base_url: str, schema: str) -> None:
     engine.dispose()
 
 
-def brute(data: Data, queries: list[dict]) -> tuple[dict, list[list[int]]]:
+def brute(data: Data, queries: list[dict]) -> tuple[list[float], list[list[int]]]:
     samples, tops = [], []
     for query in queries[:5]:
         brute_top(data, query, NOW.timestamp())
@@ -154,7 +185,7 @@ def brute(data: Data, queries: list[dict]) -> tuple[dict, list[list[int]]]:
         top, _ = brute_top(data, query, NOW.timestamp())
         samples.append(time.perf_counter() - started)
         tops.append(top)
-    return percentiles(samples), tops
+    return samples, tops
 
 
 def agreement(a: list[list[int]], b: list[list[int]]) -> float:
@@ -171,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--reuse-sqlite", action="store_true", help="Keep an existing SQLite file of this n and seed")
+    parser.add_argument("--reuse-postgres", action="store_true",
+                        help="Keep the PostgreSQL schema of this n and seed (reused when loaded, not dropped after)")
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -180,30 +213,37 @@ def main(argv: list[str] | None = None) -> int:
     data = Data(options.n, options.seed)
     options.cities = data.cities
     queries = make_queries(data, max(options.queries, 300), options.seed)
-    brute_p, brute_tops = brute(data, queries)
+    brute_s, brute_tops = brute(data, queries)
+    brute_p = percentiles(brute_s)
     figures["brute_p95_ms"] = brute_p["p95"]
     report = [("numpy brute force", brute_p, None)]
+    shapes = {"brute": by_shape(queries, brute_s)}
 
     sqlite_path = Path(options.workdir) / f"search_bench_{options.n}.sqlite"
     reuse = options.reuse_sqlite and sqlite_path.exists()
     sqlite_url = f"sqlite:///{sqlite_path}" if reuse else build_sqlite(sqlite_path, data)
-    full, sql_only, tops = time_backend(sqlite_url, queries)
+    full_s, sql_s, tops = time_backend(sqlite_url, queries)
+    full = percentiles(full_s)
     figures["sqlite_p50_ms"], figures["sqlite_p95_ms"] = full["p50"], full["p95"]
-    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", sql_only, None)]
+    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", percentiles(sql_s), None)]
+    shapes["sqlite"] = by_shape(queries, full_s)
 
     if not options.no_postgres:
         try:
-            pg_url, schema = build_postgres(options.postgres_url, data)
+            pg_url, schema = build_postgres(options.postgres_url, data, reuse=options.reuse_postgres)
         except SQLAlchemyError as error:  # PostgreSQL absent or refusing: the figure is 'na'
             log.warning("postgres skipped: %s", error)
         else:
             try:
-                full, sql_only, tops = time_backend(pg_url, queries)
+                full_s, sql_s, tops = time_backend(pg_url, queries)
+                full = percentiles(full_s)
                 figures["postgres_p95_ms"] = full["p95"]
                 report += [("postgres run_search", full, agreement(tops, brute_tops)),
-                           ("postgres SQL only", sql_only, None)]
+                           ("postgres SQL only", percentiles(sql_s), None)]
+                shapes["postgres"] = by_shape(queries, full_s)
             finally:
-                drop_postgres(options.postgres_url, schema)
+                if not options.reuse_postgres:
+                    drop_postgres(options.postgres_url, schema)
 
     http = None
     if not options.no_http:
@@ -213,11 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         http = measure(sqlite_url, paths, options.http_seconds)
         figures["http_rps"] = http["rps"]
 
-    print_report(options, report, http, figures)
+    print_report(options, report, shapes, http, figures)
     return 0
 
 
-def print_report(options, report, http, figures) -> None:
+def print_report(options, report, shapes, http, figures) -> None:
     out = sys.stdout.write
     out(f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
         f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text), load average {os.getloadavg()[0]:.1f}\n")
@@ -225,6 +265,11 @@ def print_report(options, report, http, figures) -> None:
     for name, p, agree in report:
         same = f"{agree:.0f}%" if agree is not None else ""
         out(f"{name:24} {p['p50']:8.2f} {p['p95']:8.2f} {p['p99']:8.2f}  {same}\n")
+    out("\np50 / p95 ms per shape   " + "".join(f"{name:>16}" for name in shapes) + "\n")
+    for name in sorted(shapes["brute"], key=lambda k: (float(k.split()[0]), k)):
+        cells = (f"{found[name]['p50']:.2f} / {found[name]['p95']:.2f}" for found in shapes.values())
+        out(f"{name:24} " + "".join(f"{cell:>16}" for cell in cells) + "\n")
+    out("\n")
     if http:
         out(f"http /api/v1/search (gunicorn -w 2, sqlite, {http['tool']}): {http['rps']:.0f} req/s, "
             f"errors {http['errors']}, largest worker RSS {http['worker_rss_mb']:.0f} MB\n")

@@ -61,6 +61,7 @@ class Data:
     def __init__(self, n: int, seed: int = 7):
         rng = np.random.default_rng(seed)
         self.n = n
+        self.seed = seed
         self.ids = np.arange(1, n + 1, dtype=np.int64)
         self.city_lat, self.city_lon, population, self.cities = city_centres()
         self.city_p = population ** 0.9 / (population ** 0.9).sum()

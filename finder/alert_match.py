@@ -26,6 +26,7 @@ from finder.geo import valid_coordinates
 from finder.models import Listing, Occurrence, utcnow
 from finder.models.base import UTCDateTime
 from finder.search import PlaceError, QueryError, SearchQuery
+from finder.search_index import FTS_TABLES
 from finder.search_run import make_plan, resolve_place
 from finder.search_sql import Plan
 
@@ -37,7 +38,8 @@ WINDOW_SQL = text(
     "g.next_epoch, g.end_epoch, g.connection, g.tags, g.title_norm FROM listing_geo g JOIN listings l ON l.id = g.id "
     "WHERE l.first_seen > :since"
 ).bindparams(bindparam("since", type_=UTCDateTime())).columns(first_seen=UTCDateTime())
-SQLITE_TEXT = text("SELECT rowid FROM listing_fts WHERE listing_fts MATCH :expression AND rowid BETWEEN :low AND :high")
+SQLITE_TEXT = text(" UNION ALL ".join(f"SELECT rowid FROM {table} WHERE {table} MATCH :expression "  # noqa: S608
+                                       "AND rowid BETWEEN :low AND :high" for table in FTS_TABLES))
 POSTGRES_TEXT = text("SELECT id FROM listing_geo WHERE tsv @@ to_tsquery('english', :expression) "
                      "AND id BETWEEN :low AND :high")
 POSTGRES_EMPTY = text("SELECT numnode(to_tsquery('english', :expression)) = 0")

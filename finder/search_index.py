@@ -1,15 +1,18 @@
-"""The search index: one row per searchable listing in `listing_geo` (+ `listing_fts` on SQLite).
+"""The search index: one row per searchable listing in `listing_geo` (+ FTS5 tables on SQLite).
 
 SQLite: `listing_geo` is a `WITHOUT ROWID` table keyed `(lat_band, lon, id)` (0.1° latitude bands),
 so a radius query reads a few short key ranges; `listing_fts` is an FTS5 table keyed by listing id
 (porter stemming). PostgreSQL: `listing_geo` is a plain table with a btree on `(lat_band, lon)` and a
 `tsvector` column (english stemming) with a GIN index. Listings without coordinates sit in band
-NO_PLACE_BAND. Each row also carries its unit-sphere vector (x, y, z) for cheap exact distances, and
+NO_PLACE_BAND (with `lon` 0), and their text is indexed apart (`listing_fts_online` on SQLite, a
+partial GIN index on PostgreSQL): every search with a place also reads them, and their postings are
+then a few per cent of a word's. Each row also carries its unit-sphere vector (x, y, z) for cheap exact distances, and
 its text carries a 1° cell token (`cell_name`), so a text search near a place intersects the word's
 postings with the few cells around it instead of reading every listing with that word.
 
 `refresh(session, listing_ids)` rewrites the rows of those listings (hidden or cancelled listings
-are removed); callers own the commit. `create_objects` / `clear` serve migrations and tests.
+are removed); callers own the commit. `compact` follows a bulk load; `create_objects` / `clear` serve
+migrations and tests.
 """
 
 from __future__ import annotations
@@ -60,7 +63,10 @@ SQLITE_DDL = (
     "INSERT OR IGNORE INTO search_meta (id, generation) VALUES (1, 0)",
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(
         title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts_online USING fts5(
+        title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
 )
+FTS_TABLES = ("listing_fts", "listing_fts_online")  # listings with a place, listings without one
 POSTGRES_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         id bigint PRIMARY KEY, lat_band integer NOT NULL, lon float8 NOT NULL, lat float8, x float8, y float8, z float8,
@@ -69,6 +75,7 @@ POSTGRES_DDL = (
         title_norm text NOT NULL, tsv tsvector NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS listing_geo_band_lon ON listing_geo (lat_band, lon)",
     "CREATE INDEX IF NOT EXISTS listing_geo_tsv ON listing_geo USING gin (tsv)",
+    f"CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) WHERE lat_band = {NO_PLACE_BAND}",
     "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
     "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
 )
@@ -81,7 +88,7 @@ def create_objects(connection: Connection) -> None:
 
 
 def drop_objects(connection: Connection) -> None:
-    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql" else ("listing_fts",))
+    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql" else FTS_TABLES)
     for name in names:
         connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
@@ -91,7 +98,8 @@ def clear(connection: Connection) -> None:
     bump(connection)
     connection.execute(text("DELETE FROM listing_geo"))
     if connection.dialect.name != "postgresql":
-        connection.execute(text("DELETE FROM listing_fts"))
+        for table in FTS_TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 -- fixed names
 
 
 def refresh(session: Session, listing_ids: Iterable[int]) -> int:
@@ -133,6 +141,17 @@ def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[i
     return tags, occurrences
 
 
+def compact(connection: Connection) -> None:
+    """After a bulk load: merge each FTS5 table into one segment (a word's postings are then read, and
+    skipped through, in one piece) and refresh the planner's statistics."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE listing_geo"))
+        return
+    for table in FTS_TABLES:
+        connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608 -- fixed names
+    connection.execute(text("ANALYZE"))
+
+
 def bump(connection: Connection) -> None:
     """Mark the index changed: answers remembered for an older generation are no longer used."""
     connection.execute(text("UPDATE search_meta SET generation = generation + 1 WHERE id = 1"))
@@ -149,8 +168,9 @@ def delete_rows(connection: Connection, ids: list[int]) -> None:
     connection.execute(text("DELETE FROM listing_geo WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
                        {"ids": ids})
     if connection.dialect.name != "postgresql":
-        connection.execute(text("DELETE FROM listing_fts WHERE rowid IN :ids")
-                           .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+        for table in FTS_TABLES:
+            connection.execute(text(f"DELETE FROM {table} WHERE rowid IN :ids")  # noqa: S608 -- fixed names
+                               .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
 
 
 def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, str, str, str]]) -> int:
@@ -165,11 +185,15 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
         connection.execute(text(POSTGRES_INSERT), rows)
     else:
         cells = {row["id"]: place_tokens(row) for row in rows}
+        placeless = {row["id"] for row in rows if row["lat"] is None}
         connection.execute(text(SQLITE_INSERT), rows)
-        connection.execute(
-            text("INSERT INTO listing_fts (rowid, title, body, tags, cell) VALUES (:id, :title, :body, :tags, :cell)"),
-            [{"id": i, "title": title, "body": body, "tags": labels, "cell": cells.get(i, "")}
-             for i, title, body, labels in fts])
+        texts = [{"id": i, "title": title, "body": body, "tags": labels, "cell": cells.get(i, "")}
+                 for i, title, body, labels in fts]
+        for table, without_place in zip(FTS_TABLES, (False, True), strict=True):
+            chosen = [t for t in texts if (t["id"] in placeless) is without_place]
+            if chosen:
+                connection.execute(text(f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
+                                        "VALUES (:id, :title, :body, :tags, :cell)"), chosen)
     return len(rows)
 
 

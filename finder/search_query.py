@@ -86,8 +86,8 @@ class SearchQuery:
         args = {"where": self.where, "q": self.q, "interests": ",".join(self.interests), "kind": ",".join(self.kinds),
                 "days": ",".join(self.days), "time": ",".join(self.times), "audience": ",".join(self.audience),
                 "access": ",".join(self.access)}
-        if self.has_point and not self.where:
-            args.update(lat=f"{self.lat:.6f}", lon=f"{self.lon:.6f}")
+        if self.has_point:
+            args.update(lat=repr(self.lat), lon=repr(self.lon))  # exact: the query comes back equal
         if self.radius_km != DEFAULT_RADIUS_KM or self.unit == "mi":
             args["radius_mi" if self.unit == "mi" else "radius_km"] = f"{self.radius_km / (1.609344 if self.unit == 'mi' else 1):g}"
         if self.date_from or self.date_to:

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from finder import ranking
 from finder.geo import fold
-from finder.models import Listing
+from finder.models import Listing, ListingTag, Tag
 from finder.search_index import FLAG_BITS, TIME_BITS
 from finder.search_query import MAX_TERMS, PlaceError, QueryError, SearchQuery
 from finder.search_sql import Plan, execute
@@ -162,16 +163,26 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _load(session: Session, ids: list[int], *, with_occurrences: bool) -> dict[int, Listing]:
-    """The page's listings with their tags (and occurrences when a date window needs them)."""
+    """The page's listings with their tags (and occurrences when a date window needs them).
+
+    Tags come from one plain query set onto the listings: lighter than a `selectinload` for 20 rows."""
     if not ids:
         return {}
     statement = _PAGE_WITH_OCCURRENCES if with_occurrences else _PAGE
-    return {item.id: item for item in session.scalars(statement, {"ids": ids}).all()}
+    listings = {item.id: item for item in session.scalars(statement, {"ids": ids}).all()}
+    tags: dict[int, list[Tag]] = {}
+    for listing_id, tag in session.execute(_PAGE_TAGS, {"ids": ids}):
+        tags.setdefault(listing_id, []).append(tag)
+    for listing_id, listing in listings.items():
+        set_committed_value(listing, "tags", tags.get(listing_id, []))
+    return listings
 
 
-# Built once: the page's listings by id, with tags (and occurrences) in one extra query each.
-_PAGE = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True))).options(selectinload(Listing.tags))
+# Built once: the page's listings by id (with occurrences in one extra query), and their tags by slug.
+_PAGE = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
 _PAGE_WITH_OCCURRENCES = _PAGE.options(selectinload(Listing.occurrences))
+_PAGE_TAGS = (select(ListingTag.listing_id, Tag).join(Tag, Tag.id == ListingTag.tag_id)
+              .where(ListingTag.listing_id.in_(bindparam("ids", expanding=True))).order_by(Tag.slug))
 
 
 def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> datetime | None:

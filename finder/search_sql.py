@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from finder import ranking, search_index
 from finder.geo import EARTH_RADIUS_KM, bounding_box
 from finder.models.base import UTCDateTime
-from finder.search_index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL, cell_name, lat_band, tag_token, unit_vector
+from finder.search_index import (
+    FLAG_BITS,
+    FTS_TABLES,
+    NO_PLACE_BAND,
+    ONLINE_CELL,
+    cell_name,
+    lat_band,
+    tag_token,
+    unit_vector,
+)
 
 _FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
 MAX_CELLS = 400
@@ -81,6 +90,11 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     return [(r[0], r[1], r[3]) for r in merged[plan.offset:plan.offset + plan.limit]], total
 
 
+# Rows without a place: SQLite seeks their whole key (lon is 0); PostgreSQL gets the band as a literal, so it
+# may use the partial text index of placeless rows (a test of lon would mislead its row estimate).
+_PLACELESS = {False: f"g.lat_band = {NO_PLACE_BAND} AND g.lon = 0.0", True: f"g.lat_band = {NO_PLACE_BAND}"}
+
+
 def _frozen(params: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
@@ -108,7 +122,9 @@ _ORDER_KEYS = {
 }
 
 
-SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+# Mapped pages count in a worker's resident memory; at 1M listings (a 0.7 GB file) a 256 MB map brought
+# workers near 300 MB for no speed over 64 MB (the OS page cache serves the rest).
+SQLITE_MMAP_BYTES = 64 * 1024 * 1024
 SQLITE_CACHE_KIB = 32 * 1024
 
 
@@ -148,14 +164,14 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             closeness = f"(1.0 / (1.0 + {dist} / :distance_scale_km))"
             branches.append(("near", f"g.id, {dist} AS distance_km, g.next_epoch, "
                              f"{_score_sql(plan, params, postgres, closeness)} AS score",
-                             f"{spatial} AND {dist} <= :radius_km AND {common}{text_match}"))
+                             f"{spatial} AND {common}{text_match} AND {dist} <= :radius_km"))  # cheap tests first
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
-            params["no_place"] = NO_PLACE_BAND
-            text_match = _text(plan, params, postgres, "online", [ONLINE_CELL])
+            # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
+            text_match = _text(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
             score = _score_sql(plan, params, postgres, ":online_distance")
             branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score",
-                             f"g.lat_band = :no_place AND (g.flags & :online_bit) != 0 AND {common}{text_match}"))
+                             f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}{text_match}"))
     else:
         text_match = _text(plan, params, postgres, "all", None)
         branches.append(("all", f"g.id, {null_distance} AS distance_km, g.next_epoch, "
@@ -230,43 +246,67 @@ def _filters(plan: Plan, params: dict) -> list[str]:
 def _text(plan: Plan, params: dict, postgres: bool, branch: str, cells: list[str] | None) -> str:
     """' AND ...' text and interest conditions of one branch, answered by the text index, where words
     and tag tokens meet the cell tokens around the place (so only nearby postings are combined)."""
-    found = ""
     for i, slug in enumerate(plan.tags):
         params[f"tag{i}"] = f"|{slug}|"  # for the score's interest overlap
-    if plan.terms:
-        found += " AND " + _text_match(f"q_{branch}", plan.terms, [], "AND", cells, params, postgres)
-    if (plan.tags or plan.interest_words) and (postgres or branch != "near"):
-        tokens = [tag_token(slug) for slug in plan.tags]
-        found += " AND " + _text_match(f"iw_{branch}", plan.interest_words, tokens, "OR", cells, params, postgres)
-    elif plan.tags or plan.interest_words:  # SQLite near a place: test the row's tags, cheaper than OR-ed postings
+    interests = bool(plan.tags or plan.interest_words)
+    tokens = [tag_token(slug) for slug in plan.tags]
+    if postgres:
+        found = ""
+        if plan.terms:
+            found += " AND " + _ts_match(f"q_{branch}", plan.terms, [], "AND", cells, params)
+        if interests:  # online, the placeless token only keeps stop words alone from matching nothing: tags never are
+            own_cells = None if branch == "online" and tokens else cells
+            found += " AND " + _ts_match(f"iw_{branch}", plan.interest_words, tokens, "OR", own_cells, params)
+        return found
+    # SQLite near a place without words: test the row's tags, cheaper than OR-ed postings; with words the
+    # tag tokens join the words' match, so fewer rows are read
+    by_row = branch == "near" and interests and not plan.terms
+    parts = [_fts_words(plan.terms, [], "AND")] if plan.terms else []
+    if interests and not by_row:
+        parts.append(_fts_words(plan.interest_words, tokens, "OR"))
+    found = " AND " + _fts_match(f"q_{branch}", parts, cells, FTS_BY_BRANCH[branch], params) if parts else ""
+    if by_row:
         options = [f"instr(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))]
         if plan.interest_words:
-            options.append(_text_match(f"iw_{branch}", plan.interest_words, [], "OR", cells, params, postgres))
+            options.append(_fts_match(f"iw_{branch}", [_fts_words(plan.interest_words, [], "OR")], cells,
+                                      FTS_BY_BRANCH[branch], params))
         found += " AND (" + " OR ".join(options) + ")"
     return found
 
 
-def _text_match(name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None,
-                params: dict, postgres: bool) -> str:
-    """Words (stemmed) joined by AND/OR, or-ed with exact tokens, and-ed with any of the cells."""
-    if postgres:
-        parts = []
-        if words:
-            params[name] = (" & " if joiner == "AND" else " | ").join(words)
-            parts.append(f"to_tsquery('english', :{name})")
-        if tokens:
-            params[name + "_tokens"] = " | ".join(tokens)
-            parts.append(f"to_tsquery('simple', :{name}_tokens)")
-        query = "(" + " || ".join(parts) + ")"
-        if cells:
-            params[name + "_cells"] = " | ".join(cells)
-            query = f"({query} && to_tsquery('simple', :{name}_cells))"
-        return f"g.tsv @@ {query}"
-    expression = "(" + f" {joiner} ".join([f'"{w}"' for w in words] + tokens) + ")"
+# FTS5 tables a branch reads: listings with a place near one, listings without one online, both without a place.
+FTS_BY_BRANCH = {"near": FTS_TABLES[:1], "online": FTS_TABLES[1:], "all": FTS_TABLES}
+
+
+def _fts_words(words: list[str], tokens: list[str], joiner: str) -> str:
+    """An FTS5 expression: quoted words (stemmed by the table) and exact tokens joined by AND/OR."""
+    return "(" + f" {joiner} ".join([f'"{w}"' for w in words] + tokens) + ")"
+
+
+def _fts_match(name: str, parts: list[str], cells: list[str] | None, tables: tuple[str, ...], params: dict) -> str:
+    """`g.id IN` the rows of `tables` matching every part, and-ed with any of the cells."""
+    expression = " AND ".join(parts)
     if cells:
         expression += " AND (" + " OR ".join(cells) + ")"
     params[name] = expression
-    return f"g.id IN (SELECT rowid FROM listing_fts WHERE listing_fts MATCH :{name})"
+    return "g.id IN (" + " UNION ALL ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH :{name}" for t in tables) + ")"
+
+
+def _ts_match(name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None,
+              params: dict) -> str:
+    """A tsquery condition: words (english stemming) joined by &/|, or-ed with exact tokens, and-ed with any cell."""
+    parts = []
+    if words:
+        params[name] = (" & " if joiner == "AND" else " | ").join(words)
+        parts.append(f"to_tsquery('english', :{name})")
+    if tokens:
+        params[name + "_tokens"] = " | ".join(tokens)
+        parts.append(f"to_tsquery('simple', :{name}_tokens)")
+    query = "(" + " || ".join(parts) + ")"
+    if cells:
+        params[name + "_cells"] = " | ".join(cells)
+        query = f"({query} && to_tsquery('simple', :{name}_cells))"
+    return f"g.tsv @@ {query}"
 
 
 def cells_around(lat: float, lon: float, radius_km: float) -> list[str] | None:

@@ -78,6 +78,9 @@ def test_no_place_searches_everywhere_but_drops_past_listings(session, town):
         ({"interests": "gardening"}, {"Tuesday Garden Volunteers"}),
         ({"interests": "chess, running"}, {"Chess Club", "Saturday Park Run"}),
         ({"interests": "pottery"}, {"Pottery Evening"}),
+        ({"interests": "book clubs"}, {"Online Book Circle"}),
+        ({"interests": "book clubs", "q": "circle"}, {"Online Book Circle"}),
+        ({"interests": "gardening", "q": "book"}, set()),
         ({"q": "chess"}, {"Chess Club"}),
         ({"q": "garden volunteer"}, {"Tuesday Garden Volunteers"}),
         ({"q": "experience"}, {"Tuesday Garden Volunteers"}),
@@ -115,6 +118,12 @@ def test_text_search_near_a_place_crosses_cell_borders(session):
     session.commit()
     page = search(session, lat=51.999, lon=-0.001, radius_km=5, q="rowing")
     assert set(titles(page)) == {"Lakeside Rowing", "Hilltop Rowing"}
+
+
+def test_text_without_a_place_reads_listings_with_and_without_one(session, town):
+    assert set(titles(search(session, q="circle"))) == {"Online Book Circle"}
+    assert set(titles(search(session, q="chess"))) == {"Chess Club"}
+    assert set(titles(search(session, q="club"))) == {"Chess Club", "Online Book Circle"}  # its tag: Book clubs
 
 
 def test_unknown_interest_words_fall_back_to_text(session, town):

@@ -46,11 +46,12 @@ def query_command(params: tuple[str, ...]):
 
 @search_command.command("reindex")
 def reindex_command():
-    """Rebuild the search index (listing_geo, listing_fts) from the listings table."""
+    """Rebuild the search index (listing_geo and its text index) from the listings table."""
     with current_app.extensions["sessionmaker"]() as session:
         search_index.create_objects(session.connection())
         search_index.clear(session.connection())
         ids = session.scalars(select(Listing.id)).all()
         written = search_index.refresh(session, ids)
+        search_index.compact(session.connection())
         session.commit()
     click.echo(f"search index: {written} listings indexed of {len(ids)}")

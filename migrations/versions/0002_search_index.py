@@ -1,4 +1,4 @@
-"""search index: listing_geo (banded spatial table) and listing_fts (SQLite FTS5) / tsvector (PostgreSQL)
+"""search index: listing_geo (banded spatial table), listing_fts + listing_fts_online (SQLite FTS5) / tsvector (PostgreSQL)
 
 Revision ID: 0002
 Revises: 0001
