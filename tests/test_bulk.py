@@ -75,7 +75,8 @@ def _index(session) -> dict:
     geo = session.execute(text("SELECT * FROM listing_geo ORDER BY id")).mappings().all()
     found = {"geo": [dict(row) for row in geo]}
     if session.get_bind().dialect.name == "sqlite":
-        found["fts"] = session.execute(text("SELECT rowid, title, body, tags, cell FROM listing_fts ORDER BY rowid")).all()
+        for table in search_index.FTS_TABLES:
+            found[table] = session.execute(text(f"SELECT rowid, title, body, tags, cell FROM {table} ORDER BY rowid")).all()
     else:
         found["geo"] = [{**row, "tsv": str(row["tsv"])} for row in found["geo"]]
     return found
