@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from finder.schedules import schedule_phrase
+
 W_DISTANCE = 0.30
 W_INTEREST = 0.25
 W_TEXT = 0.10
@@ -175,42 +177,8 @@ def _kind_for_period(period_days: int) -> str:
 
 KIND_LABELS = {"club": "Club", "volunteer": "Volunteering", "event": "Event", "online": "Online community",
                "service": "Community service"}
-_DAY_CODES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-              "SA": "Saturday", "SU": "Sunday"}
-_ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
 MAX_REASONS = 4
 
-
-def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
-    """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
-    if recurrence_text:
-        words = recurrence_text.strip().rstrip(".")
-        if not words:
-            return None
-        first = words.split()[0].rstrip(",s")
-        keep_case = first in _DAY_CODES.values() or first.isupper()  # "Tuesdays ...", "UTC ..."
-        return "Meets " + (words if keep_case else words[0].lower() + words[1:])
-    if not rrule:
-        return None
-    parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
-    freq, interval = parts.get("FREQ", ""), parts.get("INTERVAL", "1")
-    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
-    plain = [_DAY_CODES[d] for d in days if d in _DAY_CODES]
-    if freq == "WEEKLY" and plain and len(plain) == len(days):
-        every = "every other" if interval == "2" else "every"
-        return f"Meets {every} " + _join(plain)
-    if freq == "MONTHLY" and len(days) == 1 and days[0][-2:] in _DAY_CODES and days[0][:-2] in _ORDINALS:
-        return f"Meets on the {_ORDINALS[days[0][:-2]]} {_DAY_CODES[days[0][-2:]]} of the month"
-    named = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
-             "YEARLY": ("yearly", "years")}
-    if freq in named:
-        single, plural = named[freq]
-        return "Meets " + (single if interval == "1" else f"every {interval} {plural}")
-    return None
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def distance_phrase(distance_km: float, unit: str = "km") -> str:

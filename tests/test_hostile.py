@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -268,7 +269,8 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
         session.commit()
         due = [pair for pair in digests.due_alerts(session, settings, now) if pair[0].id == alert.id]
         if not due:
-            period = alerts.current_period("daily", now, settings.timezone, (now.hour + 1) % 24)
+            local_hour = now.astimezone(ZoneInfo(settings.timezone)).hour  # due this very hour, whatever the time
+            period = alerts.current_period("daily", now, settings.timezone, local_hour)
             due = [(alert, period)] if period else []
         assert due, "the alert has a period to build"
         assert digests.build_one(session, *due[0], settings, make_matcher(None), render_template, now)

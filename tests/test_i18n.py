@@ -283,3 +283,50 @@ def test_the_plain_text_digest_dates_follow_the_alerts_language(site):
         spanish = render_in_alert_locale("email/digest.txt", **context)
     assert "Di., 3. Dez. 2030, 19:00" in german
     assert "mar, 3 dic 2030, 19:00" in spanish
+
+
+@pytest.mark.parametrize(("lang", "schedule", "reasons"), [
+    ("en", "Meets every Saturday", ["Matches Outdoors & hiking"]),
+    ("es", "Se reúne cada sábado", ["Coincide con Aire libre y senderismo"]),
+    ("de", "Trifft sich jeden Samstag", ["Passt zu Draußen & Wandern"]),
+])
+def test_schedules_and_reasons_on_result_cards_follow_the_locale(site, lang, schedule, reasons):
+    _, client, _ = site
+    results = soup_of(client, "/search?where=London&radius_km=10&interests=hiking", **{"Accept-Language": lang})
+    card = next(c for c in results.select("article.card") if "Riverside Walking Group" in c.get_text())
+    assert card.select_one(".card-when").get_text(" ", strip=True).startswith(schedule)
+    assert [li.get_text(strip=True) for li in card.select("ul.reasons li")] == reasons
+
+
+@pytest.mark.parametrize(("rrule", "text", "spanish", "german"), [
+    ("FREQ=WEEKLY;BYDAY=MO,WE", "", "Se reúne cada lunes y miércoles", "Trifft sich jeden Montag und Mittwoch"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "", "Se reúne cada dos viernes", "Trifft sich jeden zweiten Freitag"),
+    ("FREQ=MONTHLY;BYDAY=-1SU", "", "Se reúne el último domingo del mes", "Trifft sich am letzten Sonntag im Monat"),
+    ("FREQ=MONTHLY;INTERVAL=3", "", "Se reúne cada 3 meses", "Trifft sich alle 3 Monate"),
+    ("FREQ=DAILY", "", "Se reúne a diario", "Trifft sich täglich"),
+    (None, "Every 2nd Thursday.", "Se reúne: every 2nd Thursday", "Trifft sich: every 2nd Thursday"),
+    (None, "", "", ""),
+])
+def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, german):
+    from flask_babel import force_locale
+
+    from finder.views.display import describe_rule
+
+    app, _, _ = site
+    with app.test_request_context("/"):
+        for locale, expected in (("es", spanish), ("de", german)):
+            with force_locale(locale):
+                assert describe_rule(rrule, text) == expected
+
+
+def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
+    from flask_babel import force_locale
+
+    from finder.views.display import reason_words
+
+    app, _, _ = site
+    english = ["Wheelchair accessible", "In person", "Join from home", "In Lyon", "Club", "Matches Games", "Odd words"]
+    with app.test_request_context("/"), force_locale("de"):
+        assert [reason_words(r) for r in english] == [
+            "Rollstuhlgerecht", "Vor Ort", "Von zu Hause aus", "In Lyon", "Verein oder Gruppe", "Passt zu Spiele",
+            "Odd words"]

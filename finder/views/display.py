@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, get_day_names
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context
 from flask_babel import get_locale, lazy_gettext, ngettext
@@ -19,6 +20,8 @@ from markupsafe import Markup
 
 from finder import ranking
 from finder.geo import KM_PER_MILE
+from finder.schedules import DAY_CODES, schedule_of, schedule_phrase
+from finder.tags import load_vocabulary
 from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url, zone
 
 KIND_LABELS = {
@@ -28,6 +31,15 @@ KIND_LABELS = {
     "online": lazy_gettext("Online"),
     "service": lazy_gettext("Community support"),
 }
+ORDINALS = {"1": lazy_gettext("first"), "2": lazy_gettext("second"), "3": lazy_gettext("third"),
+            "4": lazy_gettext("fourth"), "-1": lazy_gettext("last")}  # "on the first Monday of the month"
+EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets weekly"),
+         "MONTHLY": lazy_gettext("Meets monthly"), "YEARLY": lazy_gettext("Meets yearly")}
+EVERY_N = {"DAILY": lazy_gettext("Meets every %(num)d days"), "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
+           "MONTHLY": lazy_gettext("Meets every %(num)d months"), "YEARLY": lazy_gettext("Meets every %(num)d years")}
+REASON_WORDS = {"Wheelchair accessible": lazy_gettext("Wheelchair accessible"),
+                "In person": lazy_gettext("In person"), "Join from home": lazy_gettext("Join from home")}
+_KIND_FILLERS = {label: kind for kind, label in ranking.KIND_LABELS.items()}  # ranking's words -> kind
 _DISTANCE = re.compile(r"^(Right here|[\d.]+ (km|mi|m) away)$")
 SOURCE_LINK_REL = "nofollow noopener ugc"
 
@@ -139,20 +151,59 @@ def distance(km: float | None, unit: str | None = None) -> str:
 
 
 def describe_rule(rrule: str | None, recurrence_text: str = "") -> str:
-    """'Meets every Tuesday', 'Meets on the first Monday of the month'; '' for a one-off (ranking's words)."""
-    return ranking.schedule_phrase(rrule, recurrence_text or "") or ""
+    """'Meets every Tuesday', 'Meets on the first Monday of the month' in the visitor's language; '' for a
+    one-off. English is ranking's own phrase (the words of the API's reasons)."""
+    schedule = schedule_of(rrule, recurrence_text or "")
+    locale = get_locale() if has_app_context() else None
+    if schedule is None or locale is None or locale.language == "en":
+        return schedule_phrase(rrule, recurrence_text or "") or ""
+    if schedule.text:  # the source's own words, in the source's language
+        return _("Meets: %(when)s", when=schedule.text)
+    names = get_day_names("wide", locale=locale)
+    days = [names[DAY_CODES.index(code)] for code in schedule.days]
+    if schedule.ordinal:
+        return _("Meets on the %(ordinal)s %(day)s of the month", ordinal=str(ORDINALS[schedule.ordinal]), day=days[0])
+    if days:
+        joined = format_list(days, locale=locale)
+        return _("Meets every other %(days)s", days=joined) if schedule.every_other else _("Meets every %(days)s", days=joined)
+    if schedule.interval == 1:
+        return str(EVERY[schedule.frequency])
+    return str(EVERY_N[schedule.frequency]) % {"num": schedule.interval}
 
 
 def card_reasons(reasons, listing, distance_km: float | None) -> tuple[str, list[str]]:
-    """(distance text, reasons not already said elsewhere on the card: schedule, online, free, newcomer)."""
+    """(distance text, the reasons not already said elsewhere on the card (schedule, next start, online,
+    free, newcomer), in the visitor's language)."""
     reasons = list(reasons or [])
-    said = {describe_rule(listing.recurrence, listing.recurrence_text), "Online", ranking.KIND_LABELS.get(listing.kind)}
+    said = {schedule_phrase(listing.recurrence, listing.recurrence_text or ""), "Online",
+            ranking.KIND_LABELS.get(listing.kind)}
     if listing.free:
         said.add("Free")
     if listing.newcomer_friendly:
         said.add("Newcomer-friendly")
     distance_text = distance(distance_km) or next((r for r in reasons if _DISTANCE.match(r)), "")
-    return distance_text, [r for r in reasons if r not in said and not _DISTANCE.match(r)]
+    shown = [r for r in reasons if r not in said and not _DISTANCE.match(r) and not r.startswith("Next on ")]
+    return distance_text, [reason_words(r) for r in shown]
+
+
+def reason_words(reason: str) -> str:
+    """One of ranking's English reasons in the visitor's language (unknown ones as they are)."""
+    if reason.startswith("Matches "):
+        return _("Matches %(interest)s", interest=_interest_label(reason.removeprefix("Matches ")))
+    if reason in REASON_WORDS:
+        return str(REASON_WORDS[reason])
+    if reason in _KIND_FILLERS:
+        return kind_label(_KIND_FILLERS[reason])
+    if reason.startswith("In "):
+        return _("In %(place)s", place=reason.removeprefix("In "))
+    return reason
+
+
+def _interest_label(english: str) -> str:
+    from finder.i18n import tag_label
+
+    slug = next((tag.slug for tag in load_vocabulary().all() if tag.label == english), None)
+    return tag_label(slug) if slug else english
 
 
 def sanitized(markup: str) -> Markup:

@@ -1,0 +1,72 @@
+"""A listing's recurrence as a schedule people read: "Meets every Tuesday" (pure, stdlib only).
+
+`schedule_of` reads an RRULE (or the source's own words) once; `schedule_phrase` puts it in English
+for ranking reasons and the API; the site puts the same `Schedule` in the visitor's language
+(`finder.views.display.describe_rule`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # Monday first, as Python and babel count
+_DAY_NAMES = dict(zip(DAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                      strict=True))
+_ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+_FREQUENCY_WORDS = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
+                    "YEARLY": ("yearly", "years")}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a listing's recurrence says, ready to be put in words in any language."""
+
+    days: tuple[str, ...] = ()  # weekday codes ("TU") of a weekly rule on set days, or the one day of `ordinal`
+    every_other: bool = False  # a weekly rule on set days, every second week
+    ordinal: str = ""  # "1".."4" or "-1": a monthly rule on the nth (or last) weekday
+    frequency: str = ""  # DAILY/WEEKLY/MONTHLY/YEARLY, for rules without set days
+    interval: int = 1
+    text: str = ""  # the source's own words ("every 2nd Thursday"), when it gave only words
+
+
+def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
+    """The schedule of a listing, or None for a one-off (or a rule too unusual to put in words)."""
+    if recurrence_text:
+        words = recurrence_text.strip().rstrip(".")
+        if not words:
+            return None
+        first = words.split()[0].rstrip(",s")
+        keep_case = first in _DAY_NAMES.values() or first.isupper()  # "Tuesdays ...", "UTC ..."
+        return Schedule(text=words if keep_case else words[0].lower() + words[1:])
+    if not rrule:
+        return None
+    parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    freq, interval = parts.get("FREQ", ""), parts.get("INTERVAL", "1")
+    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
+    if freq == "WEEKLY" and days and all(d in _DAY_NAMES for d in days) and interval in ("1", "2"):
+        return Schedule(days=tuple(days), every_other=interval == "2")
+    if freq == "MONTHLY" and len(days) == 1 and days[0][-2:] in _DAY_NAMES and days[0][:-2] in _ORDINALS:
+        return Schedule(days=(days[0][-2:],), ordinal=days[0][:-2])
+    if freq in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY") and interval.isdigit() and int(interval) >= 1:
+        return Schedule(frequency=freq, interval=int(interval))
+    return None
+
+
+def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
+    """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
+    schedule = schedule_of(rrule, recurrence_text)
+    if schedule is None:
+        return None
+    if schedule.text:
+        return "Meets " + schedule.text
+    if schedule.ordinal:
+        return f"Meets on the {_ORDINALS[schedule.ordinal]} {_DAY_NAMES[schedule.days[0]]} of the month"
+    if schedule.days:
+        return f"Meets {'every other' if schedule.every_other else 'every'} " + _join([_DAY_NAMES[d] for d in schedule.days])
+    single, plural = _FREQUENCY_WORDS[schedule.frequency]
+    return "Meets " + (single if schedule.interval == 1 else f"every {schedule.interval} {plural}")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
