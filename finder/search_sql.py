@@ -35,6 +35,7 @@ from finder.search_index import (
 _FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
 MAX_CELLS = 400
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+GENERATION_COLUMN = ", (SELECT generation FROM search_meta WHERE id = 1) AS generation"
 GEO_COLUMNS = "g.id, g.lat, g.lon, g.kind, g.flags, g.next_epoch, g.connection, g.tags, g.title_norm"
 
 
@@ -84,6 +85,8 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
             rows = [tuple(r) for r in session.execute(statement, params).all()]
             if key:
                 _remember(key, rows)
+            elif rows and len(rows[0]) > 5:  # the near branch read the generation too: one round trip less
+                generation = int(rows[0][5])
         merged.extend(rows)
         total += int(rows[0][4]) if rows else 0
     merged.sort(key=_ORDER_KEYS[plan.sort])
@@ -148,7 +151,8 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     """(branch name, statement, parameters) per branch: listings near the point, and online listings.
 
     Each picks its best `offset + limit` rows with ORDER BY ... LIMIT (a bounded sort, nothing
-    materialised) and counts its matches; rows are (id, distance_km, next_epoch, score, total).
+    materialised) and counts its matches; rows are (id, distance_km, next_epoch, score, total), and
+    the near branch's rows end with the index generation when an online branch follows.
     """
     postgres = dialect == "postgresql"
     params: dict = {"now": plan.now_epoch, "limit": plan.limit, "offset": plan.offset,
@@ -179,8 +183,10 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     order = ORDERS[plan.sort]
     statements = []
     for name, columns, where in branches:
+        # the near branch also answers the index generation, which keys the online branch's remembered answers
+        extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
         sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
-               f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total "
+               f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
                f"FROM x ORDER BY {order} LIMIT :branch_limit")
         statement, names = _statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
         statements.append((name, statement, {key: params[key] for key in names if key in params}))
