@@ -166,9 +166,12 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             spatial, dist = _spatial(plan, params)
             text_match = _text(plan, params, postgres, "near", cells_around(plan.lat, plan.lon, plan.radius_km))
             closeness = f"(1.0 / (1.0 + {dist} / :distance_scale_km))"
+            # cheap tests first; on SQLite the text or tag test before the filters, as it drops most rows of the
+            # range (PostgreSQL orders its tests by cost itself)
+            tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
             branches.append(("near", f"g.id, {dist} AS distance_km, g.next_epoch, "
                              f"{_score_sql(plan, params, postgres, closeness)} AS score",
-                             f"{spatial} AND {common}{text_match} AND {dist} <= :radius_km"))  # cheap tests first
+                             f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km"))
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
