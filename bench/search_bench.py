@@ -114,16 +114,21 @@ def by_shape(queries: list[dict], samples_s: list[float]) -> dict[str, dict]:
     return {name: percentiles(values) for name, values in groups.items()}
 
 
+def fill(engine, data: Data) -> None:
+    """The schema, the search-index objects and the listings of `data`, in one transaction."""
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        search_index.create_objects(connection)
+        load(connection, data)
+
+
 def build_sqlite(path: Path, data: Data) -> str:
     url = f"sqlite:///{path}"
     if path.exists():
         path.unlink()
     engine = make_engine(url)
     started = time.perf_counter()
-    with engine.begin() as connection:
-        Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
-        load(connection, data)
+    fill(engine, data)
     with engine.begin() as connection:
         search_index.compact(connection)
     engine.dispose()
@@ -145,10 +150,7 @@ def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[s
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     engine = make_engine(url)
     started = time.perf_counter()
-    with engine.begin() as connection:
-        Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
-        load(connection, data)
+    fill(engine, data)
     with engine.begin() as connection:
         connection.exec_driver_sql("CLUSTER listing_geo USING listing_geo_band_lon")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
