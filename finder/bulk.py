@@ -31,15 +31,19 @@ def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return list(range(largest + 1, largest + 1 + count))
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys, column names of `table`) in one executemany; columns
-    the rows leave out get their Python-side default (evaluated once for the whole batch)."""
+def insert_rows(connection: Connection, table: Table, rows: list, names: tuple[str, ...] | None = None) -> None:
+    """Insert `rows` in one executemany: dicts with the same keys (column names of `table`), or tuples
+    of the columns `names`. Columns the rows leave out get their Python-side default (evaluated once
+    for the whole batch)."""
     if not rows:
         return
-    names = tuple(rows[0])
+    if names is None:
+        names = tuple(rows[0])
+        columns = [list(map(itemgetter(name), rows)) for name in names]
+    else:
+        columns = [list(column) for column in zip(*rows, strict=True)]
     defaults = _defaults(table, names)
     sql, processors = _statement(connection, table, names + tuple(defaults))
-    columns = [list(map(itemgetter(name), rows)) for name in names]
     columns += [[value] * len(rows) for value in defaults.values()]
     for i, process in enumerate(processors):  # column by column: no per-row Python loop
         if process is not None:

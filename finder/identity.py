@@ -3,6 +3,7 @@ cross-source duplicate test. `finder.ingest` is the only caller that acts on the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -11,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import extract
 
 from finder.geo import haversine_km
 from finder.tags import normalize
@@ -73,6 +75,19 @@ def titles_similar(a: str, b: str) -> bool:
     return ratio(a, b, score_cutoff=TITLE_SIMILARITY * 100) > 0
 
 
+def similar_titles(title: str, others: list[str]) -> list[int]:
+    """The positions in `others` of the titles `titles_similar` to `title`, in one pass in C for the
+    edit similarity (the importer asks this of every item against a dozen stored titles)."""
+    if not title:
+        return []
+    found = {index for _text, _score, index in extract(title, others, scorer=ratio, limit=None,
+                                                      score_cutoff=TITLE_SIMILARITY * 100)}
+    long_title = len(title) >= 8
+    found.update(i for i, other in enumerate(others)  # one a long prefix of the other
+                 if (long_title and other.startswith(title)) or (len(other) >= 8 and title.startswith(other)))
+    return sorted(i for i in found if others[i])
+
+
 @lru_cache(maxsize=4096)
 def organization_key(name: str, url: str) -> str:
     """Normalised organiser name + website domain (without www.): "code for boston|codeforboston.org"."""
@@ -106,16 +121,32 @@ def local_day(value: datetime | date | None, tz_name: str | None) -> str:
     return value.isoformat()
 
 
-def content_hash(listing, tags: list[str], status: str) -> str:
-    """A digest of everything a source said about a listing (plus derived tags and status)."""
-    payload = dict(vars(listing))
-    for name in ("organizer", "venue"):
-        payload[name] = vars(payload[name])
-    payload["occurrences"] = [(o.start, o.end, o.status) for o in listing.occurrences]
-    payload["tags"] = sorted(tags)
-    payload["status"] = status
-    text = json.dumps(payload, sort_keys=True, default=_iso, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def content_hash(listing, tags: list[str], status: str, occurrences: list[tuple]) -> str:
+    """A digest of everything a source said about a listing (plus derived tags and status).
+
+    `occurrences` are the listing's meetings as the importer stores them, (UTC start, UTC end or None,
+    status): hashed as instants, which is several times cheaper than serialising each zoned datetime
+    (a weekly series brings a dozen). Every other field is taken in its declared order and hashed by
+    `repr`, which is exact for the str, number, bool, None, list, date and datetime values a parsed
+    listing holds; `extra`, a free-form dict, goes through sorted JSON.
+    """
+    values = []
+    for name in _fields_of(type(listing)):
+        value = getattr(listing, name)
+        if name in ("organizer", "venue"):
+            value = tuple(getattr(value, part) for part in _fields_of(type(value)))
+        elif name == "occurrences":
+            value = [(start.timestamp(), end.timestamp() if end else None, state) for start, end, state in occurrences]
+        elif name == "extra":
+            value = json.dumps(value, sort_keys=True, default=_iso, ensure_ascii=False) if value else ""
+        values.append(value)
+    values += (sorted(tags), status)
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _fields_of(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 def same_event(candidate, start_utc: datetime | None, lat, lon, precision, org_key: str, venue_key: str) -> bool:

@@ -177,6 +177,11 @@ def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver,
     return link
 
 
+OCCURRENCE_COLUMNS = ("listing_id", "start", "end", "status", "all_day")
+LINK_COLUMNS = ("listing_id", "source_id", "source_key", "missed_runs", "source_url", "content_hash", "first_seen",
+                "last_seen")
+
+
 def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Tag], now) -> set[int]:
     """Bulk-insert new listings with their occurrences, tags, provenance and search-index rows; returns their ids."""
     if not fresh:
@@ -184,6 +189,8 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     connection = session.connection()
     search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
     ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
+    tag_ids = {slug: tag.id for slug, tag in tags.items()}
+    labels = {slug: tag.label for slug, tag in tags.items()}
     listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
     for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
         values = listing_values(prepared)
@@ -191,19 +198,18 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
                       content_hash=prepared.hash, liveness="active", first_seen=now, last_seen=now, updated_at=now)
         listings.append(values)
         all_day = prepared.item.all_day
-        occurrences += [{"listing_id": listing_id, "start": start, "end": end, "status": status, "all_day": all_day}
-                        for start, end, status in prepared.occurrences]
-        links.append({"listing_id": listing_id, "source_id": source.id, "source_key": key, "missed_runs": 0,
-                      "source_url": prepared.item.url[:2000], "content_hash": prepared.hash,
-                      "first_seen": now, "last_seen": now})
-        slugs = sorted({slug for slug in prepared.tags if slug in tags})
-        tagged += [{"listing_id": listing_id, "tag_id": tags[slug].id} for slug in slugs]
+        occurrences += [(listing_id, start, end, status, all_day) for start, end, status in prepared.occurrences]
+        links.append((listing_id, source.id, key, 0, prepared.item.url[:2000], prepared.hash, now, now))
+        slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
+        tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
         if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
             index_rows.append(search_index.index_row(
                 SimpleNamespace(**values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
-            texts.append((listing_id, values["title"], values["description"], " ".join(tags[s].label for s in slugs)))
-    for model, rows in ((Listing, listings), (Occurrence, occurrences), (ListingSource, links), (ListingTag, tagged)):
-        bulk.insert_rows(connection, model.__table__, rows)
+            texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
+    bulk.insert_rows(connection, Listing.__table__, listings)
+    bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
+    bulk.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
+    bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
     search_index.write_rows(connection, index_rows, texts)
     return set(ids)
 

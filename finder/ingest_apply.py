@@ -76,7 +76,7 @@ def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> Prep
         source=source,
         status=status,
         tags=slugs,
-        hash=content_hash(item, slugs, status),
+        hash=content_hash(item, slugs, status, occurrences),
         tz=tz,
         start_utc=as_utc(item.start, tz),
         end_utc=as_utc(item.end, tz),

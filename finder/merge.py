@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import String, and_, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from finder.identity import MERGE_START_WINDOW, merge_group, same_event, titles_similar
+from finder.identity import MERGE_START_WINDOW, merge_group, same_event, similar_titles
 from finder.ingest_apply import Prepared
 from finder.models import Listing, Source
 
@@ -74,10 +74,9 @@ class Candidates:
                 continue
             low = as_stored(prepared.start_utc - MERGE_START_WINDOW)
             high = as_stored(prepared.start_utc + MERGE_START_WINDOW)
-            title = prepared.match_title
-            self.similar[_identity(prepared)] = [
-                listing_id for listing_id, found_title, start in nearby.get(group, ())
-                if low <= start <= high and titles_similar(found_title, title)]
+            window = [(listing_id, title) for listing_id, title, start in nearby.get(group, ()) if low <= start <= high]
+            similar = similar_titles(prepared.match_title, [title for _id, title in window])
+            self.similar[_identity(prepared)] = [window[i][0] for i in similar]
         wanted = sorted({i for ids in self.similar.values() for i in ids})
         self.rows = {}
         for offset in range(0, len(wanted), CHUNK):
@@ -93,16 +92,36 @@ def _nearby(session: Session, items: list[Prepared]) -> dict[str, list[tuple]]:
     """(id, title, start as stored) by merge group, covering the start windows of `items`, by id."""
     terms = _windows(items)
     found: dict[str, dict] = {group: {} for group, _low, _high in terms}
+    connection = session.connection()
+    sql, order, as_stored = _driver_nearby(connection.dialect)
     for offset in range(0, len(terms), TERMS_PER_QUERY):
         chunk = terms[offset:offset + TERMS_PER_QUERY]
-        chunk += chunk[-1:] * (TERMS_PER_QUERY - len(chunk))  # one statement shape, compiled once
+        chunk += chunk[-1:] * (TERMS_PER_QUERY - len(chunk))  # one statement shape
         params = {}
         for i, (group, low, high) in enumerate(chunk):
-            params.update({f"group{i}": group, f"low{i}": low, f"high{i}": high})
-        for listing_id, group, title, start in session.connection().execute(NEARBY, params):
+            params.update({f"group{i}": group, f"low{i}": as_stored(low), f"high{i}": as_stored(high)})
+        # straight to the driver: tens of thousands of rows a batch, which need no result processing
+        for listing_id, group, title, start in connection.exec_driver_sql(sql, _ordered(params, order)).fetchall():
             if start is not None:
                 found[group][listing_id] = (listing_id, title, start)
     return {group: [rows[i] for i in sorted(rows)] for group, rows in found.items()}
+
+
+_DRIVER_SQL: dict[str, tuple] = {}
+
+
+def _driver_nearby(dialect) -> tuple[str, tuple | None, object]:
+    """NEARBY compiled once for this dialect: its SQL, the order of its parameters when the driver
+    takes them by position, and the start column's bind processor."""
+    if dialect.name not in _DRIVER_SQL:
+        compiled = NEARBY.compile(dialect=dialect)
+        order = tuple(compiled.positiontup) if dialect.positional else None
+        _DRIVER_SQL[dialect.name] = (compiled.string, order, _C.start.type.bind_processor(dialect) or (lambda v: v))
+    return _DRIVER_SQL[dialect.name]
+
+
+def _ordered(params: dict, order: tuple | None):
+    return params if order is None else tuple(params[name] for name in order)
 
 
 def find_duplicate(session: Session, source: Source, prepared: Prepared, candidates: Candidates) -> Listing | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -43,9 +44,10 @@ FLAG_BITS = {
 }
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
-SQLITE_INSERT = """INSERT INTO listing_geo (lat_band, lon, id, lat, x, y, z, kind, flags, days_mask, times_mask,
-    next_epoch, end_epoch, connection, tags, title_norm) VALUES (:lat_band, :lon, :id, :lat, :x, :y, :z, :kind, :flags,
-    :days_mask, :times_mask, :next_epoch, :end_epoch, :connection, :tags, :title_norm)"""
+GEO_COLUMNS = ("lat_band", "lon", "id", "lat", "x", "y", "z", "kind", "flags", "days_mask", "times_mask", "next_epoch",
+               "end_epoch", "connection", "tags", "title_norm")
+_GEO_VALUES = itemgetter(*GEO_COLUMNS)
+SQLITE_INSERT = f"INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}) VALUES ({', '.join('?' * len(GEO_COLUMNS))})"  # noqa: S608 (fixed names)
 POSTGRES_INSERT = """INSERT INTO listing_geo (lat_band, lon, id, lat, x, y, z, kind, flags, days_mask, times_mask,
     next_epoch, end_epoch, connection, tags, title_norm, tsv) VALUES (:lat_band, :lon, :id, :lat, :x, :y, :z, :kind,
     :flags, :days_mask, :times_mask, :next_epoch, :end_epoch, :connection, :tags, :title_norm,
@@ -183,17 +185,16 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
             title, body, labels = texts.get(row["id"], ("", "", ""))
             row.update(title=fold(title), body=fold(body), labels=fold(labels), cell=place_tokens(row))
         connection.execute(text(POSTGRES_INSERT), rows)
-    else:
+    else:  # straight to the driver: SQLAlchemy's per-row parameter handling costs more than these inserts
         cells = {row["id"]: place_tokens(row) for row in rows}
         placeless = {row["id"] for row in rows if row["lat"] is None}
-        connection.execute(text(SQLITE_INSERT), rows)
-        texts = [{"id": i, "title": title, "body": body, "tags": labels, "cell": cells.get(i, "")}
-                 for i, title, body, labels in fts]
+        connection.exec_driver_sql(SQLITE_INSERT, list(map(_GEO_VALUES, rows)))
+        texts = [(i, title, body, labels, cells.get(i, "")) for i, title, body, labels in fts]
         for table, without_place in zip(FTS_TABLES, (False, True), strict=True):
-            chosen = [t for t in texts if (t["id"] in placeless) is without_place]
+            chosen = [t for t in texts if (t[0] in placeless) is without_place]
             if chosen:
-                connection.execute(text(f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
-                                        "VALUES (:id, :title, :body, :tags, :cell)"), chosen)
+                connection.exec_driver_sql(f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
+                                           "VALUES (?, ?, ?, ?, ?)", chosen)
     return len(rows)
 
 

@@ -37,6 +37,8 @@ class UTCDateTime(TypeDecorator):
         def process(value):
             if value is None:
                 return None
+            if value.tzinfo is UTC:  # what the importer holds: drop the "+00:00" instead of converting
+                return value.isoformat(" ", "microseconds")[:-6]
             return _naive_utc(value).isoformat(" ", "microseconds")
 
         return process
