@@ -23,7 +23,7 @@ from scrapers.schemaorg_fields import (
     venue_of,
 )
 from scrapers.schemaorg_nodes import types_of
-from scrapers.schemaorg_schedule import Series, schedule_series
+from scrapers.schemaorg_schedule import Series, schedule_series, schedule_words
 from scrapers.text import description_pair, localize, safe_url, split_categories
 
 
@@ -118,9 +118,11 @@ def event_listing(node: dict, base: str, context: Context) -> Listing | None:
 
 
 def _apply_schedule(listing: Listing, schedules, context: Context) -> None:
-    """The listing as one series of `eventSchedule`; left as it was when no schedule is usable (problem noted)."""
+    """The listing as one series of `eventSchedule`; left as it was when no schedule is usable (problem noted),
+    but for a schedule given only in words, kept as its `recurrence_text`."""
     series = schedule_series(schedules, listing.start, listing.end, context, f"event {listing.title!r}")
-    if series is None:
+    if series is None:  # still worth showing when the source says it in words: "Every Tuesday at 7pm"
+        listing.recurrence_text = listing.recurrence_text or schedule_words(schedules)
         return
     listing.recurrence, listing.recurrence_text = series.rule, series.text
     listing.start, listing.end, listing.all_day = series.start, series.end, series.all_day

@@ -60,6 +60,15 @@ def schedule_series(value, event_start, event_end, context: Context, label: str)
     return chosen
 
 
+def schedule_words(value) -> str:
+    """A schedule given only in words ("Every Tuesday at 7pm"), for when no Schedule object is readable."""
+    for schedule in value if isinstance(value, list) else [value]:
+        words = text_of(schedule) if isinstance(schedule, str) else ""
+        if any(character.isalpha() for character in words):
+            return words[:200]
+    return ""
+
+
 def read_schedule(schedule, event_start, event_end, context: Context) -> Series:
     """One Schedule node as a series; the event's own start/end and the source's zone fill in what it omits.
 

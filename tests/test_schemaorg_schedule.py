@@ -196,11 +196,19 @@ def test_cancelled_series_has_cancelled_meetings():
 ])
 def test_unusable_schedule_leaves_the_event_as_it_was(schedule, named):
     listing, problems = parse_event(schedule, startDate="2026-01-06T19:00:00+01:00")
-    assert listing.title == "Club night" and listing.recurrence is None and listing.recurrence_text == ""
+    words = "Every Tuesday at 7pm" if schedule == "Every Tuesday at 7pm" else ""  # kept as the schedule in words
+    assert listing.title == "Club night" and listing.recurrence is None and listing.recurrence_text == words
     assert listing.start == datetime(2026, 1, 6, 19, tzinfo=timezone(timedelta(hours=1)))
     assert len(listing.occurrences) == 1  # the one-off it would be without a schedule
     assert len(problems) == 1 and problems[0].startswith("event 'Club night': eventSchedule ignored: ")
     assert named in problems[0]
+
+
+def test_a_schedule_in_words_is_kept_as_words_unless_a_schedule_object_is_readable():
+    listing, _ = parse_event(["", 7, "Second &amp; fourth Thursday, 6–8pm", "Fridays"])
+    assert listing.recurrence is None and listing.recurrence_text == "Second & fourth Thursday, 6–8pm"
+    listing, _ = parse_event(["Every Tuesday at 7pm", weekly_tuesday()])
+    assert listing.recurrence == "FREQ=WEEKLY;BYDAY=TU" and listing.recurrence_text == "every Tuesday"
 
 
 def test_first_usable_schedule_wins_the_others_are_noted():
