@@ -33,7 +33,9 @@ from finder import search_index  # noqa: E402
 from finder.db import make_engine, make_sessionmaker  # noqa: E402
 from finder.identity import merge_group  # noqa: E402
 from finder.ingest import ingest  # noqa: E402
-from finder.models import Base, Listing, ListingSource, Source  # noqa: E402
+from finder.models import Base, Listing, ListingSource, ListingTag, Source, Tag  # noqa: E402
+from finder.models import Occurrence as StoredOccurrence  # noqa: E402
+from finder.tags import load_vocabulary  # noqa: E402
 from scrapers import load_adapters  # noqa: E402
 from scrapers.base import Context  # noqa: E402
 from scrapers.listing import Listing as Item  # noqa: E402
@@ -94,29 +96,40 @@ def parse_rates(n: int) -> dict[str, float]:
 
 
 def fill_base(engine, base: int) -> None:
-    """`base` listings spread over BASE_SOURCES sources, with provenance and index rows, by bulk insert."""
+    """`base` listings spread over BASE_SOURCES sources, each with its provenance, an occurrence, a tag and
+    its index rows, by bulk insert."""
     rng = random.Random(1)
+    vocabulary = load_vocabulary().all()
     with engine.begin() as connection:
         connection.execute(insert(Source), [{"slug": f"base-{s}", "adapter": "ics", "url": f"https://b{s}.example/",
                                              "tags": [], "mapping": {}} for s in range(BASE_SOURCES)])
+        connection.execute(insert(Tag), [{"id": i + 1, "slug": t.slug, "label": t.label, "facet": t.facet}
+                                          for i, t in enumerate(vocabulary)])
     chunk = 20_000
     for offset in range(0, base, chunk):
-        rows, links = [], []
+        rows, links, occurrences, tagged, slugs = [], [], [], [], []
         for i in range(offset, min(base, offset + chunk)):
             start = NOW + timedelta(days=rng.randrange(365), minutes=15 * rng.randrange(96))
             title = f"{rng.choice(WORDS)} {i}"
+            tag = rng.randrange(len(vocabulary))
             rows.append({"id": i + 1, "kind": "event", "title": title, "lat": 35 + rng.random() * 25,
                          "lon": -10 + rng.random() * 40, "start": start, "next_start": start, "match_title": title,
                          "first_day": start.date().isoformat(),
                          "merge_group": merge_group(start.date().isoformat(), title), "categories": [], "content_hash": "x",
                          "connection_score": 0.5, "online": False, "timezone": "Europe/Paris"})
             links.append({"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"})
+            occurrences.append({"listing_id": i + 1, "start": start, "end": None, "status": "scheduled", "all_day": False})
+            tagged.append({"listing_id": i + 1, "tag_id": tag + 1})
+            slugs.append(vocabulary[tag])
         # the index rows as search_index.refresh would write them, built from unsaved Listing objects
-        geo = [search_index.index_row(Listing(**row), [], [(row["start"], None, "scheduled", False)]) for row in rows]
+        geo = [search_index.index_row(Listing(**row), [tag.slug], [(row["start"], None, "scheduled", False)])
+               for row, tag in zip(rows, slugs, strict=True)]
         with engine.begin() as connection:
             connection.execute(insert(Listing), rows)
             connection.execute(insert(ListingSource), links)
-            search_index.write_rows(connection, geo, [(r["id"], r["title"], "", "") for r in rows])
+            connection.execute(insert(StoredOccurrence), occurrences)
+            connection.execute(insert(ListingTag), tagged)
+            search_index.write_rows(connection, geo, [(r["id"], r["title"], "", t.label) for r, t in zip(rows, slugs, strict=True)])
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('listings', 'id'), :n)"), {"n": base + 1})
@@ -136,7 +149,7 @@ def build_base(url: str, base: int) -> None:
 
 def sqlite_base(workdir: Path, base: int, reuse: bool) -> Path:
     """A SQLite file holding the base listings, kept in `workdir` and reused when asked."""
-    path = workdir / f"ingest_base_{base}.sqlite"
+    path = workdir / f"ingest_base_v2_{base}.sqlite"
     if not (reuse and path.exists()):
         path.unlink(missing_ok=True)
         build_base(f"sqlite:///{path}", base)

@@ -18,7 +18,6 @@ from finder import bulk, search_index
 from finder.config import Config
 from finder.identity import as_utc, stable_key
 from finder.ingest_apply import (
-    OrgCache,
     Prepared,
     apply_fields,
     fill_blanks,
@@ -31,6 +30,7 @@ from finder.liveness import count_misses, mark_seen
 from finder.merge import Candidates, find_duplicate
 from finder.models import Listing, ListingChange, ListingSource, ListingTag, Occurrence, Source, Tag, utcnow
 from finder.moderation import apply_overrides
+from finder.organizations import OrgCache
 from finder.tags import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
