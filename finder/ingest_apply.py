@@ -74,7 +74,7 @@ def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> Prep
         source=source,
         status=status,
         tags=slugs,
-        hash=content_hash(item, slugs, status, occurrences),
+        hash=content_hash(item, slugs, status),
         tz=tz,
         start_utc=as_utc(item.start, tz),
         end_utc=as_utc(item.end, tz),
