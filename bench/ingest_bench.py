@@ -33,7 +33,7 @@ from finder import search_index  # noqa: E402
 from finder.db import make_engine, make_sessionmaker  # noqa: E402
 from finder.identity import merge_group  # noqa: E402
 from finder.ingest import ingest  # noqa: E402
-from finder.models import Base, Listing, ListingSource, ListingTag, Source, Tag  # noqa: E402
+from finder.models import Base, Listing, ListingSource, ListingTag, Organization, Source, Tag  # noqa: E402
 from finder.models import Occurrence as StoredOccurrence  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402
 from scrapers import load_adapters  # noqa: E402
@@ -46,6 +46,7 @@ ZONE = ZoneInfo("Europe/Paris")
 WORDS = ("board games", "knitting circle", "river cleanup", "book club", "choir", "python meetup", "yoga",
          "food bank shift", "language exchange", "hike", "chess", "repair cafe", "tutoring", "salsa", "run club")
 BASE_SOURCES = 1000
+BASE_ORGANIZATIONS = 50_000
 log = logging.getLogger("bench")
 
 
@@ -96,8 +97,8 @@ def parse_rates(n: int) -> dict[str, float]:
 
 
 def fill_base(engine, base: int) -> None:
-    """`base` listings spread over BASE_SOURCES sources, each with its provenance, an occurrence, a tag and
-    its index rows, by bulk insert."""
+    """`base` listings spread over BASE_SOURCES sources and BASE_ORGANIZATIONS organisations, each with its
+    provenance, an occurrence, a tag and its index rows, by bulk insert."""
     rng = random.Random(1)
     vocabulary = load_vocabulary().all()
     with engine.begin() as connection:
@@ -105,6 +106,8 @@ def fill_base(engine, base: int) -> None:
                                              "tags": [], "mapping": {}} for s in range(BASE_SOURCES)])
         connection.execute(insert(Tag), [{"id": i + 1, "slug": t.slug, "label": t.label, "facet": t.facet}
                                           for i, t in enumerate(vocabulary)])
+        connection.execute(insert(Organization), [{"id": i + 1, "key": f"club {i}|club{i}.example", "name": f"Club {i}",
+                                                   "url": f"https://club{i}.example/"} for i in range(BASE_ORGANIZATIONS)])
     chunk = 20_000
     for offset in range(0, base, chunk):
         rows, links, occurrences, tagged, slugs = [], [], [], [], []
@@ -116,7 +119,8 @@ def fill_base(engine, base: int) -> None:
                          "lon": -10 + rng.random() * 40, "start": start, "next_start": start, "match_title": title,
                          "first_day": start.date().isoformat(),
                          "merge_group": merge_group(start.date().isoformat(), title), "categories": [], "content_hash": "x",
-                         "connection_score": 0.5, "online": False, "timezone": "Europe/Paris"})
+                         "connection_score": 0.5, "online": False, "timezone": "Europe/Paris",
+                         "organization_id": 1 + i % BASE_ORGANIZATIONS})
             links.append({"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"})
             occurrences.append({"listing_id": i + 1, "start": start, "end": None, "status": "scheduled", "all_day": False})
             tagged.append({"listing_id": i + 1, "tag_id": tag + 1})
@@ -133,6 +137,8 @@ def fill_base(engine, base: int) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('listings', 'id'), :n)"), {"n": base + 1})
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('organizations', 'id'), :n)"),
+                               {"n": BASE_ORGANIZATIONS + 1})
             connection.execute(text("ANALYZE"))
 
 
@@ -149,7 +155,7 @@ def build_base(url: str, base: int) -> None:
 
 def sqlite_base(workdir: Path, base: int, reuse: bool) -> Path:
     """A SQLite file holding the base listings, kept in `workdir` and reused when asked."""
-    path = workdir / f"ingest_base_v2_{base}.sqlite"
+    path = workdir / f"ingest_base_v3_{base}.sqlite"
     if not (reuse and path.exists()):
         path.unlink(missing_ok=True)
         build_base(f"sqlite:///{path}", base)

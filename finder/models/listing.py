@@ -37,7 +37,7 @@ class Listing(Base):
     description_html: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str] = mapped_column(Text, default="")
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
     organizer_name: Mapped[str] = mapped_column(String(300), default="")
     organizer_url: Mapped[str] = mapped_column(Text, default="")
     venue_name: Mapped[str] = mapped_column(String(300), default="")
