@@ -65,21 +65,10 @@ def status_from_text(status: str, title: str, description: str) -> str:
     return "postponed" if found.group(1).lower() == "postponed" else "cancelled"
 
 
-def titles_similar(a: str, b: str) -> bool:
-    """Equal, one a long prefix of the other, or an edit similarity (indel ratio) of at least 85%."""
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = sorted((a, b), key=len)
-    if len(shorter) >= 8 and longer.startswith(shorter):
-        return True
-    return ratio(a, b, score_cutoff=TITLE_SIMILARITY * 100) > 0
-
-
 def similar_titles(title: str, others: list[str]) -> list[int]:
-    """The positions in `others` of the titles `titles_similar` to `title`, in one pass in C for the
-    edit similarity (the importer asks this of every item against a dozen stored titles)."""
+    """The positions in `others` of the titles similar to `title`: equal, one a long prefix (8 letters
+    or more) of the other, or an edit similarity (indel ratio) of at least 85%. The ratios are taken in
+    one pass in C (the importer asks this of every item against a dozen stored titles)."""
     if not title:
         return []
     found = {index for _text, _score, index in extract(title, others, scorer=ratio, limit=None,
