@@ -9,26 +9,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from finder import bulk, search_index
+from finder import search_index
 from finder.config import Config
 from finder.identity import as_utc, stable_key
 from finder.ingest_apply import (
     Prepared,
     apply_fields,
     fill_blanks,
-    listing_values,
     prepare,
     set_tags,
     sync_occurrences,
 )
+from finder.ingest_insert import insert_new
 from finder.liveness import count_misses, mark_seen
 from finder.merge import Candidates, find_duplicate
-from finder.models import Listing, ListingChange, ListingSource, ListingTag, Occurrence, Source, Tag, utcnow
+from finder.models import Listing, ListingChange, ListingSource, Source, Tag, utcnow
 from finder.moderation import apply_overrides
 from finder.organizations import OrgCache
 from finder.tags import Vocabulary, load_vocabulary
@@ -175,43 +174,6 @@ def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver,
     session.add(link)
     report.touched.add(listing)
     return link
-
-
-OCCURRENCE_COLUMNS = ("listing_id", "start", "end", "status", "all_day")
-LINK_COLUMNS = ("listing_id", "source_id", "source_key", "missed_runs", "source_url", "content_hash", "first_seen",
-                "last_seen")
-
-
-def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Tag], now) -> set[int]:
-    """Bulk-insert new listings with their occurrences, tags, provenance and search-index rows; returns their ids."""
-    if not fresh:
-        return set()
-    connection = session.connection()
-    search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
-    ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
-    tag_ids = {slug: tag.id for slug, tag in tags.items()}
-    labels = {slug: tag.label for slug, tag in tags.items()}
-    listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
-    for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
-        values = listing_values(prepared)
-        values.update(id=listing_id, organization_id=org.id if org is not None else None,
-                      content_hash=prepared.hash, liveness="active", first_seen=now, last_seen=now, updated_at=now)
-        listings.append(values)
-        all_day = prepared.item.all_day
-        occurrences += [(listing_id, start, end, status, all_day) for start, end, status in prepared.occurrences]
-        links.append((listing_id, source.id, key, 0, prepared.item.url[:2000], prepared.hash, now, now))
-        slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
-        tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
-        if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
-            index_rows.append(search_index.index_row(
-                SimpleNamespace(**values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
-            texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
-    bulk.insert_rows(connection, Listing.__table__, listings)
-    bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
-    bulk.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
-    bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
-    search_index.write_rows(connection, index_rows, texts)
-    return set(ids)
 
 
 def _update(session, link: ListingSource, prepared: Prepared, tags, orgs, report, resolver, now) -> None:
