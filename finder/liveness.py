@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
 from finder.models import Listing, ListingSource
+
+CHUNK = 500
 
 
 def mark_seen(link: ListingSource, now: datetime, touched: set[Listing]) -> None:
@@ -19,6 +25,26 @@ def mark_seen(link: ListingSource, now: datetime, touched: set[Listing]) -> None
     if listing.liveness != "active":
         listing.liveness = "active"
         touched.add(listing)
+
+
+def mark_stored_seen(session: Session, links: list[ListingSource], now: datetime, touched: set[Listing]) -> None:
+    """`mark_seen` for links already stored, as one UPDATE of the links and one of their listings per
+    chunk instead of an ORM flush of every object (a re-scrape where nothing changed writes only this).
+    The objects in the session take the written values as their stored state; a listing coming back
+    to `active` still changes through the ORM and joins `touched`."""
+    for link in links:
+        if link.listing.liveness != "active":
+            link.listing.liveness = "active"
+            touched.add(link.listing)
+    for model, rows, values in ((ListingSource, links, {"missed_runs": 0, "last_seen": now}),
+                                (Listing, list({link.listing_id: link.listing for link in links}.values()),
+                                 {"last_seen": now})):
+        statement = update(model).where(model.id.in_(bindparam("ids", expanding=True))).values(**values)
+        for offset in range(0, len(rows), CHUNK):
+            session.connection().execute(statement, {"ids": [row.id for row in rows[offset:offset + CHUNK]]})
+        for row in rows:
+            for name, value in values.items():
+                set_committed_value(row, name, value)
 
 
 def count_misses(links: dict[str, ListingSource], seen: set[str], hide_after: int, touched: set[Listing]) -> int:

@@ -226,6 +226,24 @@ def test_liveness_unverified_then_hidden_then_active_again(session):
     assert session.execute(text("SELECT count(*) FROM listing_geo")).scalar() == 3
 
 
+def test_every_run_records_when_each_listing_was_last_seen(session):
+    """Seen links and listings are written in bulk: the database and the session's objects agree."""
+    source = make_source(session)
+    ingest(session, source, batch(), now=NOW)
+    session.commit()
+    without = [b for b in batch() if b.source_key != "e3"]
+    ingest(session, source, without, now=NOW + timedelta(days=1))
+    session.commit()
+    later = NOW + timedelta(days=2)
+    report = ingest(session, source, [item("e1", description="Now with snacks"), *batch()[1:]], now=later)
+    assert (report.updated, report.unchanged) == (1, 2)
+    session.commit()
+    assert session.execute(select(ListingSource.last_seen, ListingSource.missed_runs)).all() == [(later, 0)] * 3
+    assert set(session.scalars(select(Listing.last_seen))) == {later}
+    assert {(link.last_seen, link.missed_runs) for link in session.scalars(select(ListingSource))} == {(later, 0)}
+    assert session.scalar(select(Listing.description).where(Listing.title == "Board games night")) == "Now with snacks"
+
+
 def test_partial_batches_neither_count_nor_reset_misses(session):
     source = make_source(session)
     ingest(session, source, batch(), now=NOW)
