@@ -25,7 +25,7 @@ from finder.ingest_apply import (
     sync_occurrences,
 )
 from finder.ingest_insert import insert_new
-from finder.liveness import count_misses, mark_seen, mark_stored_seen
+from finder.liveness import count_misses, mark_seen
 from finder.merge import Candidates, find_duplicate
 from finder.models import Listing, ListingChange, ListingSource, Source, Tag, utcnow
 from finder.moderation import apply_overrides
@@ -78,7 +78,7 @@ def ingest(
     orgs = OrgCache(session)
     orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
     fresh: list[tuple[str, Prepared, object]] = []  # new listings, inserted in bulk after the loop
-    stored_seen: list[ListingSource] = []  # marked seen in bulk after the loop
+    seen: list[ListingSource] = []  # marked seen in bulk after the loop
     prepared_items = {key: prepare(item, source, vocabulary, now) for key, item in batch.items()}
     candidates = Candidates(session, [prepared for key, prepared in prepared_items.items() if key not in links])
     with session.no_autoflush:  # other sources' rows are all flushed; this batch is flushed once, at the end
@@ -89,16 +89,14 @@ def ingest(
                 if link is None:
                     continue
                 links[key] = link
-                mark_seen(link, now, report.touched)
-                continue
-            if link.content_hash == prepared.hash:
+            elif link.content_hash == prepared.hash:
                 report.unchanged += 1
                 _refresh_next_start(link.listing, prepared, now, report)
             else:
                 report.updated += 1
                 _update(session, link, prepared, tags, orgs, report, resolver, now)
-            stored_seen.append(link)
-        mark_stored_seen(session, stored_seen, now, report.touched)
+            seen.append(link)
+        mark_seen(session, seen, now, report.touched)
         if complete:
             report.gone = count_misses(links, set(batch), hide_after, report.touched)
     session.flush()
@@ -172,6 +170,7 @@ def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver,
         source_key=key,
         source_url=prepared.item.url[:2000],
         content_hash=prepared.hash,
+        missed_runs=0,
         first_seen=now,
         last_seen=now,
     )

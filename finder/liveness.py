@@ -16,29 +16,21 @@ from finder.models import Listing, ListingSource
 CHUNK = 500
 
 
-def mark_seen(link: ListingSource, now: datetime, touched: set[Listing]) -> None:
-    """The source listed it in this run: misses reset, listing active again."""
-    link.missed_runs = 0
-    link.last_seen = now
-    listing = link.listing
-    listing.last_seen = now
-    if listing.liveness != "active":
-        listing.liveness = "active"
-        touched.add(listing)
+def mark_seen(session: Session, links: list[ListingSource], now: datetime, touched: set[Listing]) -> None:
+    """The source listed these in this run: misses reset, `last_seen` now, listings active again.
 
-
-def mark_stored_seen(session: Session, links: list[ListingSource], now: datetime, touched: set[Listing]) -> None:
-    """`mark_seen` for links already stored, as one UPDATE of the links and one of their listings per
-    chunk instead of an ORM flush of every object (a re-scrape where nothing changed writes only this).
-    The objects in the session take the written values as their stored state; a listing coming back
-    to `active` still changes through the ORM and joins `touched`."""
+    Stored links and their listings are written with one UPDATE per table and chunk instead of an ORM
+    flush of every object (a re-scrape where nothing changed writes only this), and the session's
+    objects take the written values as their stored state. Links not stored yet were created with
+    these values. A listing coming back to `active` changes through the ORM and joins `touched`."""
     for link in links:
         if link.listing.liveness != "active":
             link.listing.liveness = "active"
             touched.add(link.listing)
-    for model, rows, values in ((ListingSource, links, {"missed_runs": 0, "last_seen": now}),
-                                (Listing, list({link.listing_id: link.listing for link in links}.values()),
-                                 {"last_seen": now})):
+    stored = [link for link in links if link.id is not None]
+    listings = list({link.listing.id: link.listing for link in links}.values())  # all stored already
+    for model, rows, values in ((ListingSource, stored, {"missed_runs": 0, "last_seen": now}),
+                                (Listing, listings, {"last_seen": now})):
         statement = update(model).where(model.id.in_(bindparam("ids", expanding=True))).values(**values)
         for offset in range(0, len(rows), CHUNK):
             session.connection().execute(statement, {"ids": [row.id for row in rows[offset:offset + CHUNK]]})
