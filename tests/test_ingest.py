@@ -338,3 +338,28 @@ def test_retag_applies_a_changed_vocabulary(session, tmp_path):
     hike = session.scalar(select(Listing).where(Listing.title.startswith("Sunday")))
     assert [t.slug for t in hike.tags] == ["hiking", "social"]
     assert retag(session, load_vocabulary(path)) == (3, 0)
+
+
+def test_the_garbage_collector_is_paused_during_an_import_and_restored_after(session, monkeypatch):
+    import gc
+
+    import finder.ingest as importer
+
+    source = make_source(session)
+    during = []
+    real_prepare = importer.prepare
+    monkeypatch.setattr(importer, "prepare", lambda *a: during.append(gc.isenabled()) or real_prepare(*a))
+    assert gc.isenabled()
+    ingest(session, source, batch(), now=NOW)
+    assert during == [False, False, False] and gc.isenabled()
+    monkeypatch.setattr(importer, "prepare", lambda *a: 1 / 0)  # an import that fails still turns it back on
+    with pytest.raises(ZeroDivisionError):
+        ingest(session, source, [item("e9", "Chess club")], now=NOW)
+    assert gc.isenabled()
+    monkeypatch.setattr(importer, "prepare", real_prepare)
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        ingest(session, source, batch(), now=NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
