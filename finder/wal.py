@@ -90,7 +90,8 @@ class WalCheckpointer:
                     return
 
     def _after_fork(self) -> None:
-        """In a forked child the thread is gone and the lock may be held by it: start afresh."""
+        """In a forked child the thread is gone and its locks may be held: start afresh."""
+        self._due = threading.Event()
         self._lock = threading.Lock()
         self._thread = None
 

@@ -90,3 +90,24 @@ def test_a_database_file_that_is_gone_is_not_recreated(tmp_path):
     checkpointer = wal.WalCheckpointer(str(tmp_path / "gone.sqlite"))
     assert checkpointer.checkpoint() is None
     assert not (tmp_path / "gone.sqlite").exists()
+
+
+def test_a_forked_child_checkpoints_with_a_thread_of_its_own(tmp_path):
+    import os
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kindred.sqlite'}")
+    checkpointer = wal.checkpointer_of(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+    assert wait_for(lambda: checkpointer.checkpoints >= 1)
+    engine.dispose()  # the child opens its own connections
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports by its exit status
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO notes DEFAULT VALUES"))
+            os._exit(0 if wait_for(lambda: checkpointer.checkpoints >= 2, 5) else 1)
+        finally:
+            os._exit(2)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
