@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import Connection, DateTime, Table, func, select
+from sqlalchemy import Connection, Table, func, select
 
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
 
@@ -82,25 +82,5 @@ def _statement(connection: Connection, table: Table, names: tuple[str, ...]) -> 
             markers = ", ".join(["?"] * len(names))
             sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608 (names from the metadata)
         types = [table.c[name].type for name in names]
-        processors = [(kind.dialect_impl(dialect).bind_processor(dialect), _is_datetime(kind)) for kind in types]
-        _STATEMENTS[key] = (sql, processors)
-    sql, processors = _STATEMENTS[key]
-    return sql, [_remembering(process) if process and timestamps else process for process, timestamps in processors]
-
-
-def _is_datetime(kind) -> bool:
-    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
-
-
-def _remembering(process):
-    """`process` remembering its answers for one batch (the same timestamps recur on many rows)."""
-    answers: dict = {}
-
-    def convert(value):
-        try:
-            return answers[value]
-        except KeyError:
-            answers[value] = found = process(value)
-            return found
-
-    return convert
+        _STATEMENTS[key] = (sql, [kind.dialect_impl(dialect).bind_processor(dialect) for kind in types])
+    return _STATEMENTS[key]

@@ -3,9 +3,11 @@ same search-index rows as a refresh from the stored listings."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from finder import bulk, search_index
@@ -80,3 +82,21 @@ def _index(session) -> dict:
     else:
         found["geo"] = [{**row, "tsv": str(row["tsv"])} for row in found["geo"]]
     return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.sampled_from([UTC, PARIS, ZoneInfo("America/Los_Angeles"), timezone(timedelta(hours=5, minutes=45))])))
+def test_sqlite_stores_datetimes_as_sqlalchemy_does(value):
+    """UTCDateTime's SQLite text is SQLAlchemy's DATETIME format of the UTC instant, whatever the zone given."""
+    from sqlalchemy.dialects import sqlite
+
+    from finder.models.base import UTCDateTime
+
+    process = UTCDateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:  # beyond year 1 or 9999 in UTC
+        return
+    expected = instant.replace(tzinfo=None).isoformat(" ", "microseconds")
+    assert process(value) == process(instant) == expected
+    assert process(None) is None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
@@ -37,8 +38,9 @@ class UTCDateTime(TypeDecorator):
         def process(value):
             if value is None:
                 return None
-            if value.tzinfo is UTC:  # what the importer holds: drop the "+00:00" instead of converting
-                return value.isoformat(" ", "microseconds")[:-6]
+            if value.tzinfo is UTC:  # what the importer holds (tens of thousands a second): twice as fast as isoformat
+                return "%s %02d:%02d:%02d.%06d" % (  # noqa: UP031 (the fastest formatting here)
+                    _day_text(value.toordinal()), value.hour, value.minute, value.second, value.microsecond)
             return _naive_utc(value).isoformat(" ", "microseconds")
 
         return process
@@ -62,6 +64,11 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
 
 
 def _naive_utc(value: datetime) -> datetime:
