@@ -20,13 +20,13 @@ import os
 import sqlite3
 import threading
 import weakref
+from pathlib import Path
 
 from sqlalchemy import Engine, event
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 5.0  # a thread with nothing to do for this long ends; the next commit starts another
-_LIVE: weakref.WeakSet[WalCheckpointer] = weakref.WeakSet()
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()
 
 
@@ -39,7 +39,6 @@ class WalCheckpointer:
         self._due = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        _LIVE.add(self)
 
     def attach(self, engine: Engine) -> None:
         """Checkpoint after every commit made through `engine` (once its connection is back in the pool)."""
@@ -64,7 +63,7 @@ class WalCheckpointer:
     def checkpoint(self) -> tuple[int, int, int] | None:
         """One PASSIVE checkpoint now: (busy, frames in the log, frames copied), or None if it failed."""
         try:
-            connection = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=5)
+            connection = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=rw", uri=True, timeout=5)
         except sqlite3.Error as error:  # the file is gone (a test's database, deleted)
             log.debug("WAL checkpoint of %s: %s", self.path, error)
             return None
@@ -110,4 +109,4 @@ def checkpointer_of(engine: Engine) -> WalCheckpointer | None:
     return _BY_ENGINE.get(engine)
 
 
-os.register_at_fork(after_in_child=lambda: [checkpointer._after_fork() for checkpointer in list(_LIVE)])
+os.register_at_fork(after_in_child=lambda: [checkpointer._after_fork() for checkpointer in list(_BY_ENGINE.values())])

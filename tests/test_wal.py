@@ -111,3 +111,19 @@ def test_a_forked_child_checkpoints_with_a_thread_of_its_own(tmp_path):
             os._exit(2)
     _pid, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_path_with_uri_characters_is_checkpointed(tmp_path):
+    folder = tmp_path / "odd #% name"  # characters a URI would read as a fragment or an escape
+    folder.mkdir()
+    engine = make_engine(f"sqlite:///{folder / 'kindred.sqlite'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+    checkpointer = wal.checkpointer_of(engine)
+    assert wait_for(lambda: checkpointer.checkpoints >= 1)
+    shutil.copyfile(folder / "kindred.sqlite", tmp_path / "alone.sqlite")  # the table reached this file
+    alone = sqlite3.connect(tmp_path / "alone.sqlite")
+    assert alone.execute("SELECT name FROM sqlite_master").fetchall() == [("notes",)]
+    alone.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.sqlite", folder.name]  # no stray database
+    engine.dispose()
