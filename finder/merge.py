@@ -76,7 +76,7 @@ class Candidates:
             high = as_stored(prepared.start_utc + MERGE_START_WINDOW)
             window = [(listing_id, title) for listing_id, title, start in nearby.get(group, ()) if low <= start <= high]
             similar = similar_titles(prepared.match_title, [title for _id, title in window])
-            self.similar[_identity(prepared)] = [window[i][0] for i in similar]
+            self.similar[_identity(prepared)] = sorted(window[i][0] for i in similar)  # oldest listing first
         wanted = sorted({i for ids in self.similar.values() for i in ids})
         self.rows = {}
         for offset in range(0, len(wanted), CHUNK):
@@ -89,9 +89,10 @@ class Candidates:
 
 
 def _nearby(session: Session, items: list[Prepared]) -> dict[str, list[tuple]]:
-    """(id, title, start as stored) by merge group, covering the start windows of `items`, by id."""
+    """(id, title, start as stored) by merge group, covering the start windows of `items`. A row comes
+    once: a group's windows are disjoint, and a term repeated to pad a query matches the same rows."""
     terms = _windows(items)
-    found: dict[str, dict] = {group: {} for group, _low, _high in terms}
+    found: dict[str, list] = {}
     connection = session.connection()
     sql, order, as_stored = _driver_nearby(connection.dialect)
     for offset in range(0, len(terms), TERMS_PER_QUERY):
@@ -103,8 +104,8 @@ def _nearby(session: Session, items: list[Prepared]) -> dict[str, list[tuple]]:
         # straight to the driver: tens of thousands of rows a batch, which need no result processing
         for listing_id, group, title, start in connection.exec_driver_sql(sql, _ordered(params, order)).fetchall():
             if start is not None:
-                found[group][listing_id] = (listing_id, title, start)
-    return {group: [rows[i] for i in sorted(rows)] for group, rows in found.items()}
+                found.setdefault(group, []).append((listing_id, title, start))
+    return found
 
 
 _DRIVER_SQL: dict[str, tuple] = {}
