@@ -113,6 +113,26 @@ def pause(session: Session, alert_id: int, now: datetime, days: int = 30) -> Ale
     return alert
 
 
+def resume(session: Session, alert_id: int) -> Alert | None:
+    """A paused alert active again (the next digest counts from its last one)."""
+    alert = session.get(Alert, alert_id)
+    if alert is not None and alert.status == "paused":
+        alert.status = "active"
+        alert.paused_until = None
+    return alert
+
+
+def resubscribe(session: Session, alert_id: int, now: datetime) -> Alert | None:
+    """An unsubscribed alert that had been confirmed, active again from `now` (nothing older is sent)."""
+    alert = session.get(Alert, alert_id)
+    if alert is not None and alert.status == "unsubscribed" and alert.confirmed_at is not None:
+        alert.status = "active"
+        alert.unsubscribed_at = None
+        alert.paused_until = None
+        alert.last_digest_at = now
+    return alert
+
+
 def set_frequency(session: Session, alert_id: int, frequency: str) -> Alert | None:
     if frequency not in FREQUENCIES:
         raise AlertError("frequency", "Choose daily or weekly.")

@@ -22,8 +22,18 @@ from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # spectree leaves routes under its own `path` out of the document, so its pages live one level down
-# (/api/v1/docs/redoc/, /api/v1/docs/swagger/) and /api/v1/openapi.json is served below.
-spec = SpecTree("flask", title="Kindred API", version="1", path="api/v1/docs", filename="openapi.json", mode="strict")
+# (/api/v1/docs/redoc/) and /api/v1/openapi.json is served below.
+# The reference page loads our vendored ReDoc (finder/static/vendor/redoc), never a CDN script our CSP blocks.
+DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Kindred API reference</title></head>
+<body><redoc spec-url="{spec_url}"></redoc>
+<noscript><p>This reference needs JavaScript. The API is described in <a href="{spec_url}">{spec_url}</a>.</p></noscript>
+<script src="/static/vendor/redoc/redoc.standalone.js"></script></body>
+</html>"""
+spec = SpecTree("flask", title="Kindred API", version="1", path="api/v1/docs", filename="openapi.json", mode="strict",
+                page_templates={"redoc": DOCS_PAGE})
 
 
 def init_app(app: Flask) -> None:

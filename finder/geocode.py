@@ -19,6 +19,8 @@ from finder.place_text import PlaceQueryError, interpretations, name_keys, postc
 
 PRECISIONS = ("point", "postcode", "locality", "region", "country")
 KIND_PRECISION = {1: "locality", 2: "locality", 3: "region", 4: "country"}
+CITY_KIND = 1  # finder/gazetteer.py's KINDS["city"]
+NEAREST_WITHIN_KM = 30.0  # "my location" is named after a town only this close
 # Ranking: log10(population) plus these; the place's own name beats an alternate name, a city beats
 # a region of the same name ("Berlin", "New York"), a postal village only wins when nothing else matches.
 MAIN_NAME_BONUS = 1.5
@@ -166,6 +168,21 @@ class Resolver:
             if places:
                 return places
         return []
+
+    def nearest(self, lat: float, lon: float, within_km: float = NEAREST_WITHIN_KM) -> Place | None:
+        """The town or city nearest to a point (for naming "my location"), or None when none is within
+        `within_km`. A scan of a small box around the point (~35 ms on the full gazetteer)."""
+        dlat = within_km / 111.0
+        dlon = within_km / max(111.0 * math.cos(math.radians(lat)), 1.0)
+        rows = self._connection().execute(
+            "SELECT name, cc, admin1, lat_e5, lon_e5, population FROM places WHERE kind = ? "
+            "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
+            (CITY_KIND, round((lat - dlat) * 100_000), round((lat + dlat) * 100_000),
+             round((lon - dlon) * 100_000), round((lon + dlon) * 100_000))).fetchall()
+        best = min(rows, default=None, key=lambda r: haversine_km(lat, lon, r[3] / 100_000, r[4] / 100_000))
+        if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
+            return None
+        return self._place(*best, "locality", 0.0)
 
     def _place(self, name, cc, admin1, lat_e5, lon_e5, population, precision, score) -> Place:
         region = self.regions.get((cc, admin1), "") if admin1 else ""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+# The API reference page (vendored ReDoc) writes its own <style> elements and searches in a blob: worker.
+DOCS_PATHS = ("/api/v1/docs/redoc/",)
 
 
 def init_security(app: Flask) -> None:
@@ -20,13 +22,14 @@ def init_security(app: Flask) -> None:
     csrf.init_app(app)
     config = app.config["FINDER"]
     policy = content_security_policy(config.MAP_TILE_URL)
+    docs_policy = content_security_policy(config.MAP_TILE_URL, docs=True)
     hsts = config.BASE_URL.lower().startswith("https://")
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=hsts)
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("Content-Security-Policy", docs_policy if request.path in DOCS_PATHS else policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
@@ -36,8 +39,9 @@ def init_security(app: Flask) -> None:
         return response
 
 
-def content_security_policy(tile_url: str) -> str:
-    """The CSP: our own scripts and styles only; images also from the map tile host."""
+def content_security_policy(tile_url: str, docs: bool = False) -> str:
+    """The CSP: our own scripts and styles only; images also from the map tile host. `docs` (the API
+    reference page only): inline styles and blob: workers too, still no outside or inline script."""
     images = ["'self'", "data:"]
     tile_origin = _origin(tile_url)
     if tile_origin:
@@ -54,6 +58,9 @@ def content_security_policy(tile_url: str) -> str:
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+    if docs:
+        directives["style-src"].append("'unsafe-inline'")
+        directives["worker-src"] = ["'self'", "blob:"]
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 

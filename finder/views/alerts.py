@@ -67,7 +67,11 @@ def create():
 
 @bp.get("/confirm/<token>")
 def confirm_page(token: str):
-    _alert_id("confirm", token)
+    """The confirm button; for an alert already confirmed, says so (with its manage link) instead."""
+    alert = get_session().get(Alert, _alert_id("confirm", token))
+    if alert is not None and alert.confirmed_at is not None and alert.status != "unsubscribed":
+        manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
+        return render_template("alerts/confirmed.html", alert=alert, manage_url=manage, already=True)
     return render_template("alerts/confirm.html", token=token)
 
 
@@ -105,28 +109,43 @@ def manage(token: str):
     message = ""
     if request.method == "POST":
         action = request.form.get("action")
-        now = utcnow()
-        if action == "frequency":
-            try:
-                alerts.set_frequency(session, alert_id, request.form.get("frequency", ""))
-            except alerts.AlertError as error:
-                abort(400, translate_known(str(error), ALERT_MESSAGES))
-            message = _("Frequency changed.")
-        elif action == "pause":
-            alerts.pause(session, alert_id, now)
-            message = _("Paused for a month.")
-        elif action == "delete":
+        if action == "delete":
             alerts.delete(session, alert_id)
             session.commit()
             return render_template("alerts/deleted.html")
-        else:
-            abort(400, "unknown action")
+        message = _manage_action(session, alert_id, action)
         session.commit()
     alert = session.get(Alert, alert_id)
     if alert is None:
         abort(404)
     return render_template("alerts/manage.html", alert=alert, token=token, message=message,
                            search_url=url_for("pages.search", **alert.query))
+
+
+def _manage_action(session, alert_id: int, action: str | None) -> str:
+    """Apply one manage-page button (not delete); the message to show. An unsubscribed alert takes only
+    "resubscribe"."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    if alert.status == "unsubscribed" and action != "resubscribe":
+        abort(400, _("This alert is unsubscribed."))
+    if action == "frequency":
+        try:
+            alerts.set_frequency(session, alert_id, request.form.get("frequency", ""))
+        except alerts.AlertError as error:
+            abort(400, translate_known(str(error), ALERT_MESSAGES))
+        return _("Frequency changed.")
+    if action == "pause":
+        alerts.pause(session, alert_id, utcnow())
+        return _("Paused for a month.")
+    if action == "resume":
+        alerts.resume(session, alert_id)
+        return _("Resumed: new matches will come again.")
+    if action == "resubscribe" and alert.status == "unsubscribed" and alert.confirmed_at is not None:
+        alerts.resubscribe(session, alert_id, utcnow())
+        return _("Subscribed again: you will get new matches from now on.")
+    abort(400, "unknown action")
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ import nh3
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_app_context, has_request_context
+from flask import Flask, has_app_context, has_request_context
 from flask_babel import get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -22,7 +22,8 @@ from finder import ranking
 from finder.geo import KM_PER_MILE
 from finder.schedules import DAY_CODES, schedule_of, schedule_phrase
 from finder.tags import load_vocabulary
-from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url, zone
+from finder.views.zones import listing_zone, shown_zone
+from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url
 
 KIND_LABELS = {
     "club": lazy_gettext("Club or group"),
@@ -56,14 +57,10 @@ def init_display(app: Flask) -> None:
     app.add_template_global(describe_rule, "describe_rule")
     app.add_template_global(card_reasons, "card_reasons")
     app.add_template_global(listing_zone, "listing_zone")
+    app.add_template_global(shown_zone, "shown_zone")
     app.add_template_global(SOURCE_LINK_REL, "source_rel")
     app.add_template_global(KIND_LABELS, "kind_labels")
     app.add_template_global(lambda: datetime.now(UTC), "utcnow")
-
-
-def listing_zone(listing) -> ZoneInfo:
-    """The zone a listing's times are shown in: its own, else the site's, else UTC."""
-    return zone(getattr(listing, "timezone", None)) or zone(current_app.config["FINDER"].TIMEZONE) or ZoneInfo("UTC")
 
 
 def local_when(value: datetime | None, tz: ZoneInfo | None = None, all_day: bool = False) -> str:

@@ -10,7 +10,8 @@ from flask import Blueprint, Response, current_app, request
 from finder import feeds, licences
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.views import searching
-from finder.views.display import describe_rule, kind_label, listing_zone, local_when
+from finder.views.display import describe_rule, kind_label, local_when
+from finder.views.zones import shown_zone
 
 bp = Blueprint("feeds", __name__)
 
@@ -81,7 +82,10 @@ def _summary(listing) -> str:
     """One line for feed readers: kind, when, where."""
     when = describe_rule(listing.recurrence, listing.recurrence_text)
     if listing.next_start is not None:
-        next_text = local_when(listing.next_start, listing_zone(listing), listing.all_day)
+        shown = shown_zone(listing)
+        next_text = local_when(listing.next_start, shown.tz, listing.all_day)
+        if listing.online and not listing.all_day:
+            next_text = f"{next_text} ({shown.label})"
         when = f"{when}; next {next_text}" if when else next_text
     where = "Online" if listing.online else ", ".join(p for p in (listing.venue_name, listing.locality) if p)
     return " · ".join(p for p in (kind_label(listing.kind), when, where) if p)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from finder import feeds, structured
 from finder.extensions import get_session
 from finder.licences import listing_terms
 from finder.models import Listing, Occurrence
+from finder.views.searching import back_to_search
 
 bp = Blueprint("listings", __name__)
 UPCOMING_SHOWN = 12
@@ -42,6 +43,7 @@ def show(listing_id: int):
         upcoming=upcoming,
         verified=verified,
         page_url=page_url,
+        back_query=back_to_search(request.referrer, request.host),
         share_mailto="mailto:?subject=" + quote(listing.title) + "&body=" + quote(page_url),
         report_mailto=_report_mailto(listing, page_url),
         jsonld=structured.script_tag(

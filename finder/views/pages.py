@@ -13,6 +13,7 @@ from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.models import Listing, ListingSource, ListingTag, ScrapeRun, Source, Tag
 from finder.views import searching
 from finder.views.display import init_display
+from finder.views.query_words import describe_query
 
 bp = Blueprint("pages", __name__)
 
@@ -20,6 +21,7 @@ bp = Blueprint("pages", __name__)
 @bp.record_once
 def _template_globals(state) -> None:
     init_display(state.app)
+    state.app.add_template_global(describe_query, "describe_query")
     state.app.jinja_env.globals.update(
         radii_km=searching.RADII_KM,
         when_choices=searching.WHEN_CHOICES,
@@ -57,7 +59,7 @@ def search():
     args = searching.search_args(request.args)
     outcome = searching.perform(args) if searching.has_search(args) else searching.Outcome(args=args)
     status = 400 if outcome.error_param else 200
-    place_only = {key: value for key, value in args.items() if key in ("where", "lat", "lon", "radius_km")}
+    place_only = {key: value for key, value in args.items() if key in ("where", "lat", "lon", "radius_km", "radius_mi")}
     return render_template(
         "search.html",
         args=args,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import func, select
 
 from finder import alerts, privacy
 from finder.extensions import get_session
@@ -25,6 +26,9 @@ def mine(token: str):
     email = _email(token)
     if request.method == "POST":
         session = get_session()
+        if request.form.get("confirm") != "yes":  # the first press asks again; nothing is deleted yet
+            alert_count = session.scalar(select(func.count()).select_from(Alert).where(Alert.email == email))
+            return render_template("privacy/confirm_delete.html", token=token, alert_count=alert_count)
         privacy.delete_subscriber(session, email)
         session.commit()
         return render_template("privacy/done.html")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -67,6 +68,8 @@ def perform(args: dict[str, str], *, per_page: int | None = None, page_number: i
     try:
         query = SearchQuery.from_args(query_args)
         outcome.page = run_search(get_session(), query, resolver(), tz_name=current_app.config["FINDER"].TIMEZONE)
+        if outcome.page.place and query.has_point and not query.where:
+            outcome.page.place["name"] = point_name(query.lat, query.lon)
     except QueryError as error:
         outcome.error, outcome.error_param = error.message, error.param
     except PlaceError as error:
@@ -74,6 +77,14 @@ def perform(args: dict[str, str], *, per_page: int | None = None, page_number: i
         outcome.place_not_found = True
         outcome.suggestions = list(error.suggestions)
     return outcome
+
+
+def point_name(lat: float, lon: float) -> str:
+    """How a searched point ("use my location") reads on the page: the nearest town in the gazetteer
+    ("Mitte, Berlin"), else "your location"; never raw coordinates."""
+    places = resolver()
+    found = places.nearest(lat, lon) if places is not None else None
+    return ", ".join(found.name.split(", ")[:2]) if found else _("your location")
 
 
 def all_results(args: dict[str, str]) -> tuple[Outcome, list]:
@@ -108,3 +119,14 @@ def with_args(args: dict[str, str], **changes) -> str:
 def suggestion_args(args: dict[str, str], suggestion: str) -> str:
     """Query string for one "did you mean" place label such as 'Springfield, Illinois, US'."""
     return with_args(args, where=suggestion, lat=None, lon=None)
+
+
+def back_to_search(referrer: str | None, host: str) -> str:
+    """The query string of the search a visitor came from (our own /search page in `referrer`), only its
+    known search parameters kept; '' when they did not come from a search."""
+    if not referrer:
+        return ""
+    parts = urlsplit(referrer)
+    if parts.netloc != host or parts.path != "/search":
+        return ""
+    return urlencode(search_args(MultiDict(parse_qs(parts.query))))

@@ -25,6 +25,11 @@
     return found;
   }
 
+  /* A message in the page's language, from the map box's data-msg-* attributes. */
+  function message(box, name, fallback) {
+    return box.getAttribute("data-msg-" + name) || fallback;
+  }
+
   function note(box, text) {
     var el = box.querySelector("[data-map-note]");
     if (el) {
@@ -57,11 +62,13 @@
     if (tiles && navigator.onLine !== false) {
       var layer = L.tileLayer(tiles, { maxZoom: 19, attribution: ATTRIBUTION });
       layer.on("tileerror", function () {
-        note(box, "The map background could not load. The list has everything the map shows.");
+        note(box, message(box, "tiles-failed",
+          "The map background could not load. The list has everything the map shows."));
       });
       layer.addTo(map);
     } else {
-      note(box, "The map background needs an internet connection. The list has everything the map shows.");
+      note(box, message(box, "offline",
+        "The map background needs an internet connection. The list has everything the map shows."));
     }
     var group = [];
     for (var i = 0; i < list.length; i++) {

@@ -1,6 +1,49 @@
-/* Kindred: "use my location" for the search form. The form works without this file. */
+/* Kindred: "use my location" for the search form, and the visitor's time zone for online times.
+   The site works without this file. Messages come from the page (data-msg-* attributes) in its language. */
 (function () {
   "use strict";
+
+  var ZONE_COOKIE = "tz";
+  var ZONE_NAME = /^[A-Za-z0-9_+\-\/]{1,64}$/;
+
+  function message(el, name, fallback) {
+    return (el && el.getAttribute("data-msg-" + name)) || fallback;
+  }
+
+  function cookie(name) {
+    var parts = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].indexOf(name + "=") === 0) {
+        return parts[i].slice(name.length + 1);
+      }
+    }
+    return "";
+  }
+
+  /* Tell the server the browser's zone (a cookie) so that online times show in it. When the zone is new
+     and this page shows online times in another zone, load the page once more to show them in it. */
+  function rememberZone() {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      return;
+    }
+    if (!ZONE_NAME.test(zone) || cookie(ZONE_COOKIE) === zone) {
+      return;
+    }
+    document.cookie = ZONE_COOKIE + "=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    if (cookie(ZONE_COOKIE) !== zone) {
+      return;
+    }
+    var shown = document.querySelectorAll("[data-visitor-time]");
+    for (var i = 0; i < shown.length; i++) {
+      if (shown[i].getAttribute("data-zone") !== zone) {
+        window.location.reload();
+        return;
+      }
+    }
+  }
 
   function setup(form) {
     var button = form.querySelector("[data-locate]");
@@ -40,7 +83,7 @@
     button.addEventListener("click", function () {
       button.disabled = true;
       if (status) {
-        status.textContent = "Finding your location…";
+        status.textContent = message(form, "finding", "Finding your location…");
       }
       navigator.geolocation.getCurrentPosition(
         function (position) {
@@ -48,9 +91,9 @@
           lat.value = position.coords.latitude.toFixed(3);
           lon.value = position.coords.longitude.toFixed(3);
           where.value = "";
-          where.placeholder = "Your location";
+          where.placeholder = message(form, "your-location", "Your location");
           if (status) {
-            status.textContent = "Using your location.";
+            status.textContent = message(form, "using", "Using your location.");
           }
           button.disabled = false;
           if (form.requestSubmit) {
@@ -62,7 +105,8 @@
         function () {
           button.disabled = false;
           if (status) {
-            status.textContent = "We could not get your location. Please type a town or postcode instead.";
+            status.textContent = message(form, "failed",
+              "We could not get your location. Please type a town or postcode instead.");
           }
           where.focus();
         },
@@ -72,6 +116,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    rememberZone();
     var forms = document.querySelectorAll("form.search-form");
     for (var i = 0; i < forms.length; i++) {
       setup(forms[i]);
