@@ -92,7 +92,13 @@ def test_export_and_delete_by_the_signed_manage_link(trust_app, client):
     unsubscribe_token = alerts.make_token("test-secret", "unsubscribe", mine_id)
     assert client.get(f"/privacy/mine/{unsubscribe_token}").status_code == 404, "tokens are per purpose"
 
-    assert post_form(client, f"/privacy/mine/{token}").status_code == 200
+    asked = post_form(client, f"/privacy/mine/{token}")  # "Delete all of it now" asks first, deletes nothing
+    assert asked.status_code == 200 and "Delete everything?" in asked.get_data(as_text=True)
+    assert "all 2 of your alerts" in asked.get_data(as_text=True)
+    assert 'name="confirm" value="yes"' in asked.get_data(as_text=True)
+    with trust_app.extensions["sessionmaker"]() as session:
+        assert len(session.scalars(select(Alert)).all()) == 3
+    assert post_form(client, f"/privacy/mine/{token}", confirm="yes").status_code == 200
     with trust_app.extensions["sessionmaker"]() as session:
         assert [a.id for a in session.scalars(select(Alert))] == [other_id]
         assert {d.recipient for d in session.scalars(select(Digest))} == {"you@example.org"}

@@ -102,8 +102,13 @@ def test_empty_results_suggest_a_wider_radius(site):
     hrefs = [a["href"] for a in empty.select("a")]
     assert any("radius_km=5" in h for h in hrefs)
     in_miles = page(client, "/search?where=Paris&radius_mi=1&kind=club").select_one(".empty")
-    assert "within 1.6 km of Paris" in in_miles.get_text()
-    assert all("radius_mi" not in a["href"] for a in in_miles.select("a") if "radius_km" in a["href"])
+    assert "within 1 mi of Paris" in in_miles.get_text() and "km" not in in_miles.get_text()  # the visitor's unit
+    wider = [a for a in in_miles.select("a") if "Look within" in a.get_text()]
+    assert [a.get_text() for a in wider] == ["Look within 3 mi", "Look within 5 mi"]
+    assert all("radius_mi=" in a["href"] and "radius_km" not in a["href"] for a in wider)
+    by_locale = BeautifulSoup(client.get("/search?where=Paris&kind=club", headers={"Accept-Language": "en-US"}).data,
+                              "html.parser")
+    assert "within 15.5 mi of Paris" in by_locale.select_one(".empty").get_text()  # the default 25 km, in miles
     assert any("online=only" in h for h in hrefs)
 
 
