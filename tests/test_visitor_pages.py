@@ -101,6 +101,8 @@ def test_the_alert_form_sums_up_the_search_in_words(site):  # noqa: F811
         assert words in summary, (words, summary)
     german = page(client, url + "&lang=de").select_one(".query-summary").get_text(" ", strip=True)
     assert "Sa. und So." in german and "Musik" in german, german
+    located = page(client, "/alerts/new?lat=51.509&lon=-0.126&radius_km=5&lang=en").select_one(".query-summary")
+    assert "Near London, England, within 5 km" in located.get_text(" ", strip=True)
     hidden = {i["name"]: i["value"] for i in page(client, url).select("form input[type=hidden]") if i["name"] != "csrf_token"}
     assert hidden["radius_mi"] == "15" and hidden["days"] == "sat,sun"  # the search itself is kept as it was
 

@@ -83,3 +83,14 @@ def test_in_person_times_keep_the_venue_zone_named_after_its_town(site):  # noqa
     assert local_when(paris.next_start, ZoneInfo("Europe/Paris")) in text
     spanish = page(client, f"/listings/{ids['walk']}?lang=es").get_text(" ", strip=True)
     assert "hora de Londres" in spanish
+
+
+def test_a_venue_card_names_its_zone_only_for_a_visitor_elsewhere(site):  # noqa: F811
+    _, client, _ = site
+    title = "Soirée jeux de société"
+    assert _card(page(client, "/search?where=Paris"), title).select_one(".zone") is None  # no zone known: local
+    client.set_cookie("tz", "Europe/Paris")
+    assert _card(page(client, "/search?where=Paris"), title).select_one(".zone") is None  # the visitor is there
+    client.set_cookie("tz", "America/Los_Angeles")
+    card = _card(page(client, "/search?where=Paris"), title)
+    assert card.select_one(".zone").get_text() == "(Paris time)"

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from finder.i18n import tag_label
 from finder.tags import load_vocabulary
 from finder.views.display import kind_label
-from finder.views.searching import WHEN_CHOICES
+from finder.views.searching import WHEN_CHOICES, point_name
 
 TIMES = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening")}
 AUDIENCES = {"kids": _l("Children"), "teens": _l("Teenagers"), "seniors": _l("Older people"),
@@ -55,7 +55,7 @@ def describe_query(query: dict[str, str]) -> list[str]:
 
 
 def _place(query: dict[str, str]) -> str:
-    where = query.get("where") or (_("your location") if query.get("lat") and query.get("lon") else "")
+    where = query.get("where") or _point(query.get("lat"), query.get("lon"))
     if not where:
         return ""
     if query.get("radius_mi"):
@@ -63,6 +63,14 @@ def _place(query: dict[str, str]) -> str:
     if query.get("radius_km"):
         return _("Near %(place)s, within %(radius)s km", place=where, radius=query["radius_km"])
     return _("Near %(place)s", place=where)
+
+
+def _point(lat: str | None, lon: str | None) -> str:
+    """A saved "use my location" point, named after its nearest town; '' when there is none."""
+    try:
+        return point_name(float(lat), float(lon)) if lat and lon else ""
+    except ValueError:
+        return _("your location")
 
 
 def _interest(word: str) -> str:

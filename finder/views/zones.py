@@ -24,12 +24,14 @@ UNIVERSAL = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/GMT", "GMT", "UCT", "Etc/Universa
 
 @dataclass(frozen=True)
 class ShownZone:
-    """The zone to show a listing's times in: `tz`, its readable name `label`, and whether it is the
-    visitor's own zone (from the browser) rather than the listing's."""
+    """The zone to show a listing's times in: `tz`, its readable name `label`, whether it is the
+    visitor's own zone (from the browser) rather than the listing's, and whether a card should name it
+    beside the time (online times always; a venue's when the visitor is known to be in another zone)."""
 
     tz: ZoneInfo
     label: str
     visitor: bool = False
+    named: bool = False
 
 
 def listing_zone(listing) -> ZoneInfo:
@@ -52,10 +54,12 @@ def shown_zone(listing) -> ShownZone:
     if getattr(listing, "online", False) and not getattr(listing, "all_day", False):
         visitor = visitor_zone()
         if visitor is not None:
-            return ShownZone(visitor, zone_label(visitor), visitor=True)
-        return ShownZone(venue, zone_label(venue))
+            return ShownZone(visitor, zone_label(visitor), visitor=True, named=True)
+        return ShownZone(venue, zone_label(venue), named=True)
     town = listing.locality if getattr(listing, "timezone", None) and getattr(listing, "locality", None) else None
-    return ShownZone(venue, zone_label(venue, town))
+    visitor = visitor_zone()
+    away = visitor is not None and visitor.key != venue.key and not getattr(listing, "all_day", False)
+    return ShownZone(venue, zone_label(venue, town), named=away)
 
 
 def zone_label(tz: ZoneInfo, town: str | None = None) -> str:
