@@ -90,6 +90,11 @@ def test_a_confirm_link_opened_twice_says_it_is_already_confirmed(app, client):
     again = client.get(confirm).get_data(as_text=True)
     assert "Already confirmed" in again and "Yes, send me new matches" not in again
     assert "/alerts/manage/" in again
+    unsubscribe = f"/alerts/unsubscribe/{alerts.make_token('test-secret', 'unsubscribe', alert_id)}"
+    assert "Stop these emails?" in client.get(unsubscribe).get_data(as_text=True)
+    client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
+    twice = client.get(unsubscribe).get_data(as_text=True)
+    assert "You're unsubscribed" in twice.replace("&#39;", "'") and "Stop these emails?" not in twice
 
 
 def test_the_alert_form_sums_up_the_search_in_words(site):  # noqa: F811

@@ -88,8 +88,10 @@ def confirm(token: str):
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str):
-    _alert_id("unsubscribe", token)
-    return render_template("alerts/unsubscribe.html", token=token, done=False)
+    """The unsubscribe button; for an alert already unsubscribed, says so instead."""
+    alert = get_session().get(Alert, _alert_id("unsubscribe", token))
+    done = alert is not None and alert.status == "unsubscribed"
+    return render_template("alerts/unsubscribe.html", token=token, done=done)
 
 
 @bp.post("/unsubscribe/<token>")
