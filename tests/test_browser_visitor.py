@@ -62,6 +62,7 @@ def test_script_messages_follow_the_page_language(site, browser):
     note = page.locator("[data-map-note]")
     expect(note).not_to_be_empty()
     assert "Kartenhintergrund" in note.inner_text(), note.inner_text()
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Vergrößern"
     context.close()
 
 

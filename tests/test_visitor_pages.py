@@ -129,8 +129,9 @@ def test_script_messages_come_from_the_page_in_its_language(site):  # noqa: F811
     assert form["data-msg-failed"].startswith("No pudimos obtener tu ubicación")
     box = page(client, f"/listings/{ids['walk']}?lang=de").select_one("[data-map]")
     assert box["data-msg-tiles-failed"].startswith("Der Kartenhintergrund konnte nicht geladen werden")
+    assert box["data-msg-zoom-in"] == "Vergrößern"
     for script, names in (("site.js", ("finding", "using", "failed", "your-location")),
-                          ("map.js", ("tiles-failed", "offline"))):
+                          ("map.js", ("tiles-failed", "offline", "zoom-in", "zoom-out", "close"))):
         source = client.get(f"/static/js/{script}").get_data(as_text=True)
         for name in names:
             assert f'"{name}"' in source, (script, name)

@@ -57,7 +57,15 @@
     }
     box.hidden = false;
     var L = window.L;
-    var map = L.map(box.querySelector(".map"), { scrollWheelZoom: false });
+    var map = L.map(box.querySelector(".map"), { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: message(box, "zoom-in", "Zoom in"),
+                     zoomOutTitle: message(box, "zoom-out", "Zoom out") }).addTo(map);
+    map.on("popupopen", function () {
+      var close = box.querySelector(".leaflet-popup-close-button");
+      if (close) {
+        close.setAttribute("aria-label", message(box, "close", "Close popup"));
+      }
+    });
     var tiles = box.getAttribute("data-tiles");
     if (tiles && navigator.onLine !== false) {
       var layer = L.tileLayer(tiles, { maxZoom: 19, attribution: ATTRIBUTION });
