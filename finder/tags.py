@@ -2,7 +2,7 @@
 a keyword tagger for listings without categories, and free-word interests for search.
 
 Matching is on whole words, case- and accent-insensitive; a trailing plural "s"/"es" is allowed, and typed
-German words also take German endings ("Chöre", "Spiele", "Wanderungen"). Where phrases overlap, the longest
+German words take German endings instead ("Chöre", "Spiele", "Wanderungen"). Where phrases overlap, the longest
 wins ("food bank" is hunger, not food). Labels and synonyms in every language (`label_es`, `synonyms_de`, ...)
 lead to the same canonical slugs, so a query in one language finds listings written in another.
 """
@@ -23,9 +23,13 @@ STOPWORDS = frozenset(
     + "y o el la los las un una unos unas de del con para por en al mi mis "
     "und oder der die das den dem des ein eine einen einem im am zum zur mit fur bei beim ich mein meine".split()
 )
-# Endings a typed word may add to a phrase of that language, beyond the shared plural "s"/"es" (German
-# plurals and verb forms: Chor -> Chöre, Spiel -> Spiele, Wanderung -> Wanderungen, Buch -> Bücher).
-LANGUAGE_ENDINGS = {"de": ("e", "en", "n", "er")}
+# Endings a typed word may add to a phrase of its language: the plural "s"/"es", and in German plurals and
+# verb forms (Chor -> Chöre, Spiel -> Spiele, Wanderung -> Wanderungen, Buch -> Bücher) but never "es"
+# ("Chores" is English). The tagger reads listings with the plural only, so German keywords list their forms
+# and no German ending turns an English word into one ("chore").
+TYPED_ENDINGS = {"de": ("s", "e", "en", "n", "er")}
+TAGGER_ENDINGS = {"de": ("s",)}
+PLURAL_ENDINGS = ("s", "es")
 # What joins the parts of a label ("Draußen & Wandern", "Aire libre y senderismo"): each part alone matches too.
 _LABEL_JOINS = re.compile(r"\s*&\s*|\s+(?:and|y|und)\s+")
 _WILDCARD = " *"  # a flag phrase ending so takes one more word ("new to *": "new to Portland")
@@ -58,17 +62,16 @@ class TagDef:
             found += [(language, word) for word in words]
         return found
 
-    def tagger_phrases(self) -> list[str]:
-        """What the keyword tagger looks for in listing text, in every language: `keywords_<language>`, or
+    def tagger_phrases(self) -> list[tuple[str, str]]:
+        """(language, phrase) pairs the keyword tagger looks for in listing text: `keywords_<language>`, or
         else that language's label and synonyms (English: `keywords`, or else label and synonyms)."""
-        found = list(self.keywords or (self.label, *self.synonyms))
+        found = [("en", phrase) for phrase in self.keywords or (self.label, *self.synonyms)]
         labels, synonyms, keywords = dict(self.labels), dict(self.synonyms_in), dict(self.keywords_in)
         for language in dict.fromkeys([*labels, *synonyms, *keywords]):
-            if language in keywords:
-                found += keywords[language]
-            else:
-                found += [labels[language]] if language in labels else []
-                found += synonyms.get(language, ())
+            own = keywords.get(language)
+            if own is None:
+                own = ([labels[language]] if language in labels else []) + list(synonyms.get(language, ()))
+            found += [(language, phrase) for phrase in own]
         return found
 
 
@@ -94,42 +97,45 @@ def normalize(text: str) -> str:
 
 
 class _Matcher:
-    """One regex over many phrases; each phrase names one or more slugs."""
+    """Many phrases (normalised forms), each naming one or more slugs, found word by word: at each word the
+    longest phrase starting there wins, and a match resumes after it. A word that starts no phrase costs one
+    set lookup, so a long description is read in microseconds."""
 
     def __init__(self, phrases: dict[str, set[str]]):
         self.slugs = {p: frozenset(s) for p, s in phrases.items() if p}
-        body = _trie_pattern(self.slugs) if self.slugs else r"(?!x)x"
-        self.pattern = re.compile(rf"\b({body})(?:es|s)?\b")
+        self._prefixes = set()  # every phrase's leading words: "club", "club de", "club de lectura"
+        for phrase in self.slugs:
+            words = phrase.split(" ")
+            self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
     def find(self, normalized: str) -> list[tuple[int, int, frozenset[str]]]:
-        return [(m.start(), m.end(), self.slugs[m.group(1)]) for m in self.pattern.finditer(normalized)]
+        """(start, end, slugs) of each phrase in `normalized` (words separated by single spaces)."""
+        words = normalized.split(" ") if normalized else []
+        found, i, start, prefixes = [], 0, 0, self._prefixes
+        while i < len(words):
+            key, j, longest = words[i], i, None
+            while key in prefixes:
+                if key in self.slugs:
+                    longest = (j, key)
+                j += 1
+                if j == len(words):
+                    break
+                key += " " + words[j]
+            if longest is None:
+                start += len(words[i]) + 1
+                i += 1
+                continue
+            j, key = longest
+            found.append((start, start + len(key), self.slugs[key]))
+            start += len(key) + 1
+            i = j + 1
+        return found
 
 
-def _forms(phrase: str, language: str) -> list[str]:
-    """The normalised phrase and the forms a typed word of its language may take."""
+def _forms(phrase: str, language: str, endings: dict[str, tuple[str, ...]]) -> list[str]:
+    """The normalised phrase and the forms its language's `endings` make of it."""
     base = normalize(phrase)
-    return [base] + [base + ending for ending in LANGUAGE_ENDINGS.get(language, ()) if base]
-
-
-def _trie_pattern(phrases) -> str:
-    """One regular expression matching any of `phrases`, written as a trie so the engine follows one
-    branch per letter instead of trying every phrase in turn. Optional tails are greedy, so at a given
-    position the longest phrase that fits wins, as with a longest-first alternation."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for letter in phrase:
-            node = node.setdefault(letter, {})
-        node[""] = {}
-
-    def branch(node: dict) -> str:
-        tails = [re.escape(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
-        if not tails:
-            return ""
-        body = tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return branch(trie)
+    return [base] + [base + ending for ending in endings.get(language, PLURAL_ENDINGS) if base]
 
 
 class Vocabulary:
@@ -142,17 +148,18 @@ class Vocabulary:
         keywords: dict[str, set[str]] = {}
         for tag in tags:
             for language, phrase in tag.typed_phrases():
-                for form in _forms(phrase, language):
+                for form in _forms(phrase, language, TYPED_ENDINGS):
                     words.setdefault(form, set()).add(tag.slug)
-            for phrase in tag.tagger_phrases():
-                keywords.setdefault(normalize(phrase), set()).add(tag.slug)
+            for language, phrase in tag.tagger_phrases():
+                for form in _forms(phrase, language, TAGGER_ENDINGS):
+                    keywords.setdefault(form, set()).add(tag.slug)
         wildcards = []
         for name, phrases in (flags or {}).items():
             for language, phrase in phrases:
                 if phrase.endswith(_WILDCARD):
                     wildcards.append((normalize(phrase.removesuffix(_WILDCARD)), name))
                     continue
-                for form in _forms(phrase, language):
+                for form in _forms(phrase, language, TYPED_ENDINGS):
                     words.setdefault(form, set()).add(FLAG_PREFIX + name)
         self._words = _Matcher(words)
         self._keywords = _Matcher(keywords)
