@@ -76,8 +76,10 @@ def resolve_place(query: SearchQuery, resolver) -> dict | None:
         raise QueryError("where", str(error)) from None
     if found is None:
         raise PlaceError(f"no place called {query.where!r} is known")
-    rivals = [p for p in found.alternatives or [] if _same_name(p.name, found.name)
-              and p.population * AMBIGUOUS_POPULATION_RATIO >= found.population]
+    namesakes = [p for p in found.alternatives or [] if _same_name(p.name, found.name)]
+    rivals = [p for p in namesakes if p.population * AMBIGUOUS_POPULATION_RATIO >= found.population]
+    if rivals:  # a choice to make: a metropolis's district of that name is one of the choices (London's Richmond)
+        rivals = [p for p in namesakes if p in rivals or getattr(p, "metropolis", "")]
     if rivals and "," not in query.where:  # "Springfield, Illinois" already chose one
         raise PlaceError(f"{query.where!r} names several places; pick one",
                          [_label(p) for p in [found, *rivals]][:8])
