@@ -180,6 +180,11 @@ class Vocabulary:
             return slug
         return dict(tag.labels).get((language or "").split("_")[0].lower(), tag.label)
 
+    def labels_of(self, slug: str) -> list[str]:
+        """The label of `slug` in every language given (English first); empty when it is not in the vocabulary."""
+        tag = self._tags.get(slug)
+        return _ordered([tag.label, *(label for _, label in tag.labels)]) if tag else []
+
     def facet(self, slug: str) -> str | None:
         tag = self._tags.get(slug)
         return tag.facet if tag else None

@@ -93,3 +93,10 @@ def test_newcomer_words_find_newcomer_friendly_listings_not_the_immigrants_cause
     assert typed.get_json()["total"] >= 3
     assert [r["id"] for r in typed.get_json()["results"]] == [r["id"] for r in flag.get_json()["results"]]
     assert not all("immigrants-refugees" in r["tags"] for r in typed.get_json()["results"])
+
+
+@pytest.mark.parametrize("q", ["Spiele", "Wandern", "senderismo", "Juegos"])
+def test_words_find_the_tag_labels_in_every_language(demo_app, q):
+    """`q` reads a listing's tag labels in English, Spanish and German, as the chips show them."""
+    body = demo_app.test_client().get("/api/v1/search", query_string={"where": "Berlin", "q": q}).get_json()
+    assert body["total"] >= 1, q
