@@ -100,3 +100,10 @@ def test_words_find_the_tag_labels_in_every_language(demo_app, q):
     """`q` reads a listing's tag labels in English, Spanish and German, as the chips show them."""
     body = demo_app.test_client().get("/api/v1/search", query_string={"where": "Berlin", "q": q}).get_json()
     assert body["total"] >= 1, q
+
+
+def test_new_in_berlin_finds_the_welcoming_german_choir(demo_app):
+    """German words ask for the newcomer filter, and German listings that welcome newcomers say so in German."""
+    body = demo_app.test_client().get("/api/v1/search", query_string={
+        "where": "Berlin", "interests": "Neu in Berlin, Chor"}).get_json()
+    assert "Nachbarschaftschor" in {r["title"] for r in body["results"]}
