@@ -28,6 +28,10 @@ KIND_BONUS = {1: 0.0, 2: 0.0, 3: -3.0, 4: 0.0}
 MAX_ALTERNATIVES = 5
 SAME_PLACE_KM = 10.0
 POSTCODE_NEAR_NAME_KM = 40.0
+# A town within METROPOLIS_KM of a city of METROPOLIS_POPULATION or more is one of its districts (London's
+# Richmond): where its name is ambiguous it is offered among the choices, however few people it counts.
+METROPOLIS_POPULATION = 1_000_000
+METROPOLIS_KM = 25.0
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Place:
     region: str = ""
     population: int = 0
     score: float = field(default=0.0, repr=False, compare=False)
+    metropolis: str = field(default="", repr=False, compare=False)  # the big city this town is a district of
 
     def to_dict(self) -> dict:
         return {"name": self.name, "lat": self.lat, "lon": self.lon, "precision": self.precision,
@@ -62,6 +67,21 @@ class Resolver:
         self.countries = dict(connection.execute("SELECT cc, name FROM countries"))
         self.regions = {(cc, code): name for cc, code, name in connection.execute("SELECT * FROM regions")}
         self.meta = dict(connection.execute("SELECT key, value FROM meta"))
+        self._metropolises: dict[tuple[int, int], list[tuple[str, float, float]]] = {}  # by 1-degree cell
+        for name, lat_e5, lon_e5 in connection.execute(
+                "SELECT name, lat_e5, lon_e5 FROM places WHERE kind = 1 AND population >= ?", (METROPOLIS_POPULATION,)):
+            lat, lon = lat_e5 / 100_000, lon_e5 / 100_000
+            self._metropolises.setdefault((math.floor(lat), math.floor(lon)), []).append((name, lat, lon))
+
+    def metropolis_of(self, name: str, lat: float, lon: float) -> str:
+        """The name of the city of a million or more that the town `name` at (lat, lon) is a district of, or ""."""
+        cell_lat, cell_lon = math.floor(lat), math.floor(lon)
+        for d_lat in (-1, 0, 1):
+            for d_lon in (-1, 0, 1):
+                for city, city_lat, city_lon in self._metropolises.get((cell_lat + d_lat, cell_lon + d_lon), ()):
+                    if city != name and haversine_km(lat, lon, city_lat, city_lon) <= METROPOLIS_KM:
+                        return city
+        return ""
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -149,7 +169,10 @@ class Resolver:
             if not all(_in_scope(cc, admin1, scope) for scope in scopes):
                 continue
             score = math.log10(population + 1) + KIND_BONUS[kind] + (MAIN_NAME_BONUS if is_main else 0.0)
-            places.append(self._place(name_, cc, admin1, lat_e5, lon_e5, population, KIND_PRECISION[kind], score))
+            place = self._place(name_, cc, admin1, lat_e5, lon_e5, population, KIND_PRECISION[kind], score)
+            if KIND_PRECISION[kind] == "locality":
+                place.metropolis = self.metropolis_of(name_, place.lat, place.lon)
+            places.append(place)
         return places
 
     def postcodes(self, text: str, scopes: list[set]) -> list[Place]:
@@ -201,7 +224,9 @@ def _in_scope(cc: str, admin1: str, scope: set) -> bool:
 def _pick(candidates: list[Place], hint: str | None = None) -> Place | None:
     """The best candidate (in the hinted country when one is there), with distinct others as alternatives.
 
-    Others within SAME_PLACE_KM of a kept candidate (a city and its region, a postal village) are dropped.
+    Others within SAME_PLACE_KM of a kept candidate (a city and its region, a postal village) are dropped, and
+    so are others named exactly as a kept one ("São Paulo, Brazil": the city and its state), which no one could
+    tell apart. At most MAX_ALTERNATIVES are kept, and beyond them the districts of a metropolis.
     """
     if not candidates:
         return None
@@ -210,8 +235,10 @@ def _pick(candidates: list[Place], hint: str | None = None) -> Place | None:
         [c for c in candidates if c.country != hint], key=lambda p: -p.score)
     best, kept = ranked[0], [ranked[0]]
     for other in ranked[1:]:
-        if len(kept) > MAX_ALTERNATIVES:
-            break
+        if len(kept) > MAX_ALTERNATIVES and not other.metropolis:
+            continue
+        if any(other.name == k.name for k in kept):
+            continue
         if all(haversine_km(other.lat, other.lon, k.lat, k.lon) > SAME_PLACE_KM or other.country != k.country
                for k in kept):
             kept.append(other)

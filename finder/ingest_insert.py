@@ -25,7 +25,7 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
     ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
     tag_ids = {slug: tag.id for slug, tag in tags.items()}
-    labels = {slug: tag.label for slug, tag in tags.items()}
+    labels = {slug: search_index.label_text(slug, tag.label) for slug, tag in tags.items()}
     listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
     for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
         values = listing_values(prepared)

@@ -16,6 +16,7 @@ _POSTCODE = re.compile(r"^[A-Za-z0-9]{2,8}(?:[ -][A-Za-z0-9]{1,4})?$")
 _LEAD_WORDS = re.compile(r"^(?:near|in|around|at)\s+", re.IGNORECASE)
 _GB_UNIT = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
 _CA_UNIT = re.compile(r"^([A-Z]\d[A-Z])(\d[A-Z]\d)$")
+_GB_SHORT_DISTRICT = re.compile(r"^[A-Z]\d$")  # the shortest UK outward codes: London's N1, E1, W1; M1, B1, G1
 MAX_QUALIFIER_TOKENS = 3
 # Words spelled both ways in place names; the other spelling is tried when the first finds nothing.
 ABBREVIATIONS = {"st": "saint", "saint": "st", "ste": "sainte", "sainte": "ste", "mt": "mount", "mount": "mt",
@@ -34,11 +35,13 @@ class Reading(NamedTuple):
 
 
 def looks_like_postcode(text: str) -> bool:
-    """True for "10001", "SW1A 1AA", "M5V 2T6", "100-0001", "1012 AB"; False for words and long numbers."""
+    """True for "10001", "SW1A 1AA", "M5V 2T6", "100-0001", "1012 AB", "N1"; False for words and long numbers."""
     text = text.strip()
+    compact = normalize_postcode(text)
+    if _GB_SHORT_DISTRICT.match(compact) and len(text) == 2:
+        return True
     if not _POSTCODE.match(text) or not any(ch.isdigit() for ch in text):
         return False
-    compact = normalize_postcode(text)
     return 3 <= len(compact) <= 10 and not (compact.isdigit() and len(compact) > 9)
 
 

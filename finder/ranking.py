@@ -122,9 +122,22 @@ _SMALL = re.compile(r"\b(?:small group|small class|intimate|limited to \d{1,2}\b
 _LARGE = re.compile(r"\b(?:festival|conference|expo|convention|concert|parade|marathon|thousands)\b", re.IGNORECASE)
 
 
+# The same in German and Spanish ("Alle willkommen", "ohne Vorkenntnisse", "todos bienvenidos", "sin experiencia").
+_NEWCOMER_DE_ES = re.compile(
+    r"\b(?:alle (?:sind )?(?:herzlich )?willkommen|jede[rs]? (?:ist )?(?:herzlich )?willkommen|"
+    r"(?:neue|anfänger(?:innen)?|einsteiger(?:innen)?)(?: \w+)? (?:sind |ist )?(?:herzlich |sehr |immer )?willkommen|"
+    r"(?:ohne|keine) vorkenntnisse|einfach vorbeikommen|offen für alle|"
+    r"tod[oa]s (?:son |están )?bienvenid[oa]s|abierto a tod[oa]s|sin (?:experiencia|conocimientos) previ[oa]s?|"
+    r"sin experiencia|no se (?:necesita|requiere)n? (?:experiencia|conocimientos)|"
+    r"(?:principiantes|nuev[oa]s(?: \w+)?) bienvenid[oa]s)\b",
+    re.IGNORECASE,
+)
+
+
 def newcomer_signals(text: str) -> bool:
-    """Whether the text says newcomers are welcome ("all welcome", "no experience needed", "drop-in", ...)."""
-    return bool(text) and _NEWCOMER.search(text) is not None
+    """Whether the text says newcomers are welcome ("all welcome", "no experience needed", "drop-in", ...), in
+    English, German or Spanish."""
+    return bool(text) and (_NEWCOMER.search(text) is not None or _NEWCOMER_DE_ES.search(text) is not None)
 
 
 def small_group_signals(text: str) -> bool | None:

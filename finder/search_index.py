@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from finder.geo import fold
 from finder.models import Listing, ListingTag, Occurrence, Tag
+from finder.tags import load_vocabulary
 
 NO_PLACE_BAND = -10_000
 ONLINE_CELL = "geonline"  # the text token of listings without a place
@@ -120,8 +121,8 @@ def refresh(session: Session, listing_ids: Iterable[int]) -> int:
         tags, occurrences = _children(session, [item.id for item in listings])
         rows = [index_row(item, [slug for slug, _ in tags.get(item.id, ())], occurrences.get(item.id, []))
                 for item in listings]
-        fts = [(item.id, item.title, item.description, " ".join(label for _, label in tags.get(item.id, ())))
-               for item in listings]
+        fts = [(item.id, item.title, item.description,
+                " ".join(label_text(slug, label) for slug, label in tags.get(item.id, ()))) for item in listings]
         written += write_rows(connection, rows, fts)
     return written
 
@@ -240,6 +241,12 @@ def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
 def cell_name(lat_cell: int, lon_cell: int) -> str:
     """The text token of a 1° cell (floor of lat and lon), indexed with the words so text search can be local."""
     return f"geo{lat_cell + 90}x{lon_cell % 360}"
+
+
+def label_text(slug: str, label: str) -> str:
+    """What a tag adds to its listings' searchable text: its label in every language of the vocabulary (so
+    `q=Spiele` finds what the German chip finds), or the stored `label` of a tag the vocabulary lacks."""
+    return " ".join(load_vocabulary().labels_of(slug)) or label
 
 
 def tag_token(slug: str) -> str:

@@ -76,8 +76,10 @@ def resolve_place(query: SearchQuery, resolver) -> dict | None:
         raise QueryError("where", str(error)) from None
     if found is None:
         raise PlaceError(f"no place called {query.where!r} is known")
-    rivals = [p for p in found.alternatives or [] if _same_name(p.name, found.name)
-              and p.population * AMBIGUOUS_POPULATION_RATIO >= found.population]
+    namesakes = [p for p in found.alternatives or [] if _same_name(p.name, found.name)]
+    rivals = [p for p in namesakes if p.population * AMBIGUOUS_POPULATION_RATIO >= found.population]
+    if rivals:  # a choice to make: a metropolis's district of that name is one of the choices (London's Richmond)
+        rivals = [p for p in namesakes if p in rivals or getattr(p, "metropolis", "")]
     if rivals and "," not in query.where:  # "Springfield, Illinois" already chose one
         raise PlaceError(f"{query.where!r} names several places; pick one",
                          [_label(p) for p in [found, *rivals]][:8])
@@ -99,12 +101,15 @@ def make_plan(query: SearchQuery, now: datetime, tz_name: str) -> Plan:
     """The SQL plan of a query; scores use `now` rounded down to the minute, so answers can be reused."""
     from finder.tags import STOPWORDS, load_vocabulary
 
-    slugs, leftovers = load_vocabulary().interests(", ".join(query.interests)) if query.interests else ([], [])
+    read = load_vocabulary().read_interests(", ".join(query.interests))
+    slugs, leftovers = read.slugs, read.leftovers
     terms = [w for w in dict.fromkeys(fold(query.q).split()) if w not in STOPWORDS][:MAX_TERMS]
     if query.q and not terms:
         terms = fold(query.q).split()[:MAX_TERMS]
     must = (FLAG_BITS["free"] if query.free else 0) | (FLAG_BITS["newcomer"] if query.newcomer else 0)
     must |= FLAG_BITS["recurring"] if query.recurring else 0
+    for flag in read.flags:  # typed words that ask for a filter ("new to Portland": newcomer)
+        must |= FLAG_BITS[flag]
     for need in query.access:
         must |= FLAG_BITS[need]
     return Plan(

@@ -61,3 +61,49 @@ def test_newcomer_searches_return_ranked_results_with_reasons(demo_app, where, i
     assert expected in titles
     near = [r for r in body["results"] if r["distance_km"] is not None]
     assert near and all(r["distance_km"] <= 25 for r in near)
+
+
+@pytest.mark.parametrize("interests, english", [
+    ("Wandern", "walking"), ("Chor", "choir"), ("Spiele", "games"),  # the German placeholder and chip label
+    ("Wanderungen", "walking"), ("Chöre", "choir"), ("senderismo", "hiking"), ("coro", "choir"),
+])
+def test_interests_in_spanish_and_german_find_what_the_english_words_find(demo_app, interests, english):
+    """A query in one language finds listings written in another through the canonical tags, and back."""
+    client = demo_app.test_client()
+    found = client.get("/api/v1/search", query_string={"where": "Berlin", "interests": interests, "per_page": 100})
+    same = client.get("/api/v1/search", query_string={"where": "Berlin", "interests": english, "per_page": 100})
+    assert found.status_code == 200, found.get_json()
+    assert found.get_json()["total"] >= 1
+    assert {r["id"] for r in found.get_json()["results"]} >= {r["id"] for r in same.get_json()["results"]}
+
+
+def test_german_listings_are_tagged_so_english_words_find_them(demo_app):
+    client = demo_app.test_client()
+    for english, german_title in (("choir", "Nachbarschaftschor"), ("gardening", "Gemeinschaftsgarten")):
+        body = client.get("/api/v1/search", query_string={"where": "Berlin", "interests": english}).get_json()
+        assert german_title in " | ".join(r["title"] for r in body["results"]), english
+
+
+@pytest.mark.parametrize("words", ["newcomers", "new to Portland"])
+def test_newcomer_words_find_newcomer_friendly_listings_not_the_immigrants_cause(demo_app, words):
+    client = demo_app.test_client()
+    typed = client.get("/api/v1/search", query_string={"where": "Portland, OR", "interests": words, "per_page": 100})
+    flag = client.get("/api/v1/search", query_string={"where": "Portland, OR", "newcomer": "true", "per_page": 100})
+    assert typed.status_code == 200, typed.get_json()
+    assert typed.get_json()["total"] >= 3
+    assert [r["id"] for r in typed.get_json()["results"]] == [r["id"] for r in flag.get_json()["results"]]
+    assert not all("immigrants-refugees" in r["tags"] for r in typed.get_json()["results"])
+
+
+@pytest.mark.parametrize("q", ["Spiele", "Wandern", "senderismo", "Juegos"])
+def test_words_find_the_tag_labels_in_every_language(demo_app, q):
+    """`q` reads a listing's tag labels in English, Spanish and German, as the chips show them."""
+    body = demo_app.test_client().get("/api/v1/search", query_string={"where": "Berlin", "q": q}).get_json()
+    assert body["total"] >= 1, q
+
+
+def test_new_in_berlin_finds_the_welcoming_german_choir(demo_app):
+    """German words ask for the newcomer filter, and German listings that welcome newcomers say so in German."""
+    body = demo_app.test_client().get("/api/v1/search", query_string={
+        "where": "Berlin", "interests": "Neu in Berlin, Chor"}).get_json()
+    assert "Nachbarschaftschor" in {r["title"] for r in body["results"]}

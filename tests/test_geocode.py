@@ -285,3 +285,49 @@ def test_cli_geocode_missing_never_touches_source_coordinates(geo_app):
         choir, rowing = session.get(Row, ids["source"]), session.get(Row, ids["ours"])
         assert (choir.lat, choir.lon, choir.geo_precision) == (10.0, 20.0, "source")
         assert rowing.geo_precision == "postcode" and rowing.lat == pytest.approx(43.66, abs=0.05)
+
+
+def _choices(resolver, where: str) -> list[str]:
+    """The "Which place did you mean?" choices the search offers for `where` (empty when one place wins)."""
+    from finder.search_query import PlaceError, SearchQuery
+    from finder.search_run import resolve_place
+
+    try:
+        resolve_place(SearchQuery(where=where), resolver)
+    except PlaceError as error:
+        return error.suggestions
+    return []
+
+
+@pytest.mark.parametrize("where", ["São Paulo", "Sao Paulo", "sao paulo"])
+def test_a_city_wins_over_its_own_state_of_the_same_name(resolver, where):
+    """The state (a region of more people, its point elsewhere) is the same place by name: no choice to make."""
+    from finder.search_query import SearchQuery
+    from finder.search_run import resolve_place
+
+    assert _choices(resolver, where) == []
+    place = resolve_place(SearchQuery(where=where), resolver)
+    assert (place["name"], place["precision"]) == ("São Paulo, Brazil", "locality")
+
+
+def test_choices_are_distinct_and_include_a_district_of_a_metropolis(resolver):
+    choices = _choices(resolver, "Richmond")
+    assert len(choices) == len(set(choices)) >= 3
+    assert {"Richmond, Virginia, United States", "Richmond, British Columbia, Canada",
+            "Richmond, England, United Kingdom"} <= set(choices)
+    london_richmond = resolver.resolve("Richmond, England, United Kingdom")  # the choice, typed back
+    assert haversine_km(london_richmond.lat, london_richmond.lon, 51.46, -0.31) < 2
+    assert len(_choices(resolver, "Springfield")) >= 2  # no metropolis: the choices as before
+    assert _choices(resolver, "Portland") == [] and _choices(resolver, "London") == []
+
+
+@pytest.mark.parametrize("where", ["N1", "n1", "London N1", "SE15", "se15"])
+def test_london_outward_codes_of_two_and_four_characters(resolver, where):
+    place = resolver.resolve(where)
+    assert place is not None and place.precision == "postcode" and place.country == "GB", where
+    assert haversine_km(place.lat, place.lon, 51.51, -0.09) < 15
+
+
+def test_two_character_postcodes_are_uk_districts_only():
+    assert looks_like_postcode("N1") and looks_like_postcode("e1") and looks_like_postcode("W1")
+    assert not looks_like_postcode("12") and not looks_like_postcode("NW") and not looks_like_postcode("1N")

@@ -78,7 +78,11 @@ def test_connection_potential_order_and_range():
     [("All welcome!", True), ("No experience needed.", True), ("Drop-in session every week", True),
      ("Orientation provided for new volunteers", True), ("Beginners welcome", True), ("Open to all ages", True),
      ("no prior experience required", True), ("Members only. Experience required.", False),
-     ("Advanced players", False), ("", False)],
+     ("Advanced players", False), ("", False),
+     ("Wir singen zusammen, ohne Vorkenntnisse.", True), ("Neue Stimmen sind willkommen.", True),
+     ("Alle willkommen.", True), ("Einfach vorbeikommen.", True), ("Nur für Mitglieder.", False),
+     ("Todos son bienvenidos", True), ("Sin experiencia previa", True), ("Principiantes bienvenidos", True),
+     ("Solo para socios con experiencia", False)],
 )
 def test_newcomer_signals(text, expected):
     assert ranking.newcomer_signals(text) is expected
