@@ -3,6 +3,7 @@ actions on them — every one logged with who and when."""
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -20,6 +21,7 @@ from finder.views.contribute import REASONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 QUEUE_SIZE = 100
+_ADMIN_PATH = re.compile(r"/admin(/[A-Za-z0-9._~/-]*)?")  # where a login may return to
 
 
 def login_required(view):
@@ -45,8 +47,7 @@ def login():
             session["admin"] = user
             log_action(db, user, "login", "admin", user)
             db.commit()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("admin.queue"))
+            return redirect(safe_next(request.args.get("next", "")) or url_for("admin.queue"))
         error = _("Wrong user name or password.")
     return render_template("admin/login.html", error=error), 401 if error else 200
 
@@ -161,6 +162,11 @@ def claim_revoke(item_id: int):
     item.status = "revoked"
     log_action(db, _actor(), "claim-revoke", "claim", item.id, item.email)
     return _done(_("Claim %(id)s revoked.", id=item.id))
+
+
+def safe_next(target: str) -> str:
+    """`target` when it is a plain path inside /admin (no scheme, host, control character or line break), else ''."""
+    return target if _ADMIN_PATH.fullmatch(target or "") else ""
 
 
 def _actor() -> str:
