@@ -20,6 +20,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_database(app)
     register_security(app)
     register_i18n(app)
+    register_routing(app)
     register_blueprints(app)
     return app
 
@@ -61,6 +62,7 @@ def register_database(app: Flask) -> None:
 
     extensions.init_database(app)
     extensions.init_limiter(app)
+    extensions.warn_if_limits_per_worker(app)
 
 
 def register_security(app: Flask) -> None:
@@ -73,6 +75,12 @@ def register_i18n(app: Flask) -> None:
     from finder.i18n import init_i18n
 
     init_i18n(app)
+
+
+def register_routing(app: Flask) -> None:
+    from finder.routing import init_routing
+
+    init_routing(app)
 
 
 def register_blueprints(app: Flask) -> None:

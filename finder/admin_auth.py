@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from finder.admin_logins import end_sessions
 from finder.config import Config
 from finder.models import AdminAction, AdminUser, utcnow
 
@@ -35,6 +36,7 @@ def create_admin(session: Session, username: str, password: str, now: datetime |
         session.add(user)
     user.password_hash = generate_password_hash(password)
     session.flush()
+    end_sessions(session, username)  # a new password ends the sessions made with the old one
     return user
 
 

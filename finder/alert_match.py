@@ -95,6 +95,10 @@ class AlertMatcher:
                 problems[key] = str(error)
                 log.warning("saved search %r (alert %s) no longer runs: %s", query, key, error)
                 continue
+            except Exception as error:  # one saved search must never stop the others' matching
+                problems[key] = f"{type(error).__name__}: {error}"
+                log.exception("saved search %r (alert %s) failed to plan", query, key)
+                continue
             plans[key] = (plan, since.timestamp())
             oldest = min(oldest, since)
         window = Window(load_window(session, oldest, with_spans=any(plan.window for plan, _ in plans.values())),

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from finder.mail import valid_address
+from finder.mail import address_key, canonical_address, clean_header, valid_address
 from finder.models import Alert
+from finder.search import QueryError, SearchQuery
 
 FREQUENCIES = ("daily", "weekly")
 # Each purpose signs with its own salt; max age in seconds (None = never expires).
@@ -71,19 +72,36 @@ def subscribe(session: Session, *, email: str, frequency: str, name: str, query:
         raise AlertError("frequency", "Choose daily or weekly.")
     if not query:
         raise AlertError("query", "An alert needs a search: a place, interests or words.")
-    existing = session.scalars(select(Alert).where(Alert.email == email.lower(), Alert.status != "unsubscribed")).all()
+    check_query(query)
+    email, name = canonical_address(email), clean_header(name or "", 200)  # a name is one line of text
+    existing = session.scalars(select(Alert).where(same_mailbox(email), Alert.status != "unsubscribed")).all()
     for alert in existing:
-        if alert.query == query:
+        if alert.email == email and alert.query == query:
             alert.frequency = frequency
-            alert.name = (name or "")[:200]
+            alert.name = name
             return alert
     if len(existing) >= MAX_ALERTS_PER_ADDRESS:
         raise AlertError("email", "This address already has as many alerts as we allow.")
-    alert = Alert(email=email.lower(), frequency=frequency, name=(name or "")[:200], query=query,
+    alert = Alert(email=email, frequency=frequency, name=name, query=query,
                   status="pending", created_at=now)
     session.add(alert)
     session.flush()
     return alert
+
+
+def check_query(query: dict) -> None:
+    """Raise AlertError when search would refuse the saved parameters (so a bad one is never stored to fail later)."""
+    try:
+        SearchQuery.from_args(query)
+    except QueryError as error:
+        raise AlertError("query", f"This search cannot be saved: {error.param}: {error.message}") from None
+
+
+def same_mailbox(email: str):
+    """A filter on Alert.email: `email` and its `+tag` sub-addresses (one mailbox, one allowance of alerts)."""
+    local, _, domain = address_key(email).rpartition("@")
+    escaped = [part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for part in (local, domain)]
+    return or_(Alert.email == f"{local}@{domain}", Alert.email.like(f"{escaped[0]}+%@{escaped[1]}", escape="\\"))
 
 
 def confirm(session: Session, alert_id: int, now: datetime) -> Alert | None:

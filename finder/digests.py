@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from finder import alerts, outbox
@@ -48,6 +48,7 @@ class BuildReport:
     built: int = 0
     empty: int = 0
     skipped: int = 0
+    failed: int = 0  # alerts whose digest could not be built this period (recorded as a failed digest)
     errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # batch path: "match" (incl. history), "digests"
 
@@ -87,13 +88,13 @@ def build_due(session: Session, settings: DigestSettings, match: Matcher, render
     due = due_alerts(session, settings, now)
     if not hasattr(match, "prepare"):
         for alert, period in due:
-            _commit_one(session, report, lambda a=alert, p=period: build_one(session, a, p, settings, match, render, now))
+            _commit_one(session, report, alert, period, now,
+                        lambda a=alert, p=period: build_one(session, a, p, settings, match, render, now))
         return report
     clock = time.perf_counter()
     since = {alert.id: _since(alert) for alert, _ in due}
     prepared = match.prepare(session, [(alert.id, alert.query, since[alert.id]) for alert, _ in due], now=now,
                              tz_name=settings.timezone)
-    report.errors.extend(f"alert {key}: {problem}" for key, problem in prepared.problems.items())
     sent = sent_among(session, list(since), prepared.window.ids)
     changes = changes_by_alert(session, since)
     report.seconds["match"] = time.perf_counter() - clock
@@ -101,40 +102,96 @@ def build_due(session: Session, settings: DigestSettings, match: Matcher, render
         batch = []
         for alert, period in due[offset:offset + COMMIT_EVERY]:
             clock = time.perf_counter()
-            new = prepared.matches(alert.id, sent.get(alert.id, ()), DIGEST_CAP + 1)
+            problem = prepared.problems.get(alert.id)
+            new = [] if problem else prepared.matches(alert.id, sent.get(alert.id, ()), DIGEST_CAP + 1)
             report.seconds["match"] += time.perf_counter() - clock
-            batch.append((alert, period, new, changes.get(alert.id, [])))
+            batch.append(_Due(alert, period, new, changes.get(alert.id, []), problem))
         _record_batch(session, report, batch, settings, render, now)
     return report
+
+
+@dataclass
+class _Due:
+    """One due digest on the batch path: what is new to it, what changed, or why its search failed."""
+
+    alert: Alert
+    period: alerts.Period
+    new: list
+    changes: list
+    problem: str | None = None
 
 
 def _record_batch(session: Session, report: BuildReport, batch: list, settings: DigestSettings, render: Renderer,
                   now: datetime) -> None:
     clock = time.perf_counter()
     try:
-        made = [record_digest(session, alert, period, settings, render, now, new, changes)
-                for alert, period, new, changes in batch]
+        made = [_record_or_fail(session, item.alert, item.period, now, item.problem,
+                                lambda i=item: record_digest(session, i.alert, i.period, settings, render, now,
+                                                             i.new, i.changes))
+                for item in batch]
         session.commit()
     except IntegrityError:
         session.rollback()  # another builder recorded one of these periods: redo them one by one
-        for alert, period, new, changes in batch:
-            _commit_one(session, report, lambda a=alert, p=period, n=new, c=changes:
-                        record_digest(session, a, p, settings, render, now, n, c))
+        for item in batch:
+            _commit_one(session, report, item.alert, item.period, now,
+                        lambda i=item: record_digest(session, i.alert, i.period, settings, render, now, i.new,
+                                                     i.changes), item.problem)
     else:
-        report.built += sum(made)
-        report.empty += len(made) - sum(made)
+        for item, (outcome, problem) in zip(batch, made, strict=True):
+            _count(report, item.alert.id, outcome, problem)
     report.seconds["digests"] = report.seconds.get("digests", 0.0) + time.perf_counter() - clock
 
 
-def _commit_one(session: Session, report: BuildReport, build: Callable[[], bool]) -> None:
+def _commit_one(session: Session, report: BuildReport, alert: Alert, period: alerts.Period, now: datetime,
+                build: Callable[[], bool], problem: str | None = None) -> None:
+    alert_id = alert.id
     try:
-        made = build()
+        outcome, problem = _record_or_fail(session, alert, period, now, problem, build)
         session.commit()
     except IntegrityError:
         session.rollback()
         report.skipped += 1  # another builder recorded this period first
         return
-    if made:
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("digest for alert %s not recorded", alert_id)
+        report.failed += 1
+        report.errors.append(f"alert {alert_id}: not recorded (database error)")
+        return
+    _count(report, alert_id, outcome, problem)
+
+
+def _record_or_fail(session: Session, alert: Alert, period: alerts.Period, now: datetime, problem: str | None,
+                    build: Callable[[], bool]) -> tuple[str, str | None]:
+    """('built' | 'empty' | 'failed', the problem): one alert's digest, or its failure recorded for the period.
+
+    Whatever one subscriber saved (a name, a search) must never stop everyone else's digest, so any error
+    building this one is recorded against it; database errors go up to the caller, which owns the transaction."""
+    if problem is None:
+        try:
+            return ("built" if build() else "empty"), None
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # isolation is the point: logged with its traceback and recorded
+            log.exception("digest for alert %s failed", alert.id)
+            problem = f"{type(error).__name__}: {error}"[:500]
+    record_failure(session, alert, period, problem, now)
+    return "failed", problem
+
+
+def record_failure(session: Session, alert: Alert, period: alerts.Period, problem: str, now: datetime) -> None:
+    """A failed marker for the period (nothing to send; the next period tries again), with the reason."""
+    session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email[:320],
+                       message_id=f"<digest-failed-{alert.id}-{period.key}@kindred.invalid>",
+                       message="", status="failed", error=problem, created_at=now))
+    session.flush()
+
+
+def _count(report: BuildReport, alert_id: int, outcome: str, problem: str | None) -> None:
+    if outcome == "failed":
+        report.failed += 1
+        report.errors.append(f"alert {alert_id}: {problem}")
+    elif outcome == "built":
         report.built += 1
     else:
         report.empty += 1
@@ -152,10 +209,12 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
                   now: datetime, new: list[Listing], changes: list) -> bool:
-    """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send."""
-    alert.last_digest_at = now
+    """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send.
+
+    The message is built before anything is changed, so an error building it leaves the alert as it was."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes:
+        alert.last_digest_at = now
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
         session.flush()
@@ -174,6 +233,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated"},
     )
+    alert.last_digest_at = now
     outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     session.flush()

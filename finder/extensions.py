@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,3 +43,15 @@ def _close_session(_exc) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def warn_if_limits_per_worker(app: Flask) -> None:
+    """In production, say at start-up when rate limits live in each process's memory: with N workers every
+    limit is N times looser (set FINDER_RATELIMIT_STORAGE_URI to a shared store such as Redis)."""
+    config = app.config["FINDER"]
+    production = not (config.DEBUG or config.TESTING)
+    if production and config.RATELIMIT_ENABLED and config.RATELIMIT_STORAGE_URI.startswith("memory://"):
+        logging.getLogger(__name__).warning(
+            "rate limits are kept in memory (FINDER_RATELIMIT_STORAGE_URI=%s): each worker process counts on its "
+            "own, so every limit multiplies by the number of workers; set it to a shared store such as "
+            "redis://127.0.0.1:6379", config.RATELIMIT_STORAGE_URI)

@@ -16,6 +16,9 @@ from scrapers.text import zone
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_EVENTS_PER_LISTING = 60
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Line breaks and controls: a calendar name is one line (icalendar asserts it, and under `python -O` would
+# write it raw, letting a title inject calendar lines).
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def absolute(base_url: str, path: str) -> str:
@@ -76,7 +79,7 @@ def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Kindred//kindred-finder//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _NOT_ONE_LINE.sub(" ", name or "").strip())
     return calendar
 
 

@@ -4,16 +4,19 @@ kilometres elsewhere, unless the visitor chose a unit (`radius_mi` / `radius_km`
 
 from __future__ import annotations
 
+import logging
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, has_request_context, request, url_for
 from flask_babel import Babel, get_locale, gettext
+from werkzeug.routing import BuildError
 
 from finder.config import ROOT
 from finder.tags import load_vocabulary
 
+log = logging.getLogger(__name__)
 LANGUAGES = {"en": "English", "es": "Español", "de": "Deutsch"}
 DEFAULT_LOCALE = "en"
 LANG_COOKIE = "lang"
@@ -74,9 +77,20 @@ def current_language() -> str:
 
 
 def language_url(code: str) -> str:
-    """This page in language `code`: the same path and query with `lang` set."""
+    """This page in language `code`: the same page and query with `lang` set."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    return request.path + "?" + urlencode([*args, ("lang", code)])
+    return _this_page() + "?" + urlencode([*args, ("lang", code)])
+
+
+def _this_page() -> str:
+    """The page's path built from its route; with no route (a 404) the raw path, escaped and kept on this site
+    (`/%5Cevil.example/x` or `//evil.example/x` must never become a link that browsers resolve off-site)."""
+    if request.url_rule is not None and request.endpoint:
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}))
+        except BuildError:
+            log.info("no URL for endpoint %s; language links use the escaped path", request.endpoint)
+    return "/" + quote(request.path.lstrip("/\\"), safe="/")
 
 
 def current_locale_tag() -> str:

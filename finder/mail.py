@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 log = logging.getLogger(__name__)
 _LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029]+")
+# Every line break str.splitlines() knows and every control character (category Cc), plus lone surrogates.
+_NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
@@ -49,13 +51,32 @@ class SmtpSettings:
 
 
 def clean_header(value: str, max_length: int = 200) -> str:
-    """A header value with line breaks removed (no header injection), trimmed to `max_length`."""
-    return _LINE_BREAKS.sub(" ", value or "").strip()[:max_length]
+    """A header value on one line, trimmed to `max_length`: every Unicode line break and control character becomes
+    a space (no header injection; the email package refuses \\v, \\f, \\x1c-\\x1e or \\x85 with ValueError, which
+    would stop the message being built at all)."""
+    return _NOT_IN_HEADERS.sub(" ", value or "").strip()[:max_length]
 
 
 def valid_address(value: str) -> bool:
-    """Whether `value` is one plain e-mail address (no display name, no line breaks, no lists)."""
-    return bool(value) and len(value) <= 320 and not _LINE_BREAKS.search(value) and bool(_ADDRESS.match(value))
+    """Whether `value` is one plain e-mail address (no display name, no line breaks or controls, no lists) at a
+    domain name: an address literal (`user@[192.0.2.1]`) or a bare IP address is refused."""
+    if not value or len(value) > 320 or _NOT_IN_HEADERS.search(value) or not _ADDRESS.match(value):
+        return False
+    domain = value.rsplit("@", 1)[1].rstrip(".")
+    return "[" not in domain and "]" not in domain and not domain.rsplit(".", 1)[-1].isdigit()
+
+
+def canonical_address(value: str) -> str:
+    """The address as stored: trimmed, lower case, without the root dot (`x@example.org.` is `x@example.org`)."""
+    local, _, domain = (value or "").strip().lower().rpartition("@")
+    return f"{local}@{domain.rstrip('.')}" if local else (value or "").strip().lower()
+
+
+def address_key(value: str) -> str:
+    """One key per mailbox, for per-address limits: the canonical address without a `+tag` sub-address."""
+    local, _, domain = canonical_address(value).rpartition("@")
+    base = local.split("+", 1)[0]
+    return f"{base or local}@{domain}" if local else canonical_address(value)
 
 
 def message_id(local_part: str, base_url: str) -> str:

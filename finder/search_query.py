@@ -24,6 +24,10 @@ DEFAULT_PER_PAGE = 20
 MAX_PAGE = 1000
 MAX_TERMS = 8
 MAX_PARAM_CHARS = 300  # no parameter needs more (q is capped here too, where at 200)
+# Dates searched for: a window ends the day after `to` and starts at local midnight, which must stay a
+# datetime in every zone (9999-12-31 + 1 day, or 0001-01-01 east of UTC, overflow).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 AUDIENCE_ALIASES = {"55+": "seniors", "older": "seniors", "family": "families", "kid": "kids", "teen": "teens",
                     "children": "kids"}
 PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
@@ -180,9 +184,12 @@ def _date(raw: str, param: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise QueryError(param, f"not a date (YYYY-MM-DD): {raw[:40]!r}") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise QueryError(param, f"must be between {MIN_DATE} and {MAX_DATE}")
+    return value
 
 
 def _flag(raw: str, param: str) -> bool:
@@ -197,7 +204,7 @@ def _flag(raw: str, param: str) -> bool:
 def _integer(raw: str, param: str, low: int, high: int, default: int) -> int:
     if not raw:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # str.isdigit() also passes "²" and "⑤", which int() refuses
         raise QueryError(param, f"not a whole number: {raw[:40]!r}")
     value = int(raw)
     if not low <= value <= high:

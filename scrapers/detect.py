@@ -13,7 +13,7 @@ import re
 
 from scrapers import load_adapters
 from scrapers.base import ParseError
-from scrapers.text import clean_text, decode_body
+from scrapers.text import clean_text, decode_body, load_json
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,9 @@ def _describe_html(head: bytes) -> str:
 
 def _describe_json(head: bytes) -> str:
     try:
-        data = json.loads(decode_body(head))
-    except ValueError:
-        return "malformed JSON"
+        data = load_json(head)
+    except ValueError as error:
+        return "JSON nested too deeply" if "too deeply" in str(error) else "malformed JSON"
     if isinstance(data, dict):
         if "openapi" in data or "swagger" in data:
             return "an OpenAPI specification, not a list of listings"

@@ -42,6 +42,13 @@ def lenient_json(text: str):
     if not text:
         return None
     try:
+        return _decode(text)
+    except RecursionError as error:  # past the decoder's own depth limit (~1,000 levels): no listing nests so
+        raise ValueError("JSON nested too deeply") from error
+
+
+def _decode(text: str):
+    try:
         return json.loads(text, strict=False)
     except ValueError as first:
         try:

@@ -159,12 +159,14 @@ def test_build_due_skips_broken_saved_searches_and_builds_once(app, caplog):
         now = NOW.replace(hour=23)
         with caplog.at_level(logging.WARNING, logger="finder.alert_match"):
             report = digests.build_due(session, settings, make_matcher(None), render_template, now)
-        assert (report.built, report.empty, report.skipped, len(report.errors)) == (1, 3, 0, 3)
+        assert (report.built, report.empty, report.failed, report.skipped, len(report.errors)) == (1, 0, 3, 0, 3)
+        failed = session.query(Digest).filter_by(status="failed").all()
+        assert len(failed) == 3 and all(row.error and not row.message for row in failed), "recorded with the reason"
         assert len([r for r in caplog.records if "no longer runs" in r.getMessage()]) == 3
         assert [row.alert_id for row in session.query(Digest).filter_by(status="pending")] == [good.id]
         assert session.query(AlertSent).count() == 1
         again = digests.build_due(session, settings, make_matcher(None), render_template, now + timedelta(minutes=5))
-        assert (again.built, again.empty) == (0, 0)
+        assert (again.built, again.empty, again.failed) == (0, 0, 0), "a failed period is not retried every run"
 
 
 class RacingMatcher(AlertMatcher):

@@ -27,5 +27,7 @@ def send(dry_run: bool):
     if dry_run:
         click.echo(f"{built.built} digest(s) due")
         return
-    click.echo(f"digests built={built.built} empty={built.empty} skipped={built.skipped}; "
+    for problem in built.errors:
+        click.echo(f"digest not built: {problem}", err=True)
+    click.echo(f"digests built={built.built} empty={built.empty} failed={built.failed} skipped={built.skipped}; "
                f"mail sent={sent.sent} retry={sent.retry} failed={sent.failed}")

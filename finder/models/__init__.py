@@ -16,6 +16,7 @@ from finder.models.listing import (
 from finder.models.ops import JobRun
 from finder.models.trust import (
     AdminAction,
+    AdminLogin,
     AdminUser,
     Claim,
     ListingOverride,
@@ -44,6 +45,7 @@ __all__ = [
     "Tag",
     "utcnow",
     "AdminAction",
+    "AdminLogin",
     "AdminUser",
     "Claim",
     "ListingOverride",

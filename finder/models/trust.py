@@ -105,6 +105,19 @@ class AdminUser(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class AdminLogin(Base):
+    """Login state of one administrator account, shared by every worker: failed attempts in a row, when the next
+    attempt is allowed, and the session nonce every admin session carries (a new one on logout ends every copy
+    of the session cookie). Rows exist only for accounts that exist (stored users and the settings' 'admin')."""
+
+    __tablename__ = "admin_logins"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    session_nonce: Mapped[str] = mapped_column(String(64), default="")
+
+
 class AdminAction(Base):
     """Who did what to which thing, and when."""
 

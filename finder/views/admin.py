@@ -3,14 +3,15 @@ actions on them — every one logged with who and when."""
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from finder import moderation, search_index, suggest
+from finder import admin_logins, moderation, search_index, suggest
 from finder.admin_auth import authenticate, log_action
 from finder.catalog import CatalogError
 from finder.extensions import get_session, limiter
@@ -20,12 +21,19 @@ from finder.views.contribute import REASONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 QUEUE_SIZE = 100
+REPORTS_PER_PAGE = 50  # open reports, oldest first, a page at a time (?page=N)
+_ADMIN_PATH = re.compile(r"/admin(/[A-Za-z0-9._~/-]*)?")  # where a login may return to
 
 
 def login_required(view):
+    """The view for a logged-in administrator whose session is still current (not ended by a logout)."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not session.get("admin"):
+        user = session.get("admin")
+        if not user or not admin_logins.session_valid(get_session(), user, session.get("admin_nonce", "")):
+            session.pop("admin", None)
+            session.pop("admin_nonce", None)
             return redirect(url_for("admin.login", next=request.path))
         return view(*args, **kwargs)
 
@@ -35,25 +43,41 @@ def login_required(view):
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10/minute", methods=["POST"])
 def login():
-    error = ""
-    if request.method == "POST":
-        db = get_session()
-        user = authenticate(db, current_app.config["FINDER"], request.form.get("username", ""),
-                            request.form.get("password", ""))
-        if user:
-            session.clear()
-            session["admin"] = user
-            log_action(db, user, "login", "admin", user)
-            db.commit()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("admin.queue"))
-        error = _("Wrong user name or password.")
-    return render_template("admin/login.html", error=error), 401 if error else 200
+    """Log in; an account with too many wrong passwords in a row is locked for a growing while (all workers)."""
+    if request.method == "GET":
+        return render_template("admin/login.html", error="")
+    db, config, now = get_session(), current_app.config["FINDER"], utcnow()
+    username = (request.form.get("username") or "").strip()
+    known = admin_logins.is_account(db, config, username)
+    wait = admin_logins.wait_s(db, username, now) if known else 0
+    if wait:
+        error = _("Too many wrong passwords for this account. Try again in %(seconds)s seconds.", seconds=wait)
+        return render_template("admin/login.html", error=error), 429
+    user = authenticate(db, config, username, request.form.get("password", ""))
+    if user:
+        nonce = admin_logins.record_success(db, user)
+        session.clear()
+        session["admin"], session["admin_nonce"] = user, nonce
+        log_action(db, user, "login", "admin", user)
+        db.commit()
+        return redirect(safe_next(request.args.get("next", "")) or url_for("admin.queue"))
+    if known:
+        admin_logins.record_failure(db, username, now)
+        db.commit()
+    return render_template("admin/login.html", error=_("Wrong user name or password.")), 401
 
 
 @bp.post("/logout")
 def logout():
+    """End this administrator's sessions everywhere: the nonce changes, so copies of the cookie stop working."""
+    user = session.get("admin")
+    db = get_session()
+    if user and admin_logins.session_valid(db, user, session.get("admin_nonce", "")):
+        admin_logins.end_sessions(db, user)
+        log_action(db, user, "logout", "admin", user)
+        db.commit()
     session.pop("admin", None)
+    session.pop("admin_nonce", None)
     return redirect(url_for("admin.login"))
 
 
@@ -65,10 +89,16 @@ def queue():
     def pending(model, status):
         return db.scalars(select(model).where(model.status == status).order_by(model.created_at).limit(QUEUE_SIZE)).all()
 
-    reports = pending(ListingReport, "open")
+    report_total = db.scalar(select(func.count()).select_from(ListingReport).where(ListingReport.status == "open"))
+    pages = max(1, -(-report_total // REPORTS_PER_PAGE))
+    page = min(_page_number(request.args.get("page", "")), pages)
+    reports = db.scalars(select(ListingReport).where(ListingReport.status == "open")
+                         .order_by(ListingReport.created_at, ListingReport.id)
+                         .offset((page - 1) * REPORTS_PER_PAGE).limit(REPORTS_PER_PAGE)).all()
     listing_ids = [r.listing_id for r in reports]
     return render_template(
         "admin/queue.html", suggestions=pending(SourceSuggestion, "pending"), reports=reports,
+        report_total=report_total, report_page=page, report_pages=pages,
         claims=pending(Claim, "verified") + pending(Claim, "pending"),
         listings={row.id: row for row in db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))},
         sources=db.scalars(select(Source).order_by(Source.slug)).all(),
@@ -161,6 +191,16 @@ def claim_revoke(item_id: int):
     item.status = "revoked"
     log_action(db, _actor(), "claim-revoke", "claim", item.id, item.email)
     return _done(_("Claim %(id)s revoked.", id=item.id))
+
+
+def _page_number(raw: str) -> int:
+    """A page number from the query string: 1 for anything that is not a plain number from 1 up."""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def safe_next(target: str) -> str:
+    """`target` when it is a plain path inside /admin (no scheme, host, control character or line break), else ''."""
+    return target if _ADMIN_PATH.fullmatch(target or "") else ""
 
 
 def _actor() -> str:

@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from finder import alerts
 from finder.extensions import get_session, limiter
 from finder.i18n import N_, current_language, translate_known
+from finder.mail import address_key
 from finder.mailing import send_confirmation
 from finder.models import Alert, utcnow
 from finder.security import csrf
@@ -22,6 +23,7 @@ ALERT_MESSAGES = (  # finder/alerts.py's AlertError messages, for translate_know
     N_("Choose daily or weekly."),
     N_("An alert needs a search: a place, interests or words."),
     N_("This address already has as many alerts as we allow."),
+    N_("This search cannot be saved: %(reason)s"),
 )
 
 
@@ -32,7 +34,8 @@ class AlertForm(FlaskForm):
 
 
 def _address_key() -> str:
-    return "alert-address:" + (request.form.get("email") or "").strip().lower()
+    """One rate-limit key per mailbox: case, a root dot and `+tag` sub-addresses do not make a new one."""
+    return "alert-address:" + address_key(request.form.get("email") or "")
 
 
 @bp.get("/new")

@@ -3,9 +3,12 @@ report a listing (reason + optional note, rate-limited, into the moderation queu
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from finder import suggest
 from finder.extensions import get_session, limiter
@@ -27,6 +30,8 @@ SUGGEST_MESSAGES = (  # finder/suggest.py's messages to people, for translate_kn
     N_("We read that page but found no listings in it."),
 )
 MAX_NOTE = 2000
+MAX_OPEN_REPORTS_PER_LISTING = 10  # open reports kept per listing (one flood must not fill the admin queue)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/suggest")
@@ -65,7 +70,12 @@ def report(listing_id: int):
         return render_template("contribute/report.html", listing=listing, reasons=REASONS,
                                error=_("Please choose what is wrong."), done=False), 400
     session = get_session()
-    session.add(ListingReport(listing_id=listing.id, reason=reason, status="open", created_at=utcnow(),
-                              note=(request.form.get("note") or "").strip()[:MAX_NOTE]))
-    session.commit()
+    waiting = session.scalar(select(func.count()).select_from(ListingReport)
+                             .where(ListingReport.listing_id == listing.id, ListingReport.status == "open"))
+    if waiting < MAX_OPEN_REPORTS_PER_LISTING:
+        session.add(ListingReport(listing_id=listing.id, reason=reason, status="open", created_at=utcnow(),
+                                  note=(request.form.get("note") or "").strip()[:MAX_NOTE]))
+        session.commit()
+    else:  # the listing is already in the queue many times over; more copies only bury other reports
+        log.info("report on listing %s not stored: %s already open", listing.id, waiting)
     return render_template("contribute/report.html", listing=listing, reasons=REASONS, error="", done=True)

@@ -26,7 +26,9 @@ def absolute_url(path: str) -> str:
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in DISALLOWED), "",
+    # Disallows before the catch-all Allow: parsers that take the first matching line (Python's
+    # urllib.robotparser, some crawlers) would otherwise allow /admin too.
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), "Allow: /", "",
              f"Sitemap: {_absolute(url_for('reach.sitemap'))}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
