@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from finder import feeds, structured
 from finder.extensions import get_session
 from finder.licences import listing_terms
 from finder.models import Listing, Occurrence
+from finder.ongoing import is_ongoing
 
 bp = Blueprint("listings", __name__)
 UPCOMING_SHOWN = 12
@@ -28,9 +29,9 @@ def visible_listing(listing_id: int) -> Listing:
 def show(listing_id: int):
     listing = visible_listing(listing_id)
     now = datetime.now(UTC)
-    upcoming = get_session().scalars(
+    upcoming = get_session().scalars(  # a meeting in progress (started, not ended) is still shown: happening now
         select(Occurrence)
-        .where(Occurrence.listing_id == listing.id, Occurrence.start >= now)
+        .where(Occurrence.listing_id == listing.id, or_(Occurrence.start >= now, Occurrence.end > now))
         .order_by(Occurrence.start)
         .limit(UPCOMING_SHOWN)
     ).all()
@@ -40,6 +41,8 @@ def show(listing_id: int):
         "listing.html",
         listing=listing,
         upcoming=upcoming,
+        now=now,
+        ongoing=is_ongoing(listing, now),
         verified=verified,
         page_url=page_url,
         share_mailto="mailto:?subject=" + quote(listing.title) + "&body=" + quote(page_url),
