@@ -22,39 +22,35 @@ defaults reaches stored listings at the next run.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from scrapers.listing import Venue
 
 
 def apply_source_defaults(item, source):
-    """`item` (a scrapers Listing) with `source`'s catalogue defaults filled in; the same object when
-    nothing changes, else a copy (the parsed item is left as it was)."""
-    changes: dict = {}
-    kind = item.kind if item.kind_stated or not source.kind else source.kind
-    if kind != item.kind:
-        changes["kind"] = kind
-    placeless = kind == "online"
+    """`item` (a scrapers Listing) with `source`'s catalogue defaults filled in, in place (the importer owns
+    the items a run parsed; applying the defaults twice changes nothing), and returned. In place because
+    it runs for every item of every import: a copy of the dataclass would cost more than the rule."""
+    if source.kind and not item.kind_stated:
+        item.kind = source.kind
+    placeless = item.kind == "online"
     if placeless:
-        if not item.online:
-            changes["online"] = True
+        item.online = True
         if not item.venue.is_empty():
-            changes["venue"] = Venue()
-        if item.lat is not None or item.lon is not None:
-            changes["lat"] = changes["lon"] = None
-    extra_tags = [slug for slug in source.tags or () if slug not in item.tags]
-    if extra_tags:
-        changes["tags"] = [*item.tags, *extra_tags]
+            item.venue = Venue()  # a new one: adapters may share a venue between items
+        item.lat = item.lon = None
+    if source.tags:
+        item.tags = [*item.tags, *(slug for slug in source.tags if slug not in item.tags)]
     if not item.timezone and source.timezone:
-        changes["timezone"] = source.timezone
-    venue = None if placeless or (item.online and item.venue.is_empty()) else _venue_defaults(item.venue, source)
-    if venue is not None:
-        changes["venue"] = venue
-    return replace(item, **changes) if changes else item
+        item.timezone = source.timezone
+    if not placeless and not (item.online and item.venue.is_empty()):
+        _fill_venue(item.venue, source)
+    return item
 
 
-def _venue_defaults(venue: Venue, source) -> Venue | None:
-    """The venue with the source's locality, region and country where it has none (None: nothing to fill)."""
-    names = ("locality", "region", "country") if not venue.locality else ("country",)  # a region goes with its town
-    filled = {name: value for name in names if not getattr(venue, name) and (value := getattr(source, name, "") or "")}
-    return replace(venue, **filled) if filled else None
+def _fill_venue(venue: Venue, source) -> None:
+    """The source's locality, region and country where the venue has none (a region only with its town)."""
+    if not venue.locality and source.locality:
+        venue.locality = source.locality
+        if not venue.region and source.region:
+            venue.region = source.region
+    if not venue.country and source.country:
+        venue.country = source.country
