@@ -163,3 +163,28 @@ def test_pages_show_ongoing_and_a_meeting_in_progress(app, client):
 
 def test_today_is_a_wednesday_so_the_windows_above_mean_what_they_say():
     assert TODAY == date(2026, 11, 25) and TODAY.weekday() == 2
+
+
+def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_digest(app):
+    from flask import render_template
+
+    from finder import digests
+    from finder.mailing import digest_settings
+    from finder.models import Alert, Digest
+
+    settings = digest_settings(app.config["FINDER"])
+    since = NOW - timedelta(days=1)
+    with app.app_context(), app.extensions["sessionmaker"]() as session:
+        add_listing(session, "Standing garden role", lat=LAT, lon=LON, kind="volunteer", all_day=True,
+                    start=NOW - timedelta(days=30), first_seen=NOW - timedelta(hours=2), last_seen=NOW)
+        add_listing(session, "Finished volunteer briefing", lat=LAT, lon=LON, kind="volunteer",
+                    starts=[NOW - timedelta(hours=5)], first_seen=NOW - timedelta(hours=2), last_seen=NOW)
+        session.add(Alert(email="v@example.org", query={"lat": str(LAT), "lon": str(LON), "kind": "volunteer",
+                                                       "days": "sat,sun", "when": "weekend"},
+                          frequency="daily", status="active", confirmed_at=since, last_digest_at=since, created_at=since))
+        session.commit()
+        with time_machine.travel(NOW.replace(hour=23), tick=False):
+            report = digests.build_due(session, settings, make_matcher(None), render_template, NOW.replace(hour=23))
+        assert report.built == 1
+        message = session.query(Digest).filter_by(status="pending").one().message
+    assert "Standing garden role" in message and "Finished volunteer briefing" not in message
