@@ -39,3 +39,11 @@ def is_ongoing(listing, now: datetime) -> bool:
 def in_progress(start: datetime, end: datetime | None, now: datetime) -> bool:
     """Whether a dated meeting is happening at `now` (started, not yet ended)."""
     return end is not None and start <= now < end
+
+
+def is_over(listing, now: datetime) -> bool:
+    """Whether a stored listing is in the past: dated, with nothing to come, not in progress and not ongoing
+    (an undated listing, or one known only by its schedule in words, is never over)."""
+    if listing.start is None or (listing.next_start is not None and listing.next_start >= now):
+        return False
+    return not is_ongoing(listing, now) and (listing.end or listing.start) < now

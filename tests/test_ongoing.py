@@ -13,7 +13,7 @@ from finder import ranking
 from finder.alert_match import make_matcher
 from finder.ingest import ingest
 from finder.models import Listing, Source
-from finder.ongoing import in_progress, is_ongoing, open_ended
+from finder.ongoing import in_progress, is_ongoing, is_over, open_ended
 from finder.search import SearchQuery, run_search
 from scrapers.listing import Listing as Item
 from scrapers.listing import Occurrence, Venue
@@ -39,6 +39,11 @@ def test_the_rule():
     assert in_progress(NOW - timedelta(hours=1), NOW + timedelta(hours=1), NOW)
     assert not in_progress(NOW - timedelta(hours=1), None, NOW)
     assert not in_progress(NOW + timedelta(hours=1), NOW + timedelta(hours=2), NOW)
+    assert not is_over(role, NOW)
+    past = dict(kind="event", recurrence=None, all_day=False, next_start=None)
+    assert is_over(SimpleNamespace(**past, start=NOW - timedelta(days=2), end=None), NOW)
+    assert not is_over(SimpleNamespace(**past, start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1)), NOW)
+    assert not is_over(SimpleNamespace(**past, start=None, end=None), NOW)
 
 
 def role(key: str, title: str, km: float, **values) -> Item:
@@ -188,3 +193,30 @@ def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_diges
         assert report.built == 1
         message = session.query(Digest).filter_by(status="pending").one().message
     assert "Standing garden role" in message and "Finished volunteer briefing" not in message
+
+
+def test_an_organisations_page_never_files_ongoing_roles_under_earlier(app, client):
+    from finder.extensions import get_session
+    from finder.models import Organization
+
+    with app.app_context():
+        session = get_session()
+        org = Organization(name="Riverside Volunteers", key="riverside-volunteers")
+        session.add(org)
+        session.flush()
+        for title, fields in (
+            ("Standing garden role", dict(kind="volunteer", all_day=True, start=NOW - timedelta(days=30))),
+            ("Befriending by phone", dict(kind="volunteer")),
+            ("Chess evening", dict(kind="club", starts=[NOW - timedelta(hours=1)], end=NOW + timedelta(hours=1))),
+            ("Last month's briefing", dict(kind="event", starts=[NOW - timedelta(days=30)],
+                                           end=NOW - timedelta(days=30) + timedelta(hours=2))),
+        ):
+            add_listing(session, title, lat=LAT, lon=LON, organization_id=org.id, **fields)
+        session.commit()
+        org_id = org.id
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(f"/orgs/{org_id}").get_data(as_text=True)
+    running, earlier = html.split('id="org-past-heading"')
+    for title in ("Standing garden role", "Befriending by phone", "Chess evening"):
+        assert title in running and title not in earlier
+    assert "Last month&#39;s briefing" in earlier and "Last month&#39;s briefing" not in running
