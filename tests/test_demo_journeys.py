@@ -77,3 +77,10 @@ def test_the_web_form_finds_online_communities(demo, lang, label):
     assert label in page
     assert all(title.replace("'", "&#39;") in page for title in COMMUNITIES)
     assert 'value="only" checked' in page
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_online_kind_in_the_web_form_finds_them_near_a_place(demo, lang):
+    page = demo.get("/search", query_string={"where": "Berlin", "kind": "online", "lang": lang}).get_data(as_text=True)
+    assert all(title.replace("'", "&#39;") in page for title in COMMUNITIES + GATHERINGS)
+    assert 'value="online" checked' in page
