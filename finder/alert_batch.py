@@ -24,6 +24,8 @@ from finder.geo import EARTH_RADIUS_KM, bounding_box
 from finder.search_index import DAY_NAMES, FLAG_BITS, NO_PLACE_BAND, TIME_BITS, lat_band, unit_vector
 from finder.search_sql import Plan
 
+ONGOING = FLAG_BITS["ongoing"]
+
 GRID_BANDS = 5  # grid rows are 5 latitude bands (0.5°)
 GRID_LON_DEGREES = 0.5
 WALK_ABOVE = 4  # walk a precomputed order when a distance-free group has more than this many per wanted listing
@@ -194,11 +196,13 @@ class Window:
         return self._texts[key]
 
     def _in_window(self, start: float, end: float) -> int:
-        """Listings whose next start, or some scheduled occurrence, falls in [start, end)."""
+        """Listings whose next start, or some scheduled occurrence, falls in [start, end), and ongoing ones
+        that began before `end` (as search's SQL)."""
         if (start, end) not in self._windows:
             self._windows[start, end] = _union(
                 1 << i for i, item in enumerate(self.items)
                 if (item.next_epoch is not None and start <= item.next_epoch < end)
+                or (item.flags & ONGOING and (item.next_epoch is None or item.next_epoch < end))
                 or any(begins < end and finishes > start for begins, finishes in item.spans))
         return self._windows[start, end]
 

@@ -18,6 +18,7 @@ from finder import licences, ranking
 from finder.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.models import Listing, ListingTag, Tag
+from finder.ongoing import is_ongoing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -112,10 +113,12 @@ def listing(listing_id: int):
         return error(404, "not_found", f"no listing {listing_id}")
     from finder.search_run import next_start
 
-    starts = next_start(item, datetime.now().astimezone(), None)
+    now = datetime.now().astimezone()
+    starts = next_start(item, now, None)
     why = ranking.reasons(kind=item.kind, rrule=item.recurrence, recurrence_text=item.recurrence_text or "",
                           next_start_local=_local(item, starts), online=item.online,
-                          newcomer=item.newcomer_friendly, free=item.free, wheelchair=item.wheelchair)
+                          newcomer=item.newcomer_friendly, free=item.free, wheelchair=item.wheelchair,
+                          ongoing=starts is None and is_ongoing(item, now))
     body = _result(item, None, starts, why, next((s.source_url for s in item.sources if s.source_url), None))
     body.update(
         description=item.description, status=item.status, timezone=item.timezone, all_day=item.all_day,

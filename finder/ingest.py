@@ -26,6 +26,7 @@ from finder.ingest_apply import (
     set_tags,
     sync_occurrences,
 )
+from finder.ingest_defaults import apply_source_defaults
 from finder.ingest_insert import insert_new
 from finder.liveness import count_misses, mark_seen
 from finder.merge import Candidates, find_duplicate
@@ -138,7 +139,8 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
 def _valid_items(source: Source, listings: list, report: IngestReport) -> dict:
     """The valid items by stable key (invalid ones and repeated keys reported, not raised)."""
     batch = {}
-    for item in listings:
+    for parsed in listings:
+        item = apply_source_defaults(parsed, source)  # the catalogue's kind, tags, zone and place fill the blanks
         problems = item.problems()
         if problems:
             report.invalid += 1

@@ -63,9 +63,9 @@ def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> Prep
     """Everything derived from one parsed item, computed once."""
     text = f"{item.title}\n{item.description}"
     slugs = vocabulary.tags_for(item.categories, text)
-    slugs += [s for s in (*item.tags, *(source.tags or [])) if s in vocabulary and s not in slugs]
+    slugs += [s for s in item.tags if s in vocabulary and s not in slugs]  # the source's tags are among them
     status = status_from_text(item.status, item.title, item.description)
-    tz = item.timezone or source.timezone
+    tz = item.timezone  # the source's zone already filled in (finder.ingest_defaults)
     occurrences = _occurrences(item, tz)
     upcoming = [start for start, end, state in occurrences if state == "scheduled" and (end or start) >= now]
     has_coordinates = item.lat is not None

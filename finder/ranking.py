@@ -10,7 +10,8 @@ Every component lies in [0, 1], the weights sum to 1, so a score lies in [0, 1]:
 - text_relevance = query terms found in the title / query terms (the text filter already made sure
   every term is somewhere in the listing).
 - timeliness = 1 / (1 + hours_until_start / SOON_SCALE_H) for a dated listing (starting now: 1; in a
-  week: 0.5); an undated listing (a club, a service) counts as UNDATED_TIMELINESS.
+  week: 0.5); an undated or ongoing listing (a club, a service, a standing volunteer role: no date to
+  come, see finder/ongoing.py) counts as UNDATED_TIMELINESS, as a dated one about ten days away would.
 - connection = `connection_potential(...)`, computed at ingest and stored on the listing.
 
 SQL in `finder/search_sql.py` applies the same sum with these weights passed as parameters.
@@ -215,16 +216,20 @@ def reasons(
     wheelchair: bool = False,
     unit: str = "km",
     approximate_place: str | None = None,
+    ongoing: bool = False,
 ) -> list[str]:
     """At least two short reasons from stored fields, most telling first (at most MAX_REASONS).
 
-    `approximate_place`: the town of a listing placed only by its town (no street-level position)."""
+    `approximate_place`: the town of a listing placed only by its town (no street-level position);
+    `ongoing`: a standing opportunity with no date to come (finder.ongoing), said "Ongoing"."""
     found = []
     schedule = schedule_phrase(rrule, recurrence_text)
     if schedule:
         found.append(schedule)
     elif next_start_local is not None:
         found.append("Next on " + next_start_local.strftime("%a %d %b, %H:%M").replace(" 0", " "))
+    elif ongoing:
+        found.append("Ongoing")
     if online:
         found.append("Online")
     elif approximate_place:

@@ -96,7 +96,6 @@ def make_context(source: Source, now: datetime, config: Config) -> Context:
         locality=source.locality,
         region=source.region,
         country=source.country,
-        kind=source.kind,
         mapping=dict(source.mapping or {}),
     )
 

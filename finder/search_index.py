@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from finder.geo import fold
 from finder.models import Listing, ListingTag, Occurrence, Tag
+from finder.ongoing import open_ended
 from finder.tags import load_vocabulary
 
 NO_PLACE_BAND = -10_000
@@ -36,15 +37,18 @@ BAND_DEGREES = 0.1
 CHUNK = 500
 INDEXED = tuple(getattr(Listing, name) for name in (
     "id", "kind", "title", "description", "lat", "lon", "online", "timezone", "recurrence", "recurrence_text",
-    "start", "end", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
+    "start", "end", "all_day", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
     "for_groups", "wheelchair", "sign_language", "newcomer_friendly"))
 
 FLAG_BITS = {
     "free": 1, "kids": 2, "teens": 4, "seniors": 8, "families": 16, "groups": 32,
     "wheelchair": 64, "sign_language": 128, "newcomer": 256, "online": 512, "recurring": 1024,
+    "ongoing": 2048,  # open-ended (finder.ongoing): available from its start date on, any day, any time
 }
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
+ALL_DAYS = (1 << len(DAY_NAMES)) - 1
+ALL_TIMES = sum(TIME_BITS.values())
 GEO_COLUMNS = ("lat_band", "lon", "id", "lat", "x", "y", "z", "kind", "flags", "days_mask", "times_mask", "next_epoch",
                "end_epoch", "connection", "tags", "title_norm")
 _GEO_VALUES = itemgetter(*GEO_COLUMNS)
@@ -203,13 +207,20 @@ def index_row(item, tag_slugs: list[str], occurrences: list[tuple]) -> dict:
     """The index row of one listing (an ORM Listing or anything with the same attributes).
 
     `occurrences`: (start, end, status, all_day) tuples. Online listings are indexed without a place.
+    An ongoing listing (finder.ongoing) never ends and counts as available on every day at every time:
+    its days and hours are not known, and its start date is when it began, not when it meets.
     """
     has_place = item.lat is not None and item.lon is not None and not item.online
     lat = float(item.lat) if has_place else None
     zone = _zone(item.timezone)
-    days, times = schedule_masks(occurrences, zone, item.recurrence)
-    ends = [(end or start) for start, end, status, _all_day in occurrences if status == "scheduled"]
-    last = max(ends) if ends else (item.end or item.start)
+    ongoing = open_ended(kind=item.kind, recurrence=item.recurrence, start=item.start, end=item.end,
+                         all_day=item.all_day)
+    if ongoing:
+        days, times, last = ALL_DAYS, ALL_TIMES, None
+    else:
+        days, times = schedule_masks(occurrences, zone, item.recurrence)
+        ends = [(end or start) for start, end, status, _all_day in occurrences if status == "scheduled"]
+        last = max(ends) if ends else (item.end or item.start)
     return {
         "lat_band": lat_band(lat) if has_place else NO_PLACE_BAND,
         "lon": float(item.lon) if has_place else 0.0,
@@ -217,7 +228,7 @@ def index_row(item, tag_slugs: list[str], occurrences: list[tuple]) -> dict:
         "lat": lat,
         **dict(zip(("x", "y", "z"), unit_vector(lat, float(item.lon)) if has_place else (None, None, None), strict=True)),
         "kind": item.kind,
-        "flags": listing_flags(item),
+        "flags": listing_flags(item) | (FLAG_BITS["ongoing"] if ongoing else 0),
         "days_mask": days,
         "times_mask": times,
         "next_epoch": epoch(item.next_start),
@@ -283,6 +294,7 @@ def listing_flags(item) -> int:
         "families": item.for_families, "groups": item.for_groups, "wheelchair": item.wheelchair,
         "sign_language": item.sign_language, "newcomer": item.newcomer_friendly, "online": item.online,
         "recurring": recurrence_kind(item.recurrence, item.recurrence_text or "") is not None,
+        "ongoing": False,  # set by index_row, which knows the listing's dates
     }
     return sum(bit for name, bit in FLAG_BITS.items() if flags[name])
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from finder import ranking
 from finder.geo import fold
 from finder.models import Listing, ListingTag, Tag
+from finder.ongoing import is_ongoing
 from finder.search_index import FLAG_BITS, TIME_BITS
 from finder.search_query import MAX_TERMS, PlaceError, QueryError, SearchQuery
 from finder.search_sql import Plan, execute
@@ -220,6 +221,7 @@ def _result(listing: Listing, distance_km: float | None, score: float, plan: Pla
         matched_interests=[t.label for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,
         wheelchair=listing.wheelchair and "wheelchair" in query.access, unit=query.unit,
         approximate_place=listing.locality if listing.geo_precision in APPROXIMATE_PRECISIONS else None,
+        ongoing=starts is None and is_ongoing(listing, now),
     )
     return SearchResult(listing, distance_km, starts, score, why, sorted(slugs & set(plan.tags)))
 

@@ -246,7 +246,11 @@ def _filters(plan: Plan, params: dict) -> list[str]:
     if plan.window:
         params["win_from"], params["win_to"] = plan.window
         params["from_epoch"], params["to_epoch"] = (w.timestamp() for w in plan.window)
-        found.append("((g.next_epoch >= :from_epoch AND g.next_epoch < :to_epoch) OR EXISTS (SELECT 1 FROM occurrences o "
+        params["ongoing_bit"] = FLAG_BITS["ongoing"]
+        # an ongoing listing is available in any window that ends after its start (finder.ongoing)
+        found.append("((g.next_epoch >= :from_epoch AND g.next_epoch < :to_epoch) "
+                     "OR ((g.flags & :ongoing_bit) != 0 AND (g.next_epoch IS NULL OR g.next_epoch < :to_epoch)) "
+                     "OR EXISTS (SELECT 1 FROM occurrences o "
                      "WHERE o.listing_id = g.id AND o.status = 'scheduled' AND o.start < :win_to "
                      "AND COALESCE(o.\"end\", o.start) > :win_from))")
     return found

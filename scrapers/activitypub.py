@@ -123,7 +123,7 @@ def build_listing(event: dict, base: str, context: Context) -> Listing:
     online = bool(field(event, "isOnline")) or virtual or bool(stream)
     listing = Listing(
         title=clean_text(event.get("name") or _first(list((event.get("nameMap") or {}).values()))),
-        kind=context.kind or ("online" if online and venue.is_empty() else "event"),
+        kind="online" if online and venue.is_empty() else "event",
         description=text,
         description_html=markup,
         url=safe_url(_href(event.get("url")), base) or safe_url(event.get("id"), base),

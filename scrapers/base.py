@@ -41,7 +41,6 @@ class Context:
     locality: str = ""  # default locality for bare places
     region: str = ""
     country: str = ""
-    kind: str | None = None  # default kind for the source
     mapping: dict = field(default_factory=dict)  # adapter-specific field mapping
     problems: list[str] = field(default_factory=list)  # items skipped, with reasons
 

@@ -122,6 +122,7 @@ def build(node, organizations: dict, base: str, context: Context) -> Listing:
     listing = Listing(
         title=title,
         kind="volunteer",
+        kind_stated=True,  # a Footprint feed lists volunteer opportunities and nothing else
         description=description,
         description_html=description_html,
         url=safe_url(_text(node, "detailURL"), base),

@@ -125,7 +125,7 @@ def _listing(item, url: str, context: Context, wall_clock: bool = False) -> List
         end = start + timedelta(days=1)
     if isinstance(start, datetime) and (not isinstance(end, datetime) or end < start):
         end = None
-    listing = Listing(title=title, kind=context.kind or "event", start=start, end=end, all_day=all_day)
+    listing = Listing(title=title, start=start, end=end, all_day=all_day)
     listing.timezone = tz_name if start is not None else None
     listing.source_key = str(_pick(item, "id", "event_id", "uid") or _pick(item, "url", "link") or "")
     listing.url = safe_url(_pick(item, "url", "link", "permalink"), url)

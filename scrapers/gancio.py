@@ -85,7 +85,7 @@ class GancioAdapter(Adapter):
         slug = event.get("slug") or event.get("id")
         listing = Listing(
             title=clean_text(event.get("title")),
-            kind=context.kind or ("online" if online_place else "event"),
+            kind="online" if online_place else "event",
             description=text,
             description_html=markup,
             url=safe_url(f"/event/{slug}", root) if slug and root else "",

@@ -87,7 +87,7 @@ def _listing(items: list[dict], calendar_tz: str | None, context: Context) -> Li
     if isinstance(start, date) and not isinstance(start, datetime) and (not isinstance(end, date) or end <= start):
         end = start + timedelta(days=1)
     title = clean_text(head.get("summary"))
-    listing = Listing(title=title, kind=context.kind or "event", start=start, end=end, timezone=tz_name)
+    listing = Listing(title=title, start=start, end=end, timezone=tz_name)
     listing.all_day = start is not None and not isinstance(start, datetime)
     listing.source_key = str(head.get("recurringEventId") or head.get("iCalUID") or head.get("id") or "")
     listing.description, listing.description_html = description_pair(head.get("description"))

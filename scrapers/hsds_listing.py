@@ -113,7 +113,7 @@ def service_listing(service: dict, organization: dict | None, context: Context) 
     point = _point(location, title, context)
     listing = Listing(
         title=title,
-        kind=context.kind or "service",
+        kind="service",
         description=text,
         description_html=markup,
         url=safe_url(service.get("url")) or safe_url(organization.get("website")),
@@ -148,7 +148,7 @@ def location_listing(location: dict, context: Context) -> Listing:
     access_text = " ".join(f"{a.get('description', '')} {a.get('details', '')}" for a in location.get("accessibility") or [])
     listing = Listing(
         title=title,
-        kind=context.kind or "service",
+        kind="service",
         description=text,
         description_html=markup,
         url=safe_url(location.get("url")),
@@ -186,7 +186,7 @@ def _ohana_location(location: dict, organization: str, context: Context) -> List
     title = clean_text(location.get("name")) or organization
     return Listing(
         title=title,
-        kind=context.kind or "service",
+        kind="service",
         description=text,
         description_html=markup,
         url=next((u for u in urls if u), ""),

@@ -101,7 +101,7 @@ def _standardise(calendar: icalendar.Calendar, context: Context) -> icalendar.Ca
 
 def _listing(events: list, url: str, context: Context, moments: Moments) -> Listing:
     master = next((e for e in events if e.get("RECURRENCE-ID") is None), events[0])
-    listing = Listing(title="", kind=context.kind or "event", source_key=series_key(master))
+    listing = Listing(title="", source_key=series_key(master))
     fill_fields(listing, master, url, moments)
     if master.get("DTSTART") is None:
         return listing

@@ -56,7 +56,8 @@ class Listing:
     """A club, volunteer role, event, online community or service, as read from one source."""
 
     title: str
-    kind: str = "event"
+    kind: str = "event"  # the adapter's fallback unless `kind_stated`; the importer applies the catalogue's
+    kind_stated: bool = False  # True only where the format itself says the kind (see finder/ingest_defaults.py)
     description: str = ""  # plain text
     description_html: str = ""  # sanitised HTML (nh3) when the source has markup
     url: str = ""

@@ -126,7 +126,7 @@ class MobilizonAdapter(Adapter):
         text, markup = description_pair(item.get("description"))
         listing = Listing(
             title=clean_text(item.get("title")),
-            kind=context.kind or ("online" if online and venue.is_empty() else "event"),
+            kind="online" if online and venue.is_empty() else "event",
             description=text,
             description_html=markup,
             url=safe_url(item.get("url")),
@@ -162,7 +162,7 @@ class MobilizonAdapter(Adapter):
         text, markup = description_pair(item.get("summary"))
         return Listing(
             title=clean_text(item.get("name") or item.get("preferredUsername")),
-            kind=context.kind or "club",
+            kind="club",
             description=text,
             description_html=markup,
             url=safe_url(item.get("url")),

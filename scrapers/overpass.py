@@ -128,7 +128,7 @@ class OverpassAdapter(Adapter):
         venue = _venue(tags)
         listing = Listing(
             title=name,
-            kind=context.kind or "club",
+            kind="club",
             description=text,
             description_html=markup,
             url=_website(tags) or osm_url,

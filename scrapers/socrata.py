@@ -118,7 +118,7 @@ class SocrataAdapter(Adapter):
         categories = _value(row, columns["categories"])
         listing = Listing(
             title=_text(_value(row, columns["title"])),
-            kind=context.kind or context.mapping.get("kind") or "volunteer",
+            kind=context.mapping.get("kind") or "volunteer",
             description=text,
             description_html=markup,
             url=safe_url(_text(_value(row, columns["url"])), base),

@@ -243,7 +243,7 @@ def test_index_row_reads_local_weekday_and_time_of_day():
 
     item = SimpleNamespace(
         id=7, lat=40.7, lon=-74.0, online=False, timezone="America/New_York", recurrence=None, recurrence_text="",
-        next_start=None, end=None, start=None, kind="event", title="Café Chess", free=True, for_kids=False,
+        next_start=None, end=None, start=None, all_day=False, kind="event", title="Café Chess", free=True, for_kids=False,
         for_teens=False, for_seniors=False, for_families=True, for_groups=False, wheelchair=False, sign_language=False,
         newcomer_friendly=False, connection_score=0.5)
     friday_evening_utc = datetime(2026, 12, 5, 0, 30, tzinfo=UTC)  # Friday 19:30 in New York

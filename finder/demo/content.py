@@ -156,3 +156,17 @@ ONLINE = [
     ("Carers' Online Coffee Break", "online", ["Support Groups", "Health"], "FREQ=WEEKLY;BYDAY=WE", 13, 45,
      "Forty-five minutes for unpaid carers to talk with people who understand. Facilitated."),
 ]
+
+# The London Volunteer Hub's roles (The Events Calendar format), each dated twice, six days apart in turn:
+# seven roles make fourteen dates that fall on every weekday twice, so weekend volunteering is there
+# whatever day the demo is written.
+VOLUNTEER_ROLES = [
+    ("Befriending volunteer", "Visit an older neighbour for an hour a week; training and support provided.", ["Seniors"]),
+    ("Food bank driver", "Collect donations from supermarkets on Saturday mornings (own licence needed).", ["Hunger"]),
+    ("Youth football coach assistant", "Help run Saturday training for under-10s; checks and training provided.", ["Sports", "Children & Youth"]),
+    ("Museum welcome host", "Greet visitors and help them find their way; two shifts a month.", ["Arts"]),
+    ("Refugee welcome buddy", "Help a newly arrived family find their way around the city.", ["Immigrants & Refugees"]),
+    ("Conservation volunteer", "Hedge laying, path repair and bird surveys in city parks.", ["Environment"]),
+    ("Library reading helper", "Read stories with children at the weekend story hour; training provided.",
+     ["Education", "Children & Youth"]),
+]

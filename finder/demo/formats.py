@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from finder.demo.build import CLUB_PLACES, SERVICES, one_offs, place, slugify
-from finder.demo.content import ACTIVITIES, CITIES, ONLINE
+from finder.demo.content import ACTIVITIES, CITIES, ONLINE, VOLUNTEER_ROLES
 
 PAGE_EVENTS = [
     ("Pottery Taster Evening", ["Crafts", "Arts"], 19, 120, "Two hours on the wheel with a patient teacher. All materials included; $25."),
@@ -19,14 +19,6 @@ PAGE_EVENTS = [
     ("Mental Health First Aid Taster", ["Health", "Education"], 18, 120, "Learn how to start a kind conversation. Free, booking advised."),
     ("Tree Planting Day", ["Environment", "Volunteering"], 9, 240, "Plant native trees with the parks team. Tools provided; families welcome."),
     ("Seniors' Tech Café", ["Seniors", "Tech"], 10, 120, "Bring a device and a question; volunteers help. Free tea."),
-]
-VOLUNTEER_ROLES = [
-    ("Befriending volunteer", "Visit an older neighbour for an hour a week; training and support provided.", ["Seniors"]),
-    ("Food bank driver", "Collect donations from supermarkets on Saturday mornings (own licence needed).", ["Hunger"]),
-    ("Youth football coach assistant", "Help run Saturday training for under-10s; checks and training provided.", ["Sports", "Children & Youth"]),
-    ("Museum welcome host", "Greet visitors and help them find their way; two shifts a month.", ["Arts"]),
-    ("Refugee welcome buddy", "Help a newly arrived family find their way around the city.", ["Immigrants & Refugees"]),
-    ("Conservation volunteer", "Hedge laying, path repair and bird surveys in city parks.", ["Environment"]),
 ]
 GANCIO_EVENTS = [
     ("Sprachcafé Deutsch–Englisch", ["sprachen", "languages"], 18, 120, "Deutsch und Englisch üben bei Tee und Kuchen. Alle willkommen."),

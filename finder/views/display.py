@@ -38,7 +38,7 @@ EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets wee
          "MONTHLY": lazy_gettext("Meets monthly"), "YEARLY": lazy_gettext("Meets yearly")}
 EVERY_N = {"DAILY": lazy_gettext("Meets every %(num)d days"), "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
            "MONTHLY": lazy_gettext("Meets every %(num)d months"), "YEARLY": lazy_gettext("Meets every %(num)d years")}
-REASON_WORDS = {"Wheelchair accessible": lazy_gettext("Wheelchair accessible"),
+REASON_WORDS = {"Wheelchair accessible": lazy_gettext("Wheelchair accessible"), "Ongoing": lazy_gettext("Ongoing"),
                 "In person": lazy_gettext("In person"), "Join from home": lazy_gettext("Join from home")}
 _KIND_FILLERS = {label: kind for kind, label in ranking.KIND_LABELS.items()}  # ranking's words -> kind
 _DISTANCE = re.compile(r"^(Right here|[\d.]+ (km|mi|m) away)$")
@@ -172,7 +172,7 @@ def card_reasons(reasons, listing, distance_km: float | None) -> tuple[str, list
     """(distance text, the reasons not already said elsewhere on the card (schedule, next start, online,
     free, newcomer), in the visitor's language)."""
     reasons = list(reasons or [])
-    said = {schedule_phrase(listing.recurrence, listing.recurrence_text or ""), "Online",
+    said = {schedule_phrase(listing.recurrence, listing.recurrence_text or ""), "Online", "Ongoing",
             ranking.KIND_LABELS.get(listing.kind)}
     if listing.free:
         said.add("Free")

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from finder import feeds, structured
 from finder.extensions import get_session
 from finder.licences import listing_terms
 from finder.models import Listing, Occurrence
+from finder.ongoing import is_ongoing
 from finder.views.searching import back_to_search
 
 bp = Blueprint("listings", __name__)
@@ -29,9 +30,9 @@ def visible_listing(listing_id: int) -> Listing:
 def show(listing_id: int):
     listing = visible_listing(listing_id)
     now = datetime.now(UTC)
-    upcoming = get_session().scalars(
+    upcoming = get_session().scalars(  # a meeting in progress (started, not ended) is still shown: happening now
         select(Occurrence)
-        .where(Occurrence.listing_id == listing.id, Occurrence.start >= now)
+        .where(Occurrence.listing_id == listing.id, or_(Occurrence.start >= now, Occurrence.end > now))
         .order_by(Occurrence.start)
         .limit(UPCOMING_SHOWN)
     ).all()
@@ -41,6 +42,8 @@ def show(listing_id: int):
         "listing.html",
         listing=listing,
         upcoming=upcoming,
+        now=now,
+        ongoing=is_ongoing(listing, now),
         verified=verified,
         page_url=page_url,
         back_query=back_to_search(request.referrer, request.host),

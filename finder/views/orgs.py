@@ -10,6 +10,7 @@ from sqlalchemy import select
 from finder import feeds, structured
 from finder.extensions import get_session
 from finder.models import Listing, Organization
+from finder.ongoing import is_over
 
 bp = Blueprint("orgs", __name__)
 
@@ -26,8 +27,8 @@ def show(org_id: int):
         .order_by(Listing.next_start.is_(None), Listing.next_start, Listing.title, Listing.id)
     ).all()
     now = datetime.now(UTC)
-    upcoming = [listing for listing in listings if listing.next_start is None or listing.next_start >= now]
-    past = [listing for listing in listings if listing not in upcoming]
+    past = [listing for listing in listings if is_over(listing, now)]  # ongoing and in-progress ones are not
+    upcoming = [listing for listing in listings if listing not in past]
     page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("orgs.show", org_id=org.id))
     jsonld = structured.script_tag(structured.organization_jsonld(org, page_url))
     return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld)
