@@ -27,7 +27,7 @@ def register(name: str):
 # Every adapter module, in the order they are tried by format detection. Add new ones here.
 ADAPTER_MODULES = (
     "ics", "gcal", "fullcalendar", "schemaorg", "tec", "rss", "footprint",
-    "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds",
+    "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds", "openactive",
 )  # fmt: skip
 
 

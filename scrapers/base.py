@@ -43,6 +43,7 @@ class Context:
     country: str = ""
     mapping: dict = field(default_factory=dict)  # adapter-specific field mapping
     problems: list[str] = field(default_factory=list)  # items skipped, with reasons
+    memo: dict = field(default_factory=dict)  # an adapter's state across the pages of one run (joins)
 
     def __post_init__(self):
         if self.window_end is None:
@@ -71,9 +72,15 @@ class Adapter(ABC):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         """Every listing in `body`; raises ParseError when `body` is not this format."""
 
+    incremental = False  # True: each run resumes from the last page read (see finder/runs.py)
+
     def next_url(self, body: bytes, url: str) -> str | None:
         """The next page of a paged API, or None when this was the last page."""
         return None
+
+    def removals(self, body: bytes, url: str = "") -> list[str]:
+        """The `source_key`s a page says are deleted (incremental feeds); none by default."""
+        return []
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:

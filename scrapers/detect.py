@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Specific formats first; the broad ones (any HTML with markup, any feed, any array) last.
 ORDER = (
-    "ics", "gcal", "tec", "gancio", "mobilizon", "activitypub", "overpass", "hsds", "footprint",
+    "ics", "gcal", "openactive", "tec", "gancio", "mobilizon", "activitypub", "overpass", "hsds", "footprint",
     "socrata", "fullcalendar", "rss", "schemaorg",
 )  # fmt: skip
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
