@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -28,7 +30,7 @@ from finder.ingest_apply import (
 )
 from finder.ingest_defaults import apply_source_defaults
 from finder.ingest_insert import insert_new
-from finder.liveness import count_misses, mark_seen
+from finder.liveness import count_misses, mark_seen, remove_links
 from finder.merge import Candidates, find_duplicate
 from finder.models import Listing, ListingChange, ListingSource, Source, Tag, utcnow
 from finder.moderation import apply_overrides
@@ -65,14 +67,36 @@ def ingest(
     complete: bool = True,
     hide_after_misses: int | None = None,
     vocabulary: Vocabulary | None = None,
+    removed: Collection[str] = (),
 ) -> IngestReport:
     """Upsert `listings` (scrapers Listings from one run of `source`).
 
     `complete`: the batch is everything the source lists now (a successful run), so listings
     missing from it count a miss; pass False for partial runs (nothing is counted as gone).
+    `removed`: `source_key`s the source says it deleted (incremental feeds): hidden at once, and
+    counted as gone, unless another source still lists them.
     """
     with collector_paused():
-        return _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary)
+        report = _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary)
+        if removed:
+            _remove(session, source, removed, listings, report, hide_after_misses)
+        return report
+
+
+def _remove(session, source, removed, listings, report: IngestReport, hide_after_misses) -> None:
+    hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
+    live = {item.source_key for item in listings}
+    keys = [stable_key(source.slug, SimpleNamespace(source_key=key, url="", title="", start=None))
+            for key in removed if key not in live]
+    links = load_links(session, source, keys)
+    touched: set = set()
+    report.gone += remove_links(list(links.values()), hide_after, touched)
+    session.flush()
+    ids = {listing.id for listing in touched}
+    report.listing_ids |= ids
+    report.touched |= touched
+    if ids:
+        search_index.refresh(session, ids)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Liveness, exactly as in DESIGN.md: a listing missing from its source after a successful run is
 `unverified`; after FINDER_HIDE_AFTER_MISSES consecutive successful runs without it, `hidden`; seen
 again, `active`. A listing with several sources stays active while any of them still lists it.
-Failed, empty and partial runs never reach `count_misses`."""
+Failed, empty and partial runs never reach `count_misses`. Incremental feeds (RPDE) never count
+misses; the items they delete go through `remove_links`."""
 
 from __future__ import annotations
 
@@ -49,6 +50,23 @@ def count_misses(links: dict[str, ListingSource], seen: set[str], hide_after: in
         link.missed_runs += 1
         if link.missed_runs == 1:
             gone += 1
+        listing = link.listing
+        liveness = liveness_of(listing.sources, hide_after)
+        if liveness != listing.liveness:
+            listing.liveness = liveness
+            touched.add(listing)
+    return gone
+
+
+def remove_links(links: list[ListingSource], hide_after: int, touched: set[Listing]) -> int:
+    """The source deleted these (an incremental feed's tombstones): each link counts as missed
+    `hide_after` times, so its listing is hidden unless another source still lists it. Returns how
+    many were live before (gone in this run)."""
+    gone = 0
+    for link in links:
+        if link.missed_runs == 0:
+            gone += 1
+        link.missed_runs = max(link.missed_runs, hide_after, 1)
         listing = link.listing
         liveness = liveness_of(listing.sources, hide_after)
         if liveness != listing.liveness:

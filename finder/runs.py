@@ -3,7 +3,8 @@
 Statuses: `ok`; `partial` (a later page failed or the page cap was reached: what was read is
 stored, nothing counts as gone); `empty` (no valid item where the last good run had some: an
 alarm, nothing is stored or hidden); `failed` (the fetch or parse of the first page failed, or
-anything raised). A 304 Not Modified is `ok` and changes nothing. A run never raises; the caller
+anything raised). Incremental feeds (OpenActive RPDE: `adapter.incremental`) resume where the last
+run ended and never count unseen listings as missing (see finder/runs_incremental.py). A 304 Not Modified is `ok` and changes nothing. A run never raises; the caller
 commits.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from finder.config import Config
 from finder.ingest import ingest
 from finder.models import ScrapeRun, Source, utcnow
+from finder.runs_incremental import IncrementalFeed
 from scrapers import ADAPTERS, load_adapters
 from scrapers.base import Context, ParseError
 
@@ -106,7 +108,10 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
     adapter = adapter_class(source.adapter)()
     context = make_context(source, now, config)
     listings, problems, complete = [], [], True
-    url, visited = source.url, set()
+    feed = IncrementalFeed(source, fetcher) if getattr(adapter, "incremental", False) else None
+    url, visited = (feed.start_url() if feed else source.url), set()
+    if feed:
+        context.memo["memory"] = feed.memory
     while url:
         visited.add(url)
         page = len(visited)
@@ -129,7 +134,7 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             problems.append(f"page {page}: not modified while page 1 changed")
             break
         try:
-            listings.extend(adapter.parse(result.body, result.url or url, context))
+            parsed = adapter.parse(result.body, result.url or url, context)
         except ParseError as error:
             if page == 1:
                 run.status, run.error = "failed", f"parse: {error}"
@@ -138,13 +143,26 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             complete = False
             problems.append(f"page {page}: parse: {error}")
             break
+        if feed:
+            feed.page(url, parsed, adapter.removals(result.body, result.url or url))
+        else:
+            listings.extend(parsed)
         url = adapter.next_url(result.body, result.url or url)
         if url in visited:
             url = None
         elif url and page >= MAX_PAGES:
             complete = False
             problems.append(f"stopped after {MAX_PAGES} pages")
+            if feed:
+                feed.resume_at = url  # the next run carries on from here
             url = None
+    if feed:
+        feed.resume_at = feed.resume_at or url  # a page that failed: everything before it is stored
+        _store(session, source, run, feed.listings(), context.problems, problems, complete, resolver, now, config,
+               feed=feed)
+        if run.status in ("ok", "partial"):
+            feed.save()
+        return
     _store(session, source, run, listings, context.problems, problems, complete, resolver, now, config)
     if run.status == "empty":
         _forget(fetcher, source.url)  # read the page again next time, so the alarm holds until it is fixed
@@ -157,10 +175,11 @@ def _forget(fetcher, url: str) -> None:
         forget(url)
 
 
-def _store(session, source, run, listings, item_problems, page_problems, complete, resolver, now, config) -> None:
+def _store(session, source, run, listings, item_problems, page_problems, complete, resolver, now, config,
+           feed: IncrementalFeed | None = None) -> None:
     run.items = len(listings) + len(item_problems)
     valid = sum(1 for item in listings if not item.problems())
-    if valid == 0:
+    if valid == 0 and not (feed and (feed.removed or feed.resumed)):  # a resumed feed may well have nothing new
         previous = last_good_run(session, source.id, before_id=run.id)
         if previous is not None and previous.items > 0:
             run.status = "empty"
@@ -170,8 +189,8 @@ def _store(session, source, run, listings, item_problems, page_problems, complet
             return
     with session.begin_nested():
         report = ingest(
-            session, source, listings, resolver=resolver, now=now, complete=complete,
-            hide_after_misses=config.HIDE_AFTER_MISSES,
+            session, source, listings, resolver=resolver, now=now, complete=complete and feed is None,
+            hide_after_misses=config.HIDE_AFTER_MISSES, removed=feed.removed if feed else (),
         )
     run.inserted, run.updated, run.unchanged, run.gone = report.inserted, report.updated, report.unchanged, report.gone
     run.invalid = report.invalid + len(item_problems)

@@ -128,3 +128,45 @@ def test_the_shipped_crosswalk_is_what_the_script_builds_from_the_activity_list(
     assert len(built["concepts"]) == 768
     walking = next(key for key, (label, _slugs) in built["concepts"].items() if label == "Walking")
     assert built["synonyms"]["Rambling"] == walking and "outdoors-hiking" in built["concepts"][walking][1]
+
+
+EXPECTED = {  # corpus file -> (exit code, titles) of `finder parse --json`
+    "activity-list.jsonld": (1, None),
+    "data-catalog-collection.jsonld": (1, None),
+    "data-catalog-singular.jsonld": (1, None),
+    "rpde-item-facilityuse-lincsinspire-legend.json": (0, []),
+    "rpde-item-slot-kind-facilityuse-dot-slot-lincsinspire-legend.json": (0, []),
+    "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json": (0, []),
+    "rpde-item-sessionseries-nottingham-leisurecloud.json": (0, ["Shadow Box Fit"]),
+    "rpde-last-page-empty-items-openactive-rb-fixture.json": (0, []),
+    "rpde-page-deleted-and-updated-openactive-rb-fixture.json": (0, ["Bodyattack® Fri 7am"]),
+}
+
+
+def test_finder_parse_reads_every_corpus_file_or_refuses_it_in_one_line():
+    from click.testing import CliRunner
+    from flask import Flask
+
+    from finder.commands.parse import parse_command
+    from finder.config import Config
+
+    assert sorted(EXPECTED) == sorted(path.name for path in CORPUS.iterdir())
+    app = Flask("parse-test")
+    app.config["FINDER"] = Config(TIMEZONE="Europe/London", EXPANSION_DAYS=90, TESTING=True)
+    for name, (code, titles) in EXPECTED.items():
+        with app.app_context():
+            result = CliRunner().invoke(parse_command, [str(CORPUS / name), "--since", "2017-09-01", "--until",
+                                                        "2020-12-31", "--json"], catch_exceptions=False)
+        assert result.exit_code == code, (name, result.output)
+        if code:
+            assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+            continue
+        rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        assert [row["title"] for row in rows] == titles, name
+        if not rows:
+            assert "problem: " in result.stderr, name  # says why nothing came out
+    series = CliRunner()
+    with app.app_context():
+        out = series.invoke(parse_command, [str(CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json"),
+                                            "--since", "2020-07-01", "--json"]).stdout
+    assert json.loads(out)["tags"] == ["sports-fitness"]  # "Fitness Class" through the vocabulary

@@ -100,7 +100,12 @@ def _tagger():
     except (ImportError, OSError, ValueError) as error:
         log.warning("tags left empty: %s", error)
         return lambda listing: []
-    return lambda listing: vocabulary.tags_for(listing.categories, f"{listing.title}\n{listing.description}")
+
+    def tag(listing: Listing) -> list[str]:
+        found = vocabulary.tags_for(listing.categories, f"{listing.title}\n{listing.description}")
+        return found + [slug for slug in listing.tags if slug in vocabulary and slug not in found]  # the source's own
+
+    return tag
 
 
 def _fetch_pages(url: str, config: Config, adapter) -> list[tuple[bytes, str]]:
