@@ -9,7 +9,8 @@ A file holding one item (`{"data": ...}`) or one opportunity node reads too.
 Read: SessionSeries (a listing when it has an eventSchedule, read as a recurrence; without one it
 only lends its fields to its sessions), ScheduledSession (joined to its
 SessionSeries through `superEvent`: embedded, or by URL when the series came earlier in the same
-run; a session whose series comes later in the run waits for it), CourseInstance, Event.
+run or, in scheduled runs, in an earlier run (`context.memo["memory"]`); a session whose series
+comes later in the run waits for it), CourseInstance, Event.
 FacilityUse/Slot items are facility bookings, not community listings: skipped with a problem line.
 Deleted items are listed by `removals` (their RPDE ids, the listings' `source_key`). A listing's
 `source_key` is its RPDE item id, else its `@id`.
@@ -84,11 +85,16 @@ class OpenActiveAdapter(Adapter):
         return built
 
     def _opportunity(self, data: dict, kind: str, key: str, label: str, memo: dict, context: Context) -> list[Listing]:
+        memory = context.memo.get("memory")  # kept between runs by incremental runs (finder/runs_incremental.py)
         if kind == "SessionSeries":
             memo["series"][node_id(data)] = data
+            if memory is not None and node_id(data):
+                memory.put(node_id(data), data)
         series = data.get("superEvent") if kind == "ScheduledSession" else None
         if isinstance(series, str):
             found = memo["series"].get(series.strip())
+            if found is None and memory is not None:
+                found = memo["series"][series.strip()] = memory.get(series.strip())
             if found is None and not data.get("name"):
                 memo["waiting"].setdefault(series.strip(), []).append((data, key, label))
                 context.problems.append(f"{label}: superEvent {series.strip()} not read yet in this run")
