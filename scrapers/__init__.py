@@ -28,6 +28,7 @@ def register(name: str):
 ADAPTER_MODULES = (
     "ics", "gcal", "fullcalendar", "schemaorg", "tec", "rss", "footprint",
     "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds", "openactive",
+    "json_api",
 )  # fmt: skip
 
 
