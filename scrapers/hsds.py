@@ -3,7 +3,8 @@
 Reads HSDS 3 JSON (`service_full`, `organization_full` → one listing per service, a bare
 `location`, `service_at_location`, and API pages `{"contents": [...], "page_number", "total_pages"}`),
 legacy Ohana/211 JSON (organization → locations[] with `services_attributes`, free-text `hours`),
-and the tabular form (one CSV table, or a zipped package of tables, any encoding).
+the tabular form (one CSV table, or a zipped package of tables, any encoding), and Open Referral
+UK v1 pages `{"content": [...], "number", "totalPages", "last"}` (see scrapers/hsds_oruk.py).
 Schedules with a `dtstart` become a recurrence; others become `recurrence_text`.
 An OpenAPI spec, or a CSV table that holds no services (schedules.csv alone), is not a listing
 source: ParseError.
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.hsds_listing import location_listing, ohana_listings, service_listing
+from scrapers.hsds_oruk import is_oruk_service, next_page, oruk_service
 from scrapers.hsds_tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
 from scrapers.text import decode_body, load_json
@@ -61,6 +63,12 @@ class HsdsAdapter(Adapter):
             raise ParseError("an OpenAPI specification, not HSDS data")
         if isinstance(data, dict) and isinstance(data.get("contents"), list):
             data = data["contents"]
+        elif isinstance(data, dict) and isinstance(data.get("content"), list):  # Open Referral UK v1 pages
+            data = data["content"]
+        if isinstance(data, list) and data and all(isinstance(i, dict) and "isServicesValid" in i for i in data):
+            raise ParseError("an Open Referral UK dashboard (it lists council directories, not services)")
+        data = [oruk_service(i) if isinstance(i, dict) and is_oruk_service(i) else i
+                for i in (data if isinstance(data, list) else [data])] if data else data
         items = [item for item in (data if isinstance(data, list) else [data]) if isinstance(item, dict)]
         kinds = [_kind_of(item) for item in items]
         if items and all(kind == "other" for kind in kinds):
@@ -103,6 +111,8 @@ class HsdsAdapter(Adapter):
             data = load_json(body)
         except ValueError:
             return None
+        if isinstance(data, dict) and isinstance(data.get("content"), list):
+            return next_page(data, url)
         if not isinstance(data, dict) or not isinstance(data.get("contents"), list) or data.get("last_page"):
             return None
         try:
@@ -119,7 +129,7 @@ class HsdsAdapter(Adapter):
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:
         head = body[:65536]
-        markers = (b'"service_at_locations"', b'"services_attributes"', b'"location_type"', b'"eligibility_description"')
+        markers = (b'"service_at_locations"', b'"regular_schedules"', b'"eligibilitys"', b'"isServicesValid"', b'"services_attributes"', b'"location_type"', b'"eligibility_description"')
         first_line = head.split(b"\n", 1)[0]
         csv_columns = (b"organization_id", b"service_id", b"location_type", b"opens_at")
         return (
