@@ -101,3 +101,19 @@ def test_a_run_follows_relative_v2_next_links_to_the_last_page(session, doit, db
     assert shop.title == "Retail Store Assistants"
     assert (shop.lat, shop.lon, shop.postcode) == (pytest.approx(51.58768), pytest.approx(0.08152), "IG6 1HW")  # 1st location
     assert "disability" in {tag.slug for tag in shop.tags}  # interests[*].name ("Learning disability") through the vocabulary
+
+
+def test_the_real_uk_catalogue_entries_are_disabled_credited_and_readable():
+    from finder.catalog import load_catalog
+    from scrapers.json_api import check_mapping
+
+    specs = {spec.slug: spec for spec in load_catalog(Path(__file__).resolve().parent.parent / "data" / "sources.toml",
+                                                      overlay=False)}
+    real = {"openactive-goodgym": "openactive", "oruk-buckinghamshire-fis": "hsds",
+            "osm-community-places-leeds": "overpass", "doit-harrow": "json"}
+    for slug, adapter in real.items():
+        spec = specs[slug]
+        assert (spec.adapter, spec.enabled) == (adapter, False) and spec.licence and spec.attribution, slug
+    doit = specs["doit-harrow"].mapping
+    assert {k: v for k, v in doit.items() if k != "fields"} == {k: v for k, v in MAPPING.items() if k != "fields"}
+    assert check_mapping(doit) == MAPPING["fields"]  # the catalogue entry is the mapping the tests read Do-it with
