@@ -117,3 +117,28 @@ def test_the_real_uk_catalogue_entries_are_disabled_credited_and_readable():
     doit = specs["doit-harrow"].mapping
     assert {k: v for k, v in doit.items() if k != "fields"} == {k: v for k, v in MAPPING.items() if k != "fields"}
     assert check_mapping(doit) == MAPPING["fields"]  # the catalogue entry is the mapping the tests read Do-it with
+
+
+def test_any_json_parses_through_the_mapping_or_is_refused():
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.adapter_fuzz import check_never_crashes, json_values
+
+    check_never_crashes(JsonAdapter, ["data", "items"])  # without a mapping: always a ParseError
+    keys = ["data", "items", "links", "next", "href", "title", "id", "lat", "lng", "locations", "interests", "name",
+            "for_recruiter", "website", "photo", "absolute_url", "postcode", "city", "address_1", "description"]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(json_values(keys))
+    def run(value):
+        body = json.dumps(value).encode()
+        adapter = JsonAdapter()
+        try:
+            listings = adapter.parse(body, "https://api.example.org/v1/x", Context(mapping=MAPPING, window_start=NOW))
+        except ParseError:
+            listings = []
+        assert isinstance(listings, list)
+        following = adapter.next_url(body, "https://api.example.org/v1/x")
+        assert following is None or following.startswith(("http://", "https://", "file:"))
+
+    run()

@@ -170,3 +170,26 @@ def test_finder_parse_reads_every_corpus_file_or_refuses_it_in_one_line():
         out = series.invoke(parse_command, [str(CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json"),
                                             "--since", "2020-07-01", "--json"]).stdout
     assert json.loads(out)["tags"] == ["sports-fitness"]  # "Fitness Class" through the vocabulary
+
+
+KEYS = ["items", "next", "state", "kind", "id", "@id", "modified", "data", "type", "@type", "name", "startDate",
+        "endDate", "duration", "superEvent", "subEvent", "eventSchedule", "byDay", "startTime", "activity",
+        "prefLabel", "location", "geo", "latitude", "longitude", "address", "offers", "offer", "price", "ageRange",
+        "minValue", "maxValue", "genderRestriction", "leader", "programme", "level", "isCoached",
+        "maximumAttendeeCapacity", "accessibilitySupport", "organizer", "SessionSeries", "ScheduledSession",
+        "Event", "CourseInstance", "deleted", "updated", "FacilityUse", "Slot", "ConceptScheme", "DataCatalog"]
+
+
+def test_any_rpde_shaped_json_parses_or_is_refused():
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.adapter_fuzz import check_never_crashes, json_values
+
+    check_never_crashes(OpenActiveAdapter, KEYS)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(json_values(KEYS))
+    def removals(value):
+        assert isinstance(OpenActiveAdapter().removals(json.dumps(value).encode()), list)
+
+    removals()
