@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from urllib.parse import urljoin, urlsplit
 
 from scrapers.listing import Listing
 from scrapers.text import load_json
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_EXPANSION_DAYS = 90
+
+
+def follow_link(url: str, link: str) -> str | None:
+    """`link` made absolute against page `url`, when it is a next page to fetch: http(s) from an http(s)
+    page (never a file:// URL a remote page names), file: only from a file: page; None for this page."""
+    target = urljoin(url, link.strip())
+    scheme = urlsplit(target).scheme.lower()
+    allowed = ("file",) if urlsplit(url).scheme.lower() == "file" else ("http", "https")
+    return target if scheme in allowed and target != url else None
 
 
 class ParseError(Exception):

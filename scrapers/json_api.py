@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from urllib.parse import urljoin
 
 from jsonpath_ng.exceptions import JSONPathError
 from jsonpath_ng.ext import parse as parse_path
 
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
 from scrapers.listing import KINDS, Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
 from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
@@ -173,5 +172,4 @@ def next_link(body: bytes, url: str, mapping: dict) -> str | None:
         link = link.get("href")
     if not isinstance(link, str) or not link.strip():
         return None
-    target = urljoin(url, link.strip())
-    return None if target == url or not target.startswith(("http://", "https://", "file:")) else target
+    return follow_link(url, link)

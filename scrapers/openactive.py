@@ -20,10 +20,8 @@ The activity list, a data catalogue or a dataset site is no feed of sessions: Pa
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from scrapers import register
-from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
 from scrapers.listing import Listing
 from scrapers.openactive_fields import FACILITY_TYPES, SESSION_TYPES, build_listing, node_id, node_type
 from scrapers.text import load_json
@@ -125,8 +123,7 @@ class OpenActiveAdapter(Adapter):
             return None
         if not isinstance(data, dict) or not isinstance(data.get("next"), str) or not data.get("items"):
             return None
-        following = urljoin(url, data["next"].strip())
-        return None if following == url or not following.startswith(("http://", "https://", "file:")) else following
+        return follow_link(url, data["next"])
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:

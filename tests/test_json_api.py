@@ -53,6 +53,20 @@ def test_the_one_page_exchange_reads_into_volunteer_listings():
     assert adapter.next_url(body, "https://api.do-it.org/v1/opportunities") is None  # no `next`: the last page
 
 
+@pytest.mark.parametrize(("link", "expected"), [
+    ("/v2/opportunities?page=2", "https://api.example.org/v2/opportunities?page=2"),
+    ("https://other.example.org/page/2", "https://other.example.org/page/2"),
+    ("file:data/secret_key", None),  # a remote page never makes us read a local file
+    ("file:///etc/passwd", None),
+    ("https://api.example.org/v1/opportunities", None),  # this page again
+])
+def test_next_links_are_followed_only_over_http(link, expected):
+    adapter = JsonAdapter()
+    adapter.mapping = MAPPING
+    body = json.dumps({"data": {"items": []}, "links": {"next": {"href": link}}}).encode()
+    assert adapter.next_url(body, "https://api.example.org/v1/opportunities") == expected
+
+
 def test_a_mapping_that_finds_nothing_or_is_incomplete_is_refused_in_one_line():
     [(_where, body)] = exchanges(ONE_PAGE)
     with pytest.raises(ParseError, match=r"mapping.items '\$.results' finds nothing in this body \(keys: data, links, meta\)"):
@@ -139,6 +153,6 @@ def test_any_json_parses_through_the_mapping_or_is_refused():
             listings = []
         assert isinstance(listings, list)
         following = adapter.next_url(body, "https://api.example.org/v1/x")
-        assert following is None or following.startswith(("http://", "https://", "file:"))
+        assert following is None or following.startswith(("http://", "https://"))
 
     run()

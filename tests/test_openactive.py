@@ -114,6 +114,8 @@ def test_paging_follows_next_and_stops_where_next_is_the_page_itself():
     last = json.dumps({"items": [{"state": "deleted", "id": "1"}], "next": "https://example.org/feed?afterId=1"})
     assert adapter.next_url(last.encode(), "https://example.org/feed?afterId=1") is None
     assert adapter.next_url((CORPUS / "rpde-last-page-empty-items-openactive-rb-fixture.json").read_bytes(), "") is None
+    local = json.dumps({"items": [{"state": "deleted", "id": "1"}], "next": "file:data/secret_key"}).encode()
+    assert adapter.next_url(local, "https://example.org/feed") is None  # never a local file from a remote feed
 
 
 def test_the_shipped_crosswalk_is_what_the_script_builds_from_the_activity_list(tmp_path):
