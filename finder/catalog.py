@@ -23,7 +23,7 @@ from scrapers.text import zone
 
 ADAPTER_NAMES = (
     "ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata",
-    "overpass", "hsds", "rss", "footprint", "gcal", "fullcalendar",
+    "overpass", "hsds", "rss", "footprint", "gcal", "fullcalendar", "openactive", "json",
 )  # fmt: skip
 EVERY = re.compile(r"^(\d+)([mhd])$")
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
