@@ -35,6 +35,16 @@ class Config:
     FETCH_MAX_BYTES: int = setting(10_000_000, "Largest response body accepted, bytes")
     FETCH_ALLOW_PRIVATE: bool = setting(False, "Allow loopback/private fetch targets (tests and the demo only)")
     EXPANSION_DAYS: int = setting(90, "Days ahead to expand recurring series into occurrences")
+    DISCOVER_OPENACTIVE_CATALOG: str = setting(
+        "https://openactive.io/data-catalogs/data-catalog-collection.jsonld",
+        "OpenActive data catalogue that `finder sources discover` walks to dataset sites and feeds",
+    )
+    DISCOVER_OVERPASS_URL: str = setting(
+        "https://overpass-api.de/api/interpreter", "Overpass API endpoint `finder sources discover` queries"
+    )
+    DISCOVER_MOBILIZON_INSTANCES: str = setting(
+        "https://mobilizon.fr", "Mobilizon instances (comma list) `finder sources discover` searches"
+    )
     HIDE_AFTER_MISSES: int = setting(2, "Consecutive successful runs without a listing before it is hidden")
     GEOCODER: str = setting("offline", "offline (gazetteer) or a geopy provider name such as nominatim")
     GEOCODER_URL: str = setting("", "Base URL of the online geocoder (empty = the provider's default)")

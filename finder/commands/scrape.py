@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -84,9 +85,12 @@ def _summary(results) -> Table:
     return table
 
 
-@click.command("sources")
+@click.group("sources", invoke_without_command=True)
+@with_appcontext
 def sources_command():
-    """List the source catalogue with each source's last run."""
+    """List the source catalogue with each source's last run (or `discover PLACE`: propose sources)."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
     with _synced_session() as session:
         latest = last_runs(session)
         table = Table(title="sources")
@@ -104,6 +108,46 @@ def sources_command():
                 (run.error if run else "")[:60],
             )
         _console().print(table)
+
+
+@sources_command.command("discover")
+@click.argument("place")
+@click.option("--radius", "radius_km", default=10.0, show_default=True, type=click.FloatRange(0.5, 200),
+              help="Kilometres around the place.")
+@click.option("--worship", is_flag=True, help="Include places of worship in the OpenStreetMap query.")
+def discover_command(place: str, radius_km: float, worship: bool):
+    """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon), each previewed, into the
+    suggestion queue for an administrator to approve on the admin pages (/admin)."""
+    from finder.discover import discover
+    from finder.geocode import PlaceQueryError, get_resolver
+    from finder.models import utcnow
+
+    config = current_app.config["FINDER"]
+    resolver = get_resolver(config)
+    if resolver is None:
+        raise click.ClickException("no gazetteer: run `finder gazetteer build` first")
+    try:
+        found = resolver.resolve(place)
+    except PlaceQueryError as error:
+        raise click.ClickException(str(error)) from None
+    if found is None:
+        raise click.ClickException(f"unknown place {place!r}")
+    session = current_app.extensions["sessionmaker"]()
+    with session:
+        candidates, problems = discover(session, found.name, found.lat, found.lon, radius_km, config,
+                                        default_fetcher(session, config), utcnow(), worship)
+        session.commit()
+    table = Table(title=f"sources near {found.name} ({found.lat:.4f}, {found.lon:.4f}), {radius_km:g} km")
+    for name in ("kind", "name", "listings", "near", "samples"):
+        table.add_column(name, overflow="fold")
+    for candidate in candidates:
+        table.add_row(candidate.kind, candidate.name[:60], str(candidate.items), str(candidate.near),
+                      "; ".join(sample["title"][:40] for sample in candidate.samples[:3]))
+    console = _console()
+    console.print(table)
+    for problem in problems[:20]:
+        console.print(f"skipped: {problem}", markup=False)
+    click.echo(f"{len(candidates)} source(s) queued as pending suggestions")
 
 
 @click.command("retag")
