@@ -24,14 +24,19 @@ MEMORY_TTL_S = 400 * 24 * 3600  # a series not updated for over a year is forgot
 
 
 class FeedMemory:
-    """Nodes an adapter keeps between runs of one source, by key, in the fetcher's state store."""
+    """Nodes an adapter keeps between runs of one source, by key, in the fetcher's state store; it also
+    reads (never writes) the memory of the sibling sources named in `shared` (OpenActive: the source of
+    the SessionSeries feed that a ScheduledSession feed's sessions point at)."""
 
-    def __init__(self, store, prefix: str):
-        self.store, self.prefix = store, prefix
+    def __init__(self, store, prefix: str, shared: tuple[str, ...] = ()):
+        self.store, self.prefix, self.shared = store, prefix, shared
 
     def get(self, key: str) -> dict | None:
-        value = self.store.get(self.prefix + key) if self.store is not None else None
-        return value.get("node") if value else None
+        for prefix in (self.prefix, *self.shared):
+            value = self.store.get(prefix + key) if self.store is not None else None
+            if value:
+                return value.get("node")
+        return None
 
     def put(self, key: str, node: dict) -> None:
         if self.store is not None:
@@ -45,7 +50,9 @@ class IncrementalFeed:
         saved = (self.store.get(self.key) if self.store is not None else None) or {}
         self.first_url = saved.get("url") or source.url
         self.resumed = bool(saved.get("url"))
-        self.memory = FeedMemory(self.store, f"{MEMORY_PREFIX}{source.slug}:")
+        siblings = (source.mapping or {}).get("series_sources") or []
+        self.memory = FeedMemory(self.store, f"{MEMORY_PREFIX}{source.slug}:",
+                                 tuple(f"{MEMORY_PREFIX}{slug}:" for slug in siblings if isinstance(slug, str)))
         self.last_url: str | None = None  # the last page read in full
         self.resume_at: str | None = None  # set when the run stopped early at a page cap
         self._items: dict[str, Listing] = {}

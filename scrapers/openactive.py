@@ -9,8 +9,9 @@ A file holding one item (`{"data": ...}`) or one opportunity node reads too.
 Read: SessionSeries (a listing when it has an eventSchedule, read as a recurrence; without one it
 only lends its fields to its sessions), ScheduledSession (joined to its
 SessionSeries through `superEvent`: embedded, or by URL when the series came earlier in the same
-run or, in scheduled runs, in an earlier run (`context.memo["memory"]`); a session whose series
-comes later in the run waits for it), CourseInstance, Event.
+run or, in scheduled runs, in an earlier run (`context.memo["memory"]`), or in a sibling source's
+feed named in the catalogue (`mapping.series_sources = ["<slug of the SessionSeries source>"]`, run
+first); a session whose series comes later in the run waits for it), CourseInstance, Event.
 FacilityUse/Slot items are facility bookings, not community listings: skipped with a problem line.
 Deleted items are listed by `removals` (their RPDE ids, the listings' `source_key`). A listing's
 `source_key` is its RPDE item id, else its `@id`.
@@ -62,9 +63,10 @@ class OpenActiveAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         items = page_items(json_document(body, "an OpenActive RPDE page"))
-        memo = context.memo.setdefault("openactive", {"series": {}, "waiting": {}})
-        if not items:
+        memo = context.memo.setdefault("openactive", {"series": {}, "waiting": {}, "items": 0})
+        if not items and not memo["items"]:  # said once, when a whole read found nothing
             context.problems.append("an empty RPDE page (the end of the feed: nothing new)")
+        memo["items"] += len(items)
         built: list[Listing] = []
         for index, item in enumerate(items):
             if item.get("state") == "deleted":

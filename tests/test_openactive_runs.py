@@ -136,3 +136,26 @@ def test_a_failed_later_page_keeps_what_was_read_and_resumes_there(session, feed
     feed.asked.clear()
     assert scrape("leeds-walks").status == "ok"
     assert feed.asked == ["afterTimestamp=2&afterId=s1"]
+
+
+def test_sessions_join_series_from_a_sibling_feed_named_in_the_catalogue(session, httpserver, scrape):
+    series_feed, sessions_feed = Feed(httpserver), Feed(httpserver)
+    reset(httpserver)
+    httpserver.expect_request("/series").respond_with_handler(series_feed.handle)
+    httpserver.expect_request("/feed").respond_with_handler(sessions_feed.handle)
+    series_feed.url = lambda query="": httpserver.url_for("/series") + (f"?{query}" if query else "")
+    series_feed.page("", [{**SERIES_ITEM, "data": {**SERIES_ITEM["data"],
+                                                   "eventSchedule": [{"type": "PartialSchedule", "byDay": ["https://schema.org/Monday"],
+                                                                      "startTime": "09:00", "startDate": "2026-01-05"}]}}],
+                     "afterId=series-1")
+    series_feed.page("afterId=series-1", [], "afterId=series-1")
+    sessions_feed.page("", [session_item("s1", 1, 2)], "afterId=s1")
+    sessions_feed.page("afterId=s1", [], "afterId=s1")
+    add_source(session, "walks-series", series_feed.url(), adapter="openactive")
+    add_source(session, "walks-sessions", sessions_feed.url(), adapter="openactive",
+               mapping={"series_sources": ["walks-series"]})
+    assert scrape("walks-series").inserted == 1  # the series itself has a schedule: a weekly listing
+    run = scrape("walks-sessions")
+    assert (run.status, run.inserted) == ("ok", 1) and not run.problems
+    joined = session.scalar(select(Listing).join(ListingSource).where(ListingSource.source_key == "s1"))
+    assert joined.title == "Park walk" and joined.venue_name == "Roundhay Park"
