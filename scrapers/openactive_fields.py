@@ -158,7 +158,7 @@ def build_listing(node: dict, series: dict | None, key: str, context: Context) -
         accessibility=[slug for slug in access_hints(access_text) if slug],
         min_age=min_age,
         categories=categories,
-        tags=slugs,
+        tags=slugs + (["women"] if extra.get("gender_restriction") == "female" else []),
         image_url=url_of(data.get("image"), base),
         source_key=key,
         extra=extra,

@@ -33,7 +33,7 @@ def test_a_combined_page_joins_sessions_to_their_series_and_reads_every_field():
     assert second.end == datetime(2026, 3, 10, 19, 30, tzinfo=UTC)  # from its duration
     assert (first.lat, first.lon, first.venue.locality, first.venue.postcode) == (53.795, -1.5476, "Leeds", "LS1 4AP")
     assert first.organizer.name == "Riverside Runners" and first.url == "https://example.org/runs/riverside"
-    assert first.categories == ["Running"] and first.tags == ["running"]
+    assert first.categories == ["Running"] and first.tags == ["running", "women"]  # crosswalk; FemaleOnly
     assert first.free is True and first.min_age == 60 and first.audience == ["seniors"]
     assert first.accessibility == ["wheelchair"]
     assert first.extra == {
