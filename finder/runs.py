@@ -111,7 +111,7 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
     feed = IncrementalFeed(source, fetcher) if getattr(adapter, "incremental", False) else None
     url, visited = (feed.start_url() if feed else source.url), set()
     if feed:
-        context.memo["memory"] = feed.memory
+        context.memo["kept"] = feed.kept()
     while url:
         visited.add(url)
         page = len(visited)
@@ -161,7 +161,7 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
         _store(session, source, run, feed.listings(), context.problems, problems, complete, resolver, now, config,
                feed=feed)
         if run.status in ("ok", "partial"):
-            feed.save()
+            feed.save(context.memo.get("kept"))
         return
     _store(session, source, run, listings, context.problems, problems, complete, resolver, now, config)
     if run.status == "empty":

@@ -9,9 +9,11 @@ appears again further on (a moved session), a deleted item appears as a tombston
   updated after its deletion is live again;
 - the batch is never "complete": a listing not in this run's pages is unchanged, not missing;
 - the cursor is saved only once the batch is stored (a failed run reads the same pages again);
-- what an adapter must remember between runs (OpenActive: each SessionSeries, which later runs'
-  sessions join to) goes through `memory`, given to the adapter as `context.memo["memory"]`.
-The cursor and the memory live in the fetcher's state store (`fetch_state`), written with the run.
+- what an adapter keeps between runs (OpenActive: each SessionSeries, which later runs' sessions
+  join to) is plain data in `context.memo["kept"]`: loaded before the run (with, read-only, what the
+  sibling sources named in `mapping.series_sources` kept) and saved after it. Plain data, so that
+  it travels to and from a parse worker process with the rest of the context.
+The cursor and the kept data live in the fetcher's state store (`fetch_state`), written with the run.
 """
 
 from __future__ import annotations
@@ -20,27 +22,7 @@ from scrapers.listing import Listing
 
 CURSOR_PREFIX = "cursor:"
 MEMORY_PREFIX = "memory:"
-MEMORY_TTL_S = 400 * 24 * 3600  # a series not updated for over a year is forgotten
-
-
-class FeedMemory:
-    """Nodes an adapter keeps between runs of one source, by key, in the fetcher's state store; it also
-    reads (never writes) the memory of the sibling sources named in `shared` (OpenActive: the source of
-    the SessionSeries feed that a ScheduledSession feed's sessions point at)."""
-
-    def __init__(self, store, prefix: str, shared: tuple[str, ...] = ()):
-        self.store, self.prefix, self.shared = store, prefix, shared
-
-    def get(self, key: str) -> dict | None:
-        for prefix in (self.prefix, *self.shared):
-            value = self.store.get(prefix + key) if self.store is not None else None
-            if value:
-                return value.get("node")
-        return None
-
-    def put(self, key: str, node: dict) -> None:
-        if self.store is not None:
-            self.store.put(self.prefix + key, {"node": node}, MEMORY_TTL_S)
+MEMORY_TTL_S = 400 * 24 * 3600  # a source not run for over a year forgets what it kept
 
 
 class IncrementalFeed:
@@ -50,9 +32,9 @@ class IncrementalFeed:
         saved = (self.store.get(self.key) if self.store is not None else None) or {}
         self.first_url = saved.get("url") or source.url
         self.resumed = bool(saved.get("url"))
-        siblings = (source.mapping or {}).get("series_sources") or []
-        self.memory = FeedMemory(self.store, f"{MEMORY_PREFIX}{source.slug}:",
-                                 tuple(f"{MEMORY_PREFIX}{slug}:" for slug in siblings if isinstance(slug, str)))
+        self.memory_key = f"{MEMORY_PREFIX}{source.slug}"
+        siblings = [slug for slug in (source.mapping or {}).get("series_sources") or [] if isinstance(slug, str)]
+        self.shared = [self._load(f"{MEMORY_PREFIX}{slug}") for slug in siblings]
         self.last_url: str | None = None  # the last page read in full
         self.resume_at: str | None = None  # set when the run stopped early at a page cap
         self._items: dict[str, Listing] = {}
@@ -60,6 +42,18 @@ class IncrementalFeed:
 
     def start_url(self) -> str:
         return self.first_url
+
+    def _load(self, key: str) -> dict:
+        return ((self.store.get(key) if self.store is not None else None) or {}).get("kept") or {}
+
+    def kept(self) -> dict:
+        """What the adapter kept in earlier runs, with the siblings' entries under its own (read-only)."""
+        merged: dict = {}
+        for kept in [*self.shared, self._load(self.memory_key)]:
+            for name, entries in kept.items():
+                if isinstance(entries, dict):
+                    merged.setdefault(name, {}).update(entries)
+        return merged
 
     def page(self, url: str, listings: list[Listing], removed: list[str]) -> None:
         """Fold one page, in feed order, into the batch."""
@@ -80,8 +74,15 @@ class IncrementalFeed:
     def removed(self) -> list[str]:
         return list(self._removed)
 
-    def save(self) -> None:
-        """Remember where the next run starts (the cap's next page, else the last page read)."""
+    def save(self, kept: dict | None = None) -> None:
+        """Remember where the next run starts (the cap's next page, else the last page read) and what the
+        adapter kept (`context.memo["kept"]`, siblings' entries left out)."""
         url = self.resume_at or self.last_url
         if self.store is not None and url:
             self.store.put(self.key, {"url": url}, None)
+        if self.store is not None and kept:
+            foreign = [(name, key) for shared in self.shared for name, entries in shared.items() for key in entries]
+            own = {name: dict(entries) for name, entries in kept.items() if isinstance(entries, dict)}
+            for name, key in foreign:
+                own.get(name, {}).pop(key, None)
+            self.store.put(self.memory_key, {"kept": own}, MEMORY_TTL_S)

@@ -9,9 +9,10 @@ A file holding one item (`{"data": ...}`) or one opportunity node reads too.
 Read: SessionSeries (a listing when it has an eventSchedule, read as a recurrence; without one it
 only lends its fields to its sessions), ScheduledSession (joined to its
 SessionSeries through `superEvent`: embedded, or by URL when the series came earlier in the same
-run or, in scheduled runs, in an earlier run (`context.memo["memory"]`), or in a sibling source's
-feed named in the catalogue (`mapping.series_sources = ["<slug of the SessionSeries source>"]`, run
-first); a session whose series comes later in the run waits for it), CourseInstance, Event.
+run or, in scheduled runs, in an earlier run or a sibling source's feed named in the catalogue
+(`mapping.series_sources = ["<slug of the SessionSeries source>"]`, run first): every series read
+is kept in `context.memo["kept"]["series"]`, which incremental runs save and load (plain data, so it
+survives a parse worker); a session whose series comes later in the run waits for it), CourseInstance, Event.
 FacilityUse/Slot items are facility bookings, not community listings: skipped with a problem line.
 Deleted items are listed by `removals` (their RPDE ids, the listings' `source_key`). A listing's
 `source_key` is its RPDE item id, else its `@id`.
@@ -27,6 +28,7 @@ from scrapers.listing import Listing
 from scrapers.openactive_fields import FACILITY_TYPES, SESSION_TYPES, build_listing, node_id, node_type
 from scrapers.text import load_json
 
+MAX_KEPT_SERIES = 20_000  # series kept for joins between runs (past it, the earliest kept go first)
 NOT_FEEDS = {
     "ConceptScheme": "an OpenActive activity list (SKOS concepts), not a feed of sessions",
     "DataCatalog": "an OpenActive data catalogue (it lists dataset sites, not sessions)",
@@ -63,7 +65,8 @@ class OpenActiveAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         items = page_items(json_document(body, "an OpenActive RPDE page"))
-        memo = context.memo.setdefault("openactive", {"series": {}, "waiting": {}, "items": 0})
+        memo = context.memo.setdefault("openactive", {"waiting": {}, "items": 0})
+        memo["series"] = context.memo.setdefault("kept", {}).setdefault("series", {})  # kept between runs
         if not items and not memo["items"]:  # said once, when a whole read found nothing
             context.problems.append("an empty RPDE page (the end of the feed: nothing new)")
         memo["items"] += len(items)
@@ -85,16 +88,14 @@ class OpenActiveAdapter(Adapter):
         return built
 
     def _opportunity(self, data: dict, kind: str, key: str, label: str, memo: dict, context: Context) -> list[Listing]:
-        memory = context.memo.get("memory")  # kept between runs by incremental runs (finder/runs_incremental.py)
-        if kind == "SessionSeries":
+        if kind == "SessionSeries" and node_id(data):
+            memo["series"].pop(node_id(data), None)  # re-inserted: the most recently read stay longest
             memo["series"][node_id(data)] = data
-            if memory is not None and node_id(data):
-                memory.put(node_id(data), data)
+            while len(memo["series"]) > MAX_KEPT_SERIES:
+                memo["series"].pop(next(iter(memo["series"])))
         series = data.get("superEvent") if kind == "ScheduledSession" else None
         if isinstance(series, str):
             found = memo["series"].get(series.strip())
-            if found is None and memory is not None:
-                found = memo["series"][series.strip()] = memory.get(series.strip())
             if found is None and not data.get("name"):
                 memo["waiting"].setdefault(series.strip(), []).append((data, key, label))
                 context.problems.append(f"{label}: superEvent {series.strip()} not read yet in this run")
