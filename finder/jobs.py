@@ -11,25 +11,31 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from finder import joblock, maintenance
-from finder.models import Source, utcnow
+from finder.models import JobRun, ScrapeRun, Source, utcnow
+from finder.retry import with_retries
 
 log = logging.getLogger(__name__)
 EVERY = re.compile(r"^(\d+)([mhd])$")
 UNIT_S = {"m": 60, "h": 3600, "d": 86400}
 
 
+class JobFailed(Exception):
+    """A job ran to its end and recorded a failure of its own (a scrape run `failed` or `empty`)."""
+
+
 @dataclass(frozen=True)
 class Job:
     key: str
     interval_s: float
-    run: Callable[[Flask], str]  # returns a one-line summary
-    lease_s: float = 3600.0
+    run: Callable[[Flask], str]  # returns a one-line summary; raises (JobFailed or anything) when it failed
+    source: str | None = None  # the source slug of a scrape job
 
 
 def every_seconds(every: str) -> float:
@@ -44,9 +50,9 @@ def job_table(app: Flask) -> list[Job]:
     with app.extensions["sessionmaker"]() as session:
         sources = session.execute(select(Source.slug, Source.every).where(Source.enabled.is_(True))
                                   .order_by(Source.slug)).all()
-    jobs = [Job(f"scrape:{slug}", every_seconds(every), _scrape(slug), lease_s=1800) for slug, every in sources]
+    jobs = [Job(f"scrape:{slug}", every_seconds(every), _scrape(slug), source=slug) for slug, every in sources]
     jobs += [
-        Job("alerts:send", 900, send_alerts, lease_s=1800),
+        Job("alerts:send", 900, send_alerts),
         Job("maintenance:series", 6 * 3600, roll_series),
         Job("maintenance:prune-runs", 86400, prune_runs),
         Job("maintenance:database", 86400, optimize),
@@ -56,31 +62,102 @@ def job_table(app: Flask) -> list[Job]:
     return jobs
 
 
-def run_job(app: Flask, job: Job, now: datetime | None = None) -> bool:
-    """Run `job` unless another scheduler holds it or ran it within its interval; True when it ran here."""
-    engine = app.extensions["engine"]
-    # A little slack so a job scheduled exactly one interval later is not refused by clock jitter.
-    with joblock.exclusive(engine, job.key, min_interval_s=job.interval_s * 0.9, lease_s=job.lease_s, now=now) as mine:
-        if not mine:
-            log.info("job %s skipped: running or recently run elsewhere", job.key)
+def lease_of(app: Flask) -> joblock.Lease:
+    config = app.config["FINDER"]
+    return joblock.Lease(lease_s=config.JOB_LEASE_S, heartbeat_s=config.JOB_HEARTBEAT_S, retry_s=config.JOB_RETRY_S)
+
+
+def last_scraped(app: Flask, slug: str) -> datetime | None:
+    """When the latest successful run of source `slug` started (by the scheduler, `finder scrape` or the demo)."""
+    with app.extensions["sessionmaker"]() as session:
+        return session.scalar(select(func.max(ScrapeRun.started_at)).join(Source, Source.id == ScrapeRun.source_id)
+                              .where(Source.slug == slug, ScrapeRun.status.in_(("ok", "partial"))))
+
+
+def is_due(app: Flask, job: Job, now: datetime) -> bool:
+    """Due when its last successful run (a source's, for a scrape) started one interval ago or more, no
+    other process runs it, and no retry delay is pending. Reads only."""
+    if job.source is not None:
+        scraped = last_scraped(app, job.source)
+        if scraped is not None and scraped > now - timedelta(seconds=job.interval_s):
             return False
-        clock = time.monotonic()
-        with app.app_context():
-            summary = job.run(app)
-        log.info("job %s done in %.2fs: %s", job.key, time.monotonic() - clock, summary)
+    return joblock.is_due(app.extensions["engine"], job.key, min_interval_s=job.interval_s, now=now)
+
+
+def run_job(app: Flask, job: Job, now: datetime | None = None) -> bool:
+    """Run `job` if it is due and no other process holds it; True when it ran here (whatever its outcome).
+    Never raises: a failure is logged with the job's key and recorded on its row (retried with backoff)."""
+    now = now or utcnow()
+    engine = app.extensions["engine"]
+    clock = time.monotonic()
+    started = False
+    try:
+        if job.key in joblock.held_keys() or not is_due(app, job, now):
+            log.debug("job %s skipped: not due, or running elsewhere", job.key)
+            return False
+        with joblock.exclusive(engine, job.key, min_interval_s=job.interval_s, lease=lease_of(app), now=now) as taken:
+            if taken is None:
+                log.debug("job %s skipped: taken by another scheduler", job.key)
+                return False
+            started = True
+            if taken.abandoned_by:
+                _record_abandoned(app, job, taken)
+            with app.app_context():
+                summary = job.run(app)
+    except JobFailed as error:
+        log.warning("job %s failed in %.2fs: %s", job.key, time.monotonic() - clock, error)
+        return True
+    except Exception as error:  # one failing job must not stop the others; its failure is on its row
+        if started:
+            log.exception("job %s failed in %.2fs: %s", job.key, time.monotonic() - clock, error)
+        else:
+            log.warning("job %s not started: %s: %s", job.key, type(error).__name__, error)
+        return started
+    log.info("job %s ok in %.2fs: %s", job.key, time.monotonic() - clock, summary)
     return True
 
 
 def run_due(app: Flask, now: datetime | None = None) -> list[str]:
     """Run every job that is due now (one pass); returns the keys run here."""
-    ran = []
-    for job in job_table(app):
-        try:
-            if run_job(app, job, now):
-                ran.append(job.key)
-        except Exception:  # one failing job must not stop the others; its failure is recorded on its row
-            log.exception("job %s failed", job.key)
-    return ran
+    return [job.key for job in job_table(app) if run_job(app, job, now)]
+
+
+def abandon_running(app: Flask, reason: str) -> list[str]:
+    """Release the leases of the jobs this process is running, each recorded as failed with `reason` (and a
+    failed run for a source); returns their keys. For a scheduler that must stop before they finish."""
+    keys = joblock.held_keys()
+    engine = app.extensions["engine"]
+    with app.extensions["sessionmaker"]() as session:
+        started = dict(session.execute(select(JobRun.key, JobRun.last_started).where(JobRun.key.in_(keys))).all())
+    released = joblock.abandon(engine, keys, reason)
+    for key in released:
+        if key.startswith("scrape:"):
+            record_failed_run(app, key.removeprefix("scrape:"), started.get(key) or utcnow(), reason)
+    return released
+
+
+def _record_abandoned(app: Flask, job: Job, taken: joblock.Taken) -> None:
+    reason = f"aborted: its scheduler ({taken.abandoned_by}) died during the run (lease expired)"
+    log.warning("job %s: the run started %s by %s was %s; recorded as failed", job.key, taken.abandoned_started,
+                taken.abandoned_by, "abandoned")
+    if job.source is not None:
+        record_failed_run(app, job.source, taken.abandoned_started or utcnow(), reason)
+
+
+def record_failed_run(app: Flask, slug: str, started: datetime, error: str) -> None:
+    """A failed `ScrapeRun` for `slug`, written in its own transaction (retried while the database is busy)."""
+    def write() -> None:
+        with app.extensions["write_sessionmaker"]() as session:
+            source_id = session.scalar(select(Source.id).where(Source.slug == slug))
+            if source_id is None:
+                return
+            now = utcnow()
+            session.add(ScrapeRun(source_id=source_id, started_at=started, finished_at=now, status="failed",
+                                  error=error[:2000], problems=[],
+                                  duration_s=round(max(0.0, (now - started).total_seconds()), 3)))
+            session.commit()
+
+    with_retries(write, what=f"source {slug}: failed run record")
 
 
 def _scrape(slug: str) -> Callable[[Flask], str]:
@@ -89,11 +166,20 @@ def _scrape(slug: str) -> Callable[[Flask], str]:
         from finder.runs import run_source
 
         config = app.config["FINDER"]
-        with app.extensions["sessionmaker"]() as session:
-            run = run_source(session, slug, resolver=get_resolver(config), config=config)
-            summary = (f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
-                       f"unchanged={run.unchanged} gone={run.gone}")
-            session.commit()
+        started = utcnow()
+        with app.extensions["write_sessionmaker"]() as session:
+            try:
+                run = run_source(session, slug, resolver=get_resolver(config), config=config)
+                status, error = run.status, run.error
+                summary = (f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
+                           f"unchanged={run.unchanged} gone={run.gone}")
+                session.commit()
+            except OperationalError as failure:  # the run (or its record) could not be written: record that
+                session.rollback()
+                record_failed_run(app, slug, started, f"not saved: {type(failure).__name__}: {failure.orig}")
+                raise
+        if status in ("failed", "empty"):
+            raise JobFailed(f"source {slug}: {status}: {error}")
         return summary
 
     return scrape
@@ -105,28 +191,28 @@ def send_alerts(app: Flask) -> str:
     from finder.mailing import run_digests
 
     config = app.config["FINDER"]
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         built, sent = run_digests(session, config, make_matcher(get_resolver(config)))
         session.commit()
     return f"built={built.built} empty={built.empty} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
 
 
 def roll_series(app: Flask) -> str:
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         changed = maintenance.roll_series_forward(session, utcnow(), app.config["FINDER"].EXPANSION_DAYS)
         session.commit()
     return f"listings moved on={changed}"
 
 
 def prune_runs(app: Flask) -> str:
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         removed = maintenance.prune_runs(session, utcnow())
         session.commit()
     return f"runs pruned={removed}"
 
 
 def optimize(app: Flask) -> str:
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         done = maintenance.optimize_database(session)
         session.commit()
     return done
@@ -136,7 +222,7 @@ def source_alarms(app: Flask) -> str:
     from finder.mailing import send_admin_alarm
 
     config = app.config["FINDER"]
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         silent = maintenance.silent_sources(session)
         if silent and config.ADMIN_EMAIL:
             send_admin_alarm(session, config, [s.slug for s in silent], datetime.now(UTC))
@@ -148,7 +234,7 @@ def delete_unsubscribed(app: Flask) -> str:
     """Subscriber data deleted FINDER_DELETE_UNSUBSCRIBED_AFTER_DAYS after unsubscribing."""
     from finder.privacy import delete_unsubscribed as purge
 
-    with app.extensions["sessionmaker"]() as session:
+    with app.extensions["write_sessionmaker"]() as session:
         removed = purge(session, app.config["FINDER"].DELETE_UNSUBSCRIBED_AFTER_DAYS, utcnow())
         session.commit()
     return f"unsubscribed alerts deleted={removed}"
