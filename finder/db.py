@@ -7,17 +7,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from finder.wal import checkpoint_in_background
 
-IMMEDIATE = {"sqlite_immediate": True}  # execution option: this engine's transactions are writers
-
 
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for `url`; SQLite gets WAL (checkpointed from a background thread, `finder.wal`), a busy
-    timeout, foreign keys, and transactions we begin ourselves (see `_sqlite_begin`)."""
+    timeout, foreign keys and write transactions that begin IMMEDIATE (see `_sqlite_pragmas`)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
         checkpoint_in_background(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -25,8 +23,13 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
-    # SQLAlchemy's recipe: pysqlite must not open transactions itself, so that `_sqlite_begin` can.
-    dbapi_connection.isolation_level = None
+    # Every write transaction takes SQLite's write lock when it begins, waiting for it under the busy timeout.
+    # pysqlite begins a transaction at the first INSERT/UPDATE/DELETE (reads before it run on their own), and
+    # with this level it says BEGIN IMMEDIATE. A transaction that read first (a snapshot) and wrote later
+    # would fail at once with "database is locked" whenever another process had committed in between: no
+    # wait can help a stale snapshot. (The isolation_level=None recipe would make every read start such a
+    # snapshot, turning each read-then-write session, web requests included, into that failure.)
+    dbapi_connection.isolation_level = "IMMEDIATE"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -38,20 +41,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
-    """Writers (engines with the IMMEDIATE option) take SQLite's write lock when they begin, waiting for it
-    under the busy timeout. A deferred transaction that reads and then writes while another process has
-    committed fails at once with "database is locked" (its snapshot is stale; no wait helps), so every
-    transaction that may write begins IMMEDIATE; readers (web pages) stay deferred and never wait."""
-    immediate = connection.get_execution_options().get("sqlite_immediate")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+def _sqlite_savepoint(connection, _name) -> None:
+    """A SAVEPOINT outside a transaction would begin a deferred one (and pysqlite would not know of it):
+    begin it IMMEDIATE first, like every other write transaction."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def writer(engine: Engine) -> Engine:
-    """`engine` whose transactions begin as writers (BEGIN IMMEDIATE on SQLite; the same engine elsewhere)."""
-    return engine.execution_options(**IMMEDIATE) if engine.dialect.name == "sqlite" else engine
-
-
-def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
-    """Sessions on `engine`; `write=True` for jobs and commands that write (see `_sqlite_begin`)."""
-    return sessionmaker(writer(engine) if write else engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

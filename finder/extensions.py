@@ -27,7 +27,6 @@ def init_database(app: Flask) -> None:
     engine = make_engine(config.database_url)
     app.extensions["engine"] = engine
     app.extensions["sessionmaker"] = make_sessionmaker(engine)
-    app.extensions["write_sessionmaker"] = make_sessionmaker(engine, write=True)  # jobs and imports
     app.teardown_appcontext(_close_session)
 
 

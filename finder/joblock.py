@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, text, update
 
-from finder.db import writer
 from finder.models import JobRun, utcnow
 from finder.retry import with_retries
 from finder.upsert import insert_or_ignore
@@ -59,7 +58,6 @@ def advisory_key(job_key: str) -> int:
 
 
 def _ensure_row(engine: Engine, key: str) -> None:
-    engine = writer(engine)
     with engine.begin() as connection:
         connection.execute(insert_or_ignore(engine.dialect.name, JobRun, dict(
             key=key, owner="", runs=0, failures=0, last_status="", last_error=""), conflict=["key"]))
@@ -69,7 +67,6 @@ def try_lease(engine: Engine, key: str, *, min_interval_s: float, lease_s: float
               owner: str = OWNER, force: bool = False) -> Taken | None:
     """Take the lease for `key` if it is free and the job is due (`force`: due or not, as the CLI runs it)."""
     _ensure_row(engine, key)
-    engine = writer(engine)
     with engine.begin() as connection:
         before = connection.execute(select(JobRun.owner, JobRun.last_status, JobRun.lease_until,
                                            JobRun.last_started).where(JobRun.key == key)).one()
@@ -103,7 +100,6 @@ def is_due(engine: Engine, key: str, *, min_interval_s: float, now: datetime) ->
 
 def renew(engine: Engine, key: str, *, lease_s: float, owner: str = OWNER) -> bool:
     """Extend our lease on `key` to `lease_s` from now; False when it is no longer ours."""
-    engine = writer(engine)
     with engine.begin() as connection:
         return connection.execute(
             update(JobRun).where(JobRun.key == key, JobRun.owner == owner, JobRun.last_status == RUNNING)
@@ -116,7 +112,6 @@ def finish(engine: Engine, key: str, *, status: str, error: str, now: datetime, 
     """Release our lease on `key` with the run's outcome. After `ok` the job is next due one interval after
     this run started; after a failure it may be retried after `retry_s`, doubling with each consecutive
     failure, never later than a quarter of its interval (an outage does not push a daily job back a day)."""
-    engine = writer(engine)
     with engine.begin() as connection:
         failures = connection.scalar(select(JobRun.failures).where(JobRun.key == key, JobRun.owner == owner))
         if failures is None:

@@ -147,7 +147,7 @@ def _record_abandoned(app: Flask, job: Job, taken: joblock.Taken) -> None:
 def record_failed_run(app: Flask, slug: str, started: datetime, error: str) -> None:
     """A failed `ScrapeRun` for `slug`, written in its own transaction (retried while the database is busy)."""
     def write() -> None:
-        with app.extensions["write_sessionmaker"]() as session:
+        with app.extensions["sessionmaker"]() as session:
             source_id = session.scalar(select(Source.id).where(Source.slug == slug))
             if source_id is None:
                 return
@@ -167,7 +167,7 @@ def _scrape(slug: str) -> Callable[[Flask], str]:
 
         config = app.config["FINDER"]
         started = utcnow()
-        with app.extensions["write_sessionmaker"]() as session:
+        with app.extensions["sessionmaker"]() as session:
             try:
                 run = run_source(session, slug, resolver=get_resolver(config), config=config)
                 status, error = run.status, run.error
@@ -191,28 +191,28 @@ def send_alerts(app: Flask) -> str:
     from finder.mailing import run_digests
 
     config = app.config["FINDER"]
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         built, sent = run_digests(session, config, make_matcher(get_resolver(config)))
         session.commit()
     return f"built={built.built} empty={built.empty} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
 
 
 def roll_series(app: Flask) -> str:
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         changed = maintenance.roll_series_forward(session, utcnow(), app.config["FINDER"].EXPANSION_DAYS)
         session.commit()
     return f"listings moved on={changed}"
 
 
 def prune_runs(app: Flask) -> str:
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         removed = maintenance.prune_runs(session, utcnow())
         session.commit()
     return f"runs pruned={removed}"
 
 
 def optimize(app: Flask) -> str:
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         done = maintenance.optimize_database(session)
         session.commit()
     return done
@@ -222,7 +222,7 @@ def source_alarms(app: Flask) -> str:
     from finder.mailing import send_admin_alarm
 
     config = app.config["FINDER"]
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         silent = maintenance.silent_sources(session)
         if silent and config.ADMIN_EMAIL:
             send_admin_alarm(session, config, [s.slug for s in silent], datetime.now(UTC))
@@ -234,7 +234,7 @@ def delete_unsubscribed(app: Flask) -> str:
     """Subscriber data deleted FINDER_DELETE_UNSUBSCRIBED_AFTER_DAYS after unsubscribing."""
     from finder.privacy import delete_unsubscribed as purge
 
-    with app.extensions["write_sessionmaker"]() as session:
+    with app.extensions["sessionmaker"]() as session:
         removed = purge(session, app.config["FINDER"].DELETE_UNSUBSCRIBED_AFTER_DAYS, utcnow())
         session.commit()
     return f"unsubscribed alerts deleted={removed}"

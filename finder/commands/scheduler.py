@@ -147,7 +147,7 @@ def sync_catalog(app: Flask) -> None:
         return
 
     def write() -> None:
-        with app.extensions["write_sessionmaker"]() as session:
+        with app.extensions["sessionmaker"]() as session:
             sync_sources(session, specs)
             session.commit()
 
