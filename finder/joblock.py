@@ -108,10 +108,11 @@ def renew(engine: Engine, key: str, *, lease_s: float, owner: str = OWNER) -> bo
 
 
 def finish(engine: Engine, key: str, *, status: str, error: str, now: datetime, owner: str = OWNER,
-           interval_s: float = 86400.0, retry_s: float = 30.0) -> None:
+           interval_s: float = 86400.0, retry_s: float | None = 30.0) -> None:
     """Release our lease on `key` with the run's outcome. After `ok` the job is next due one interval after
     this run started; after a failure it may be retried after `retry_s`, doubling with each consecutive
-    failure, never later than a quarter of its interval (an outage does not push a daily job back a day)."""
+    failure, never later than a quarter of its interval (an outage does not push a daily job back a day);
+    `retry_s=None`: at once (a run abandoned by a stopping scheduler did not fail by itself)."""
     with engine.begin() as connection:
         failures = connection.scalar(select(JobRun.failures).where(JobRun.key == key, JobRun.owner == owner))
         if failures is None:
@@ -120,7 +121,7 @@ def finish(engine: Engine, key: str, *, status: str, error: str, now: datetime, 
         if status == "ok":
             values.update(last_ok=JobRun.last_started, failures=0, retry_after=None)
         else:
-            delay_s = min(retry_s * 2 ** min(failures, 20), max(retry_s, interval_s / 4))
+            delay_s = 0.0 if retry_s is None else min(retry_s * 2 ** min(failures, 20), max(retry_s, interval_s / 4))
             values.update(failures=failures + 1, retry_after=now + timedelta(seconds=delay_s))
         connection.execute(update(JobRun).where(JobRun.key == key, JobRun.owner == owner).values(**values))
 
@@ -170,7 +171,8 @@ def abandon(engine: Engine, keys: list[str], reason: str, owner: str = OWNER) ->
             beat = HELD.pop(key, None)
         if beat is not None:
             beat.stopped.set()
-        with_retries(lambda key=key: finish(engine, key, status="failed", error=reason, now=utcnow(), owner=owner),
+        with_retries(lambda key=key: finish(engine, key, status="failed", error=reason, now=utcnow(), owner=owner,
+                                            retry_s=None),
                      what=f"job {key}", attempts=3)
         released.append(key)
     return released
