@@ -221,7 +221,7 @@ def _hold(engine: Engine, taken: Taken, lease: Lease, interval_s: float) -> Iter
     beat = Heartbeat(engine, taken.key, lease).start()
     with _HELD_LOCK:
         HELD[taken.key] = beat
-    outcome = ("ok", "")
+    outcome, clock = ("ok", ""), time.monotonic()
     try:
         yield taken
     except BaseException as error:
@@ -233,5 +233,6 @@ def _hold(engine: Engine, taken: Taken, lease: Lease, interval_s: float) -> Iter
             still_ours = HELD.pop(taken.key, None) is beat  # else abandoned on SIGTERM: already recorded
         if still_ours:
             status, error = outcome
-            with_retries(lambda: finish(engine, taken.key, status=status, error=error, now=utcnow(),
+            ended = taken.started + timedelta(seconds=time.monotonic() - clock)  # on the caller's clock
+            with_retries(lambda: finish(engine, taken.key, status=status, error=error, now=ended,
                                         interval_s=interval_s, retry_s=lease.retry_s), what=f"job {taken.key}")

@@ -160,27 +160,54 @@ def record_failed_run(app: Flask, slug: str, started: datetime, error: str) -> N
     with_retries(write, what=f"source {slug}: failed run record")
 
 
+SOURCE_LOCK_WAIT_S = 900  # a command waits this long for another process's run of the same source
+
+
+def run_source_locked(app: Flask, session, slug: str, **options) -> ScrapeRun:
+    """`run_source` and commit, under the scheduler's lock on the source (`finder scrape`, `finder demo
+    load`): two imports of one source never interleave, whichever processes run them. Waits for a run in
+    progress elsewhere; the outcome is recorded on the job's row, so the scheduler counts it as a run."""
+    run = None
+    try:
+        with joblock.exclusive(app.extensions["engine"], f"scrape:{slug}", min_interval_s=0, lease=lease_of(app),
+                               force=True, wait_s=SOURCE_LOCK_WAIT_S) as taken:
+            if taken is None:
+                raise TimeoutError(f"source {slug}: still being run elsewhere after {SOURCE_LOCK_WAIT_S}s")
+            run = run_and_commit(app, session, slug, **options)
+            if run.status in ("failed", "empty"):
+                raise JobFailed(f"source {slug}: {run.status}: {run.error}")
+    except JobFailed:
+        pass  # recorded on the job's row and in the run itself; the command reports it
+    return run
+
+
+def run_and_commit(app: Flask, session, slug: str, **options) -> ScrapeRun:
+    """`run_source`, committed; when the run or its record cannot be written (the database is locked or
+    down), a failed run is recorded in a fresh transaction before the error is raised."""
+    from finder.runs import run_source
+
+    started = utcnow()
+    try:
+        run = run_source(session, slug, **options)
+        session.commit()
+    except OperationalError as failure:
+        session.rollback()
+        record_failed_run(app, slug, started, f"not saved: {type(failure).__name__}: {failure.orig}")
+        raise
+    return run
+
+
 def _scrape(slug: str) -> Callable[[Flask], str]:
     def scrape(app: Flask) -> str:
         from finder.geocode import get_resolver
-        from finder.runs import run_source
 
         config = app.config["FINDER"]
-        started = utcnow()
         with app.extensions["sessionmaker"]() as session:
-            try:
-                run = run_source(session, slug, resolver=get_resolver(config), config=config)
-                status, error = run.status, run.error
-                summary = (f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
-                           f"unchanged={run.unchanged} gone={run.gone}")
-                session.commit()
-            except OperationalError as failure:  # the run (or its record) could not be written: record that
-                session.rollback()
-                record_failed_run(app, slug, started, f"not saved: {type(failure).__name__}: {failure.orig}")
-                raise
-        if status in ("failed", "empty"):
-            raise JobFailed(f"source {slug}: {status}: {error}")
-        return summary
+            run = run_and_commit(app, session, slug, resolver=get_resolver(config), config=config)
+        if run.status in ("failed", "empty"):
+            raise JobFailed(f"source {slug}: {run.status}: {run.error}")
+        return (f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
+                f"unchanged={run.unchanged} gone={run.gone}")
 
     return scrape
 
