@@ -154,3 +154,47 @@ def test_two_catalogue_syncs_at_once_never_collide(engine, session, tmp_path):
         thread.join(30)
     assert errors == []
     assert session.scalar(select(func.count()).select_from(Source)) == 2
+
+
+def scrape_job(session, httpserver, slug: str = "club") -> jobs.Job:
+    session.add(Source(slug=slug, adapter="ics", url=httpserver.url_for(f"/{slug}.ics"), every="1d"))
+    session.commit()
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    return jobs.Job(f"scrape:{slug}", 86400, jobs._scrape(slug), source=slug)
+
+
+def test_a_failed_scrape_is_failed_on_its_job_row_too(app, session, httpserver):
+    """job_runs said `ok` for a scrape whose run failed, and the job waited a whole interval."""
+    job = scrape_job(session, httpserver)
+    httpserver.expect_request("/club.ics").respond_with_data("down", status=500)
+    assert jobs.run_job(app, job)
+    session.expire_all()
+    row = session.get(JobRun, "scrape:club")
+    assert (row.last_status, row.failures) == ("failed", 1) and "500" in row.last_error
+    assert row.retry_after < utcnow() + timedelta(minutes=1)
+    assert session.scalars(select(ScrapeRun.status)).all() == ["failed"]
+
+
+def test_a_run_whose_commit_fails_still_leaves_a_failed_record(app, session, httpserver, monkeypatch):
+    """"database is locked" on the run's commit lost the run's record, so /status still said ok."""
+    from sqlalchemy.orm import Session
+
+    job = scrape_job(session, httpserver)
+    httpserver.expect_request("/club.ics").respond_with_data(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", content_type="text/calendar")
+    real_commit, failed = Session.commit, []
+
+    def commit_once_locked(self):
+        if not failed:
+            failed.append(1)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+        return real_commit(self)
+
+    monkeypatch.setattr(Session, "commit", commit_once_locked)
+    assert jobs.run_job(app, job)
+    monkeypatch.undo()
+    session.expire_all()
+    run = session.scalars(select(ScrapeRun)).one()
+    assert run.status == "failed" and "not saved" in run.error and "database is locked" in run.error
+    row = session.get(JobRun, "scrape:club")
+    assert row.last_status == "failed" and "database is locked" in row.last_error
