@@ -33,6 +33,10 @@ OWNER = f"{socket.gethostname()}:{os.getpid()}"
 RUNNING = "running"
 
 
+class JobFailed(Exception):
+    """A job ran to its end and recorded a failure of its own (a scrape run `failed` or `empty`)."""
+
+
 @dataclass(frozen=True)
 class Lease:
     """How a job holds its lock: lease length, renewal period, first retry delay after a failure."""
@@ -40,6 +44,11 @@ class Lease:
     lease_s: float = 60.0
     heartbeat_s: float = 15.0
     retry_s: float = 30.0
+
+    @classmethod
+    def from_config(cls, config) -> Lease:
+        """FINDER_JOB_LEASE_S, FINDER_JOB_HEARTBEAT_S and FINDER_JOB_RETRY_S."""
+        return cls(lease_s=config.JOB_LEASE_S, heartbeat_s=config.JOB_HEARTBEAT_S, retry_s=config.JOB_RETRY_S)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from finder import joblock, jobs
+from finder import joblock, jobs, scrape_jobs
 from finder.catalog import load_catalog, sync_sources
 from finder.commands.scheduler import JobTable
 from finder.db import make_sessionmaker
@@ -160,7 +160,7 @@ def scrape_job(session, httpserver, slug: str = "club") -> jobs.Job:
     session.add(Source(slug=slug, adapter="ics", url=httpserver.url_for(f"/{slug}.ics"), every="1d"))
     session.commit()
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
-    return jobs.Job(f"scrape:{slug}", 86400, jobs._scrape(slug), source=slug)
+    return jobs.Job(f"scrape:{slug}", 86400, scrape_jobs.scrape_job(slug), source=slug)
 
 
 def test_a_failed_scrape_is_failed_on_its_job_row_too(app, session, httpserver):

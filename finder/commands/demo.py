@@ -25,8 +25,8 @@ def load():
     from rich.console import Console
 
     from finder.geocode import get_resolver
-    from finder.jobs import run_source_locked
     from finder.runs import default_fetcher
+    from finder.scrape_jobs import run_source_locked
 
     config = current_app.config["FINDER"]
     with _synced_session() as session:

@@ -10,9 +10,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from finder.catalog import CatalogError, load_catalog, sync_sources
-from finder.jobs import run_source_locked
 from finder.models import Source
 from finder.runs import default_fetcher, last_runs
+from finder.scrape_jobs import run_source_locked
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "empty": "red", "failed": "red"}
 
