@@ -6,6 +6,7 @@ Lease, heartbeat, poll and retry are shortened through their settings so each ca
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
+from finder.config import Config
 from finder.models import JobRun, ScrapeRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,3 +166,10 @@ def test_a_killed_schedulers_job_is_taken_over_by_the_standby_within_a_lease(sch
     assert "job scrape:slow ok in" in log and "Traceback" not in log
     assert "skipped" not in log and "apscheduler" not in log  # no line per check on a standby, at INFO
     assert job_row(session).last_status == "ok"
+
+
+def test_the_unit_stops_with_sigterm_and_waits_past_the_grace_period():
+    unit = (ROOT / "deploy" / "kindred-scheduler.service").read_text()
+    assert re.search(r"^KillSignal=SIGTERM$", unit, re.M)
+    timeout_s = int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M).group(1))
+    assert timeout_s >= Config().SCHEDULER_STOP_GRACE_S + 10  # abandoning and recording take a moment too
