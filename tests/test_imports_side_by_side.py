@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from finder.models import JobRun, ListingSource, Organization, ScrapeRun
@@ -57,3 +58,22 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
     assert statuses == ["ok"] * (2 * len(SOURCES))
     rows = session.scalars(select(JobRun).order_by(JobRun.key)).all()
     assert [(row.key, row.last_status, row.runs) for row in rows] == [(f"scrape:{s}", "ok", 2) for s in sorted(SOURCES)]
+
+
+def test_two_demo_loads_at_once_both_succeed(db_url, session):
+    """The issue's own case: two `finder demo load` runs at once failed 15 runs with UniqueViolation."""
+    if not (ROOT / "data" / "gazetteer.sqlite").exists():
+        pytest.skip("the offline gazetteer (data/gazetteer.sqlite) is not built")
+    env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",
+           "FINDER_RATELIMIT_ENABLED": "false"}
+    processes = [subprocess.Popen([sys.executable, "-m", "finder", "demo", "load"], env=env, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    for output in outputs:
+        assert "Violation" not in output and "IntegrityError" not in output and "Traceback" not in output
+    statuses = session.scalars(select(ScrapeRun.status)).all()
+    assert statuses and set(statuses) == {"ok"}
+    assert len(statuses) == 2 * len(set(session.scalars(select(ScrapeRun.source_id))))
+    keys = session.execute(select(ListingSource.source_id, ListingSource.source_key)).all()
+    assert len(keys) == len(set(keys))
