@@ -41,8 +41,8 @@ class JobFailed(Exception):
 class Lease:
     """How a job holds its lock: lease length, renewal period, first retry delay after a failure."""
 
-    lease_s: float = 60.0
-    heartbeat_s: float = 15.0
+    lease_s: float = 45.0
+    heartbeat_s: float = 10.0
     retry_s: float = 30.0
 
     @classmethod
