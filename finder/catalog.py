@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from finder.config import ROOT
 from finder.models import Source
 from finder.tags import load_vocabulary
+from finder.upsert import insert_or_ignore
 from scrapers import ADAPTERS
 from scrapers.listing import KINDS
 from scrapers.text import zone
@@ -166,12 +167,15 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> list[Source]:
     """Mirror `specs` into the `Source` table by slug; sources no longer listed are disabled, not
     deleted (their listings and runs stay). Returns the synced rows; the caller commits."""
     existing = {s.slug: s for s in session.scalars(select(Source))}
+    missing = [spec for spec in specs if spec.slug not in existing]
+    if missing:  # another process may be adding the same rows right now: insert what is absent, then read
+        session.execute(insert_or_ignore(session.get_bind().dialect.name, Source, [_new_row(spec) for spec in missing],
+                                         conflict=["slug"]))
+        slugs = [spec.slug for spec in missing]
+        existing.update((s.slug, s) for s in session.scalars(select(Source).where(Source.slug.in_(slugs))))
     synced = []
     for spec in specs:
-        row = existing.pop(spec.slug, None)
-        if row is None:
-            row = Source(slug=spec.slug)
-            session.add(row)
+        row = existing.pop(spec.slug)
         for name in FIELDS:
             if name != "slug":
                 value = getattr(spec, name)
@@ -183,3 +187,9 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> list[Source]:
         orphan.enabled = False
     session.flush()
     return synced
+
+
+def _new_row(spec: SourceSpec) -> dict:
+    values = {name: getattr(spec, name) for name in FIELDS}
+    values["name"] = spec.name or spec.slug
+    return values

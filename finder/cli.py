@@ -72,8 +72,8 @@ def serve(host: str, port: int, no_scheduler: bool):
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         if scheduler is not None:
-            scheduler.terminate()
-            scheduler.wait(timeout=10)
+            scheduler.terminate()  # SIGTERM: running jobs get their grace period, then are recorded as abandoned
+            scheduler.wait(timeout=current_app.config["FINDER"].SCHEDULER_STOP_GRACE_S + 10)
 
 
 def register_commands(group: click.Group) -> None:

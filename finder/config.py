@@ -53,6 +53,11 @@ class Config:
     )
     DELETE_UNSUBSCRIBED_AFTER_DAYS: int = setting(30, "Days after unsubscribing before a subscriber's data is deleted")
     PROXY_HOPS: int = setting(0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted")
+    JOB_LEASE_S: float = setting(45.0, "Scheduler job lease, seconds: a dead scheduler's job is taken over after this")
+    JOB_HEARTBEAT_S: float = setting(10.0, "Seconds between lease renewals while a job runs (well under JOB_LEASE_S)")
+    JOB_POLL_S: float = setting(15.0, "Seconds between a scheduler's checks of whether each job is due")
+    JOB_RETRY_S: float = setting(30.0, "First retry delay after a failed job, seconds; doubles, capped at a quarter interval")
+    SCHEDULER_STOP_GRACE_S: float = setting(20.0, "On SIGTERM, seconds a running job may finish before it is abandoned")
     LOG_LEVEL: str = setting("INFO", "Logging level")
     MAP_TILE_URL: str = setting(
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template (OpenStreetMap); empty = no map tiles"

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from finder.identity import organization_key
 from finder.models import Organization
+from finder.upsert import insert_or_ignore
 
 
 class OrgCache:
@@ -53,10 +54,16 @@ class OrgCache:
             ).all()
             org = same_name[0] if len(same_name) == 1 else None
         if org is None:
-            org = Organization(key=key, name=name[:300], url=url or "")
-            self.session.add(org)
+            org = self._create(key, name[:300], url or "")
         self._remember(key, org)
         return org
+
+    def _create(self, key: str, name: str, url: str) -> Organization:
+        """Insert the organisation unless another import just did (both databases), then read the row that won."""
+        dialect = self.session.get_bind().dialect.name
+        self.session.execute(insert_or_ignore(dialect, Organization, dict(key=key, name=name, url=url),
+                                              conflict=["key"]))
+        return self.session.scalars(select(Organization).where(Organization.key == key)).one()
 
     def _one(self, key: str) -> Organization | None:
         if key in self.by_key or key in self.looked_up:

@@ -25,7 +25,8 @@ def load():
     from rich.console import Console
 
     from finder.geocode import get_resolver
-    from finder.runs import default_fetcher, run_source
+    from finder.runs import default_fetcher
+    from finder.scrape_jobs import run_source_locked
 
     config = current_app.config["FINDER"]
     with _synced_session() as session:
@@ -34,8 +35,7 @@ def load():
         fetcher, resolver = default_fetcher(session, config), get_resolver(config)
         results = []
         for slug in slugs:
-            run = run_source(session, slug, fetcher=fetcher, resolver=resolver, config=config)
-            session.commit()
+            run = run_source_locked(current_app, session, slug, fetcher=fetcher, resolver=resolver, config=config)
             results.append((slug, run))
         Console().print(_summary(results))
     click.echo(f"demo: {len(results)} bundled source(s) loaded; "

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from finder.catalog import CatalogError, load_catalog, sync_sources
 from finder.models import Source
-from finder.runs import default_fetcher, last_runs, run_source
+from finder.runs import default_fetcher, last_runs
+from finder.scrape_jobs import run_source_locked
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "empty": "red", "failed": "red"}
 
@@ -60,8 +61,7 @@ def scrape_command(slugs: tuple[str, ...], every: bool):
             task = progress.add_task("scraping", total=len(slugs))
             for slug in slugs:
                 progress.update(task, description=f"scraping {slug}")
-                run = run_source(session, slug, fetcher=fetcher, resolver=resolver, config=config)
-                session.commit()
+                run = run_source_locked(current_app, session, slug, fetcher=fetcher, resolver=resolver, config=config)
                 results.append((slug, run))
                 progress.advance(task)
         console.print(_summary(results))
