@@ -99,6 +99,7 @@ def make_context(source: Source, now: datetime, config: Config) -> Context:
         country=source.country,
         kind=source.kind,
         mapping=dict(source.mapping or {}),
+        max_bytes=config.FETCH_MAX_BYTES,
     )
 
 

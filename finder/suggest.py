@@ -52,7 +52,8 @@ def preview(url: str, config: Config, *, now: datetime | None = None, fetcher: F
     except FetchError as error:
         raise SuggestError(f"We could not fetch that address: {error}") from None
     now = now or utcnow()
-    context = Context(url=url, window_start=now, window_end=now + timedelta(days=config.EXPANSION_DAYS))
+    context = Context(url=url, window_start=now, window_end=now + timedelta(days=config.EXPANSION_DAYS),
+                      max_bytes=config.FETCH_MAX_BYTES)
     budget = Budget(timeout_s=config.SUGGEST_PARSE_TIMEOUT_S, max_memory_mb=config.PARSE_MAX_MEMORY_MB)
     try:
         parsed = parse_within(budget, None, result.body, result.url or url, context)

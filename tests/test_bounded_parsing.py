@@ -9,9 +9,11 @@ problem line. A parse over its time or memory budget fails one run with a clear 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +137,35 @@ def test_a_parse_over_its_memory_budget_stops_with_a_clear_reason():
     parsed = parse_within(Budget(timeout_s=30, max_memory_mb=1024), ICalendar, body, "", Context(window_start=NOW))
     assert len(parsed.listings) == 20_000 and parsed.adapter == "ics"
 
+
+
+def zipped(**tables: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, body in tables.items():
+            archive.writestr(f"{name}.csv", body)
+    return buffer.getvalue()
+
+
+SERVICES = b"id,organization_id,name,description\r\ns1,o1,Food bank,Groceries\r\ns2,o1,Advice desk,Benefits advice\r\n"
+TINY_ROWS = 8_300_000
+
+
+def test_hsds_tables_are_read_within_one_budget_and_a_row_cap(httpserver, tmp_path):
+    bomb = zipped(services=b"id,name\r\n" + b"1,a\r\n" * TINY_ROWS)  # about 40 MB of rows from under 100 KB
+    assert len(bomb) < 100_000
+    many = zipped(services=SERVICES, schedules=b"id,service_id,freq\r\n" + b"x,s9,WEEKLY\r\n" * 120_000)
+    wide = b"id,service_id,freq,byday,opens_at\r\n" + b"x,s9,WEEKLY,MO,09:00\r\n" * 450_000  # 10 MB over HTTP
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    for path, body in (("/bomb.zip", bomb), ("/many.zip", many), ("/schedules.csv", wide)):
+        httpserver.expect_request(path).respond_with_data(body, content_type="application/octet-stream")
+    results = scrape_limited(tmp_path, [["bomb", "hsds", httpserver.url_for("/bomb.zip")],
+                                        ["many", "hsds", httpserver.url_for("/many.zip")],
+                                        ["csv", "hsds", httpserver.url_for("/schedules.csv")]],
+                             settings={"FETCH_MAX_BYTES": 12_000_000})
+    assert results["bomb"]["status"] == "failed"
+    assert results["bomb"]["error"] == "parse: the package unpacks to more than 12,000,000 bytes (at services.csv)"
+    assert results["many"]["status"] == "ok" and set(results["many"]["listings"]) == {"Food bank", "Advice desk"}
+    assert "schedules.csv: only the first 50,000 rows read" in results["many"]["problems"]
+    assert results["csv"]["status"] == "failed" and "an HSDS schedules table holds no services" in results["csv"]["error"]
+    assert all(run["seconds"] < 5 for run in results.values()), results
