@@ -18,10 +18,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from finder.ingest import ingest
+from finder.maintenance import roll_series_forward
+from finder.models import Occurrence, Source
 from scrapers.base import Context
 from scrapers.budget import Budget, OverBudget, parse_within
 from scrapers.ics import ICalendar
+from scrapers.listing import Listing as Item
+from scrapers.listing import Occurrence as ItemOccurrence
+from scrapers.recurrence import expand
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -169,3 +176,29 @@ def test_hsds_tables_are_read_within_one_budget_and_a_row_cap(httpserver, tmp_pa
     assert "schedules.csv: only the first 50,000 rows read" in results["many"]["problems"]
     assert results["csv"]["status"] == "failed" and "an HSDS schedules table holds no services" in results["csv"]["error"]
     assert all(run["seconds"] < 5 for run in results.values()), results
+
+
+def test_the_roll_forward_of_a_stored_sub_daily_rule_is_bounded(session):
+    source = Source(slug="old-rules", adapter="ics", url="https://old.example/feed.ics")
+    session.add(source)
+    session.flush()
+    first = NOW - timedelta(hours=23)  # 13:00, so a 30-day window from noon holds 30 meetings
+    stored = Item(title="Stored before the bound", source_key="s", start=first, end=first + timedelta(hours=1),
+                  timezone="UTC", recurrence="FREQ=MINUTELY", occurrences=[ItemOccurrence(first)])
+    ingest(session, source, [stored], now=NOW)  # a rule stored as it came, before rules were made listing rules
+    session.flush()
+    assert roll_series_forward(session, NOW, expansion_days=30) == 1
+    starts = session.scalars(select(Occurrence.start).where(Occurrence.start >= NOW)).all()
+    assert len(starts) == 30  # read as daily: one a day over the 30 days
+
+
+@pytest.mark.parametrize(("rule", "start", "count", "problem"), [
+    ("FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(20))), NOW, 1000, "recurrence cut at 1,000 occurrences in the window"),
+    ("FREQ=DAILY;BYMINUTE=1,2,3,4,5;BYHOUR=1,2,3,4,5", NOW, 91, "recurrence meets 25 times a day: read as once a day"),
+    ("FREQ=DAILY", datetime(1400, 1, 1, tzinfo=UTC), 0, "recurrence stopped after 200,000 meetings, at 1947-08-01"),
+    ("FREQ=WEEKLY;BYDAY=TU", datetime(1900, 1, 2, 19, tzinfo=UTC), 13, None),
+])
+def test_expansion_is_bounded_and_says_where(rule, start, count, problem):
+    expansion = expand(start, start + timedelta(hours=1), rule, NOW, NOW + timedelta(days=90))
+    assert len(expansion.occurrences) == count
+    assert [p[:len(problem or "")] for p in expansion.problems] == ([problem] if problem else [])
