@@ -49,8 +49,8 @@ class OverBudget(ParseError):
 def parse_within(budget: Budget, adapter: type | None, body: bytes, url: str, context: Context) -> Parsed:
     """`adapter` (a class; None: the one detected from the body) parses `body` in a worker under `budget`.
 
-    The context's problems come back in `Parsed.problems` (`context` itself is not changed). Raises
-    ParseError as the adapter would, OverBudget past the budget."""
+    The context's problems, those it came with and the parse's, come back in `Parsed.problems` (a worker
+    has its own copy of `context`). Raises ParseError as the adapter would, OverBudget past the budget."""
     if budget.timeout_s <= 0 and budget.max_memory_mb <= 0:
         return _parse(adapter, body, url, context)
     workers = multiprocessing.get_context("forkserver")
