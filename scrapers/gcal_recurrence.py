@@ -20,11 +20,11 @@ def expand_lines(start, end, lines: list[str], window_start: datetime, window_en
         window_end = datetime.combine(window_end.date(), datetime.min.time(), UTC)
     rules = [cleaned for line in lines if (cleaned := _rule(line))]
     exdates = [m for line in lines if line.upper().startswith("EXDATE") for m in _moments(line, first)]
-    moments, expansion = [], Expansion()
+    moments, bounded = [], Expansion()
     for rule in rules[:1]:
         expansion = expand(first, last, rule, window_start, window_end, exdates)
         moments += [o.start for o in expansion.occurrences]
-        expansion.occurrences = []
+        bounded = Expansion(rule=expansion.rule, problems=expansion.problems)
     if not rules:
         moments.append(first)
     duration = (last - first) if last is not None else None
@@ -38,7 +38,7 @@ def expand_lines(start, end, lines: list[str], window_start: datetime, window_en
             continue
         seen.add(moment)
         out.append((moment.date(), stop.date()) if all_day else (moment, stop))
-    return out[:MAX_OCCURRENCES], expansion
+    return out[:MAX_OCCURRENCES], bounded
 
 
 def _rule(line: str) -> str | None:
