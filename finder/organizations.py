@@ -27,7 +27,7 @@ class OrgCache:
         for name, url in organizers:
             if name and name.strip():
                 key = organization_key(name.strip(), url)
-                keys.update((key, key.split("|", 1)[0] + "|"))
+                keys.update((key, key.partition("|")[0] + "|"))
         ordered = sorted(keys - self.looked_up)
         self.looked_up.update(ordered)
         for offset in range(0, len(ordered), 500):
@@ -41,7 +41,7 @@ class OrgCache:
         key = organization_key(name, url)
         if key in self.by_key:
             return self.by_key[key]
-        bare, domain = key.split("|", 1)
+        bare, _, domain = key.partition("|")
         org = self._one(key)
         if org is None and domain:
             nameless = self._one(f"{bare}|")
@@ -76,4 +76,4 @@ class OrgCache:
 
     def _remember(self, key: str, org: Organization) -> None:
         self.by_key[key] = org
-        self.by_name.setdefault(key.split("|", 1)[0], org)
+        self.by_name.setdefault(key.partition("|")[0], org)
