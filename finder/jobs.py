@@ -137,7 +137,7 @@ def send_alerts(app: Flask) -> str:
     with app.extensions["sessionmaker"]() as session:
         built, sent = run_digests(session, config, make_matcher(get_resolver(config)))
         session.commit()
-    return f"built={built.built} empty={built.empty} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
+    return f"built={built.built} empty={built.empty} digest_failed={built.failed} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
 
 
 def roll_series(app: Flask) -> str:
