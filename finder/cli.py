@@ -42,7 +42,9 @@ def db_upgrade(revision: str):
     from finder.migrate import upgrade
 
     config = current_app.config["FINDER"]
-    upgrade(config.database_url, revision)
+    indexed = upgrade(config.database_url, revision)
+    if indexed:
+        click.echo(f"search index rebuilt: {indexed} listings")
     click.echo(f"database at {revision}: {_safe_url(config.database_url)}")
 
 
