@@ -27,10 +27,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
 def _load_config(config: Config | dict | None) -> Config:
     if isinstance(config, Config):
         return config
+    return load_config(**(config or {}))
+
+
+def load_config(**overrides) -> Config:
+    """Settings from the environment and `.env` (raises ValueError naming a bad setting)."""
     from dotenv import load_dotenv
 
     load_dotenv(ROOT / ".env", override=False)
-    return Config.from_env(**(config or {}))
+    return Config.from_env(**overrides)
 
 
 def register_config(app: Flask, config: Config) -> None:

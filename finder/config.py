@@ -91,6 +91,10 @@ class Config:
             problems.append("FINDER_SECRET_KEY is required when FINDER_BASE_URL is https and not in debug")
         if not 0 <= self.DIGEST_HOUR <= 23:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
+        from finder.ratelimit_store import missing_package
+
+        if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):
+            problems.append(missing)
         return problems
 
 

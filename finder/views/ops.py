@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from finder.extensions import get_session
 from finder.health import source_health
+from finder.probes import probe
 
 bp = Blueprint("ops", __name__)
 LABELS = {  # finder/health.py's flags and finder/runs.py's run statuses, as people read them
@@ -19,11 +18,8 @@ LABELS = {  # finder/health.py's flags and finder/runs.py's run statuses, as peo
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        get_session().execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        return jsonify(status="error", database=type(error).__name__), 503
-    return jsonify(status="ok", database="ok")
+    body, status_code = probe(current_app, get_session())
+    return jsonify(body), status_code
 
 
 @bp.get("/status")
