@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from finder.config import ROOT, Config, load_or_create_secret
+from finder.config import PACKAGE_DIR, ROOT, SHIPPED, Config, load_or_create_secret
 
 MAX_REQUEST_BYTES = 256 * 1024  # every form we take is far smaller
 
@@ -14,7 +14,7 @@ MAX_REQUEST_BYTES = 256 * 1024  # every form we take is far smaller
 def create_app(config: Config | dict | None = None) -> Flask:
     """The Flask app: settings, database, blueprints, CLI — a table of contents."""
     config = _load_config(config)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "finder" / "static"))
+    app = Flask(__name__, template_folder=str(SHIPPED / "templates"), static_folder=str(PACKAGE_DIR / "static"))
     register_config(app, config)
     register_proxy(app, config)
     register_database(app)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from finder.config import ROOT
+from finder.config import SHIPPED
 
 
 def alembic_config(url: str) -> AlembicConfig:
     config = AlembicConfig()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(SHIPPED / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import ScriptInfo
 
 from finder import doctor, load_config
 from finder.config import ROOT
@@ -16,10 +17,13 @@ def doctor_command():
     from finder.db import make_engine
 
     try:
-        config = load_config()
-    except ValueError as error:
-        _report([doctor.Check("settings", False, str(error))])
-        raise SystemExit(1) from None
+        config = click.get_current_context().ensure_object(ScriptInfo).load_app().config["FINDER"]
+    except (click.ClickException, RuntimeError, ValueError):
+        try:  # the app refuses to start: check the settings as read, and say why
+            config = load_config()
+        except ValueError as error:
+            _report([doctor.Check("settings", False, str(error))])
+            raise SystemExit(1) from None
     engine = make_engine(config.database_url)
     try:
         checks = [
