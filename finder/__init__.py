@@ -50,6 +50,7 @@ def register_config(app: Flask, config: Config) -> None:
     app.config["TESTING"] = config.TESTING
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger request bodies get 413
     logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every import
 
 
 def register_proxy(app: Flask, config: Config) -> None:

@@ -4,7 +4,9 @@ columns missing), and the search index's own tables."""
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
+import logging
+from contextlib import contextmanager
+
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
@@ -17,12 +19,24 @@ INDEX_TABLES = {"sqlite": ("listing_geo", "search_meta", "listing_fts", "listing
                 "postgresql": ("listing_geo", "search_meta")}
 
 
+@contextmanager
+def _quiet(name: str):
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    with _quiet("alembic"):
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def schema_problems(connection: Connection) -> list[str]:
@@ -32,8 +46,11 @@ def schema_problems(connection: Connection) -> list[str]:
         return ["no database yet: run `finder db upgrade`"]
     if current != head:
         return [f"schema at {current}, code expects {head}: run `finder db upgrade`"]
-    context = MigrationContext.configure(connection, opts={"include_object": include_object})
-    problems = [describe(entry) for entry in compare_metadata(context, Base.metadata)]
+    with _quiet("alembic"):  # its INFO lines describe the comparison, not the result
+        from alembic.autogenerate import compare_metadata
+
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        problems = [describe(entry) for entry in compare_metadata(context, Base.metadata)]
     tables = set(inspect(connection).get_table_names())
     problems += [f"search index table {name} missing" for name in INDEX_TABLES.get(connection.dialect.name, ())
                  if name not in tables]
