@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.config import ROOT
+from finder.config import SHIPPED, data_dir, locate
 from finder.models import Source
 from finder.tags import load_vocabulary
 from finder.upsert import insert_or_ignore
@@ -66,8 +66,12 @@ TYPES = {"enabled": bool, "republish": bool, "tags": list, "mapping": dict}
 
 
 def overlay_path(path: Path) -> Path:
-    """`sources.local.toml` beside `sources.toml`: local additions and overrides by slug."""
-    return path.with_name(f"{path.stem}.local{path.suffix}")
+    """`sources.local.toml` beside `sources.toml`: local additions and overrides by slug. For the shipped
+    catalogue, the overlay is in the data folder (FINDER_DATA_DIR; never inside an installed package)."""
+    name = f"{path.stem}.local{path.suffix}"
+    if path.parent.resolve() == (SHIPPED / "data").resolve():
+        return data_dir() / name
+    return path.with_name(name)
 
 
 def load_catalog(path: str | Path, *, overlay: bool = True) -> list[SourceSpec]:
@@ -152,14 +156,14 @@ def _spec(entry: dict) -> SourceSpec:
 
 
 def resolve_file_url(url: str) -> str:
-    """A `file:` URL with a relative path (file:data/demo/x.ics) made absolute from the project root."""
+    """A `file:` URL with a relative path (file:data/demo/x.ics) made absolute (finder.config.locate)."""
     parts = urlsplit(url)
     if parts.scheme != "file":
         return url
     relative = (parts.netloc + parts.path) if parts.netloc not in ("", "localhost") else parts.path
     path = Path(relative)
     if not path.is_absolute():
-        path = ROOT / path
+        path = locate(path)
     return path.resolve().as_uri()
 
 

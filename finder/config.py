@@ -10,8 +10,13 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A source checkout has migrations/, templates/ and data/ beside finder/; an installed copy (`pip install .`)
+# carries them inside the package as finder/_shipped/ (setup.py copies them at build time).
+IN_CHECKOUT = (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
+SHIPPED = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR / "_shipped"
+# The project folder: the checkout, or for an installed copy the working directory (where .env is read).
+ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else Path.cwd()
 
 
 def setting(default, doc: str):
@@ -21,6 +26,9 @@ def setting(default, doc: str):
 @dataclass
 class Config:
     DATABASE_URL: str = setting("", "SQLAlchemy URL; empty = SQLite file data/kindred.sqlite")
+    DATA_DIR: str = setting(
+        "", "Folder of the site's own files (what data/... settings name); empty = data/ of the checkout, or ./data installed"
+    )
     SECRET_KEY: str = setting("", "Signs sessions and links; empty = generated once into data/secret_key")
     DEBUG: bool = setting(False, "Flask debug mode (never in production)")
     BASE_URL: str = setting("http://127.0.0.1:5000", "Public URL of the site, used in emails and feeds")
@@ -85,12 +93,20 @@ class Config:
 
     @property
     def database_url(self) -> str:
-        return self.DATABASE_URL or f"sqlite:///{DATA_DIR / 'kindred.sqlite'}"
+        return self.DATABASE_URL or f"sqlite:///{self.path('data/kindred.sqlite')}"
+
+    @property
+    def data_dir(self) -> Path:
+        return data_dir(self.DATA_DIR)
+
+    @property
+    def file_roots(self) -> tuple[Path, ...]:
+        """Folders whose files `file:data/...` source URLs may read: the data folder and the shipped one."""
+        return tuple(dict.fromkeys((self.data_dir, SHIPPED / "data")))
 
     def path(self, value: str) -> Path:
-        """A setting's path resolved against the project root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
+        """A setting's path made absolute (see `locate`)."""
+        return locate(value, self.data_dir)
 
     def check(self) -> list[str]:
         """Problems that must stop the app from starting."""
@@ -99,7 +115,32 @@ class Config:
             problems.append("FINDER_SECRET_KEY is required when FINDER_BASE_URL is https and not in debug")
         if not 0 <= self.DIGEST_HOUR <= 23:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
+        from finder.ratelimit_store import missing_package
+
+        if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):
+            problems.append(missing)
         return problems
+
+
+def data_dir(setting_value: str | None = None) -> Path:
+    """FINDER_DATA_DIR (given, else from the environment), else ROOT/data."""
+    value = setting_value if setting_value is not None else os.environ.get("FINDER_DATA_DIR", "")
+    return Path(value).expanduser().resolve() if value else ROOT / "data"
+
+
+def locate(value: str | Path, folder: Path | None = None) -> Path:
+    """A path setting made absolute. `data/...` names a file of the data folder (`folder`, default
+    `data_dir()`); a file Kindred only reads and ships (sources.toml, tags.toml, demo/) comes from the
+    shipped copy while the data folder has none of its own. Other relative paths are read from ROOT."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    if path.parts and path.parts[0] == "data":
+        rest = Path(*path.parts[1:])
+        own = (folder or data_dir()) / rest
+        shipped = SHIPPED / "data" / rest
+        return shipped if not own.exists() and rest.parts and shipped.exists() else own
+    return ROOT / path
 
 
 def documented_settings() -> dict[str, str]:

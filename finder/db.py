@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from finder.wal import checkpoint_in_background
@@ -12,6 +15,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     """An engine for `url`; SQLite gets WAL (checkpointed from a background thread, `finder.wal`), a busy
     timeout, foreign keys and write transactions that begin IMMEDIATE (see `_sqlite_pragmas`)."""
     if url.startswith("sqlite"):
+        _make_folder(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -20,6 +24,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _make_folder(url: str) -> None:
+    """The folder of a SQLite file (data/ of a fresh install), so that the first connection can create it."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -40,12 +40,15 @@ def run_source(
     """Run source `slug` once and return its (flushed, uncommitted) `ScrapeRun`.
     Raises LookupError only when no source has that slug."""
     config = config or Config.from_env()
+    reading_only = not session.in_transaction()
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:
         raise LookupError(f"no source {slug!r} in the catalogue (run `finder sources` to list them)")
     now = now or utcnow()
     clock = time.monotonic()
     fetcher = fetcher or default_fetcher(session, config)
+    if reading_only and not (session.new or session.dirty or session.deleted):
+        session.commit()  # ends the read of the source row: no connection idles in a transaction during fetches
     # The run row and the fetcher's state are written once the pages are in: no write (and on SQLite
     # no lock on the whole database) is held while the source's server takes its time.
     run = ScrapeRun(source_id=source.id, started_at=now, status="running", problems=[])

@@ -66,13 +66,19 @@ def fresh_postgres_schema(base_url: str):
 
 
 def build_schema(url: str) -> None:
-    """Tables from the models plus the search-index objects (migrations are tested separately)."""
+    """Tables from the models plus the search-index objects (migrations are tested separately), stamped
+    with the head revision as `finder db upgrade` would leave them (/healthz checks it)."""
+    from alembic import command
+
+    from finder.migrate import alembic_config
+
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
         for hook in SCHEMA_HOOKS:
             hook(connection)
     engine.dispose()
+    command.stamp(alembic_config(url), "head")
 
 
 # Objects outside the models (search indexes) register their creators here.

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from finder.commands.scrape import _summary, _synced_session
-from finder.config import ROOT
+from finder.config import SHIPPED
 from finder.models import Source
 
 
@@ -49,5 +49,5 @@ def build(anchor: str | None):
     from finder.demo import build_demo_files
 
     day = date.fromisoformat(anchor) if anchor else date.today()
-    written = build_demo_files(ROOT / "data" / "demo", day)
+    written = build_demo_files(SHIPPED / "data" / "demo", day)
     click.echo(f"wrote {len(written)} demo files around {day}")

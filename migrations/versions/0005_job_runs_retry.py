@@ -2,7 +2,7 @@
 failures and when a failed job may be retried (backoff inside its interval).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import finder.models.base
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
