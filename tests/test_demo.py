@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from finder import create_app
 from finder.commands.demo import demo_group
+from finder.demo import DEMO_DIR
 from finder.migrate import upgrade
-from finder.models import Listing, ListingSource
+from finder.models import Listing, ListingSource, Occurrence
 from tests.conftest import make_test_config
 
 
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory, gazetteer_path):
-    folder = tmp_path_factory.mktemp("demo")
+def loaded_demo(folder, gazetteer_path):
+    """An app on a fresh migrated SQLite file in `folder` with the demo loaded by `finder demo load`."""
     url = f"sqlite:///{folder}/demo.sqlite"
     upgrade(url)
     app = create_app(make_test_config(url, folder, GAZETTEER_PATH=str(gazetteer_path)))
     result = app.test_cli_runner().invoke(demo_group, ["load"])
     assert result.exit_code == 0, result.output
     app.load_output = result.output
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, gazetteer_path):
+    app = loaded_demo(tmp_path_factory.mktemp("demo"), gazetteer_path)
     yield app
     app.extensions["engine"].dispose()
 
@@ -61,3 +70,44 @@ def test_newcomer_searches_return_ranked_results_with_reasons(demo_app, where, i
     assert expected in titles
     near = [r for r in body["results"] if r["distance_km"] is not None]
     assert near and all(r["distance_km"] <= 25 for r in near)
+
+
+def upcoming(session, now, *, series: bool):
+    """Titles of recurring series, or of one-off events, with a meeting that has not ended by `now`."""
+    kind = Listing.recurrence.is_not(None) if series else (Listing.recurrence.is_(None) & (Listing.kind == "event"))
+    ahead = select(Occurrence.id).where(Occurrence.listing_id == Listing.id, Occurrence.start > now - timedelta(days=1),
+                                        func.coalesce(Occurrence.end, Occurrence.start) > now)
+    return session.scalars(select(Listing.title).where(kind, ahead.exists())).all()
+
+
+def test_the_demo_loaded_sixty_days_on_is_as_full_as_today(tmp_path, gazetteer_path):
+    later = datetime.now(UTC) + timedelta(days=60)
+    with time_machine.travel(later, tick=False):
+        app = loaded_demo(tmp_path, gazetteer_path)
+        with app.extensions["sessionmaker"]() as session:
+            one_offs = upcoming(session, later, series=False)
+            series = upcoming(session, later, series=True)
+            every_series = session.scalar(select(func.count()).select_from(Listing).where(Listing.recurrence.is_not(None)))
+        assert sum("Lantern Walk" in title for title in one_offs) == 9  # each city's one-off, still ahead
+        assert len(one_offs) >= 30 and len(series) == every_series >= 300
+        client = app.test_client()
+        for where, interests in [("Portland, OR", "hiking"), ("London", "volunteering"), ("Berlin", "languages")]:
+            body = client.get("/api/v1/search", query_string={"where": where, "interests": interests}).get_json()
+            assert body["total"] >= 3, (where, interests)
+            dated = [datetime.fromisoformat(r["next_start"]) for r in body["results"] if r.get("next_start")]
+            assert dated and min(dated) > later - timedelta(hours=6), (where, min(dated, default=None))
+    app.extensions["engine"].dispose()
+
+
+def test_loading_on_a_later_day_moves_the_demo_instead_of_adding_to_it(demo_app):
+    before = {f.name: f.read_text() for f in DEMO_DIR.iterdir() if not f.name.startswith(".")}
+    with demo_app.extensions["sessionmaker"]() as session:
+        count = session.scalar(select(func.count()).select_from(Listing))
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=9), tick=False):
+        result = demo_app.test_cli_runner().invoke(demo_group, ["load"])
+    assert result.exit_code == 0, result.output
+    assert "0 new listing(s)" in result.output and "failed" not in result.output
+    after = {f.name: f.read_text() for f in DEMO_DIR.iterdir() if not f.name.startswith(".")}
+    assert before.keys() == after.keys() and before != after  # the dated files moved with the clock
+    with demo_app.extensions["sessionmaker"]() as session:
+        assert session.scalar(select(func.count()).select_from(Listing)) == count
