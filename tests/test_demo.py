@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from finder import create_app
 from finder.commands.demo import demo_group
-from finder.demo import DEMO_DIR
+from finder.demo import DEMO_DIR, demo_texts
 from finder.migrate import upgrade
 from finder.models import Listing, ListingSource, Occurrence
 from tests.conftest import make_test_config
@@ -111,3 +112,35 @@ def test_loading_on_a_later_day_moves_the_demo_instead_of_adding_to_it(demo_app)
     assert before.keys() == after.keys() and before != after  # the dated files moved with the clock
     with demo_app.extensions["sessionmaker"]() as session:
         assert session.scalar(select(func.count()).select_from(Listing)) == count
+
+
+def starts_by_uid(text: str) -> dict[str, datetime]:
+    calendar = icalendar.Calendar.from_ical(text)
+    return {str(event["UID"]): event.decoded("DTSTART") for event in calendar.walk("VEVENT")
+            if "RECURRENCE-ID" not in event}
+
+
+@pytest.mark.parametrize("anchor", [date(2026, 12, 6), date(2029, 2, 28), date(2031, 7, 15)])
+def test_demo_files_are_dated_around_their_anchor_and_series_keep_their_weekday(anchor):
+    files, later = demo_texts(anchor), demo_texts(anchor + timedelta(days=17))
+    assert files.keys() == later.keys()
+    for name in (n for n in files if n.endswith(".ics")):
+        now, moved = starts_by_uid(files[name]), starts_by_uid(later[name])
+        assert now.keys() == moved.keys(), name  # the same items, whatever the day
+        for uid, start in now.items():
+            if "-once-" in uid:  # one-off events: in the weeks after the anchor
+                assert anchor < start.date() <= anchor + timedelta(weeks=8), uid
+            else:  # series: started a few weeks before it, and keep their weekday and hour
+                assert anchor - timedelta(weeks=5) <= start.date() < anchor, uid
+                assert (moved[uid].weekday(), moved[uid].time()) == (start.weekday(), start.time()), uid
+
+
+def test_demo_build_writes_around_a_given_day_and_refuses_a_bad_one(demo_app):
+    runner = demo_app.test_cli_runner()
+    bad = runner.invoke(demo_group, ["build", "--anchor", "next tuesday"])
+    assert bad.exit_code == 2 and "is not a date like" in bad.output
+    done = runner.invoke(demo_group, ["build", "--anchor", "2030-05-01"])
+    assert done.exit_code == 0 and "around 2030-05-01" in done.output
+    written = (DEMO_DIR / "london-community.ics").read_bytes()
+    assert written == demo_texts(date(2030, 5, 1))["london-community.ics"].encode()
+    assert runner.invoke(demo_group, ["build"]).exit_code == 0  # leave the files dated around today
