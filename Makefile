@@ -49,7 +49,7 @@ test-future: install faketime
 	fi; \
 	for days in $(FUTURE_DAYS); do \
 		echo "== the suite with the clock moved $$days days ahead"; \
-		PYTHONPATH=tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +$${days}d \
+		PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +$${days}d \
 			$(BIN)/python -m pytest -q -p no:cacheprovider $(FUTURE_ARGS) || exit 1; \
 	done
 
