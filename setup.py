@@ -1,5 +1,5 @@
 """Build hook: an installed Kindred (`pip install .`, not editable) carries the folders it reads beside
-the code — templates/, migrations/ and the shipped data/ (catalogue, vocabulary, demo) — inside the
+the code — templates/, migrations/ and the shipped data/ (catalogue, vocabulary) — inside the
 package as finder/_shipped/ (finder/config.py finds them there). Everything else is in pyproject.toml."""
 
 import shutil
@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 SHIPPED = {
     "templates": ["**/*.html", "**/*.txt"],
     "migrations": ["env.py", "script.py.mako", "versions/*.py"],
-    "data": ["sources.toml", "tags.toml", "demo/*"],
+    "data": ["sources.toml", "tags.toml"],  # demo/ is written by `finder demo load` around its day
 }
 
 
