@@ -31,6 +31,7 @@ from finder.geo import haversine_km
 from finder.suggest import PREVIEW_ITEMS, Preview, queue
 from scrapers import load_adapters
 from scrapers.base import Context, ParseError
+from scrapers.budget import Budget, parse_within
 from scrapers.fetch import FetchError
 from scrapers.text import decode_body, load_json
 
@@ -121,9 +122,10 @@ class Discovery:
         if body is None:
             return None
         context = Context(url=url, window_start=self.now, window_end=self.now + timedelta(days=self.config.EXPANSION_DAYS))
+        budget = Budget(timeout_s=self.config.SUGGEST_PARSE_TIMEOUT_S, max_memory_mb=self.config.PARSE_MAX_MEMORY_MB)
         try:
-            listings = load_adapters()[adapter]().parse(body, url, context)
-        except ParseError as error:
+            listings = parse_within(budget, load_adapters()[adapter], body, url, context).listings
+        except ParseError as error:  # OverBudget included
             self.problems.append(f"{url}: {error}")
             return None
         valid = [item for item in listings if not item.problems()]

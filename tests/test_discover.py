@@ -111,7 +111,7 @@ def test_discover_proposes_three_kinds_of_source_then_an_approved_one_scrapes(se
 
 def test_the_command_resolves_the_place_and_lists_what_it_queued(recorded, engine, db_url, tmp_path, gazetteer_path):
     from finder import create_app
-    from finder.commands.scrape import sources_command
+    from finder.cli import main
     from tests.conftest import clear_tables
 
     base, _asked = recorded
@@ -123,11 +123,11 @@ def test_the_command_resolves_the_place_and_lists_what_it_queued(recorded, engin
                                       DISCOVER_OVERPASS_URL=base + "overpass/api/interpreter",
                                       DISCOVER_MOBILIZON_INSTANCES=base + "mobilizon"))
     runner = app.test_cli_runner()
-    result = runner.invoke(sources_command, ["discover", "London, UK", "--radius", "10"])
+    result = runner.invoke(main, ["sources", "discover", "London, UK", "--radius", "10"])
     assert result.exit_code == 0, result.output
     assert "3 source(s) queued as pending suggestions" in result.output and "Riverside Social Run" in result.output
-    unknown = runner.invoke(sources_command, ["discover", "Nowhereville Qqq"])
+    unknown = runner.invoke(main, ["sources", "discover", "Nowhereville Qqq"])
     assert unknown.exit_code == 1 and "unknown place" in unknown.output
-    listing = runner.invoke(sources_command, [])
+    listing = runner.invoke(main, ["sources"])
     assert listing.exit_code == 0 and "sources" in listing.output  # plain `finder sources` still lists
     app.extensions["engine"].dispose()
