@@ -41,6 +41,7 @@ class DigestSettings:
     postal_address: str
     timezone: str
     digest_hour: int
+    digest_weekday: str = "friday"
 
 
 @dataclass
@@ -64,7 +65,7 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> lis
             alert.status = "active"
         if alert.frequency not in periods:
             periods[alert.frequency] = alerts.current_period(alert.frequency, now, settings.timezone,
-                                                             settings.digest_hour)
+                                                             settings.digest_hour, settings.digest_weekday)
         if periods[alert.frequency] is not None:
             candidates.append((alert, periods[alert.frequency]))
     keys = sorted({period.key for period in periods.values() if period is not None})
@@ -228,7 +229,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
     message = build_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
         text=render("email/digest.txt", **context), html=render("email/digest.html", **context),
-        message_id=message_id,
+        message_id=message_id, date=now,
         headers={"List-Unsubscribe": f"<{links['unsubscribe_url']}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated"},

@@ -7,10 +7,11 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import formataddr, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,11 @@ log = logging.getLogger(__name__)
 _LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029]+")
 # Every line break str.splitlines() knows and every control character (category Cc), plus lone surrogates.
 _NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+# Header lines up to RFC 5322's hard limit of 998 characters: at the default 78 the email package rewrites a
+# long unbroken token (a List-Unsubscribe URL, a Message-ID) as RFC 2047 encoded words, which is not RFC 2369
+# or RFC 5322 syntax, so mail providers would offer no one-click unsubscribe. Parsed messages keep their lines.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+READ_POLICY = policy.default.clone(max_line_length=998, refold_source="none")
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
@@ -85,15 +91,17 @@ def message_id(local_part: str, base_url: str) -> str:
 
 
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None,
-                  message_id: str, headers: dict[str, str] | None = None) -> EmailMessage:
-    """A multipart/alternative message; every header value is cleaned of line breaks."""
+                  message_id: str, headers: dict[str, str] | None = None,
+                  date: datetime | None = None) -> EmailMessage:
+    """A multipart/alternative message dated `date` (default now); every header value is cleaned of line breaks."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=WIRE_POLICY)
     name, address = parseaddr(clean_header(sender, 320))
     message["From"] = formataddr((clean_header(name, 100), address))
     message["To"] = recipient
     message["Subject"] = clean_header(subject, 150)
+    message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
     message["Message-ID"] = message_id
     for key, value in (headers or {}).items():
         message[key] = clean_header(value, 900)
@@ -105,7 +113,7 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str, html:
 
 def parse_message(raw: str | bytes) -> EmailMessage:
     data = raw.encode() if isinstance(raw, str) else raw
-    return BytesParser(policy=policy.default).parsebytes(data)
+    return BytesParser(policy=READ_POLICY).parsebytes(data)
 
 
 def deliver(smtp_url: str, outbox_dir: Path, message: EmailMessage, *, timeout_s: float = 20.0) -> str:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def digest_settings(config: Config) -> digests.DigestSettings:
     return digests.DigestSettings(secret=config.SECRET_KEY, base_url=config.BASE_URL, mail_from=config.MAIL_FROM,
                                   postal_address=config.MAIL_POSTAL_ADDRESS, timezone=config.TIMEZONE,
-                                  digest_hour=config.DIGEST_HOUR)
+                                  digest_hour=config.DIGEST_HOUR, digest_weekday=config.DIGEST_WEEKDAY)
 
 
 def send_confirmation(session: Session, config: Config, alert: Alert, now: datetime | None = None) -> None:
@@ -37,6 +37,7 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
         sender=config.MAIL_FROM, recipient=alert.email, subject=gettext("Confirm your Kindred alert"),
         text=render_template("email/confirm.txt", **context), html=render_template("email/confirm.html", **context),
         message_id=message_id(f"confirm-{alert.id}-{period}", base), headers={"Auto-Submitted": "auto-generated"},
+        date=now,
     )
     digest = outbox.record(session, alert_id=alert.id, period=period, kind="confirm", message=message, now=now)
     session.flush()
@@ -83,7 +84,8 @@ def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: da
             + "\n".join(f"- {slug}" for slug in slugs) + f"\n\nSee {config.BASE_URL.rstrip('/')}/status\n")
     message = build_message(sender=config.MAIL_FROM, recipient=config.ADMIN_EMAIL,
                             subject=f"Kindred: {len(slugs)} source(s) yielding nothing", text=text, html=None,
-                            message_id=message_id(period, config.BASE_URL))
+                            message_id=message_id(period, config.BASE_URL), date=now,
+                            headers={"Auto-Submitted": "auto-generated"})
     outbox.record(session, alert_id=None, period=period, kind="admin", message=message, now=now)
     session.flush()
     outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)

@@ -1,0 +1,149 @@
+"""The raw bytes of every message as a mail server and an .eml reader see them: unfolded RFC 2369 / RFC 8058
+headers, a Date and a Message-ID (read from the bytes, never through a parser that would decode them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from finder.alert_match import make_matcher
+from finder.mail import parse_message
+from finder.mailing import run_digests, send_admin_alarm
+from finder.models import Alert
+from tests.conftest import make_test_config
+from tests.test_alerts import add_listing, csrf_from, free_port, subscribe
+
+BASE = "https://kindred.example.org"
+
+
+class RawRecorder:
+    """Keeps the DATA bytes exactly as they arrived on the socket."""
+
+    def __init__(self):
+        self.raw: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content)
+        return "250 OK"
+
+
+@pytest.fixture
+def wire(engine, db_url, tmp_path):
+    from finder import create_app
+    from tests.conftest import clear_tables
+
+    clear_tables(engine)
+    handler, port = RawRecorder(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC",
+                              DIGEST_HOUR=8, ADMIN_EMAIL="admin@example.org")
+    app = create_app(config)
+    yield app, handler
+    app.extensions["engine"].dispose()
+    controller.stop()
+
+
+def head_of(raw: bytes) -> bytes:
+    return re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+
+
+def header_lines(raw: bytes, name: bytes) -> list[bytes]:
+    """Each physical line of header `name` with its continuation lines (a folded header has more than one)."""
+    lines = re.split(rb"\r?\n", head_of(raw))
+    found = []
+    for index, line in enumerate(lines):
+        if line.lower().startswith(name.lower() + b":"):
+            block = [line]
+            for more in lines[index + 1:]:
+                if not more[:1] in (b" ", b"\t"):
+                    break
+                block.append(more)
+            found.append(block)
+    assert len(found) == 1, f"{name!r} appears {len(found)} times"
+    return found[0]
+
+
+def plain(raw: bytes) -> str:
+    return parse_message(raw).get_body(preferencelist=("plain",)).get_content()
+
+
+def assert_dated_and_identified(raw: bytes) -> None:
+    (date,) = header_lines(raw, b"Date")
+    assert parsedate_to_datetime(date.split(b":", 1)[1].strip().decode()).tzinfo is not None
+    (message_id,) = header_lines(raw, b"Message-ID")
+    assert re.fullmatch(rb"Message-ID: <[^\s<>@]+@[^\s<>@]+>", message_id), message_id
+
+
+def assert_one_click(raw: bytes) -> str:
+    """The unsubscribe URL, after checking both headers are single unencoded lines in RFC 2369 syntax."""
+    lines = header_lines(raw, b"List-Unsubscribe")
+    assert len(lines) == 1, f"folded: {lines!r}"
+    assert b"=?" not in lines[0]
+    found = re.fullmatch(rb"List-Unsubscribe: <(https://kindred\.example\.org/alerts/unsubscribe/[^\s<>]+)>", lines[0])
+    assert found, lines[0]
+    assert header_lines(raw, b"List-Unsubscribe-Post") == [b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+    return found.group(1).decode()
+
+
+def test_confirmation_digest_and_admin_bytes_on_the_wire(wire):
+    app, server = wire
+    client = app.test_client()
+    assert subscribe(client, email="a-rather-long-address-for-folding@example.org", name="Hikes").status_code == 200
+    confirmation = server.raw[-1]
+    assert_dated_and_identified(confirmation)
+    assert b"List-Unsubscribe" not in head_of(confirmation)  # nothing to unsubscribe from before confirming
+    path = re.search(r"https://kindred\.example\.org(/alerts/confirm/[^\s]+)", plain(confirmation)).group(1)
+    assert client.post(path, data={"csrf_token": csrf_from(client.get(path).text)}).status_code == 200
+
+    day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    maker = app.extensions["sessionmaker"]
+    with maker() as session:
+        alert = session.query(Alert).one()
+        alert.last_digest_at = day - timedelta(days=1)
+        session.commit()
+        add_listing(session, "Hill walk", day - timedelta(hours=2))
+    count = len(server.raw)
+    with app.app_context(), maker() as session:
+        built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        session.commit()
+    assert (built.built, sent.sent) == (1, 1) and len(server.raw) == count + 1
+    digest = server.raw[-1]
+    assert_dated_and_identified(digest)
+    url = assert_one_click(digest)
+    assert url in plain(digest)  # the same link in the text part
+
+    with app.app_context(), maker() as session:
+        send_admin_alarm(session, app.config["FINDER"], ["a-source-with-a-long-name", "another-one"], day)
+        session.commit()
+    assert_dated_and_identified(server.raw[-1])
+
+
+def test_eml_files_carry_the_same_unfolded_headers(engine, db_url, tmp_path):
+    from finder import create_app
+    from tests.conftest import clear_tables
+
+    clear_tables(engine)
+    config = make_test_config(db_url, tmp_path, SMTP_URL="", BASE_URL=BASE, TIMEZONE="UTC", DIGEST_HOUR=8,
+                              OUTBOX_DIR=str(tmp_path / "outbox"))
+    app = create_app(config)
+    maker = app.extensions["sessionmaker"]
+    day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with maker() as session:
+        session.add(Alert(email="x@example.org", query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                          frequency="daily", status="active", confirmed_at=day - timedelta(days=2),
+                          last_digest_at=day - timedelta(days=2)))
+        session.commit()
+        add_listing(session, "Hill walk", day - timedelta(hours=1))
+    with app.app_context(), maker() as session:
+        run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        session.commit()
+    app.extensions["engine"].dispose()
+    (eml,) = (tmp_path / "outbox").glob("digest-*.eml")
+    raw = eml.read_bytes()
+    assert_dated_and_identified(raw)
+    assert_one_click(raw)
