@@ -60,7 +60,7 @@ def header_lines(raw: bytes, name: bytes) -> list[bytes]:
         if line.lower().startswith(name.lower() + b":"):
             block = [line]
             for more in lines[index + 1:]:
-                if not more[:1] in (b" ", b"\t"):
+                if more[:1] not in (b" ", b"\t"):
                     break
                 block.append(more)
             found.append(block)
