@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from finder import alerts, outbox
+from finder.email_html import inline_css
 from finder.mail import build_message
 from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
@@ -128,7 +129,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
     try:
         made = [_record_or_fail(session, item.alert, item.period, now, item.problem,
                                 lambda i=item: record_digest(session, i.alert, i.period, settings, render, now,
-                                                             i.new, i.changes))
+                                                             i.new, i.changes) is not None)
                 for item in batch]
         session.commit()
     except IntegrityError:
@@ -136,7 +137,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
         for item in batch:
             _commit_one(session, report, item.alert, item.period, now,
                         lambda i=item: record_digest(session, i.alert, i.period, settings, render, now, i.new,
-                                                     i.changes), item.problem)
+                                                     i.changes) is not None, item.problem)
     else:
         for item, (outcome, problem) in zip(batch, made, strict=True):
             _count(report, item.alert.id, outcome, problem)
@@ -205,40 +206,42 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
     new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1)
            if listing.id not in sent_ids]
-    return record_digest(session, alert, period, settings, render, now, new, changed_since(session, sent_ids, since))
+    return record_digest(session, alert, period, settings, render, now, new,
+                         changed_since(session, sent_ids, since)) is not None
 
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
-                  now: datetime, new: list[Listing], changes: list) -> bool:
-    """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send.
+                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False) -> Digest | None:
+    """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
+    something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
     The message is built before anything is changed, so an error building it leaves the alert as it was."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
-    if not new and not changes:
+    if not new and not changes and not welcome:
         alert.last_digest_at = now
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
         session.flush()
-        return False
+        return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
-    context = dict(alert=alert, listings=shown, more=len(new) > DIGEST_CAP, changes=changes,
+    context = dict(alert=alert, listings=shown, more=len(new) > DIGEST_CAP, changes=changes, welcome=welcome,
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
     subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
                      **context).strip()
     message = build_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
-        text=render("email/digest.txt", **context), html=render("email/digest.html", **context),
+        text=render("email/digest.txt", **context), html=inline_css(render("email/digest.html", **context)),
         message_id=message_id, date=now,
         headers={"List-Unsubscribe": f"<{links['unsubscribe_url']}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated"},
     )
     alert.last_digest_at = now
-    outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
+    row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     session.flush()
-    return True
+    return row
 
 
 def sent_among(session: Session, alert_ids: list[int], listing_ids: list[int]) -> dict[int, set[int]]:

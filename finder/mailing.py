@@ -17,6 +17,7 @@ from finder.mail import MailError, build_message, deliver, message_id, parse_mes
 from finder.models import Alert, Digest, utcnow
 
 log = logging.getLogger(__name__)
+WELCOME_PERIOD = "welcome"  # the (alert, period) key of the one welcome digest
 
 
 def digest_settings(config: Config) -> digests.DigestSettings:
@@ -41,10 +42,26 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     )
     digest = outbox.record(session, alert_id=alert.id, period=period, kind="confirm", message=message, now=now)
     session.flush()
+    _deliver_now(config, digest, now)
+
+
+def send_welcome(session: Session, config: Config, alert: Alert, matches: list, now: datetime | None = None) -> None:
+    """The welcome digest of a just-confirmed alert: `matches` (its search's current best, see
+    `finder.welcome`), labelled as a start, recorded once per alert and sent at once (the outbox retries)."""
+    now = now or utcnow()
+    period = alerts.Period(WELCOME_PERIOD, now)
+    digest = digests.record_digest(session, alert, period, digest_settings(config), render_in_alert_locale, now,
+                                   matches, [], welcome=True)
+    if digest is not None:
+        _deliver_now(config, digest, now)
+
+
+def _deliver_now(config: Config, digest: Digest, now: datetime) -> None:
+    """Try an outbox row at once; on failure it stays pending for `outbox.send_pending`."""
     try:
         deliver(config.SMTP_URL, outbox_dir(config), parse_message(digest.message))
     except MailError as error:
-        log.warning("confirmation for alert %s deferred: %s", alert.id, error)
+        log.warning("%s for alert %s deferred: %s", digest.kind, digest.alert_id, error)
         digest.error = str(error)[:500]
         return
     digest.status, digest.sent_at, digest.attempts = "sent", now, 1
