@@ -274,7 +274,7 @@ def test_the_plain_text_digest_dates_follow_the_alerts_language(site):
     app, _, _ = site
     start = datetime(2030, 12, 3, 19, 0, tzinfo=UTC)
     listing = SimpleNamespace(id=1, title="Chor", locality="London", next_start=start, timezone="Europe/London",
-                              all_day=False)
+                              all_day=False, kind="club", status="scheduled", online=False)
     alert = SimpleNamespace(name="Musik", locale="de", frequency="weekly", query={"where": "London"})
     context = dict(alert=alert, listings=[listing], more=False, changes=[], manage_url="m", unsubscribe_url="u",
                    postal_address="", base_url="https://k.example")
