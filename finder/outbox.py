@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from finder.mail import MailError, deliver, parse_message
+from finder.mail import MailError, Sender, parse_message
 from finder.models import Alert, Digest
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class SendReport:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+    connections: int = 0  # SMTP connections opened
 
 
 def record(session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage,
@@ -51,18 +52,20 @@ def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: date
                    (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
         .order_by(Digest.id).limit(limit)
     ).all()
-    for digest_id in due:
-        if not _claim(session, digest_id, now, stale):
-            continue
-        digest = session.get(Digest, digest_id)
-        try:
-            deliver(smtp_url, outbox_dir, parse_message(digest.message))
-        except MailError as error:
-            _failed(session, digest, error, now, report)
-        else:
-            digest.status, digest.sent_at, digest.error = "sent", now, ""
-            report.sent += 1
-        session.commit()
+    with Sender(smtp_url, outbox_dir) as sender:  # one SMTP connection for the whole run
+        for digest_id in due:
+            if not _claim(session, digest_id, now, stale):
+                continue
+            digest = session.get(Digest, digest_id)
+            try:
+                sender.send(parse_message(digest.message))
+            except MailError as error:
+                _failed(session, digest, error, now, report)
+            else:
+                digest.status, digest.sent_at, digest.error = "sent", now, ""
+                report.sent += 1
+            session.commit()
+        report.connections = sender.connections
     return report
 
 

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from finder.alert_match import make_matcher
-from finder.mail import parse_message
+from finder.mail import Sender, build_message, parse_message
 from finder.mailing import run_digests, send_admin_alarm
 from finder.models import Alert
 from tests.conftest import make_test_config
@@ -147,3 +147,68 @@ def test_eml_files_carry_the_same_unfolded_headers(engine, db_url, tmp_path):
     raw = eml.read_bytes()
     assert_dated_and_identified(raw)
     assert_one_click(raw)
+
+
+class SessionRecorder(RawRecorder):
+    """Also notes the SMTP session (one per connection) each message came in on."""
+
+    def __init__(self):
+        super().__init__()
+        self.sessions: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.append(session)  # kept alive, so distinct ids are distinct connections
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_batch_is_sent_over_one_smtp_connection(engine, db_url, tmp_path):
+    from finder import create_app
+    from tests.conftest import clear_tables
+
+    clear_tables(engine)
+    handler, port = SessionRecorder(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = create_app(make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE,
+                                          TIMEZONE="UTC", DIGEST_HOUR=8))
+        maker = app.extensions["sessionmaker"]
+        day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        with maker() as session:
+            for n in range(4):
+                session.add(Alert(email=f"reader{n}@example.org", frequency="daily", status="active",
+                                  query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                                  confirmed_at=day - timedelta(days=2), last_digest_at=day - timedelta(days=2)))
+            session.commit()
+            add_listing(session, "Hill walk", day - timedelta(hours=1))
+        with app.app_context(), maker() as session:
+            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+            session.commit()
+        app.extensions["engine"].dispose()
+    finally:
+        controller.stop()
+    assert (built.built, sent.sent, sent.connections) == (4, 4, 1)
+    assert len(handler.raw) == 4 and len({id(session) for session in handler.sessions}) == 1
+
+
+def test_a_dropped_connection_is_reopened_for_the_next_message(tmp_path):
+    handler, port = SessionRecorder(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+
+    def message(n):
+        return build_message(sender="k@example.org", recipient="a@example.org", subject=f"m{n}", text="t",
+                             html=None, message_id=f"<m{n}@kindred.test>")
+
+    try:
+        with Sender(f"smtp://127.0.0.1:{port}", tmp_path) as sender:
+            sender.send(message(1))
+            sender.send(message(2))
+            controller.stop()  # the server goes away and comes back: the kept connection is dead
+            controller = Controller(handler, hostname="127.0.0.1", port=port)
+            controller.start()
+            sender.send(message(3))
+            assert sender.connections == 2
+    finally:
+        controller.stop()
+    assert len(handler.raw) == 3 and len({id(session) for session in handler.sessions}) == 2
