@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from finder import alerts, outbox
+from finder.digest_cards import Cards
 from finder.email_html import inline_css
 from finder.mail import build_message
 from finder.mail import message_id as mail_message_id
@@ -87,6 +88,7 @@ def build_due(session: Session, settings: DigestSettings, match: Matcher, render
     Otherwise each alert is matched and committed on its own.
     """
     report = BuildReport()
+    render = Cards.around(render, settings.base_url)  # each card rendered once per language for the whole build
     due = due_alerts(session, settings, now)
     if not hasattr(match, "prepare"):
         for alert, period in due:
@@ -225,7 +227,8 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
         return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
-    context = dict(alert=alert, listings=shown, more=len(new) > DIGEST_CAP, changes=changes, welcome=welcome,
+    render = Cards.around(render, settings.base_url)
+    context = dict(alert=alert, listings=shown, card=render.bind(alert), more=len(new) > DIGEST_CAP, changes=changes, welcome=welcome,
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
     subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
                      **context).strip()

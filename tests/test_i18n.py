@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
 from finder import create_app
+from finder.digest_cards import Cards
 from finder.i18n import LANGUAGES, TRANSLATIONS_DIR
 from finder.mailing import render_in_alert_locale
 from finder.views.display import ago, distance, local_when
@@ -278,10 +279,11 @@ def test_the_plain_text_digest_dates_follow_the_alerts_language(site):
     alert = SimpleNamespace(name="Musik", locale="de", frequency="weekly", query={"where": "London"})
     context = dict(alert=alert, listings=[listing], more=False, changes=[], manage_url="m", unsubscribe_url="u",
                    postal_address="", base_url="https://k.example")
+    cards = Cards(render_in_alert_locale, "https://k.example")
     with app.app_context():
-        german = render_in_alert_locale("email/digest.txt", **context)
+        german = render_in_alert_locale("email/digest.txt", card=cards.bind(alert), **context)
         alert.locale = "es"
-        spanish = render_in_alert_locale("email/digest.txt", **context)
+        spanish = render_in_alert_locale("email/digest.txt", card=cards.bind(alert), **context)
     assert "Di., 3. Dez. 2030, 19:00" in german
     assert "mar, 3 dic 2030, 19:00" in spanish
 

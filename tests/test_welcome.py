@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from finder.mail import parse_message
 from finder.models import Alert, AlertSent, Digest
 from tests.test_alerts import add_listing, csrf_from, link, mail_app, smtp, subscribe  # noqa: F401 (fixtures)
 
@@ -81,3 +82,35 @@ def test_subscribe_page_previews_the_first_email_and_states_the_weekly_day_and_h
         assert "Weekly, on Friday at 8:00" in page.text and "(UTC)" in page.text
         german = client.get(f"/alerts/new?{QUERY}&lang=de").text
         assert "Freitag" in german and "08:00" in german
+
+
+def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa: F811
+    from finder import digests
+    from finder.alert_match import make_matcher
+    from finder.mailing import digest_settings, render_in_alert_locale
+
+    maker = mail_app.extensions["sessionmaker"]
+    with maker() as session:
+        for n, locale in enumerate(["en", "en", "de", "en"]):
+            session.add(Alert(email=f"r{n}@example.org", frequency="daily", status="active", locale=locale,
+                              query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                              confirmed_at=NOW - timedelta(days=2), last_digest_at=NOW - timedelta(days=2)))
+        session.commit()
+        add_listing(session, "Hill walk", NOW - timedelta(hours=2))
+        add_listing(session, "Ridge walk", NOW - timedelta(hours=1))
+    rendered: list[str] = []
+
+    def counting(template, **context):
+        rendered.append(template)
+        return render_in_alert_locale(template, **context)
+
+    with time_machine.travel(NOW, tick=True), mail_app.app_context(), maker() as session:
+        report = digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), counting,
+                                   NOW)
+        session.commit()
+        messages = [plain(parse_message(row.message)) for row in session.query(Digest).order_by(Digest.alert_id)]
+    assert report.built == 4
+    assert rendered.count("email/card.html") == rendered.count("email/card.txt") == 2 * 2  # 2 listings x en, de
+    assert rendered.count("email/digest.html") == 4
+    assert all("* Hill walk" in text and "* Ridge walk" in text for text in messages)
+    assert "Treffen oder Veranstaltung" in messages[2] and "Meetup or event" in messages[3]  # each its language
