@@ -56,11 +56,16 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)  # batch path: "match" (incl. history), "digests"
 
 
-def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> list[tuple[Alert, alerts.Period]]:
-    """Active alerts (and paused ones whose pause ended) with no digest yet for their current period."""
+def due_alerts(session: Session, settings: DigestSettings, now: datetime,
+               ids: tuple[int, int] | None = None) -> list[tuple[Alert, alerts.Period]]:
+    """Active alerts (and paused ones whose pause ended) with no digest yet for their current period; only
+    those with ids in the inclusive range `ids` when given (one worker's share, see `finder.digest_workers`)."""
     periods: dict[str, alerts.Period | None] = {}
     candidates = []
-    for alert in session.scalars(select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)):
+    wanted = select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)
+    if ids is not None:
+        wanted = wanted.where(Alert.id.between(*ids))
+    for alert in session.scalars(wanted):
         if alert.status == "paused":
             if alert.paused_until and alert.paused_until > now:
                 continue
@@ -79,8 +84,9 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> lis
     return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]
 
 
-def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime) -> BuildReport:
-    """Build and record every due digest.
+def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime,
+              ids: tuple[int, int] | None = None) -> BuildReport:
+    """Build and record every due digest (of alerts with ids in the inclusive range `ids`, when given).
 
     With a batch matcher (one with `prepare`, see `finder.alert_match`) every due alert is matched at
     once and digests are committed COMMIT_EVERY at a time; a batch that meets another builder's digest
@@ -89,7 +95,7 @@ def build_due(session: Session, settings: DigestSettings, match: Matcher, render
     """
     report = BuildReport()
     render = Cards.around(render, settings.base_url)  # each card rendered once per language for the whole build
-    due = due_alerts(session, settings, now)
+    due = due_alerts(session, settings, now, ids)
     if not hasattr(match, "prepare"):
         for alert, period in due:
             _commit_one(session, report, alert, period, now,

@@ -74,16 +74,19 @@ def render_in_alert_locale(template: str, **context) -> str:
 
 
 def run_digests(session: Session, config: Config, match: digests.Matcher, now: datetime | None = None,
-                dry_run: bool = False) -> tuple[digests.BuildReport, outbox.SendReport | None]:
-    """Build what is due now, then send the outbox (unless `dry_run`, which builds nothing)."""
+                dry_run: bool = False,
+                ids: tuple[int, int] | None = None) -> tuple[digests.BuildReport, outbox.SendReport | None]:
+    """Build what is due now, then send the outbox (unless `dry_run`, which builds nothing); with `ids`, only
+    for the alerts in that inclusive id range (one worker's share)."""
     now = now or utcnow()
     settings = digest_settings(config)
     if dry_run:
-        due = digests.due_alerts(session, settings, now)
+        due = digests.due_alerts(session, settings, now, ids)
         session.rollback()
         return digests.BuildReport(built=len(due)), None
-    built = digests.build_due(session, settings, match, render_in_alert_locale, now)
-    sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)
+    built = digests.build_due(session, settings, match, render_in_alert_locale, now, ids)
+    sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now,
+                               alert_ids=ids)
     return built, sent
 
 

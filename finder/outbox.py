@@ -42,16 +42,19 @@ def record(session: Session, *, alert_id: int | None, period: str, kind: str, me
     return digest
 
 
-def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int = 500) -> SendReport:
-    """Send every due message; commits after each so a crash loses at most one 'sent' mark."""
+def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int = 500,
+                 alert_ids: tuple[int, int] | None = None) -> SendReport:
+    """Send every due message (at most `limit`; only those of alerts in the inclusive range `alert_ids` when
+    given); commits after each so a crash loses at most one 'sent' mark."""
     report = SendReport()
     stale = now - timedelta(seconds=STALE_SENDING_S)
-    due = session.scalars(
-        select(Digest.id)
-        .where(or_(Digest.status.in_(("pending", "retry")) & (Digest.next_attempt_at <= now),
-                   (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
-        .order_by(Digest.id).limit(limit)
-    ).all()
+    wanted = (select(Digest.id)
+              .where(or_(Digest.status.in_(("pending", "retry")) & (Digest.next_attempt_at <= now),
+                         (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
+              .order_by(Digest.id).limit(limit))
+    if alert_ids is not None:
+        wanted = wanted.where(Digest.alert_id.between(*alert_ids))
+    due = session.scalars(wanted).all()
     with Sender(smtp_url, outbox_dir) as sender:  # one SMTP connection for the whole run
         for digest_id in due:
             if not _claim(session, digest_id, now, stale):

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from finder.alert_match import make_matcher
 from finder.mail import Sender, build_message, parse_message
@@ -212,3 +213,38 @@ def test_a_dropped_connection_is_reopened_for_the_next_message(tmp_path):
     finally:
         controller.stop()
     assert len(handler.raw) == 3 and len({id(session) for session in handler.sessions}) == 2
+
+
+def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(engine, db_url, tmp_path):
+    from finder import create_app
+    from finder.digest_workers import id_ranges, run_in_workers
+    from tests.conftest import clear_tables
+
+    clear_tables(engine)
+    handler, port = SessionRecorder(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC",
+                              DIGEST_HOUR=8)
+    app = create_app(config)
+    day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    try:
+        with app.extensions["sessionmaker"]() as session:
+            for n in range(7):
+                session.add(Alert(email=f"reader{n}@example.org", frequency="daily", status="active",
+                                  query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                                  confirmed_at=day - timedelta(days=2), last_digest_at=day - timedelta(days=2)))
+            session.commit()
+            add_listing(session, "Hill walk", day - timedelta(hours=1))
+            ranges = id_ranges(session, 3)
+            ids = sorted(session.scalars(select(Alert.id)))
+        covered = [i for low, high in ranges for i in ids if low <= i <= high]
+        assert len(ranges) == 3 and covered == ids  # disjoint, in order, every alert once
+        built, sent = run_in_workers(config, 2, day)
+    finally:
+        app.extensions["engine"].dispose()
+        controller.stop()
+    assert (built.built, sent.sent, sent.connections) == (7, 7, 2)
+    recipients = sorted(parse_message(raw)["To"] for raw in handler.raw)
+    assert recipients == sorted(f"reader{n}@example.org" for n in range(7))  # each exactly once
+    assert len({id(session) for session in handler.sessions}) == 2  # one connection per worker
