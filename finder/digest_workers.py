@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -33,8 +34,10 @@ def id_ranges(session: Session, workers: int) -> list[tuple[int, int]]:
     return [(low, (cuts[n + 1] - 1) if n + 1 < len(cuts) else highest) for n, low in enumerate(cuts)]
 
 
-def run_in_workers(config: Config, workers: int, now: datetime) -> tuple[BuildReport, SendReport]:
-    """Build what is due at `now` and send it, in `workers` processes over disjoint id ranges; summed reports."""
+def run_in_workers(config: Config, workers: int, now: datetime, *, build: bool = True, send: bool = True,
+                   send_limit: int | None = 500) -> tuple[BuildReport, SendReport]:
+    """Build what is due at `now` and/or send the outbox (at most `send_limit` per worker, None for all), in
+    `workers` processes over disjoint id ranges; the summed reports."""
     from finder import create_app
 
     app = create_app(config)
@@ -45,8 +48,9 @@ def run_in_workers(config: Config, workers: int, now: datetime) -> tuple[BuildRe
     if not ranges:
         return built, sent
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connections or locks
+    jobs = [_Job(config, ids, now, build, send, send_limit) for ids in ranges]
     with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
-        for part_built, part_sent in pool.map(_work, [(config, ids, now) for ids in ranges]):
+        for part_built, part_sent in pool.map(_work, jobs):
             for name in ("built", "empty", "skipped", "failed"):
                 setattr(built, name, getattr(built, name) + getattr(part_built, name))
             built.errors += part_built.errors
@@ -55,18 +59,35 @@ def run_in_workers(config: Config, workers: int, now: datetime) -> tuple[BuildRe
     return built, sent
 
 
-def _work(job: tuple[Config, tuple[int, int], datetime]) -> tuple[BuildReport, SendReport]:
-    from finder import create_app
+@dataclass(frozen=True)
+class _Job:
+    config: Config
+    ids: tuple[int, int]
+    now: datetime
+    build: bool
+    send: bool
+    send_limit: int | None
+
+
+def _work(job: _Job) -> tuple[BuildReport, SendReport]:
+    from finder import create_app, digests, outbox
     from finder.alert_match import make_matcher
     from finder.geocode import get_resolver
-    from finder.mailing import run_digests
+    from finder.mailing import digest_settings, outbox_dir, render_in_alert_locale
 
-    config, ids, now = job
+    config = job.config
     app = create_app(config)
+    built, sent = BuildReport(), SendReport()
     try:
         with app.app_context(), app.extensions["sessionmaker"]() as session:
-            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), now=now, ids=ids)
-            session.commit()
+            if job.build:
+                built = digests.build_due(session, digest_settings(config), make_matcher(get_resolver(config)),
+                                          render_in_alert_locale, job.now, job.ids)
+                session.commit()
+            if job.send:
+                sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config),
+                                           now=job.now, limit=job.send_limit, alert_ids=job.ids)
+                session.commit()
     finally:
         app.extensions["engine"].dispose()
     return built, sent

@@ -42,7 +42,7 @@ def record(session: Session, *, alert_id: int | None, period: str, kind: str, me
     return digest
 
 
-def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int = 500,
+def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int | None = 500,
                  alert_ids: tuple[int, int] | None = None) -> SendReport:
     """Send every due message (at most `limit`; only those of alerts in the inclusive range `alert_ids` when
     given); commits after each so a crash loses at most one 'sent' mark."""
