@@ -71,6 +71,8 @@ def init_display(app: Flask) -> None:
     app.add_template_global(names_differ, "names_differ")
     app.add_template_global(is_stale, "is_stale")
     app.add_template_global(filter_chips, "filter_chips")
+    app.add_template_global(similar_query, "similar_query")
+    app.add_template_global(until, "until")
     app.add_template_global(card_reasons, "card_reasons")
     app.add_template_global(listing_zone, "listing_zone")
     app.add_template_global(shown_zone, "shown_zone")
@@ -213,6 +215,35 @@ def duration(listing) -> str:
     if not rest:
         return ngettext("%(num)d hour", "%(num)d hours", hours)
     return _("%(hours)d h %(min)d min", hours=hours, min=rest)
+
+
+def until(start: datetime | None, end: datetime | None, tz: ZoneInfo | None = None, all_day: bool = False) -> str:
+    """The end time of a meeting that ends the same local day ('12:00 pm'), else ''."""
+    if start is None or end is None or all_day or end <= start:
+        return ""
+    local_start, local_end = start.astimezone(tz or UTC), end.astimezone(tz or UTC)
+    if local_end.date() != local_start.date():
+        return ""
+    full = local_when(end, tz)
+    return full.rsplit(", ", 1)[-1] if ", " in full else full
+
+
+def similar_query(listing) -> str:
+    """The query string of a search for listings like this one (its kind, first interests and place), for
+    "Email me similar"."""
+    from urllib.parse import urlencode
+
+    args = {"kind": listing.kind}
+    slugs = [tag.slug for tag in listing.tags][:3]
+    if slugs:
+        args["interests"] = ",".join(slugs)
+    if listing.online:
+        args["online"] = "only"
+    elif listing.locality:
+        args["where"] = listing.locality
+    elif listing.lat is not None and listing.lon is not None:
+        args["lat"], args["lon"] = f"{listing.lat:.3f}", f"{listing.lon:.3f}"
+    return urlencode(args)
 
 
 def card_place(listing, distance_km: float | None, said_distance: str = "") -> tuple[str, str]:
