@@ -82,6 +82,15 @@
         "The map background needs an internet connection. The list has everything the map shows."));
     }
     var group = [];
+    for (var g = 0; g < list.length; g++) {
+      group.push([list[g].lat, list[g].lon]);
+    }
+    /* The view first: Leaflet draws markers (and so their elements exist to link) once the map has one. */
+    if (group.length === 1) {
+      map.setView(group[0], 15);
+    } else {
+      map.fitBounds(group, { padding: [24, 24], maxZoom: 15 });
+    }
     var numbered = box.hasAttribute("data-numbered");
     for (var i = 0; i < list.length; i++) {
       var marker;
@@ -102,12 +111,6 @@
       if (numbered && list[i].number) {
         link(marker, list[i]);
       }
-      group.push([list[i].lat, list[i].lon]);
-    }
-    if (group.length === 1) {
-      map.setView(group[0], 15);
-    } else {
-      map.fitBounds(group, { padding: [24, 24], maxZoom: 15 });
     }
     box.leafletMap = map;
     box.setAttribute("data-map-ready", "true");
