@@ -135,7 +135,9 @@ def test_the_listing_page_puts_dates_actions_and_what_to_expect_first(site):  # 
 def test_the_organisation_lists_its_groups_as_cards_and_status_scrolls_by_keyboard(site):  # noqa: F811
     _, client, ids = site
     org = page(client, f"/orgs/{ids['org']}")
-    assert org.select("ul.card-grid > li > article.card")
+    cards = org.select("ul.card-grid > li > article.card")
+    assert [card["data-number"] for card in cards] == [str(n) for n in range(1, len(cards) + 1)]
+    assert org.select_one("[data-map][data-numbered]"), "its groups on a map, numbered like the cards"
     status = page(client, "/status")
     region = status.select_one(".table-scroll")
     assert region["tabindex"] == "0" and region["role"] == "region" and region["aria-label"]
