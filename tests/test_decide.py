@@ -141,3 +141,11 @@ def test_the_organisation_lists_its_groups_as_cards_and_status_scrolls_by_keyboa
     status = page(client, "/status")
     region = status.select_one(".table-scroll")
     assert region["tabindex"] == "0" and region["role"] == "region" and region["aria-label"]
+
+
+def test_the_listing_about_heading_is_not_the_site_about_page_in_german(site):  # noqa: F811
+    _, client, ids = site
+    german = page(client, f"/listings/{ids['walk']}?lang=de")
+    assert german.select_one("#about-heading").get_text() == "Beschreibung"
+    assert german.select_one("#expect-heading").get_text() == "Was dich erwartet"
+    assert german.select_one(".card-meta .badge").get_text() == "Wöchentliche Gruppe"
