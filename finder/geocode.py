@@ -21,6 +21,7 @@ PRECISIONS = ("point", "postcode", "locality", "region", "country")
 KIND_PRECISION = {1: "locality", 2: "locality", 3: "region", 4: "country"}
 CITY_KIND = 1  # finder/gazetteer.py's KINDS["city"]
 NEAREST_WITHIN_KM = 30.0  # "my location" is named after a town only this close
+ZONE_WITHIN_KM = 150.0  # a venue takes the time zone of the nearest city with one, this close at most
 # Ranking: log10(population) plus these; the place's own name beats an alternate name, a city beats
 # a region of the same name ("Berlin", "New York"), a postal village only wins when nothing else matches.
 MAIN_NAME_BONUS = 1.5
@@ -206,6 +207,28 @@ class Resolver:
         if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
             return None
         return self._place(*best, "locality", 0.0)
+
+    def zone_at(self, lat: float, lon: float, cc: str = "", within_km: float = ZONE_WITHIN_KM) -> str | None:
+        """GeoNames' IANA zone of the city nearest (lat, lon), in country `cc` when given; None when no city
+        with a zone is within `within_km` (or the gazetteer was built before it carried zones)."""
+        dlat = within_km / 111.0
+        dlon = within_km / max(111.0 * math.cos(math.radians(lat)), 1.0)
+        connection = self._connection()
+        rows = connection.execute(
+            "SELECT id, cc, admin1, lat_e5, lon_e5 FROM places WHERE kind = ? "
+            "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
+            (CITY_KIND, round((lat - dlat) * 100_000), round((lat + dlat) * 100_000),
+             round((lon - dlon) * 100_000), round((lon + dlon) * 100_000))).fetchall()
+        rows = [r for r in rows if not cc or r[1] == cc]
+        best = min(rows, default=None, key=lambda r: haversine_km(lat, lon, r[3] / 100_000, r[4] / 100_000))
+        if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
+            return None
+        try:  # the city's own zone where it is not its region's usual one
+            found = connection.execute("SELECT tz FROM zones WHERE place_id = ?", (best[0],)).fetchone() or \
+                connection.execute("SELECT tz FROM region_zones WHERE cc = ? AND admin1 = ?", best[1:3]).fetchone()
+        except sqlite3.OperationalError:  # a gazetteer built before it carried zones
+            return None
+        return found[0] if found else None
 
     def _place(self, name, cc, admin1, lat_e5, lon_e5, population, precision, score) -> Place:
         region = self.regions.get((cc, admin1), "") if admin1 else ""

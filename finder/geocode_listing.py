@@ -27,6 +27,14 @@ def geocode_listing(resolver, listing, defaults: dict | None = None) -> tuple[fl
     """
     if listing.lat is not None and listing.lon is not None:
         return listing.lat, listing.lon, "source"
+    place = locate_venue(resolver, listing, defaults)
+    if place is None:
+        return None
+    return place.lat, place.lon, place.precision
+
+
+def locate_venue(resolver, listing, defaults: dict | None = None):
+    """The gazetteer `Place` of a listing's venue text (with its country), or None (see `geocode_listing`)."""
     venue = listing.venue
     if resolver is None or (listing.online and venue.is_empty()):
         return None
@@ -53,9 +61,7 @@ def geocode_listing(resolver, listing, defaults: dict | None = None) -> tuple[fl
     place = code or town or address or _first(resolver, default_lines, country)
     if place is None and country:
         place = _first(resolver, [resolver.countries.get(country, country)], country)
-    if place is None:
-        return None
-    return place.lat, place.lon, place.precision
+    return place
 
 
 def _first(resolver, texts: list[str], country: str | None):

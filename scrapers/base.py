@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from scrapers.bare_times import defaulted, watching
 from scrapers.listing import Listing
 from scrapers.text import load_json
 
@@ -53,11 +54,14 @@ class Context:
         built = []
         for index, item in enumerate(items):
             try:
-                listing = build(item)
+                with watching() as bare:
+                    listing = build(item)
             except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
                 self.problems.append(f"{label} {index}: {type(error).__name__}: {error}")
                 continue
             if listing is not None:
+                if defaulted(bare, self.timezone) and not listing.all_day:
+                    listing.assumed_timezone = True
                 built.append(listing)
         return built
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from scrapers.bare_times import note_bare
 from scrapers.text import clean_text, zone
 
 UTC_NAMES = {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Etc/Universal", "Universal"}
@@ -28,7 +29,8 @@ class Moments:
         if not isinstance(value, datetime):
             return value if isinstance(value, date) else None
         default = zone(self.default_tz)
-        if value.tzinfo is None:
+        if value.tzinfo is None:  # floating: the calendar's X-WR-TIMEZONE, else the source's, else UTC
+            note_bare(self.default_tz if default else None)
             return value.replace(tzinfo=default or UTC)
         if default is not None and _is_utc(value):
             return value.astimezone(default)

@@ -14,6 +14,8 @@ import nh3
 from bs4 import BeautifulSoup
 from dateutil import parser as date_parser
 
+from scrapers.bare_times import note_bare
+
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "blockquote", "h3", "h4", "h5"}
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -109,7 +111,9 @@ def aware(value: datetime, tz_name: str | None = None) -> datetime:
     """`value` with a zone: kept if it has one, else `tz_name`, else UTC."""
     if value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=zone(tz_name) or UTC)
+    tz = zone(tz_name)
+    note_bare(tz_name if tz else None)
+    return value.replace(tzinfo=tz or UTC)
 
 
 def parse_when(value, tz_name: str | None = None) -> datetime | None:
@@ -288,6 +292,7 @@ def localize(value: datetime, tz_name: str | None) -> tuple[datetime, str | None
     """
     tz = zone(tz_name)
     if value.tzinfo is None:
+        note_bare(tz_name if tz else None)
         return (value.replace(tzinfo=tz), tz_name) if tz else (value.replace(tzinfo=UTC), None)
     if tz is not None and value.astimezone(tz).utcoffset() == value.utcoffset():
         return value.astimezone(tz), tz_name
