@@ -22,6 +22,7 @@ from scrapers.ics_fields import fill_fields, group_id, series_key
 from scrapers.ics_time import Moments, drop_broken_ends
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import in_window
+from scrapers.text import clean_text, status_from_text
 
 log = logging.getLogger(__name__)
 MAX_OCCURRENCES = 1000
@@ -144,12 +145,20 @@ def _occurrences(query, context: Context, moments: Moments, cancelled: bool, ope
     found = []
     for instance in query.between(context.window_start, context.window_end):
         start, end = moments.span(instance)
-        status = "cancelled" if cancelled or str(instance.get("STATUS", "")).upper() == "CANCELLED" else "scheduled"
+        status = "cancelled" if cancelled or _instance_cancelled(instance) else "scheduled"
         found.append(Occurrence(start=start, end=None if open_ended else end, status=status))
         if len(found) >= MAX_OCCURRENCES:
             break
     found.sort(key=lambda o: _sort_key(o.start))
     return found
+
+
+def _instance_cancelled(instance) -> bool:
+    """An instance's own STATUS decides; without one, a marker in its own SUMMARY ("CANCELLED: ...")."""
+    status = str(instance.get("STATUS", "")).strip().upper()
+    if status:
+        return status == "CANCELLED"
+    return status_from_text(clean_text(str(instance.get("SUMMARY", "")))) == "cancelled"
 
 
 def _sort_key(value: date | datetime) -> tuple:

@@ -320,16 +320,34 @@ def iso_duration(value):
     ).normalized()
 
 
-_CANCELLED = re.compile(r"\b(cancell?ed|canceled|abgesagt|annul[ée]e?s?|cancelad[oa]|suspended)\b", re.I)
-_POSTPONED = re.compile(r"\b(postponed|rescheduled|verschoben|report[ée]e?s?|aplazad[oa])\b", re.I)
+_CANCELLED = re.compile(r"^(cancell?ed|canceled|abgesagt|annul[ée]e?s?|cancelad[oa]|suspended|storniert)$", re.I)
+_POSTPONED = re.compile(r"^(postponed|verschoben|report[ée]e?s?|aplazad[oa])$", re.I)
+_MARK = r"[^\W\d_]+"  # one word, checked against the two lists above
+# A status is read from text only where it is a marker, never from a word anywhere ("Never Cancelled Choir",
+# "Not cancelled! Yoga as usual", "one is cancelled" stay scheduled): a leading "CANCELLED:", "[Cancelled]",
+# "(Abgesagt)", "Abgesagt – ..." or an all-capitals first word; a trailing "(Cancelled)" or "– CANCELLED".
+_LEADING = re.compile(rf"^[\s*#]*(?:[\[(]\s*({_MARK})\s*!?\s*[\])]|({_MARK})\s*(?:[:|/–—!-])|({_MARK})\s*$)")
+_LEADING_CAPS = re.compile(rf"^[\s*#]*({_MARK})\b")
+_TRAILING = re.compile(rf"(?:[\[(]\s*({_MARK})\s*!?\s*[\])]|\s[|–—-]\s*({_MARK}))[\s!.]*$")
 
 
 def status_from_text(text: str) -> str | None:
-    """'cancelled' or 'postponed' when a title or note says so; None otherwise."""
-    if text and _CANCELLED.search(text):
-        return "cancelled"
-    if text and _POSTPONED.search(text):
-        return "postponed"
+    """'cancelled' or 'postponed' when a title or note carries a status marker; None otherwise."""
+    if not text:
+        return None
+    words = []
+    for pattern in (_LEADING, _TRAILING):
+        found = pattern.search(text)
+        if found:
+            words.append(next(g for g in found.groups() if g))
+    caps = _LEADING_CAPS.match(text)
+    if caps and caps.group(1).isupper() and len(caps.group(1)) > 3:
+        words.append(caps.group(1))
+    for word in words:
+        if _CANCELLED.match(word):
+            return "cancelled"
+        if _POSTPONED.match(word):
+            return "postponed"
     return None
 
 
