@@ -56,7 +56,7 @@ class ICalendar(Adapter):
 
 
 def _read(text: str, context: Context) -> icalendar.Calendar:
-    repaired = repair(text)
+    repaired = repair(text, context.problems)
     try:
         calendars = icalendar.Calendar.from_ical(repaired, multiple=True)
     except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
@@ -143,11 +143,16 @@ def _first_instance(listing: Listing, query, moments: Moments, open_ended: bool)
 def _occurrences(query, context: Context, moments: Moments, cancelled: bool, open_ended: bool) -> list[Occurrence]:
     """Instances overlapping the window; `open_ended` series (no DTEND/DURATION) keep end None."""
     found = []
-    for instance in query.between(context.window_start, context.window_end):
+    instances = iter(query.between(context.window_start, context.window_end))
+    for instance in instances:
         start, end = moments.span(instance)
         status = "cancelled" if cancelled or _instance_cancelled(instance) else "scheduled"
         found.append(Occurrence(start=start, end=None if open_ended else end, status=status))
         if len(found) >= MAX_OCCURRENCES:
+            if next(instances, None) is not None:  # the cap is a choice, and said
+                title = clean_text(str(instance.get("SUMMARY", "")))[:80]
+                context.problems.append(f"event {title!r}: only the first {MAX_OCCURRENCES} occurrences in the "
+                                        "window kept")
             break
     found.sort(key=lambda o: _sort_key(o.start))
     return found
