@@ -126,7 +126,7 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
     name, sep, value = line.partition(":")
     if not sep or name.strip().upper() not in ("RRULE", "EXRULE"):
         return line
-    kept, bound_lost = {}, []
+    kept, bound_lost, recovered = {}, [], ""
     for part in value.split(";"):
         key, eq, part_value = part.partition("=")
         key, part_value = key.strip().upper(), re.sub(r"\s+", "", part_value).upper()
@@ -138,7 +138,7 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
             key = _bound_from_value(part_value) or ""
             bound_lost.append(part.strip())
             if key:
-                _note(problems, f"RRULE part {part.strip()!r} read as {key}={part_value}")
+                recovered = key
                 bound_lost.pop()
         elif key in ("UNTIL", "COUNT") and not _bound_value_ok(key, part_value):
             bound_lost.append(part.strip())
@@ -148,6 +148,10 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
     freq = kept.get("FREQ")
     if not freq or freq not in FREQUENCIES:
         return None
+    if recovered and "UNTIL" in kept and "COUNT" in kept:  # the rule has its real bound: the misspelling goes
+        del kept[recovered]
+    elif recovered:
+        _note(problems, f"RRULE part {_misspelled_part(value, recovered)!r} read as {recovered}={kept[recovered]}")
     if bound_lost and "UNTIL" not in kept and "COUNT" not in kept:
         if newest:
             kept["UNTIL"] = newest
@@ -161,6 +165,15 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
 _BOUND_SHAPES = {"UNTIL": re.compile(r"^\d{8}(T\d{6}Z?)?$"), "COUNT": re.compile(r"^\d{1,6}$")}
 _DATE_IN_LINE = re.compile(r"[:;,=](\d{8})(?:T\d{6}Z?)?(?=[,;\s]|$)")
 _DATED_PROPERTIES = ("DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID", "DUE", "LAST-MODIFIED", "DTSTAMP")
+
+
+def _misspelled_part(value: str, recovered: str) -> str:
+    """The misspelled part of rule `value` that was read as `recovered` (for the problem line)."""
+    for part in value.split(";"):
+        key = part.partition("=")[0].strip().upper()
+        if key not in RRULE_PARTS and _looks_like_bound(key):
+            return part.strip()
+    return recovered
 
 
 def _looks_like_bound(key: str) -> bool:
