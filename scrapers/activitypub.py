@@ -10,6 +10,7 @@ attachment that looks like a video call or stream.
 from __future__ import annotations
 
 from scrapers import register
+from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
@@ -176,8 +177,9 @@ def _place(location) -> tuple[Venue, tuple[float, float] | None, bool]:
         venue.region = clean_text(address.get("addressRegion"))
         venue.postcode = clean_text(address.get("postalCode"))
         venue.country = clean_text(address.get("addressCountry"))
-    elif isinstance(address, str):
-        venue.street = clean_text(address)
+    elif isinstance(address, str):  # an address as text: read into its parts (scrapers/address.py)
+        venue = address_from_text(address)
+        venue.name = name
     return venue, valid_point(location.get("latitude"), location.get("longitude")), False
 
 
