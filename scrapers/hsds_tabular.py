@@ -25,14 +25,27 @@ TABLES = {
 
 def read_csv(body: bytes) -> list[dict]:
     """Rows of one CSV table with blank cells dropped; ParseError when it is not a table."""
-    text = decode_body(body)
-    try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+    text = decode_csv(body)
+    try:  # newline="": the csv module itself reads CRLF, LF and classic-Mac CR-only line endings
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error as error:
         raise ParseError(f"unreadable CSV: {error}") from error
     if not rows or rows[0] is None or len(rows[0]) < 2:
         raise ParseError("not an HSDS CSV table (no header with several columns)")
     return [{key.strip(): value.strip() for key, value in row.items() if key and value and value.strip()} for row in rows]
+
+
+def decode_csv(body: bytes) -> str:
+    """Text of a CSV file in any encoding. A file that is not UTF-8 and ends its lines with CR alone was
+    written on a classic Mac, so in Mac-Roman (which charset detection mistakes for Windows-1252: "Café"
+    would come out "CafŽ"); anything else goes through `decode_body` (BOM, UTF-8, detection)."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\r" in body and b"\n" not in body:
+        return body.decode("mac_roman")
+    return decode_body(body)
 
 
 def table_name(columns: set[str]) -> str:
