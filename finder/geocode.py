@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finder.geo import fold, haversine_km, parse_coordinates
 from finder.gazetteer_postcodes import normalize_postcode
+from finder.geo import fold, haversine_km, parse_coordinates
 from finder.place_text import PlaceQueryError, interpretations, name_keys, postcode_keys
 from finder.postcode_shapes import postcode_countries
 
