@@ -23,6 +23,9 @@ class ParseError(Exception):
     """The body is not a listing source this adapter can read (one-line reason)."""
 
 
+NOT_A_SOURCE = "not a listing source: "
+
+
 def json_document(body: bytes, what: str = "JSON"):
     """The JSON value in `body`; ParseError "not <what>: body is not JSON (...)" when it is not JSON."""
     try:
@@ -48,6 +51,16 @@ class Context:
     def __post_init__(self):
         if self.window_end is None:
             self.window_end = self.window_start + timedelta(days=DEFAULT_EXPANSION_DAYS)
+
+    def refuse(self, what: str) -> None:
+        """Record that the body, though read, is no listing source, saying what it is ("ActivityStreams Place
+        objects, no Event"). The adapter returns no listings: a scheduled run counts that as empty (the alarm),
+        and `finder parse` exits non-zero with this one line, whichever adapter detection picked."""
+        self.problems.append(NOT_A_SOURCE + what)
+
+    def refusal(self) -> str | None:
+        """The recorded refusal, if any."""
+        return next((p for p in self.problems if p.startswith(NOT_A_SOURCE)), None)
 
     def each(self, items: Iterable[T], build: Callable[[T], Listing | None], label: str = "item") -> list[Listing]:
         """Build a listing from each item; one bad item is recorded in `problems`, never raised."""

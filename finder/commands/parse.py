@@ -188,6 +188,9 @@ def parse_command(source, format_name, since, until, tz_name, as_json):
     except Exception as error:  # the command's boundary: one line, never a traceback
         log.debug("parse failed", exc_info=True)
         raise click.ClickException(f"could not parse {source}: {type(error).__name__}: {error}") from None
+    refusal = context.refusal()
+    if refusal and not listings:  # read, but no listing source: one line saying what it is, non-zero
+        raise click.ClickException(refusal)
     _settle_zones(listings, config, tz_name, context.problems)
     for problem in context.problems:
         click.echo(f"problem: {problem}", err=True)
