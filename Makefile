@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean chromium screenshots translations bench
+.PHONY: run test test-future lint install clean chromium faketime screenshots translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,27 @@ data/gazetteer.sqlite: | $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 
-test: install chromium
+test: install chromium faketime
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-future
+
+# The suite again with the clock moved forward (libfaketime), so that a test built on today's date fails the
+# day it is written, not weeks later. The monotonic clock stays real (timeouts need it); tests/faketime mends
+# time.sleep, which libfaketime breaks in that mode; Chromium runs on the real clock (tests/live_site.py).
+# SQLite cases only: no SQL reads the database server's clock, so PostgreSQL adds time, not coverage.
+FUTURE_DAYS ?= 45 400
+FUTURE_ARGS ?= -k "not postgres"
+test-future: install faketime
+	@if ! command -v faketime >/dev/null 2>&1; then \
+		echo "test-future: libfaketime missing (apt-get install faketime, or run make test as root)"; \
+		if [ "$$CI" = true ]; then exit 1; else exit 0; fi; \
+	fi; \
+	for days in $(FUTURE_DAYS); do \
+		echo "== the suite with the clock moved $$days days ahead"; \
+		PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +$${days}d \
+			$(BIN)/python -m pytest -q -p no:cacheprovider $(FUTURE_ARGS) || exit 1; \
+	done
 
 # Re-extract the interface's messages, merge them into the Spanish and German catalogues and compile the .mo
 # files (committed; tests/test_i18n.py fails while any message is untranslated or a .mo is out of date).
@@ -42,6 +60,12 @@ translations: install
 		-o finder/translations/messages.pot .
 	$(BIN)/pybabel update -i finder/translations/messages.pot -d finder/translations --width 120
 	$(BIN)/pybabel compile -d finder/translations --statistics
+
+# libfaketime for `make test-future`: installed only when missing and we are root (else that step says so).
+faketime:
+	@if ! command -v faketime >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; \
+	fi
 
 # Debian's Chromium for the browser tests: installed only when missing and we are root (else they skip).
 chromium:

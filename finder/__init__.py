@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from finder.config import ROOT, Config, load_or_create_secret
+from finder.config import PACKAGE_DIR, ROOT, SHIPPED, Config, load_or_create_secret
 
 MAX_REQUEST_BYTES = 256 * 1024  # every form we take is far smaller
 
@@ -14,7 +14,7 @@ MAX_REQUEST_BYTES = 256 * 1024  # every form we take is far smaller
 def create_app(config: Config | dict | None = None) -> Flask:
     """The Flask app: settings, database, blueprints, CLI — a table of contents."""
     config = _load_config(config)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "finder" / "static"))
+    app = Flask(__name__, template_folder=str(SHIPPED / "templates"), static_folder=str(PACKAGE_DIR / "static"))
     register_config(app, config)
     register_proxy(app, config)
     register_database(app)
@@ -28,10 +28,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
 def _load_config(config: Config | dict | None) -> Config:
     if isinstance(config, Config):
         return config
+    return load_config(**(config or {}))
+
+
+def load_config(**overrides) -> Config:
+    """Settings from the environment and `.env` (raises ValueError naming a bad setting)."""
     from dotenv import load_dotenv
 
     load_dotenv(ROOT / ".env", override=False)
-    return Config.from_env(**(config or {}))
+    return Config.from_env(**overrides)
 
 
 def register_config(app: Flask, config: Config) -> None:
@@ -46,6 +51,7 @@ def register_config(app: Flask, config: Config) -> None:
     app.config["TESTING"] = config.TESTING
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger request bodies get 413
     logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every import
 
 
 def register_proxy(app: Flask, config: Config) -> None:

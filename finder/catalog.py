@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.config import ROOT
+from finder.config import SHIPPED, data_dir, locate
 from finder.models import Source
 from finder.tags import load_vocabulary
+from finder.upsert import insert_or_ignore
 from scrapers import ADAPTERS
 from scrapers.listing import KINDS
 from scrapers.text import zone
@@ -65,8 +66,12 @@ TYPES = {"enabled": bool, "republish": bool, "tags": list, "mapping": dict}
 
 
 def overlay_path(path: Path) -> Path:
-    """`sources.local.toml` beside `sources.toml`: local additions and overrides by slug."""
-    return path.with_name(f"{path.stem}.local{path.suffix}")
+    """`sources.local.toml` beside `sources.toml`: local additions and overrides by slug. For the shipped
+    catalogue, the overlay is in the data folder (FINDER_DATA_DIR; never inside an installed package)."""
+    name = f"{path.stem}.local{path.suffix}"
+    if path.parent.resolve() == (SHIPPED / "data").resolve():
+        return data_dir() / name
+    return path.with_name(name)
 
 
 def load_catalog(path: str | Path, *, overlay: bool = True) -> list[SourceSpec]:
@@ -151,14 +156,14 @@ def _spec(entry: dict) -> SourceSpec:
 
 
 def resolve_file_url(url: str) -> str:
-    """A `file:` URL with a relative path (file:data/demo/x.ics) made absolute from the project root."""
+    """A `file:` URL with a relative path (file:data/demo/x.ics) made absolute (finder.config.locate)."""
     parts = urlsplit(url)
     if parts.scheme != "file":
         return url
     relative = (parts.netloc + parts.path) if parts.netloc not in ("", "localhost") else parts.path
     path = Path(relative)
     if not path.is_absolute():
-        path = ROOT / path
+        path = locate(path)
     return path.resolve().as_uri()
 
 
@@ -166,12 +171,15 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> list[Source]:
     """Mirror `specs` into the `Source` table by slug; sources no longer listed are disabled, not
     deleted (their listings and runs stay). Returns the synced rows; the caller commits."""
     existing = {s.slug: s for s in session.scalars(select(Source))}
+    missing = [spec for spec in specs if spec.slug not in existing]
+    if missing:  # another process may be adding the same rows right now: insert what is absent, then read
+        session.execute(insert_or_ignore(session.get_bind().dialect.name, Source, [_new_row(spec) for spec in missing],
+                                         conflict=["slug"]))
+        slugs = [spec.slug for spec in missing]
+        existing.update((s.slug, s) for s in session.scalars(select(Source).where(Source.slug.in_(slugs))))
     synced = []
     for spec in specs:
-        row = existing.pop(spec.slug, None)
-        if row is None:
-            row = Source(slug=spec.slug)
-            session.add(row)
+        row = existing.pop(spec.slug)
         for name in FIELDS:
             if name != "slug":
                 value = getattr(spec, name)
@@ -183,3 +191,9 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> list[Source]:
         orphan.enabled = False
     session.flush()
     return synced
+
+
+def _new_row(spec: SourceSpec) -> dict:
+    values = {name: getattr(spec, name) for name in FIELDS}
+    values["name"] = spec.name or spec.slug
+    return values

@@ -18,6 +18,8 @@ class KindredGroup(FlaskGroup):
 
 
 def _in_app_context(cmd: click.Command) -> None:
+    if getattr(cmd, "without_app", False):  # e.g. doctor, which must run when the app cannot start
+        return
     if isinstance(cmd, click.Group):
         for sub in cmd.commands.values():
             _in_app_context(sub)
@@ -25,7 +27,15 @@ def _in_app_context(cmd: click.Command) -> None:
         cmd.callback = with_appcontext(cmd.callback)
 
 
-@click.group(cls=KindredGroup, create_app=create_app, help="Kindred: find clubs, volunteering and meetups.")
+def _cli_app():
+    """The app for a command; a settings problem is one line (exit 1), not a traceback."""
+    try:
+        return create_app()
+    except (RuntimeError, ValueError) as error:
+        raise click.ClickException(f"settings: {error} (see `finder doctor`)") from None
+
+
+@click.group(cls=KindredGroup, create_app=_cli_app, help="Kindred: find clubs, volunteering and meetups.")
 def main():
     """Kindred's command line."""
 
@@ -42,7 +52,9 @@ def db_upgrade(revision: str):
     from finder.migrate import upgrade
 
     config = current_app.config["FINDER"]
-    upgrade(config.database_url, revision)
+    indexed = upgrade(config.database_url, revision)
+    if indexed:
+        click.echo(f"search index rebuilt: {indexed} listings")
     click.echo(f"database at {revision}: {_safe_url(config.database_url)}")
 
 
@@ -72,8 +84,8 @@ def serve(host: str, port: int, no_scheduler: bool):
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         if scheduler is not None:
-            scheduler.terminate()
-            scheduler.wait(timeout=10)
+            scheduler.terminate()  # SIGTERM: running jobs get their grace period, then are recorded as abandoned
+            scheduler.wait(timeout=current_app.config["FINDER"].SCHEDULER_STOP_GRACE_S + 10)
 
 
 def register_commands(group: click.Group) -> None:

@@ -10,8 +10,13 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A source checkout has migrations/, templates/ and data/ beside finder/; an installed copy (`pip install .`)
+# carries them inside the package as finder/_shipped/ (setup.py copies them at build time).
+IN_CHECKOUT = (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
+SHIPPED = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR / "_shipped"
+# The project folder: the checkout, or for an installed copy the working directory (where .env is read).
+ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else Path.cwd()
 
 
 def setting(default, doc: str):
@@ -21,6 +26,9 @@ def setting(default, doc: str):
 @dataclass
 class Config:
     DATABASE_URL: str = setting("", "SQLAlchemy URL; empty = SQLite file data/kindred.sqlite")
+    DATA_DIR: str = setting(
+        "", "Folder of the site's own files (what data/... settings name); empty = data/ of the checkout, or ./data installed"
+    )
     SECRET_KEY: str = setting("", "Signs sessions and links; empty = generated once into data/secret_key")
     DEBUG: bool = setting(False, "Flask debug mode (never in production)")
     BASE_URL: str = setting("http://127.0.0.1:5000", "Public URL of the site, used in emails and feeds")
@@ -35,6 +43,9 @@ class Config:
     FETCH_MAX_BYTES: int = setting(10_000_000, "Largest response body accepted, bytes")
     FETCH_ALLOW_PRIVATE: bool = setting(False, "Allow loopback/private fetch targets (tests and the demo only)")
     EXPANSION_DAYS: int = setting(90, "Days ahead to expand recurring series into occurrences")
+    PARSE_TIMEOUT_S: float = setting(60.0, "Seconds one page of a scrape may take to parse, in a worker killed past it")
+    PARSE_MAX_MEMORY_MB: int = setting(1024, "Megabytes of memory a parse worker may take (0 with a 0 timeout: no worker)")
+    SUGGEST_PARSE_TIMEOUT_S: float = setting(10.0, "Seconds the 'suggest a source' preview may take to parse (a web request)")
     HIDE_AFTER_MISSES: int = setting(2, "Consecutive successful runs without a listing before it is hidden")
     GEOCODER: str = setting("offline", "offline (gazetteer) or a geopy provider name such as nominatim")
     GEOCODER_URL: str = setting("", "Base URL of the online geocoder (empty = the provider's default)")
@@ -53,6 +64,11 @@ class Config:
     )
     DELETE_UNSUBSCRIBED_AFTER_DAYS: int = setting(30, "Days after unsubscribing before a subscriber's data is deleted")
     PROXY_HOPS: int = setting(0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted")
+    JOB_LEASE_S: float = setting(45.0, "Scheduler job lease, seconds: a dead scheduler's job is taken over after this")
+    JOB_HEARTBEAT_S: float = setting(10.0, "Seconds between lease renewals while a job runs (well under JOB_LEASE_S)")
+    JOB_POLL_S: float = setting(15.0, "Seconds between a scheduler's checks of whether each job is due")
+    JOB_RETRY_S: float = setting(30.0, "First retry delay after a failed job, seconds; doubles, capped at a quarter interval")
+    SCHEDULER_STOP_GRACE_S: float = setting(20.0, "On SIGTERM, seconds a running job may finish before it is abandoned")
     LOG_LEVEL: str = setting("INFO", "Logging level")
     MAP_TILE_URL: str = setting(
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template (OpenStreetMap); empty = no map tiles"
@@ -77,12 +93,20 @@ class Config:
 
     @property
     def database_url(self) -> str:
-        return self.DATABASE_URL or f"sqlite:///{DATA_DIR / 'kindred.sqlite'}"
+        return self.DATABASE_URL or f"sqlite:///{self.path('data/kindred.sqlite')}"
+
+    @property
+    def data_dir(self) -> Path:
+        return data_dir(self.DATA_DIR)
+
+    @property
+    def file_roots(self) -> tuple[Path, ...]:
+        """Folders whose files `file:data/...` source URLs may read: the data folder and the shipped one."""
+        return tuple(dict.fromkeys((self.data_dir, SHIPPED / "data")))
 
     def path(self, value: str) -> Path:
-        """A setting's path resolved against the project root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
+        """A setting's path made absolute (see `locate`)."""
+        return locate(value, self.data_dir)
 
     def check(self) -> list[str]:
         """Problems that must stop the app from starting."""
@@ -91,7 +115,32 @@ class Config:
             problems.append("FINDER_SECRET_KEY is required when FINDER_BASE_URL is https and not in debug")
         if not 0 <= self.DIGEST_HOUR <= 23:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
+        from finder.ratelimit_store import missing_package
+
+        if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):
+            problems.append(missing)
         return problems
+
+
+def data_dir(setting_value: str | None = None) -> Path:
+    """FINDER_DATA_DIR (given, else from the environment), else ROOT/data."""
+    value = setting_value if setting_value is not None else os.environ.get("FINDER_DATA_DIR", "")
+    return Path(value).expanduser().resolve() if value else ROOT / "data"
+
+
+def locate(value: str | Path, folder: Path | None = None) -> Path:
+    """A path setting made absolute. `data/...` names a file of the data folder (`folder`, default
+    `data_dir()`); a file Kindred only reads and ships (sources.toml, tags.toml, demo/) comes from the
+    shipped copy while the data folder has none of its own. Other relative paths are read from ROOT."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    if path.parts and path.parts[0] == "data":
+        rest = Path(*path.parts[1:])
+        own = (folder or data_dir()) / rest
+        shipped = SHIPPED / "data" / rest
+        return shipped if not own.exists() and rest.parts and shipped.exists() else own
+    return ROOT / path
 
 
 def documented_settings() -> dict[str, str]:

@@ -6,13 +6,10 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from finder.config import Config
-from finder.migrate import alembic_config
 
 
 @dataclass
@@ -29,18 +26,29 @@ def check_settings(config: Config) -> Check:
     return Check("settings", not problems, "; ".join(problems) or "ok")
 
 
-def check_database(engine: Engine, url: str) -> Check:
+def check_database(engine: Engine, url: str = "") -> Check:
+    """Connects, and the schema matches the code (revision and tables: finder.schema_check)."""
+    from finder.schema_check import current_revision, schema_problems
+
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+            problems = schema_problems(connection)
+            current = current_revision(connection)
     except SQLAlchemyError as error:
         return Check("database", False, f"cannot connect: {type(error).__name__}: {str(error)[:200]}")
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    if current is None:
-        return Check("database", False, "no database yet: run `finder db upgrade`")
-    if current != head:
-        return Check("database", False, f"schema at {current}, code expects {head}: run `finder db upgrade`")
+    if problems:
+        return Check("database", False, "; ".join(problems))
     return Check("database", True, f"{engine.dialect.name}, schema at {current}")
+
+
+def check_ratelimit(config: Config) -> Check:
+    """The rate-limit store answers (a dead one is survivable: limits fall back to memory)."""
+    from finder.ratelimit_store import store_answers
+
+    if not config.RATELIMIT_ENABLED:
+        return Check("ratelimit", True, "off (FINDER_RATELIMIT_ENABLED=false)")
+    ok, detail = store_answers(config.RATELIMIT_STORAGE_URI)
+    return Check("ratelimit", ok, detail)
 
 
 def check_gazetteer(config: Config) -> Check:

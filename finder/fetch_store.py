@@ -3,7 +3,8 @@
 `DatabaseFetchStore(session)` implements `scrapers.fetch.FetchStore`. It writes through the caller's
 session and never commits: the run that fetched commits (or rolls back) with everything else. With
 `deferred=True` its writes wait in memory until `save()`, so a run holds no write lock (on SQLite,
-the whole database's) while it waits on the network.
+the whole database's) while it waits on the network; and while the session has no transaction open, its
+reads go through a short connection of their own, so none is left "idle in transaction" either.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ def storage_key(key: str) -> str:
     return f"{key[: KEY_MAX_CHARS - 66]}#{digest}"
 
 
+def _own_connections(session: Session) -> bool:
+    """Whether another connection sees the same database (not so for an in-memory SQLite one)."""
+    bind = session.get_bind()
+    return not (bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"))
+
+
 class DatabaseFetchStore:
     """Key/value state with optional expiry, on the `FetchState` model; callers own commits."""
 
@@ -44,9 +51,12 @@ class DatabaseFetchStore:
         if pending is not None:
             expires_at = pending["expires_at"]
             return None if expires_at is not None and expires_at <= self._now() else dict(pending["value"])
-        row = self.session.execute(
-            select(FetchState.value, FetchState.expires_at).where(FetchState.key == storage_key(key))
-        ).first()
+        query = select(FetchState.value, FetchState.expires_at).where(FetchState.key == storage_key(key))
+        if self.deferred and not self.session.in_transaction() and _own_connections(self.session):
+            with self.session.get_bind().connect() as connection:
+                row = connection.execute(query).first()
+        else:
+            row = self.session.execute(query).first()
         if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
             return None
         return dict(row.value or {})

@@ -13,7 +13,7 @@ from flask import Flask, Response, has_request_context, request, url_for
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.routing import BuildError
 
-from finder.config import ROOT
+from finder.config import PACKAGE_DIR
 from finder.tags import load_vocabulary
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ LANG_COOKIE = "lang"
 LANG_COOKIE_AGE_S = 365 * 24 * 3600
 MILE_REGIONS = ("US", "GB")  # where distances read in miles
 RADII_MI = (1, 3, 5, 15, 30, 60)  # the search form's choices where distances read in miles
-TRANSLATIONS_DIR = ROOT / "finder" / "translations"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 
 babel = Babel()
 

@@ -22,6 +22,8 @@ from scrapers.text import status_from_text as title_status
 from scrapers.text import zone
 
 MAX_KEY = 500
+ORG_KEY_NAME = 200  # + "|" + ORG_KEY_DOMAIN = the 300 characters of Organization.key
+ORG_KEY_DOMAIN = 99
 MERGE_START_WINDOW = timedelta(minutes=30)
 MERGE_DISTANCE_KM = 0.150
 TITLE_SIMILARITY = 0.85
@@ -86,8 +88,18 @@ def similar_titles(title: str, others: list[str]) -> list[int]:
 
 @lru_cache(maxsize=4096)
 def organization_key(name: str, url: str) -> str:
-    """Normalised organiser name + website domain (without www.): "code for boston|codeforboston.org"."""
-    return f"{normalize(name)}|{domain(url)}"[:300]
+    """Normalised organiser name + website domain (without www.): "code for boston|codeforboston.org".
+
+    At most ORG_KEY_NAME + 1 + ORG_KEY_DOMAIN (300) characters, always with its "|": a longer part keeps
+    its start and ends in a hash of the whole, so two long names stay two organisations."""
+    return f"{_bounded(normalize(name), ORG_KEY_NAME)}|{_bounded(domain(url), ORG_KEY_DOMAIN)}"
+
+
+def _bounded(part: str, limit: int) -> str:
+    """`part`, or when longer than `limit`, its start + "~" + 16 hex digits of its SHA-256 (`limit` long)."""
+    if len(part) <= limit:
+        return part
+    return part[:limit - 17] + "~" + hashlib.sha256(part.encode()).hexdigest()[:16]
 
 
 def domain(url: str) -> str:

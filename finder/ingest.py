@@ -37,6 +37,7 @@ from finder.tags import Vocabulary, load_vocabulary
 from finder.time_zones import settle_zone
 
 log = logging.getLogger(__name__)
+ITEM_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)  # what bad values raise
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
     fresh: list[tuple[str, Prepared, object]] = []  # new listings, inserted in bulk after the loop
     seen: list[ListingSource] = []  # marked seen in bulk after the loop
-    prepared_items = {key: prepare(item, source, vocabulary, now) for key, item in batch.items()}
+    prepared_items = _prepared_items(batch, source, vocabulary, now, report)
     candidates = Candidates(session, [prepared for key, prepared in prepared_items.items() if key not in links])
     with session.no_autoflush:  # other sources' rows are all flushed; this batch is flushed once, at the end
         for key, prepared in prepared_items.items():
@@ -155,6 +156,24 @@ def _valid_items(source: Source, listings: list, report: IngestReport, resolver=
             continue
         batch[key] = item
     return batch
+
+
+def _prepared_items(batch: dict, source: Source, vocabulary: Vocabulary, now: datetime,
+                    report: IngestReport) -> dict[str, Prepared]:
+    """Each item prepared: everything computed from the item's own values (times in UTC, keys, hash), one item
+    at a time, before anything is written. An item that fails this is reported and left out, never the run;
+    its key stays in the batch, so its listing is not counted as missing either."""
+    prepared_items = {}
+    for key, item in batch.items():
+        try:
+            prepared = prepare(item, source, vocabulary, now)
+        except ITEM_ERRORS as error:
+            report.invalid += 1
+            report.problems.append(f"{(item.title or item.source_key or '?')[:80]}: not imported: "
+                                   f"{type(error).__name__}: {str(error)[:200]}")
+            continue
+        prepared_items[key] = prepared
+    return prepared_items
 
 
 def load_links(session: Session, source: Source, keys: list[str] | None) -> dict[str, ListingSource]:

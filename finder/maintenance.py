@@ -4,7 +4,7 @@ and raise an alarm when a source keeps yielding nothing."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text, update
@@ -39,12 +39,19 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
         except (ValueError, TypeError) as error:
             log.warning("listing %s: recurrence %r cannot be expanded: %s", listing.id, listing.recurrence, error)
             continue
-        have = set(session.scalars(select(Occurrence.start).where(Occurrence.listing_id == listing.id,
-                                                                  Occurrence.start >= now)))
+        if not wanted:
+            continue
+        # Compare with every stored occurrence the expansion could return, a meeting in progress (started
+        # before now, not yet ended) included: adding it again would break uq_occurrences_listing_start.
+        earliest = min(o.start for o in wanted)
+        have = {start.astimezone(UTC) for start in session.scalars(
+            select(Occurrence.start).where(Occurrence.listing_id == listing.id, Occurrence.start >= earliest))}
         for occurrence in wanted:
-            if occurrence.start.astimezone(ZoneInfo("UTC")) not in have:
+            start_utc = occurrence.start.astimezone(UTC)
+            if start_utc not in have:
                 session.add(Occurrence(listing_id=listing.id, start=occurrence.start, end=occurrence.end,
                                        status="scheduled"))
+                have.add(start_utc)
                 changed.add(listing.id)
     session.flush()
     changed |= set(session.scalars(select(Listing.id).where(Listing.next_start < now)))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from finder.identity import organization_key
 from finder.models import Organization
+from finder.upsert import insert_or_ignore
 
 
 class OrgCache:
@@ -26,7 +27,7 @@ class OrgCache:
         for name, url in organizers:
             if name and name.strip():
                 key = organization_key(name.strip(), url)
-                keys.update((key, key.split("|", 1)[0] + "|"))
+                keys.update((key, key.partition("|")[0] + "|"))
         ordered = sorted(keys - self.looked_up)
         self.looked_up.update(ordered)
         for offset in range(0, len(ordered), 500):
@@ -40,7 +41,7 @@ class OrgCache:
         key = organization_key(name, url)
         if key in self.by_key:
             return self.by_key[key]
-        bare, domain = key.split("|", 1)
+        bare, _, domain = key.partition("|")
         org = self._one(key)
         if org is None and domain:
             nameless = self._one(f"{bare}|")
@@ -53,10 +54,16 @@ class OrgCache:
             ).all()
             org = same_name[0] if len(same_name) == 1 else None
         if org is None:
-            org = Organization(key=key, name=name[:300], url=url or "")
-            self.session.add(org)
+            org = self._create(key, name[:300], url or "")
         self._remember(key, org)
         return org
+
+    def _create(self, key: str, name: str, url: str) -> Organization:
+        """Insert the organisation unless another import just did (both databases), then read the row that won."""
+        dialect = self.session.get_bind().dialect.name
+        self.session.execute(insert_or_ignore(dialect, Organization, dict(key=key, name=name, url=url),
+                                              conflict=["key"]))
+        return self.session.scalars(select(Organization).where(Organization.key == key)).one()
 
     def _one(self, key: str) -> Organization | None:
         if key in self.by_key or key in self.looked_up:
@@ -69,4 +76,4 @@ class OrgCache:
 
     def _remember(self, key: str, org: Organization) -> None:
         self.by_key[key] = org
-        self.by_name.setdefault(key.split("|", 1)[0], org)
+        self.by_name.setdefault(key.partition("|")[0], org)

@@ -7,19 +7,22 @@
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 import tempfile
 import tomllib
 from pathlib import Path
 
+import tomlkit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tomlkit.exceptions import TOMLKitError
 
 from finder.catalog import FIELDS, CatalogError, load_catalog, overlay_path
 from finder.models import Source
 
 HEADER = "# Local catalogue additions written by Kindred (approved suggestions, blocked sources).\n"
+NEW_FILE_MODE = 0o644  # an overlay Kindred creates; an existing one keeps its own mode
 
 
 def read_entries(catalog_path: Path) -> list[dict]:
@@ -31,27 +34,45 @@ def read_entries(catalog_path: Path) -> list[dict]:
 
 def write_entry(catalog_path: Path, entry: dict) -> Path:
     """Merge `entry` into the overlay's table with the same slug (or append it); checks the whole
-    catalogue still loads before replacing the file. Raises CatalogError when it would not."""
+    catalogue still loads before replacing the file. The operator's comments, layout and the file's mode
+    are kept (tomlkit edits the document in place). Raises CatalogError when it would not load."""
     catalog_path = Path(catalog_path)
-    entries = read_entries(catalog_path)
-    for existing in entries:
-        if existing.get("slug") == entry["slug"]:
-            existing.update(entry)
-            break
-    else:
-        entries.append(dict(entry))
     path = overlay_path(catalog_path)
-    text = HEADER + "".join(_table(e) for e in entries)
+    existing = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    try:
+        document = tomlkit.parse(existing)
+    except TOMLKitError as error:
+        raise CatalogError(f"{path}: {error}") from None
+    _merge(document, entry)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else NEW_FILE_MODE
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".sources-", suffix=".toml")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            out.write(tomlkit.dumps(document))
+        os.chmod(temp, mode)
         _check(catalog_path, Path(temp))
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return path
+
+
+def _merge(document: tomlkit.TOMLDocument, entry: dict) -> None:
+    """Set `entry`'s fields on the [[source]] table with its slug, or append a new table."""
+    values = {key: _item(value) for key, value in entry.items() if key in FIELDS and value is not None}
+    if "source" not in document:
+        document.append("source", tomlkit.aot())
+    tables = document["source"]
+    for table in tables:
+        if table.get("slug") == entry["slug"]:
+            for key, value in values.items():
+                table[key] = value
+            return
+    table = tomlkit.table()
+    for key, value in values.items():
+        table[key] = value
+    tables.append(table)
 
 
 def _check(catalog_path: Path, candidate: Path) -> None:
@@ -81,22 +102,10 @@ def sync_one(session: Session, catalog_path: Path, slug: str) -> Source:
     return row
 
 
-def _table(entry: dict) -> str:
-    lines = ["\n[[source]]"]
-    for key, value in entry.items():
-        if key in FIELDS and value is not None:
-            lines.append(f"{key} = {_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _value(value) -> str:
-    """A TOML value: JSON's string escapes and arrays are valid TOML for strings, numbers and lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _item(value):
+    """Tables given as dicts (a source's `mapping`) stay inline, on the source's own line."""
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+        table = tomlkit.inline_table()
+        table.update({key: _item(inner) for key, inner in value.items()})
+        return table
+    return value

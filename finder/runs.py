@@ -21,6 +21,7 @@ from finder.ingest import ingest
 from finder.models import ScrapeRun, Source, utcnow
 from scrapers import ADAPTERS, load_adapters
 from scrapers.base import Context, ParseError
+from scrapers.budget import Budget, parse_within
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 50
@@ -39,12 +40,15 @@ def run_source(
     """Run source `slug` once and return its (flushed, uncommitted) `ScrapeRun`.
     Raises LookupError only when no source has that slug."""
     config = config or Config.from_env()
+    reading_only = not session.in_transaction()
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:
         raise LookupError(f"no source {slug!r} in the catalogue (run `finder sources` to list them)")
     now = now or utcnow()
     clock = time.monotonic()
     fetcher = fetcher or default_fetcher(session, config)
+    if reading_only and not (session.new or session.dirty or session.deleted):
+        session.commit()  # ends the read of the source row: no connection idles in a transaction during fetches
     # The run row and the fetcher's state are written once the pages are in: no write (and on SQLite
     # no lock on the whole database) is held while the source's server takes its time.
     run = ScrapeRun(source_id=source.id, started_at=now, status="running", problems=[])
@@ -97,13 +101,15 @@ def make_context(source: Source, now: datetime, config: Config) -> Context:
         region=source.region,
         country=source.country,
         mapping=dict(source.mapping or {}),
+        max_bytes=config.FETCH_MAX_BYTES,
     )
 
 
 def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config: Config) -> None:
     from scrapers.fetch import FetchError
 
-    adapter = adapter_class(source.adapter)()
+    adapter = adapter_class(source.adapter)
+    budget = Budget(timeout_s=config.PARSE_TIMEOUT_S, max_memory_mb=config.PARSE_MAX_MEMORY_MB)
     context = make_context(source, now, config)
     listings, problems, complete = [], [], True
     url, visited = source.url, set()
@@ -129,7 +135,7 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             problems.append(f"page {page}: not modified while page 1 changed")
             break
         try:
-            listings.extend(adapter.parse(result.body, result.url or url, context))
+            parsed = parse_within(budget, adapter, result.body, result.url or url, context)
         except ParseError as error:
             if page == 1:
                 run.status, run.error = "failed", f"parse: {error}"
@@ -138,7 +144,9 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             complete = False
             problems.append(f"page {page}: parse: {error}")
             break
-        url = adapter.next_url(result.body, result.url or url)
+        listings.extend(parsed.listings)
+        context.problems = parsed.problems
+        url = parsed.next_url
         if url in visited:
             url = None
         elif url and page >= MAX_PAGES:

@@ -17,12 +17,12 @@ from finder.config import Config
 from finder.identity import domain
 from finder.models import Source, SourceSuggestion, utcnow
 from finder.overlay import sync_one, write_entry
-from scrapers import load_adapters
 from scrapers.base import Context, ParseError
-from scrapers.detect import detect
+from scrapers.budget import Budget, parse_within
 from scrapers.fetch import Fetcher, FetchError, FetchSettings
 
 PREVIEW_ITEMS = 5
+PREVIEW_PROBLEMS = 5
 MAX_URL = 2000
 
 
@@ -36,10 +36,12 @@ class Preview:
     adapter: str
     items: int
     listings: list[dict] = field(default_factory=list)  # [{"title", "start", "url"}]
+    problems: list[str] = field(default_factory=list)  # what the parse could not read, as the adapter said it
 
 
 def preview(url: str, config: Config, *, now: datetime | None = None, fetcher: Fetcher | None = None) -> Preview:
-    """Fetch `url` once (SSRF guard, robots, size caps), detect its format and parse it."""
+    """Fetch `url` once (SSRF guard, robots, size caps), detect its format and parse it in a worker under
+    the parse budget (SUGGEST_PARSE_TIMEOUT_S, PARSE_MAX_MEMORY_MB): a hostile file costs this request only."""
     url = (url or "").strip()
     parts = urlsplit(url)
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -49,17 +51,19 @@ def preview(url: str, config: Config, *, now: datetime | None = None, fetcher: F
         result = fetcher.fetch(url, conditional=False)
     except FetchError as error:
         raise SuggestError(f"We could not fetch that address: {error}") from None
+    now = now or utcnow()
+    context = Context(url=url, window_start=now, window_end=now + timedelta(days=config.EXPANSION_DAYS),
+                      max_bytes=config.FETCH_MAX_BYTES)
+    budget = Budget(timeout_s=config.SUGGEST_PARSE_TIMEOUT_S, max_memory_mb=config.PARSE_MAX_MEMORY_MB)
     try:
-        name = detect(result.body, result.url or url)
-        now = now or utcnow()
-        context = Context(url=url, window_start=now, window_end=now + timedelta(days=config.EXPANSION_DAYS))
-        listings = load_adapters()[name]().parse(result.body, result.url or url, context)
+        parsed = parse_within(budget, None, result.body, result.url or url, context)
     except ParseError as error:
         raise SuggestError(f"We could not read listings there: {error}") from None
-    valid = [item for item in listings if not item.problems()]
+    valid = [item for item in parsed.listings if not item.problems()]
     if not valid:
         raise SuggestError("We read that page but found no listings in it.")
-    return Preview(url=url, adapter=name, items=len(valid), listings=[_summary(item) for item in valid[:PREVIEW_ITEMS]])
+    return Preview(url=url, adapter=parsed.adapter, items=len(valid), listings=[_summary(item) for item in valid[:PREVIEW_ITEMS]],
+                   problems=parsed.problems[:PREVIEW_PROBLEMS])
 
 
 def queue(session: Session, found: Preview, note: str, now: datetime | None = None) -> SourceSuggestion:

@@ -14,7 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "tags.toml"
+from finder.config import SHIPPED
+
+DEFAULT_PATH = SHIPPED / "data" / "tags.toml"
 FACETS = ("cause", "activity")
 STOPWORDS = frozenset(
     "a an and or the to of in on at for with by from i me my we our you want like love would some any "

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_EXPANSION_DAYS = 90
+DEFAULT_MAX_BYTES = 10_000_000
 
 
 class ParseError(Exception):
@@ -47,6 +48,7 @@ class Context:
     country: str = ""
     mapping: dict = field(default_factory=dict)  # adapter-specific field mapping
     problems: list[str] = field(default_factory=list)  # items skipped, with reasons
+    max_bytes: int = DEFAULT_MAX_BYTES  # the most a body may unpack to (an archive's members in all): FETCH_MAX_BYTES
 
     def __post_init__(self):
         if self.window_end is None:

@@ -46,7 +46,7 @@ class FetchSettings:
     timeout_s: float = 20.0  # connect timeout and read timeout (between bytes)
     max_bytes: int = 10_000_000
     allow_private: bool = False
-    file_root: Path | None = DATA_ROOT  # file:// URLs only below this folder; None = none at all
+    file_root: Path | tuple[Path, ...] | None = DATA_ROOT  # file:// URLs only below this folder (or these); None = none
     max_redirects: int = 5
     retries: int = 3  # extra attempts after 5xx/429/timeouts
     backoff_s: float = 1.0  # first retry wait without Retry-After; doubles each time
@@ -64,7 +64,7 @@ class FetchSettings:
             timeout_s=float(config.FETCH_TIMEOUT_S),
             max_bytes=int(config.FETCH_MAX_BYTES),
             allow_private=bool(config.FETCH_ALLOW_PRIVATE),
-            file_root=config.path("data") if hasattr(config, "path") else DATA_ROOT,
+            file_root=config.file_roots if hasattr(config, "file_roots") else DATA_ROOT,
         )
         values.update(overrides)
         return cls(**values)
@@ -179,8 +179,9 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str | None:
     return "iso8859-1"
 
 
-def read_file_url(url: str, root: Path | None, max_bytes: int) -> FetchResult:
-    """The file a file:// URL names, when it lies below `root` (symlinks resolved); FetchError otherwise."""
+def read_file_url(url: str, root: Path | tuple[Path, ...] | None, max_bytes: int) -> FetchResult:
+    """The file a file:// URL names, when it lies below `root` (or one of several; symlinks resolved);
+    FetchError otherwise."""
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         raise FetchError(f"refused {url}: file URLs with a host are not read")
@@ -188,11 +189,11 @@ def read_file_url(url: str, root: Path | None, max_bytes: int) -> FetchResult:
         raise FetchError(f"refused {url}: file URLs are turned off")
     try:
         path = Path(url2pathname(parts.path)).resolve()
-        root = Path(root).resolve()
+        roots = [Path(r).resolve() for r in (root if isinstance(root, tuple) else (root,))]
     except (OSError, ValueError) as error:
         raise FetchError(f"refused {url}: {error}") from None
-    if not path.is_relative_to(root):
-        raise FetchError(f"refused {url}: outside the allowed folder {root}")
+    if not any(path.is_relative_to(r) for r in roots):
+        raise FetchError(f"refused {url}: outside the allowed folder {' or '.join(map(str, roots))}")
     try:
         if not path.is_file():
             raise FetchError(f"no such file: {path}")

@@ -14,7 +14,7 @@ from scrapers import register
 from scrapers.bare_times import note_bare
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import expand_rule, in_window
+from scrapers.recurrence import expand, in_window
 from scrapers.text import clean_text, description_pair, iso_duration, safe_url, split_categories, valid_point, zone
 
 AUDIENCES = {"teens": "teens", "kids": "kids", "children": "kids", "seniors": "seniors", "families": "families",
@@ -98,10 +98,12 @@ def _recurring(listing: Listing, start, end_day: str, duration, rule: str, conte
         end = _moment(first.date().isoformat(), end_clock, context) if end_clock else None
     if "UNTIL=" not in rule.upper() and "COUNT=" not in rule.upper():
         rule += ";UNTIL=" + end_day.replace("-", "") + ("" if all_day else "T235959Z")
-    listing.recurrence = rule
+    expansion = expand(first, end, rule, context.window_start, context.window_end)
+    context.problems += [f"opportunity {listing.title[:80]!r}: {why}" for why in expansion.problems]
+    listing.recurrence = expansion.rule
     listing.start, listing.all_day = start, all_day
     listing.end = start + timedelta(days=1) if all_day else end
-    for occurrence in expand_rule(first, end, rule, context.window_start, context.window_end):
+    for occurrence in expansion.occurrences:
         if all_day:
             occurrence = Occurrence(occurrence.start.date(), occurrence.start.date() + timedelta(days=1))
         listing.occurrences.append(occurrence)

@@ -105,6 +105,14 @@ def _listing(items: list[dict], calendar_tz: str | None, context: Context) -> Li
     return listing
 
 
+def _expanded(listing: Listing, lines: list[str], context: Context) -> list[tuple]:
+    """The series' (start, end) pairs in the window; the rule kept as expanded, what changed noted."""
+    pairs, expansion = expand_lines(listing.start, listing.end, lines, context.window_start, context.window_end)
+    listing.recurrence = expansion.rule or listing.recurrence
+    context.problems += [f"series {listing.title[:80]!r}: {why}" for why in expansion.problems]
+    return pairs
+
+
 def _online(item: dict, location: str) -> tuple[bool, str]:
     points = (item.get("conferenceData") or {}).get("entryPoints") or []
     links = [p.get("uri") for p in points if isinstance(p, dict) and p.get("entryPointType") == "video"]
@@ -117,7 +125,7 @@ def _occurrences(listing, lines, items, master, calendar_tz, context) -> list[Oc
     status = "cancelled" if listing.status == "cancelled" else "scheduled"
     found: dict = {}
     if master is not None and lines and listing.start is not None:
-        for start, end in expand_lines(listing.start, listing.end, lines, context.window_start, context.window_end):
+        for start, end in _expanded(listing, lines, context):
             found[start] = Occurrence(start=start, end=end, status=status)
     elif master is not None and listing.start is not None:
         found[listing.start] = Occurrence(start=listing.start, end=listing.end, status=status)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from scrapers.ics_clean import clean_rule_line
-from scrapers.recurrence import MAX_OCCURRENCES, expand_rule
+from scrapers.recurrence import MAX_OCCURRENCES, Expansion, expand
 from scrapers.text import offset_zone, zone
 
 
-def expand_lines(start, end, lines: list[str], window_start: datetime, window_end: datetime) -> list[tuple]:
-    """(start, end) pairs of the series inside the window; dates stay dates for all-day series."""
+def expand_lines(start, end, lines: list[str], window_start: datetime, window_end: datetime) -> tuple[list[tuple], Expansion]:
+    """(start, end) pairs of the series inside the window (dates stay dates for all-day series), and the
+    expansion of its RRULE (the rule as a listing's rule, and problems) with no occurrences of its own."""
     all_day = not isinstance(start, datetime)
     first = datetime(start.year, start.month, start.day, tzinfo=UTC) if all_day else start
     last = None if end is None else (datetime(end.year, end.month, end.day, tzinfo=UTC) if all_day else end)
@@ -19,9 +20,11 @@ def expand_lines(start, end, lines: list[str], window_start: datetime, window_en
         window_end = datetime.combine(window_end.date(), datetime.min.time(), UTC)
     rules = [cleaned for line in lines if (cleaned := _rule(line))]
     exdates = [m for line in lines if line.upper().startswith("EXDATE") for m in _moments(line, first)]
-    moments = []
+    moments, bounded = [], Expansion()
     for rule in rules[:1]:
-        moments += [o.start for o in expand_rule(first, last, rule, window_start, window_end, exdates)]
+        expansion = expand(first, last, rule, window_start, window_end, exdates)
+        moments += [o.start for o in expansion.occurrences]
+        bounded = Expansion(rule=expansion.rule, problems=expansion.problems)
     if not rules:
         moments.append(first)
     duration = (last - first) if last is not None else None
@@ -35,7 +38,7 @@ def expand_lines(start, end, lines: list[str], window_start: datetime, window_en
             continue
         seen.add(moment)
         out.append((moment.date(), stop.date()) if all_day else (moment, stop))
-    return out[:MAX_OCCURRENCES]
+    return out[:MAX_OCCURRENCES], bounded
 
 
 def _rule(line: str) -> str | None:

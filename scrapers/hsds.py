@@ -46,7 +46,8 @@ class HsdsAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         if body.startswith(ZIP_MAGIC):
-            tables = read_package(body)
+            tables, problems = read_package(body, context.max_bytes)
+            context.problems += problems
             if not tables.get("services"):
                 raise ParseError(f"HSDS package without a services table (tables: {', '.join(sorted(tables)) or 'none'})")
             return context.each(nest_services(tables), lambda s: service_listing(s, None, context), "hsds service")
@@ -89,7 +90,8 @@ class HsdsAdapter(Adapter):
         return listings
 
     def _csv(self, body: bytes, context: Context) -> list[Listing]:
-        rows = read_csv(body)
+        rows, problems = read_csv(body)
+        context.problems += problems
         name = table_name(set().union(*rows))
         if name == "services":
             return context.each(nest_services({"services": rows}), lambda s: service_listing(s, None, context), "hsds service")

@@ -93,7 +93,9 @@ def apply_schedules(listing: Listing, schedules: list[dict], context: Context) -
             context.problems.append(f"{listing.title}: unreadable schedule: {error}")
             continue
         if series is not None:
-            listing.start, listing.end, listing.recurrence, listing.occurrences, listing.timezone = series
+            listing.start, listing.end, expansion, listing.timezone = series
+            listing.recurrence, listing.occurrences = expansion.rule, expansion.occurrences
+            context.problems += [f"{listing.title[:80]}: {why}" for why in expansion.problems]
             return
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 
-from scrapers.listing import Occurrence
-from scrapers.recurrence import expand_rule
+from scrapers.recurrence import Expansion, expand
 from scrapers.text import clean_text, parse_when, zone
 
 DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
@@ -89,8 +88,8 @@ def schedule_rule(schedule: dict) -> str | None:
 
 def dated_series(
     schedule: dict, default_tz: str | None, window_start: datetime, window_end: datetime
-) -> tuple[datetime, datetime | None, str, list[Occurrence], str | None] | None:
-    """(start, end, rule, occurrences in the window, IANA zone) for a dated schedule, else None.
+) -> tuple[datetime, datetime | None, Expansion, str | None] | None:
+    """(start, end, the rule's expansion over the window, IANA zone) for a dated schedule, else None.
 
     Raises ValueError for a rule dateutil cannot read.
     """
@@ -104,5 +103,5 @@ def dated_series(
     end = datetime.combine(first_day.date(), closes, tzinfo=tz) if closes and closes > opens else None
     until = parse_when(schedule.get("until") or schedule.get("valid_to"), tz_name)
     ended = until is not None and until + timedelta(days=1) < window_start
-    occurrences = [] if ended else expand_rule(start, end, rule, window_start, window_end)
-    return start, end, rule, occurrences, tz_name
+    expansion = Expansion(rule=rule) if ended else expand(start, end, rule, window_start, window_end)
+    return start, end, expansion, tz_name

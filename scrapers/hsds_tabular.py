@@ -3,6 +3,9 @@
 Each table is read in any encoding (`decode_body`); the package's tables are joined on their id
 columns so that a service row becomes a dict like HSDS 3 `service_full` (organization, schedules,
 service_at_locations[].location with addresses/accessibility, cost_options, languages).
+
+Work is bounded: a package may unpack to `max_bytes` in all (its members counted as they are read, not
+as they say), and each table keeps its first `MAX_ROWS` rows (read one at a time; a problem line says so).
 """
 
 from __future__ import annotations
@@ -16,23 +19,32 @@ from pathlib import PurePosixPath
 from scrapers.base import ParseError
 from scrapers.text import decode_body
 
-MAX_TABLE_BYTES = 50_000_000
+MAX_ROWS = 50_000  # per table: a large 211 directory has some tens of thousands of services
+_CHUNK = 1 << 16
 TABLES = {
     "services", "organizations", "locations", "addresses", "schedules", "service_at_locations",
     "cost_options", "languages", "accessibility", "phones", "contacts",
 }
 
 
-def read_csv(body: bytes) -> list[dict]:
-    """Rows of one CSV table with blank cells dropped; ParseError when it is not a table."""
-    text = decode_csv(body)
-    try:  # newline="": the csv module itself reads CRLF, LF and classic-Mac CR-only line endings
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+def read_csv(body: bytes, label: str = "CSV table") -> tuple[list[dict], list[str]]:
+    """Rows of one CSV table with blank cells dropped (the first MAX_ROWS), and a problem line when there
+    were more; ParseError when it is not a table."""
+    # newline="": the csv module itself reads CRLF, LF and classic-Mac CR-only line endings
+    reader = csv.DictReader(io.StringIO(decode_csv(body), newline=""))
+    rows, problems = [], []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                problems.append(f"{label}: only the first {MAX_ROWS:,} rows read")
+                break
+            rows.append({key.strip(): value.strip() for key, value in row.items()
+                         if key and isinstance(value, str) and value.strip()})
     except csv.Error as error:
         raise ParseError(f"unreadable CSV: {error}") from error
-    if not rows or rows[0] is None or len(rows[0]) < 2:
+    if not rows or len(reader.fieldnames or []) < 2:
         raise ParseError("not an HSDS CSV table (no header with several columns)")
-    return [{key.strip(): value.strip() for key, value in row.items() if key and value and value.strip()} for row in rows]
+    return rows, problems
 
 
 def decode_csv(body: bytes) -> str:
@@ -65,25 +77,41 @@ def table_name(columns: set[str]) -> str:
     return "other"
 
 
-def read_package(body: bytes) -> dict[str, list[dict]]:
-    """Tables of a zipped HSDS package by table name (from the file name, else from the header)."""
+def read_package(body: bytes, max_bytes: int) -> tuple[dict[str, list[dict]], list[str]]:
+    """Tables of a zipped HSDS package by table name (from the file name, else from the header), and problem
+    lines; ParseError when the package is broken or its tables unpack to more than `max_bytes` in all."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
     except zipfile.BadZipFile as error:
         raise ParseError(f"broken zip package: {error}") from error
     tables: dict[str, list[dict]] = {}
+    problems: list[str] = []
+    left = max_bytes
     for info in archive.infolist():
-        if not info.filename.lower().endswith(".csv") or info.file_size > MAX_TABLE_BYTES:
+        if not info.filename.lower().endswith(".csv"):
             continue
-        try:
-            data = archive.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-            raise ParseError(f"unreadable {info.filename} in the package: {error}") from error
-        rows = read_csv(data)
+        data = _unpack(archive, info, left, max_bytes)
+        left -= len(data)
+        rows, cut = read_csv(data, info.filename)
+        problems += cut
         stem = PurePosixPath(info.filename).stem.lower()
         name = next((n for n in (stem, f"{stem}s") if n in TABLES), None) or table_name(set().union(*rows))
         tables[name] = rows
-    return tables
+    return tables, problems
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, left: int, max_bytes: int) -> bytes:
+    """One member's bytes, read in chunks until `left` (what the package's budget has left) is spent."""
+    data = bytearray()
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(min(_CHUNK, left - len(data) + 1)):
+                data += chunk
+                if len(data) > left:
+                    raise ParseError(f"the package unpacks to more than {max_bytes:,} bytes (at {info.filename})")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+        raise ParseError(f"unreadable {info.filename} in the package: {error}") from error
+    return bytes(data)
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
@@ -100,11 +128,11 @@ def nest_services(tables: dict[str, list[dict]]) -> list[dict]:
     locations = {row.get("id"): dict(row) for row in tables.get("locations", [])}
     addresses = _by(tables.get("addresses", []), "location_id")
     accessibility = _by(tables.get("accessibility", []), "location_id")
-    schedules = tables.get("schedules", [])
+    location_schedules = _by([s for s in tables.get("schedules", []) if not s.get("service_id")], "location_id")
     for location_id, location in locations.items():
         location["addresses"] = addresses.get(location_id, [])
         location["accessibility"] = accessibility.get(location_id, [])
-        location["schedules"] = [s for s in schedules if s.get("location_id") == location_id and not s.get("service_id")]
+        location["schedules"] = location_schedules.get(location_id, [])
     by_service = {
         name: _by(tables.get(name, []), "service_id") for name in ("schedules", "cost_options", "languages", "service_at_locations")
     }

@@ -2,7 +2,8 @@
 
 Text repairs live in `scrapers.ics_clean`, field readers in `scrapers.ics_fields`, times in
 `scrapers.ics_time`. Expansion is recurring-ical-events (RRULE, RDATE, EXDATE, RECURRENCE-ID incl.
-RANGE=THISANDFUTURE) after x-wr-timezone has moved UTC times into the calendar's X-WR-TIMEZONE.
+RANGE=THISANDFUTURE) after x-wr-timezone has moved UTC times into the calendar's X-WR-TIMEZONE, walked
+lazily with bounded work by `scrapers.ics_series`.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ import re
 from datetime import date, datetime
 
 import icalendar
-import recurring_ical_events
 import x_wr_timezone
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.ics_clean import decode, looks_like_ical, repair
 from scrapers.ics_fields import fill_fields, group_id, series_key
+from scrapers.ics_series import bound_rules, first_instance, instances, query
 from scrapers.ics_time import Moments, drop_broken_ends
 from scrapers.listing import Listing, Occurrence
-from scrapers.recurrence import in_window
+from scrapers.recurrence import MAX_OCCURRENCES, capped, in_window
 from scrapers.text import clean_text, status_from_text
 
 log = logging.getLogger(__name__)
-MAX_OCCURRENCES = 1000
 
 
 @register("ics")
@@ -51,6 +51,7 @@ class ICalendar(Adapter):
                 context.problems.append(f"event {index}: neither SUMMARY nor DTSTART, skipped")
                 continue
             drop_broken_ends(event)
+            context.problems += [f"event {index}: {why}" for why in bound_rules(event)]
             groups.setdefault(group_id(event), []).append(event)
         return context.each(groups.values(), lambda events: _listing(events, url, context, moments), label="event")
 
@@ -113,10 +114,10 @@ def _listing(events: list, url: str, context: Context, moments: Moments) -> List
     series = icalendar.Calendar()
     series.subcomponents.extend(e for e in events if e.get("DTSTART") is not None)
     try:
-        query = recurring_ical_events.of(series)
+        found = query(series)
         if len(events) > 1 or master.get("EXDATE") is not None:
-            _first_instance(listing, query, moments, open_ended)
-        listing.occurrences = _occurrences(query, context, moments, listing.status == "cancelled", open_ended)
+            _first_instance(listing, found, moments, open_ended)
+        listing.occurrences = _occurrences(found, context, moments, listing.status == "cancelled", open_ended)
     except (ValueError, TypeError, AttributeError, KeyError) as error:  # keep the event, unexpanded
         context.problems.append(f"event {listing.title!r}: recurrence not expanded: {type(error).__name__}: {error}")
         listing.occurrences = _one_off(listing, context)
@@ -130,30 +131,27 @@ def _one_off(listing: Listing, context: Context) -> list[Occurrence]:
     return [Occurrence(start=listing.start, end=listing.end, status=status)]
 
 
-def _first_instance(listing: Listing, query, moments: Moments, open_ended: bool) -> None:
+def _first_instance(listing: Listing, found, moments: Moments, open_ended: bool) -> None:
     """Start/end moved to the first real instance when EXDATE or an override changed it."""
     try:
-        first = query.first
+        first = first_instance(found)
     except IndexError:  # every instance excluded: keep DTSTART
         return
     listing.start, end = moments.span(first)
     listing.end = None if open_ended else end
 
 
-def _occurrences(query, context: Context, moments: Moments, cancelled: bool, open_ended: bool) -> list[Occurrence]:
-    """Instances overlapping the window; `open_ended` series (no DTEND/DURATION) keep end None."""
+def _occurrences(series, context: Context, moments: Moments, cancelled: bool, open_ended: bool) -> list[Occurrence]:
+    """Instances overlapping the window (at most MAX_OCCURRENCES, a problem noted when there are more);
+    `open_ended` series (no DTEND/DURATION) keep end None."""
     found = []
-    instances = iter(query.between(context.window_start, context.window_end))
-    for instance in instances:
+    for instance in instances(series, context.window_start, context.window_end):
+        if len(found) >= MAX_OCCURRENCES:
+            context.problems.append(f"event {str(instance.get('SUMMARY', ''))[:80]!r}: {capped()}")
+            break
         start, end = moments.span(instance)
         status = "cancelled" if cancelled or _instance_cancelled(instance) else "scheduled"
         found.append(Occurrence(start=start, end=None if open_ended else end, status=status))
-        if len(found) >= MAX_OCCURRENCES:
-            if next(instances, None) is not None:  # the cap is a choice, and said
-                title = clean_text(str(instance.get("SUMMARY", "")))[:80]
-                context.problems.append(f"event {title!r}: only the first {MAX_OCCURRENCES} occurrences in the "
-                                        "window kept")
-            break
     found.sort(key=lambda o: _sort_key(o.start))
     return found
 

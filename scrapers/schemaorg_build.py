@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers.base import Context
 from scrapers.listing import Listing, Occurrence
-from scrapers.recurrence import expand_rule, in_window
+from scrapers.recurrence import expand, in_window
 from scrapers.schemaorg_fields import (
     all_day_span,
     attendance_of,
@@ -134,11 +134,15 @@ def _apply_schedule(listing: Listing, schedules, context: Context) -> None:
 def _meetings(series: Series, context: Context) -> list[Occurrence]:
     """The series' meetings overlapping the window; all-day ones (dates) expanded as UTC midnights."""
     if not series.all_day:
-        return expand_rule(series.start, series.end, series.rule, context.window_start, context.window_end,
+        expansion = expand(series.start, series.end, series.rule, context.window_start, context.window_end,
                            series.exdates)
-    found = expand_rule(_midnight(series.start), _midnight(series.end), series.rule, _midnight(context.window_start),
-                        _midnight(context.window_end), [_midnight(day) for day in series.exdates])
-    days = [(o.start.date(), o.end.date()) for o in found]
+    else:
+        expansion = expand(_midnight(series.start), _midnight(series.end), series.rule, _midnight(context.window_start),
+                           _midnight(context.window_end), [_midnight(day) for day in series.exdates])
+    context.problems += [f"event schedule {series.text!r}: {why}" for why in expansion.problems]
+    if not series.all_day:
+        return expansion.occurrences
+    days = [(o.start.date(), o.end.date()) for o in expansion.occurrences]
     return [Occurrence(s, e) for s, e in days if in_window(s, context.window_start, context.window_end, e)]
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +26,9 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 CORPUS = HERE.parent.parent / "shared" / "corpus"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The instant every date-building test starts from (a Wednesday), never the real clock: with `frozen_now`
+# the clock stands still there, so a test passes on any day (CI also runs the suite with the clock moved).
+FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def postgres_base_url() -> str | None:
@@ -39,6 +44,14 @@ def postgres_base_url() -> str | None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI but did not answer at {url}: {error}")
         return None
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stopped at FROZEN_NOW for the test (time-machine: datetime.now, date.today, time.time);
+    build the test's dates from the value it returns. Monotonic clocks and sleeps still run."""
+    with time_machine.travel(FROZEN_NOW, tick=False):
+        yield FROZEN_NOW
 
 
 @pytest.fixture(scope="session")
@@ -66,13 +79,19 @@ def fresh_postgres_schema(base_url: str):
 
 
 def build_schema(url: str) -> None:
-    """Tables from the models plus the search-index objects (migrations are tested separately)."""
+    """Tables from the models plus the search-index objects (migrations are tested separately), stamped
+    with the head revision as `finder db upgrade` would leave them (/healthz checks it)."""
+    from alembic import command
+
+    from finder.migrate import alembic_config
+
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
         for hook in SCHEMA_HOOKS:
             hook(connection)
     engine.dispose()
+    command.stamp(alembic_config(url), "head")
 
 
 # Objects outside the models (search indexes) register their creators here.

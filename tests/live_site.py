@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,8 +61,20 @@ def serve(app):
 
 
 def launch(playwright):
-    """Debian's Chromium, headless; never a downloaded browser."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    """Debian's Chromium, headless; never a downloaded browser. It runs on the real clock even when the
+    tests run under libfaketime (`make test-future`): a faked wall clock stalls Chromium's page loads,
+    and only the server's clock matters (our scripts read no dates)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                      env=real_clock_environment())
+
+
+def real_clock_environment() -> dict[str, str]:
+    """This process's environment without libfaketime's preload and settings."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("FAKETIME")}
+    preload = [lib for lib in environment.pop("LD_PRELOAD", "").split() if "faketime" not in lib]
+    if preload:
+        environment["LD_PRELOAD"] = " ".join(preload)
+    return environment
 
 
 def keep_local(context, blocked: list[str] | None = None) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from finder import ranking, search_index
 from finder.models import Listing, Occurrence, Tag
 from finder.tags import load_vocabulary
+from tests.conftest import FROZEN_NOW
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+NOW = FROZEN_NOW  # a Wednesday; tests that reach the real clock (views, feeds) also take `frozen_now`
 LONDON = (51.5074, -0.1278)
 
 

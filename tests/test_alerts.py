@@ -261,8 +261,8 @@ def test_crash_between_send_and_mark_resends_once_with_same_message_id(mail_app,
     assert smtp.messages[0]["Message-ID"] == smtp.messages[1]["Message-ID"]
 
 
-def test_concurrent_builders_never_build_the_same_digest_twice(mail_app):
-    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_app):
+    now = frozen_now  # the matcher reads the clock: the listing must be upcoming on it
     maker = mail_app.extensions["sessionmaker"]
     with maker() as session:
         _confirmed_alert(session, now)

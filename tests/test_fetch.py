@@ -557,7 +557,7 @@ def test_settings_from_config_read_the_finder_settings(tmp_path):
     assert settings.user_agent == "Kindred-Test/1 (+https://kindred.test)"
     assert (settings.min_delay_s, settings.timeout_s, settings.max_bytes) == (2.5, 7.0, 12345)
     assert settings.allow_private is True
-    assert settings.file_root == config.path("data")
+    assert settings.file_root == config.file_roots == (config.path("data"),)  # in a checkout, data/ is both
     assert FetchSettings.from_config(Config()).allow_private is False
 
 

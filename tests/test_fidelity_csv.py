@@ -18,7 +18,7 @@ def _csv(encoding: str, newline: str) -> bytes:
 
 
 def test_cr_only_mac_roman_csv_reads_clean():
-    rows = read_csv(_csv("mac_roman", "\r"))
+    rows, _ = read_csv(_csv("mac_roman", "\r"))
     assert [r["name"] for r in rows] == ["Café Zürich", "Señora's knitting"]
     assert rows[1]["description"] == "Ölfarbe & Co."
 
@@ -26,9 +26,9 @@ def test_cr_only_mac_roman_csv_reads_clean():
 def test_windows_1252_and_utf8_and_crlf_still_read():
     long_rows = ROWS * 20  # detection needs some text to go on
     body = ("\r\n".join([HEADER, *long_rows]) + "\r\n").encode("cp1252")
-    assert read_csv(body)[0]["name"] == "Café Zürich"
-    assert read_csv(_csv("utf-8", "\n"))[1]["description"] == "Ölfarbe & Co."
-    assert read_csv(b"\xef\xbb\xbf" + _csv("utf-8", "\r"))[0]["id"] == "s1"
+    assert read_csv(body)[0][0]["name"] == "Café Zürich"
+    assert read_csv(_csv("utf-8", "\n"))[0][1]["description"] == "Ölfarbe & Co."
+    assert read_csv(b"\xef\xbb\xbf" + _csv("utf-8", "\r"))[0][0]["id"] == "s1"
 
 
 def test_cr_only_services_table_parses_through_the_adapter():

@@ -52,10 +52,10 @@ def test_bad_until_value_shape_is_read():
 
 
 def test_the_occurrence_cap_is_reported():
-    context = Context(window_start=datetime(2019, 8, 1, tzinfo=UTC), window_end=datetime(2019, 12, 1, tzinfo=UTC))
-    [listing] = ICalendar().parse(_calendar("FREQ=HOURLY"), "", context)
+    context = Context(window_start=datetime(2019, 8, 1, tzinfo=UTC), window_end=datetime(2023, 1, 1, tzinfo=UTC))
+    [listing] = ICalendar().parse(_calendar("FREQ=DAILY"), "", context)
     assert len(listing.occurrences) == MAX_OCCURRENCES
-    assert any(f"first {MAX_OCCURRENCES} occurrences" in p for p in context.problems)
+    assert any(f"cut at {MAX_OCCURRENCES:,} occurrences" in p for p in context.problems)
 
 
 def test_repair_reports_into_the_list_it_is_given():

@@ -102,7 +102,7 @@ def test_odd_accept_language_headers_still_give_a_page(site, accept):
     ("es", "mar, 3 dic 2030, 19:00"),
     ("de", "Di., 3. Dez. 2030, 19:00"),
 ])
-def test_dates_follow_the_locale(site, accept, expected):
+def test_dates_follow_the_locale(frozen_now, site, accept, expected):  # the year shows: not the clock's year
     app, _, _ = site
     with app.test_request_context("/", headers={"Accept-Language": accept}):
         assert local_when(datetime(2030, 12, 3, 19, 0, tzinfo=UTC), ZoneInfo("Europe/London")) == expected
@@ -270,7 +270,7 @@ def test_every_tag_has_spanish_and_german_labels():
     assert vocabulary.label("no-such-tag", "es") == "no-such-tag"
 
 
-def test_the_plain_text_digest_dates_follow_the_alerts_language(site):
+def test_the_plain_text_digest_dates_follow_the_alerts_language(frozen_now, site):
     app, _, _ = site
     start = datetime(2030, 12, 3, 19, 0, tzinfo=UTC)
     listing = SimpleNamespace(id=1, title="Chor", locality="London", next_start=start, timezone="Europe/London",

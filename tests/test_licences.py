@@ -10,7 +10,7 @@ import pytest
 from finder.extensions import get_session
 from finder.licences import terms
 from finder.models import Listing, ListingSource, Occurrence, Source
-from tests.search_helpers import LONDON, NOW, add_listing
+from tests.search_helpers import LONDON, add_listing
 
 LAT, LON = LONDON
 BLURB = "Bring a thermos; the towpath is muddy in winter."
@@ -87,12 +87,13 @@ def test_terms_of_several_sources(sources, expected):
     assert terms(rows) == expected
 
 
-def test_feeds_carry_no_description_from_a_links_only_source(app, client, listings):
+def test_feeds_carry_no_description_from_a_links_only_source(frozen_now, app, client, listings):
     with app.app_context():
         session = get_session()
         for key in ("walk", "chess"):
             listing = session.get(Listing, listings[key])
-            listing.occurrences.append(Occurrence(start=NOW + timedelta(days=3), end=NOW + timedelta(days=3, hours=2)))
+            start = frozen_now + timedelta(days=3)  # the feeds hold what is upcoming by the clock
+            listing.occurrences.append(Occurrence(start=start, end=start + timedelta(hours=2)))
         session.commit()
     chess = client.get(f"/listings/{listings['chess']}.ics").get_data(as_text=True)
     walk = client.get(f"/listings/{listings['walk']}.ics").get_data(as_text=True)

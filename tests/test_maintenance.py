@@ -75,3 +75,25 @@ def test_excluded_dates_read_as_moments_or_whole_days():
     assert moments == [datetime(2026, 3, 24, 19, 0, tzinfo=PARIS), datetime(2026, 3, 31, 19, 0, tzinfo=PARIS)]
     assert days == {date(2026, 4, 7)}
     assert excluded(None, PARIS) == ([], set())
+
+
+def test_a_meeting_in_progress_is_not_added_again_and_the_roll_still_moves_on(session):
+    """The job failed ~97% of the time: a meeting that had started and not ended was inserted a second time
+    (uq_occurrences_listing_start), the whole roll rolled back, nothing was pruned and no next_start moved."""
+    [club] = stored(session, weekly_club())
+    session.commit()
+    during = FIRST + timedelta(weeks=1, minutes=30)  # the second scraped meeting started half an hour ago
+    assert roll_series_forward(session, during, expansion_days=21) == 1
+    session.commit()
+    starts = meetings(session, club)
+    assert len(starts) == len(set(starts))
+    assert FIRST + timedelta(weeks=1) in starts and max(starts) > during + timedelta(days=14)
+    session.refresh(club)
+    assert club.next_start == (FIRST + timedelta(weeks=2)).astimezone(UTC)  # the meeting in progress is passed
+    # Weeks later, in the middle of another meeting: old meetings go, the new one is kept once.
+    during_later = FIRST + timedelta(weeks=6, minutes=30)
+    assert roll_series_forward(session, during_later, expansion_days=21) == 1
+    session.commit()
+    starts = meetings(session, club)
+    assert len(starts) == len(set(starts)) and FIRST + timedelta(weeks=6) in starts
+    assert min(starts) >= during_later - timedelta(days=KEEP_PAST_OCCURRENCES_DAYS)

@@ -78,7 +78,9 @@ def test_no_get_route_fails_on_any_path_or_query(site, as_admin):
     if as_admin:
         assert login(client).status_code == 302
     rules = routes(site, "GET")
-    assert len(rules) > 40, "every GET route is fuzzed"
+    endpoints = {rule.endpoint for rule in rules}
+    assert {"pages.search", "listings.show", "alerts.manage", "admin.queue", "api.search"} <= endpoints, endpoints
+    assert len(rules) > 30, "every GET route is fuzzed"
     for rule in rules:
 
         @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, suppress_health_check=list(HealthCheck))

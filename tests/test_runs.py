@@ -15,9 +15,8 @@ from finder.db import make_engine
 from finder.models import FetchState, Listing, ListingSource, ScrapeRun, Source
 from finder.runs import default_fetcher, run_source
 from scrapers import ADAPTERS
-from scrapers.base import Adapter, ParseError
-from scrapers.listing import Listing as Item
 from tests.conftest import make_test_config
+from tests.paged_adapter import PagedAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 CLUB_ICS = (FIXTURES / "club.ics").read_bytes()
@@ -173,23 +172,7 @@ def test_unknown_slug_is_a_lookup_error(session, config):
         run_source(session, "nope", config=config)
 
 
-# A tiny paged format, registered only while these tests run: JSON {"items": [[key, title, iso]], "next": path}.
-class PagedAdapter(Adapter):
-    name = "test-paged"
-
-    def parse(self, body, url="", context=None):
-        data = json.loads(body)
-        if data.get("explode"):
-            raise RuntimeError("adapter bug")
-        if "items" not in data:
-            raise ParseError("no items")
-        return [Item(title=t, start=datetime.fromisoformat(s), source_key=k) for k, t, s in data["items"]]
-
-    def next_url(self, body, url):
-        following = json.loads(body).get("next")
-        return url.rsplit("/", 1)[0] + "/" + following if following else None
-
-
+# A tiny paged format (tests/paged_adapter.py), registered only while these tests run.
 @pytest.fixture
 def paged(monkeypatch):
     monkeypatch.setitem(ADAPTERS, "test-paged", PagedAdapter)

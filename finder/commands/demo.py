@@ -10,8 +10,18 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from finder.commands.scrape import _summary, _synced_session
-from finder.config import ROOT
 from finder.models import Source
+
+ANCHOR_HELP = "Day (YYYY-MM-DD) the demo's dates are written around (default: today)."
+
+
+def _anchor(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-12-06", param_hint="--anchor") from None
 
 
 @click.group("demo", cls=AppGroup)
@@ -20,13 +30,19 @@ def demo_group():
 
 
 @demo_group.command("load")
-def load():
-    """Scrape every enabled source shipped as a file in this repository (offline); safe to repeat."""
+@click.option("--anchor", default=None, help=ANCHOR_HELP)
+def load(anchor: str | None):
+    """Write the demo files dated around today, then scrape every enabled source shipped as a file in
+    this repository (offline); safe to repeat."""
     from rich.console import Console
 
+    from finder.demo import build_demo_files, demo_dir
     from finder.geocode import get_resolver
-    from finder.runs import default_fetcher, run_source
+    from finder.runs import default_fetcher
+    from finder.scrape_jobs import run_source_locked
 
+    day = _anchor(anchor)
+    build_demo_files(demo_dir(current_app.config["FINDER"].data_dir), day)
     config = current_app.config["FINDER"]
     with _synced_session() as session:
         slugs = session.scalars(select(Source.slug).where(Source.enabled.is_(True), Source.url.like("file:%"))
@@ -34,20 +50,19 @@ def load():
         fetcher, resolver = default_fetcher(session, config), get_resolver(config)
         results = []
         for slug in slugs:
-            run = run_source(session, slug, fetcher=fetcher, resolver=resolver, config=config)
-            session.commit()
+            run = run_source_locked(current_app, session, slug, fetcher=fetcher, resolver=resolver, config=config)
             results.append((slug, run))
         Console().print(_summary(results))
-    click.echo(f"demo: {len(results)} bundled source(s) loaded; "
+    click.echo(f"demo: {len(results)} bundled source(s) loaded around {day}; "
                f"{sum(run.inserted for _, run in results)} new listing(s)")
 
 
 @demo_group.command("build")
-@click.option("--anchor", default=None, help="Date (YYYY-MM-DD) the demo's dates are written around (default: today).")
+@click.option("--anchor", default=None, help=ANCHOR_HELP)
 def build(anchor: str | None):
-    """Rewrite the demo source files in data/demo/ around a date."""
-    from finder.demo import build_demo_files
+    """Write the demo source files into data/demo/ around a day, without loading them."""
+    from finder.demo import build_demo_files, demo_dir
 
-    day = date.fromisoformat(anchor) if anchor else date.today()
-    written = build_demo_files(ROOT / "data" / "demo", day)
+    day = _anchor(anchor)
+    written = build_demo_files(demo_dir(current_app.config["FINDER"].data_dir), day)
     click.echo(f"wrote {len(written)} demo files around {day}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from finder.catalog import CatalogError, load_catalog, sync_sources
 from finder.models import Source
-from finder.runs import default_fetcher, last_runs, run_source
+from finder.runs import default_fetcher, last_runs
+from finder.scrape_jobs import run_source_locked
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "empty": "red", "failed": "red"}
 
@@ -60,8 +62,7 @@ def scrape_command(slugs: tuple[str, ...], every: bool):
             task = progress.add_task("scraping", total=len(slugs))
             for slug in slugs:
                 progress.update(task, description=f"scraping {slug}")
-                run = run_source(session, slug, fetcher=fetcher, resolver=resolver, config=config)
-                session.commit()
+                run = run_source_locked(current_app, session, slug, fetcher=fetcher, resolver=resolver, config=config)
                 results.append((slug, run))
                 progress.advance(task)
         console.print(_summary(results))
@@ -84,9 +85,47 @@ def _summary(results) -> Table:
     return table
 
 
-@click.command("sources")
-def sources_command():
-    """List the source catalogue with each source's last run."""
+@click.group("sources", invoke_without_command=True)
+@click.pass_context
+def sources_command(ctx: click.Context):
+    """List the source catalogue with each source's last run (`finder sources purge SLUG` removes a
+    disabled source's listings)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(with_appcontext(_list_sources))
+
+
+@sources_command.command("purge")
+@click.argument("slugs", nargs=-1)
+@click.option("--disabled", "all_disabled", is_flag=True, help="Every disabled source that still has listings.")
+def purge_command(slugs: tuple[str, ...], all_disabled: bool):
+    """Delete the listings of disabled sources (and their search-index rows); listings another source also
+    lists stay, unlinked from these. Disable a source first (enabled = false in data/sources.local.toml, or
+    block it in /admin), else its next run brings them back."""
+    from finder.source_listings import count_listings, purge
+
+    with _synced_session() as session:
+        known = {s.slug: s for s in session.scalars(select(Source).order_by(Source.slug))}
+        if all_disabled:
+            slugs = tuple(slug for slug, source in known.items()
+                          if not source.enabled and count_listings(session, source))
+        elif not slugs:
+            raise click.UsageError("name one or more sources (see `finder sources`) or pass --disabled")
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
+        enabled = [slug for slug in slugs if known[slug].enabled]
+        if enabled:
+            raise click.ClickException(f"still enabled: {', '.join(enabled)}: set enabled = false in "
+                                       "data/sources.local.toml (or block it in /admin) first")
+        for slug in slugs:
+            deleted, unlinked = purge(session, known[slug])
+            session.commit()
+            click.echo(f"{slug}: {deleted} listings deleted, {unlinked} kept (listed by other sources too)")
+        if not slugs:
+            click.echo("no disabled source has listings")
+
+
+def _list_sources():
     with _synced_session() as session:
         latest = last_runs(session)
         table = Table(title="sources")

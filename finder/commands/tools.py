@@ -3,28 +3,51 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask.cli import ScriptInfo
 
-from finder import doctor
+from finder import doctor, load_config
 from finder.config import ROOT
 
 
 @click.command("doctor")
 def doctor_command():
-    """Check settings, database, gazetteer, SMTP and the source catalogue; say what to fix."""
-    config = current_app.config["FINDER"]
-    checks = [
-        doctor.check_settings(config),
-        doctor.check_database(current_app.extensions["engine"], config.database_url),
-        doctor.check_gazetteer(config),
-        doctor.check_smtp(config),
-        doctor.check_catalog(config),
-    ]
+    """Check settings, database, rate-limit store, gazetteer, SMTP and the source catalogue; say what to fix.
+
+    Runs without starting the app, so it can report the settings that stop the app from starting."""
+    from finder.db import make_engine
+
+    try:
+        config = click.get_current_context().ensure_object(ScriptInfo).load_app().config["FINDER"]
+    except (click.ClickException, RuntimeError, ValueError):
+        try:  # the app refuses to start: check the settings as read, and say why
+            config = load_config()
+        except ValueError as error:
+            _report([doctor.Check("settings", False, str(error))])
+            raise SystemExit(1) from None
+    engine = make_engine(config.database_url)
+    try:
+        checks = [
+            doctor.check_settings(config),
+            doctor.check_database(engine, config.database_url),
+            doctor.check_ratelimit(config),
+            doctor.check_gazetteer(config),
+            doctor.check_smtp(config),
+            doctor.check_catalog(config),
+        ]
+    finally:
+        engine.dispose()
+    _report(checks)
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
+doctor_command.without_app = True
+
+
+def _report(checks: list[doctor.Check]) -> None:
     for check in checks:
         mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
         click.echo(f"{mark} {check.name:<10} {check.detail}")
-    if not all(check.ok for check in checks):
-        raise SystemExit(1)
 
 
 @click.command("new-adapter")

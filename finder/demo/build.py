@@ -1,7 +1,8 @@
-"""Write the demo sources into data/demo/ in the real formats our adapters read.
+"""The demo's calendars in the real formats our adapters read, dated around an anchor day.
 
-Deterministic for a given anchor date: series start a few weeks before it and keep going; one-off
-events fall in the months after it. `finder demo build --anchor YYYY-MM-DD` rewrites the files.
+Deterministic for a given anchor (`finder demo load` passes today): series start on their own weekday
+four weeks before the anchor's week and keep going; one-off events fall in the weeks after it. Every
+item's UID is free of dates, so loading on a later day moves the same listings rather than adding new ones.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def one_offs(city: dict, anchor: date) -> list[dict]:
         start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz)
         out.append(dict(title=f"{city['name']} {title}", categories=cats, start=start,
                         end=start + timedelta(minutes=minutes), place=place(city, hood), text=text,
-                        uid=f"{city['slug']}-{slugify(title)}-{day.isoformat()}@demo.kindred"))
+                        uid=f"{city['slug']}-once-{slugify(title)}@demo.kindred"))
     return out
 
 

@@ -23,3 +23,8 @@ class JobRun(Base):
     last_status: Mapped[str] = mapped_column(String(20), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     runs: Mapped[int] = mapped_column(default=0)
+    # When the latest successful run started: the job is due again one interval after it.
+    last_ok: Mapped[datetime | None]
+    # After a failure: consecutive failures, and when the job may be retried (backoff inside the interval).
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_after: Mapped[datetime | None]

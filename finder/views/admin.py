@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from finder import admin_logins, moderation, search_index, suggest
+from finder import admin_logins, moderation, search_index, source_listings, suggest
 from finder.admin_auth import authenticate, log_action
 from finder.catalog import CatalogError
 from finder.extensions import get_session, limiter
@@ -162,10 +162,15 @@ def source_block(slug: str, action: str):
         abort(404)
     try:
         write_entry(config.path(config.SOURCES_FILE), {"slug": slug, "enabled": action == "unblock"})
-        sync_one(db, config.path(config.SOURCES_FILE), slug)
+        source = sync_one(db, config.path(config.SOURCES_FILE), slug)
     except CatalogError as error:
         return _done(_("Source %(slug)s unchanged: %(reason)s", slug=slug, reason=error))
-    log_action(db, _actor(), f"source-{action}", "source", slug)
+    if action == "block":
+        changed = source_listings.hide_blocked(db, source)
+    else:
+        changed = source_listings.show_unblocked(db, source, config.HIDE_AFTER_MISSES)
+    log_action(db, _actor(), f"source-{action}", "source", slug,
+               f"{len(changed)} listings {'hidden' if action == 'block' else 'shown again'}")
     return _done(_("Source %(slug)s blocked.", slug=slug) if action == "block" else
                  _("Source %(slug)s unblocked.", slug=slug))
 

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from finder.extensions import get_session
 from finder.health import source_health
+from finder.job_health import job_health, needs_attention
+from finder.jobs import job_table
+from finder.models import utcnow
+from finder.probes import probe
 
 bp = Blueprint("ops", __name__)
-LABELS = {  # finder/health.py's flags and finder/runs.py's run statuses, as people read them
+LABELS = {  # finder/health.py's and finder/job_health.py's flags and the run statuses, as people read them
     "failed": _l("failed"), "zero yield": _l("zero yield"), "dropped": _l("dropped"),
     "ok": _l("ok"), "empty": _l("empty"), "partial": _l("partial"), "running": _l("running"),
+    "stuck": _l("stuck"), "unfinished": _l("did not finish"), "overdue": _l("overdue"), "never run": _l("never run"),
 }
 
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        get_session().execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        return jsonify(status="error", database=type(error).__name__), 503
-    return jsonify(status="ok", database="ok")
+    body, status_code = probe(current_app, get_session())
+    return jsonify(body), status_code
 
 
 @bp.get("/status")
 def status():
-    report = source_health(get_session())
+    session = get_session()
+    report = source_health(session)
     flagged = sum(1 for item in report if item.flags and item.source.enabled)
-    return render_template("status.html", report=report, flagged=flagged, labels=LABELS)
+    jobs = job_health(session, [(job.key, job.interval_s) for job in job_table(current_app)], utcnow())
+    jobs_flagged = sum(1 for item in jobs if needs_attention(item))
+    return render_template("status.html", report=report, flagged=flagged, labels=LABELS, jobs=jobs,
+                           jobs_flagged=jobs_flagged, needs_attention=needs_attention)

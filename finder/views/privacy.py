@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from finder import alerts, privacy
 from finder.extensions import get_session
 from finder.models import Alert
+from finder.ratelimit_store import kind
 
 bp = Blueprint("privacy", __name__)
 
@@ -17,7 +18,8 @@ bp = Blueprint("privacy", __name__)
 @bp.get("/privacy")
 def page():
     config = current_app.config["FINDER"]
-    return render_template("privacy.html", delete_after_days=config.DELETE_UNSUBSCRIBED_AFTER_DAYS)
+    return render_template("privacy.html", delete_after_days=config.DELETE_UNSUBSCRIBED_AFTER_DAYS,
+                           ratelimit_store=kind(config.RATELIMIT_STORAGE_URI))
 
 
 @bp.route("/privacy/mine/<token>", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 logging out renews, shared by every worker.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import finder.models.base
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
