@@ -162,7 +162,7 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
     return f"{name}:{';'.join(f'{k}={v}' for k, v in kept.items())}"
 
 
-_BOUND_SHAPES = {"UNTIL": re.compile(r"^\d{8}(T\d{6}Z?)?$"), "COUNT": re.compile(r"^\d{1,6}$")}
+_BOUND_SHAPES = {"UNTIL": re.compile(r"^\d{8}(T\d{6}Z?)?$"), "COUNT": re.compile(r"^\d+$")}
 _DATE_IN_LINE = re.compile(r"[:;,=](\d{8})(?:T\d{6}Z?)?(?=[,;\s]|$)")
 _DATED_PROPERTIES = ("DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID", "DUE", "LAST-MODIFIED", "DTSTAMP")
 
