@@ -73,9 +73,10 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-# PNGs of every page type (desktop, phone, dark) in bench/screenshots/.
+# PNGs of every page type (desktop, phone, dark) and the digest email (600 px, light, dark) in bench/screenshots/.
 screenshots: install chromium
 	$(BIN)/python bench/screenshots.py
+	KINDRED_SCREENSHOTS_DIR=bench/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_email_render.py
 
 # Benchmarks print figure lines; they are never part of `make test`.
 bench: install data/gazetteer.sqlite

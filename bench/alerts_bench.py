@@ -10,8 +10,9 @@ installed, else 30 large cities), in proportion to population; 4% of listings ar
 what people save from the search page: lat/lon or a city name (when the gazetteer is built), radius
 5-100 km, interests, words, kinds, free/newcomer/audience/access, days/time/dates, online
 only/exclude. Timed: building all digests (matching, rendering the text and HTML parts, recording the
-outbox rows and what each alert was sent). Not timed: sending (the outbox is left pending; `--send N`
-times writing N of them to the outbox folder separately).
+outbox rows and what each alert was sent), in `--workers` processes over disjoint alert-id ranges. Not timed:
+sending (the outbox is left pending; `--send N` times writing N of them to the outbox folder separately;
+`--smtp` sends them all to a local aiosmtpd, one connection per worker, and logs messages/s).
 
 Last line: `alerts subscriptions=.. listings=.. seconds=..` (seconds = building all digests).
 """
@@ -22,6 +23,7 @@ import argparse
 import logging
 import math
 import random
+import socket
 import sys
 import tempfile
 import time
@@ -37,6 +39,7 @@ from finder import create_app, digests, outbox, search_index  # noqa: E402
 from finder.alert_match import make_matcher  # noqa: E402
 from finder.config import Config  # noqa: E402
 from finder.db import make_engine  # noqa: E402
+from finder.digest_workers import run_in_workers  # noqa: E402
 from finder.geocode import get_resolver  # noqa: E402
 from finder.mailing import digest_settings, outbox_dir, render_in_alert_locale  # noqa: E402
 from finder.models import Alert, Base, Digest, Listing, ListingTag, Occurrence, Tag  # noqa: E402
@@ -179,17 +182,51 @@ def match_only(session, matcher, config: Config) -> None:
              match_s, found, len(due))
 
 
+def send_to_local_server(config: Config, workers: int) -> None:
+    """Send every pending digest to an aiosmtpd on 127.0.0.1 that counts and discards them; logs messages/s."""
+    from dataclasses import replace
+
+    from aiosmtpd.controller import Controller
+
+    class Count:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Count.received += 1
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free loopback port (aiosmtpd's controller cannot take port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Count(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        clock = time.perf_counter()
+        _, sent = run_in_workers(replace(config, SMTP_URL=f"smtp://127.0.0.1:{port}"), workers, NOW, build=False,
+                                 send_limit=None)
+        seconds = time.perf_counter() - clock
+    finally:
+        controller.stop()
+    log.info("sending (not in the figure): %d sent (%d received) over %d connection(s) in %.1f s: %.0f messages/s",
+             sent.sent, Count.received, sent.connections, seconds, sent.sent / max(seconds, 1e-9))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscriptions", "--n", type=int, default=100_000, help="saved searches (alerts)")
+    parser.add_argument("--subscriptions", "--alerts", "--n", type=int, default=100_000, help="saved searches (alerts)")
     parser.add_argument("--listings", type=int, default=5000, help="listings first seen in the last day")
     parser.add_argument("--base", type=int, default=20_000, help="older listings already in the database")
     parser.add_argument("--send", type=int, default=0, help="also time writing this many digests to the outbox folder")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="build in this many processes over disjoint alert-id ranges (finder.digest_workers)")
+    parser.add_argument("--smtp", action="store_true",
+                        help="then send every digest to a local aiosmtpd, one connection per worker (not in the figure)")
     parser.add_argument("--match-only", action="store_true",
                         help="only time matching every alert (no digests; the figure is then na)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command lines would swamp the send
     workdir = Path(tempfile.mkdtemp(prefix="alerts-bench-"))
     url = f"sqlite:///{workdir / 'bench.sqlite'}"
     engine = make_engine(url)
@@ -221,11 +258,17 @@ def main() -> None:
             match_only(session, make_matcher(resolver, config.TIMEZONE), config)
         sys.stdout.write(f"alerts subscriptions={args.subscriptions} listings={args.listings} seconds=na\n")
         return
-    with app.app_context(), app.extensions["sessionmaker"]() as session:
+    if args.workers > 1:
         started = time.perf_counter()
-        report = digests.build_due(session, digest_settings(config), make_matcher(resolver, config.TIMEZONE),
-                                   render_in_alert_locale, NOW)
+        report, _ = run_in_workers(config, args.workers, NOW, send=False)
         seconds = time.perf_counter() - started
+    else:
+        with app.app_context(), app.extensions["sessionmaker"]() as session:
+            started = time.perf_counter()
+            report = digests.build_due(session, digest_settings(config), make_matcher(resolver, config.TIMEZONE),
+                                       render_in_alert_locale, NOW)
+            seconds = time.perf_counter() - started
+    with app.app_context(), app.extensions["sessionmaker"]() as session:
         shown = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "pending"))
         sent_rows = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "empty"))
     match_s, digests_s = report.seconds.get("match", 0.0), report.seconds.get("digests", 0.0)
@@ -242,6 +285,8 @@ def main() -> None:
             clock = time.perf_counter()
             sent = outbox.send_pending(session, smtp_url="", outbox_dir=outbox_dir(config), now=NOW, limit=args.send)
             log.info("sending (not in the figure): %d to the outbox folder in %.1f s", sent.sent, time.perf_counter() - clock)
+    if args.smtp:
+        send_to_local_server(config, max(args.workers, 1))
     sys.stdout.write(f"alerts subscriptions={args.subscriptions} listings={args.listings} seconds={seconds:.1f}\n")
 
 

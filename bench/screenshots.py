@@ -1,4 +1,4 @@
-"""Screenshots of every page type (desktop light, phone light, desktop dark) into bench/screenshots/.
+"""Screenshots of every page type (desktop and phone, light and dark) into bench/screenshots/.
 
 Run with `make screenshots`; needs Debian's Chromium at /usr/bin/chromium. Serves the seeded test site on
 127.0.0.1 and blocks every other address, so maps show markers without tiles.
@@ -19,13 +19,14 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve  # noqa: E402
 
 OUT = ROOT / "bench" / "screenshots"
-VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 780}}
+VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def pages(ids: dict) -> dict[str, str]:
     return {
         "home": "/",
         "results": "/search?where=London&radius_km=10",
+        "results-filtered": "/search?where=London&radius_km=10&kind=event&kind=club&days=sat&days=tue&time=evening",
         "results-empty": "/search?where=Paris&radius_km=2&kind=club",
         "did-you-mean": "/search?where=Springfield",
         "listing": f"/listings/{ids['walk']}",
@@ -52,7 +53,7 @@ def main() -> int:
         app, ids = build_site(Path(folder))
         with serve(app) as base, sync_playwright() as playwright:
             browser = launch(playwright)
-            for view, scheme in (("desktop", "light"), ("phone", "light"), ("desktop", "dark")):
+            for view, scheme in (("desktop", "light"), ("phone", "light"), ("desktop", "dark"), ("phone", "dark")):
                 context = browser.new_context(viewport=VIEWS[view], color_scheme=scheme)
                 keep_local(context)
                 page = context.new_page()
@@ -62,6 +63,9 @@ def main() -> int:
                         page.wait_for_selector("[data-map-ready]", state="attached")
                     target = OUT / f"{name}-{view}-{scheme}.png"
                     page.screenshot(path=str(target), full_page=True)
+                    if name == "results" and page.locator("[data-view-toggle]").is_visible():
+                        page.locator("[data-view=map]").click()  # the phone's map view
+                        page.screenshot(path=str(OUT / f"results-map-{view}-{scheme}.png"), full_page=False)
                 context.close()
             browser.close()
     logging.info("screenshots written to %s", OUT)

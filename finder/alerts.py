@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from finder.config import WEEKDAYS
 from finder.mail import address_key, canonical_address, clean_header, valid_address
 from finder.models import Alert
 from finder.search import QueryError, SearchQuery
@@ -172,16 +173,20 @@ class Period:
     starts: datetime  # UTC start of the period's sending window
 
 
-def current_period(frequency: str, now: datetime, tz_name: str, digest_hour: int) -> Period | None:
-    """The period whose digest is due at `now`, or None before the digest hour (weekly: on Mondays onwards)."""
+def current_period(frequency: str, now: datetime, tz_name: str, digest_hour: int,
+                   weekday: str = "friday") -> Period | None:
+    """The period whose digest is due at `now`: daily from the digest hour (None before it); weekly from
+    `weekday` (a day name) at that hour until the same time a week later, keyed by the ISO week of that day."""
     local = now.astimezone(ZoneInfo(tz_name))
     if frequency == "daily":
         send_at = local.replace(hour=digest_hour, minute=0, second=0, microsecond=0)
         key = local.date().isoformat()
     else:
-        monday = (local - timedelta(days=local.weekday())).replace(hour=digest_hour, minute=0, second=0, microsecond=0)
-        send_at = monday
-        year, week, _ = local.isocalendar()
+        back = (local.weekday() - WEEKDAYS.index(weekday.strip().lower())) % 7
+        send_at = (local - timedelta(days=back)).replace(hour=digest_hour, minute=0, second=0, microsecond=0)
+        if local < send_at:  # the sending day, before the hour: last week's period is still the current one
+            send_at -= timedelta(days=7)
+        year, week, _ = send_at.isocalendar()
         key = f"{year}-W{week:02d}"
     if local < send_at:
         return None

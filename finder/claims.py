@@ -110,7 +110,8 @@ def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, 
     subject = render("contribute/claim_subject.txt", title=title).strip()[:150]  # in the page's language
     message = build_message(sender=config.MAIL_FROM, recipient=claim.email, subject=subject,
                             text=render("contribute/claim_email.txt", **context), html=None,
-                            message_id=message_id(period, base), headers={"Auto-Submitted": "auto-generated"})
+                            message_id=message_id(period, base), headers={"Auto-Submitted": "auto-generated"},
+                            date=now)
     row = outbox.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)
     session.flush()
     try:

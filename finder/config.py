@@ -17,6 +17,7 @@ IN_CHECKOUT = (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
 SHIPPED = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR / "_shipped"
 # The project folder: the checkout, or for an installed copy the working directory (where .env is read).
 ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else Path.cwd()
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def setting(default, doc: str):
@@ -56,6 +57,7 @@ class Config:
     MAIL_POSTAL_ADDRESS: str = setting("", "Postal address line shown in every email footer")
     OUTBOX_DIR: str = setting("data/outbox", "Folder for .eml files when FINDER_SMTP_URL is empty")
     DIGEST_HOUR: int = setting(8, "Local hour (FINDER_TIMEZONE) at which digests are sent")
+    DIGEST_WEEKDAY: str = setting("friday", "Day weekly digests go out (monday..sunday), at FINDER_DIGEST_HOUR")
     RATELIMIT_STORAGE_URI: str = setting("memory://", "flask-limiter storage, e.g. redis://127.0.0.1:6379")
     RATELIMIT_ENABLED: bool = setting(True, "Rate limits on subscribe and search")
     ADMIN_EMAIL: str = setting("", "Where operational alarms go (empty = none)")
@@ -115,6 +117,8 @@ class Config:
             problems.append("FINDER_SECRET_KEY is required when FINDER_BASE_URL is https and not in debug")
         if not 0 <= self.DIGEST_HOUR <= 23:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
+        if self.DIGEST_WEEKDAY.strip().lower() not in WEEKDAYS:
+            problems.append("FINDER_DIGEST_WEEKDAY must be a day name, monday..sunday")
         from finder.ratelimit_store import missing_package
 
         if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from finder import alerts, outbox
+from finder.digest_cards import Cards
+from finder.email_html import inline_css
 from finder.mail import build_message
 from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
@@ -41,6 +43,7 @@ class DigestSettings:
     postal_address: str
     timezone: str
     digest_hour: int
+    digest_weekday: str = "friday"
 
 
 @dataclass
@@ -53,18 +56,23 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)  # batch path: "match" (incl. history), "digests"
 
 
-def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> list[tuple[Alert, alerts.Period]]:
-    """Active alerts (and paused ones whose pause ended) with no digest yet for their current period."""
+def due_alerts(session: Session, settings: DigestSettings, now: datetime,
+               ids: tuple[int, int] | None = None) -> list[tuple[Alert, alerts.Period]]:
+    """Active alerts (and paused ones whose pause ended) with no digest yet for their current period; only
+    those with ids in the inclusive range `ids` when given (one worker's share, see `finder.digest_workers`)."""
     periods: dict[str, alerts.Period | None] = {}
     candidates = []
-    for alert in session.scalars(select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)):
+    wanted = select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)
+    if ids is not None:
+        wanted = wanted.where(Alert.id.between(*ids))
+    for alert in session.scalars(wanted):
         if alert.status == "paused":
             if alert.paused_until and alert.paused_until > now:
                 continue
             alert.status = "active"
         if alert.frequency not in periods:
             periods[alert.frequency] = alerts.current_period(alert.frequency, now, settings.timezone,
-                                                             settings.digest_hour)
+                                                             settings.digest_hour, settings.digest_weekday)
         if periods[alert.frequency] is not None:
             candidates.append((alert, periods[alert.frequency]))
     keys = sorted({period.key for period in periods.values() if period is not None})
@@ -76,8 +84,9 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime) -> lis
     return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]
 
 
-def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime) -> BuildReport:
-    """Build and record every due digest.
+def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime,
+              ids: tuple[int, int] | None = None) -> BuildReport:
+    """Build and record every due digest (of alerts with ids in the inclusive range `ids`, when given).
 
     With a batch matcher (one with `prepare`, see `finder.alert_match`) every due alert is matched at
     once and digests are committed COMMIT_EVERY at a time; a batch that meets another builder's digest
@@ -85,7 +94,8 @@ def build_due(session: Session, settings: DigestSettings, match: Matcher, render
     Otherwise each alert is matched and committed on its own.
     """
     report = BuildReport()
-    due = due_alerts(session, settings, now)
+    render = Cards.around(render, settings.base_url)  # each card rendered once per language for the whole build
+    due = due_alerts(session, settings, now, ids)
     if not hasattr(match, "prepare"):
         for alert, period in due:
             _commit_one(session, report, alert, period, now,
@@ -127,7 +137,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
     try:
         made = [_record_or_fail(session, item.alert, item.period, now, item.problem,
                                 lambda i=item: record_digest(session, i.alert, i.period, settings, render, now,
-                                                             i.new, i.changes))
+                                                             i.new, i.changes) is not None)
                 for item in batch]
         session.commit()
     except IntegrityError:
@@ -135,7 +145,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
         for item in batch:
             _commit_one(session, report, item.alert, item.period, now,
                         lambda i=item: record_digest(session, i.alert, i.period, settings, render, now, i.new,
-                                                     i.changes), item.problem)
+                                                     i.changes) is not None, item.problem)
     else:
         for item, (outcome, problem) in zip(batch, made, strict=True):
             _count(report, item.alert.id, outcome, problem)
@@ -204,40 +214,43 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
     new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1)
            if listing.id not in sent_ids]
-    return record_digest(session, alert, period, settings, render, now, new, changed_since(session, sent_ids, since))
+    return record_digest(session, alert, period, settings, render, now, new,
+                         changed_since(session, sent_ids, since)) is not None
 
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
-                  now: datetime, new: list[Listing], changes: list) -> bool:
-    """Record the digest of `new` listings and `changes` (or an empty marker); True when there is something to send.
+                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False) -> Digest | None:
+    """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
+    something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
     The message is built before anything is changed, so an error building it leaves the alert as it was."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
-    if not new and not changes:
+    if not new and not changes and not welcome:
         alert.last_digest_at = now
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
         session.flush()
-        return False
+        return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
-    context = dict(alert=alert, listings=shown, more=len(new) > DIGEST_CAP, changes=changes,
+    render = Cards.around(render, settings.base_url)
+    context = dict(alert=alert, listings=shown, card=render.bind(alert), more=len(new) > DIGEST_CAP, changes=changes, welcome=welcome,
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
     subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
                      **context).strip()
     message = build_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
-        text=render("email/digest.txt", **context), html=render("email/digest.html", **context),
-        message_id=message_id,
+        text=render("email/digest.txt", **context), html=inline_css(render("email/digest.html", **context)),
+        message_id=message_id, date=now,
         headers={"List-Unsubscribe": f"<{links['unsubscribe_url']}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated"},
     )
     alert.last_digest_at = now
-    outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
+    row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     session.flush()
-    return True
+    return row
 
 
 def sent_among(session: Session, alert_ids: list[int], listing_ids: list[int]) -> dict[int, set[int]]:

@@ -7,10 +7,11 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import formataddr, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,11 @@ log = logging.getLogger(__name__)
 _LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029]+")
 # Every line break str.splitlines() knows and every control character (category Cc), plus lone surrogates.
 _NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+# Header lines up to RFC 5322's hard limit of 998 characters: at the default 78 the email package rewrites a
+# long unbroken token (a List-Unsubscribe URL, a Message-ID) as RFC 2047 encoded words, which is not RFC 2369
+# or RFC 5322 syntax, so mail providers would offer no one-click unsubscribe. Parsed messages keep their lines.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+READ_POLICY = policy.default.clone(max_line_length=998, refold_source="none")
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
@@ -85,15 +91,17 @@ def message_id(local_part: str, base_url: str) -> str:
 
 
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None,
-                  message_id: str, headers: dict[str, str] | None = None) -> EmailMessage:
-    """A multipart/alternative message; every header value is cleaned of line breaks."""
+                  message_id: str, headers: dict[str, str] | None = None,
+                  date: datetime | None = None) -> EmailMessage:
+    """A multipart/alternative message dated `date` (default now); every header value is cleaned of line breaks."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=WIRE_POLICY)
     name, address = parseaddr(clean_header(sender, 320))
     message["From"] = formataddr((clean_header(name, 100), address))
     message["To"] = recipient
     message["Subject"] = clean_header(subject, 150)
+    message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
     message["Message-ID"] = message_id
     for key, value in (headers or {}).items():
         message[key] = clean_header(value, 900)
@@ -105,28 +113,85 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str, html:
 
 def parse_message(raw: str | bytes) -> EmailMessage:
     data = raw.encode() if isinstance(raw, str) else raw
-    return BytesParser(policy=policy.default).parsebytes(data)
+    return BytesParser(policy=READ_POLICY).parsebytes(data)
 
 
 def deliver(smtp_url: str, outbox_dir: Path, message: EmailMessage, *, timeout_s: float = 20.0) -> str:
-    """Send `message`; returns where it went. Raises MailError (temporary or permanent)."""
-    if not smtp_url:
-        return _write_eml(outbox_dir, message)
-    settings = SmtpSettings.from_url(smtp_url)
-    try:
-        with _connect(settings, timeout_s) as client:
-            if settings.username:
-                client.login(settings.username, settings.password)
-            client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as error:
-        code = next(iter(error.recipients.values()))[0]
-        raise MailError(f"recipient refused: {code}", temporary=400 <= code < 500, code=code) from error
-    except smtplib.SMTPResponseException as error:
-        code = error.smtp_code
-        raise MailError(f"SMTP {code}: {error.smtp_error!r}", temporary=400 <= code < 500, code=code) from error
-    except (TimeoutError, smtplib.SMTPException, OSError) as error:
-        raise MailError(f"SMTP server unreachable: {error}", temporary=True) from error
-    return f"{settings.host}:{settings.port}"
+    """Send `message` on a connection of its own; returns where it went. Raises MailError (temporary or permanent)."""
+    with Sender(smtp_url, outbox_dir, timeout_s=timeout_s) as sender:
+        return sender.send(message)
+
+
+class Sender:
+    """Sends many messages over one SMTP connection, opened on first use and reopened once when the server has
+    dropped it; without an SMTP URL, writes .eml files. Use as a context manager (the connection is closed after).
+
+    One connection per sending process is what makes a batch fast: a new connection costs a TCP (and TLS)
+    handshake, EHLO and AUTH for every message."""
+
+    def __init__(self, smtp_url: str, outbox_dir: Path | None, *, timeout_s: float = 20.0):
+        self.settings = SmtpSettings.from_url(smtp_url) if smtp_url else None
+        self.outbox_dir = outbox_dir
+        self.timeout_s = timeout_s
+        self.connections = 0  # opened so far (for reports and tests)
+        self._client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> str:
+        """Where `message` went; raises MailError (temporary or permanent)."""
+        if self.settings is None:
+            return _write_eml(self.outbox_dir, message)
+        reused = self._client is not None
+        try:
+            self._open().send_message(message)
+        except smtplib.SMTPServerDisconnected as error:
+            self._drop()
+            if not reused:
+                raise MailError(f"SMTP server unreachable: {error}", temporary=True) from error
+            return self.send(message)  # the kept connection had gone stale: once more on a fresh one
+        except smtplib.SMTPRecipientsRefused as error:  # the server reset the transaction: the connection stays
+            code = next(iter(error.recipients.values()))[0]
+            raise MailError(f"recipient refused: {code}", temporary=400 <= code < 500, code=code) from error
+        except smtplib.SMTPResponseException as error:
+            code = error.smtp_code
+            if code == 421:  # the server is closing the connection
+                self._drop()
+            raise MailError(f"SMTP {code}: {error.smtp_error!r}", temporary=400 <= code < 500, code=code) from error
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise MailError(f"SMTP server unreachable: {error}", temporary=True) from error
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (smtplib.SMTPException, OSError) as error:
+                log.info("SMTP connection closed uncleanly: %s", error)
+            self._client = None
+
+    def _open(self) -> smtplib.SMTP:
+        if self._client is None:
+            client = _connect(self.settings, self.timeout_s)
+            try:
+                if self.settings.username:
+                    client.login(self.settings.username, self.settings.password)
+            except (smtplib.SMTPException, OSError):
+                client.close()
+                raise
+            self._client = client
+            self.connections += 1
+        return self._client
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def _connect(settings: SmtpSettings, timeout_s: float) -> smtplib.SMTP:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from finder.mail import MailError, deliver, parse_message
+from finder.mail import MailError, Sender, parse_message
 from finder.models import Alert, Digest
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class SendReport:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+    connections: int = 0  # SMTP connections opened
 
 
 def record(session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage,
@@ -41,28 +42,33 @@ def record(session: Session, *, alert_id: int | None, period: str, kind: str, me
     return digest
 
 
-def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int = 500) -> SendReport:
-    """Send every due message; commits after each so a crash loses at most one 'sent' mark."""
+def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int | None = 500,
+                 alert_ids: tuple[int, int] | None = None) -> SendReport:
+    """Send every due message (at most `limit`; only those of alerts in the inclusive range `alert_ids` when
+    given); commits after each so a crash loses at most one 'sent' mark."""
     report = SendReport()
     stale = now - timedelta(seconds=STALE_SENDING_S)
-    due = session.scalars(
-        select(Digest.id)
-        .where(or_(Digest.status.in_(("pending", "retry")) & (Digest.next_attempt_at <= now),
-                   (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
-        .order_by(Digest.id).limit(limit)
-    ).all()
-    for digest_id in due:
-        if not _claim(session, digest_id, now, stale):
-            continue
-        digest = session.get(Digest, digest_id)
-        try:
-            deliver(smtp_url, outbox_dir, parse_message(digest.message))
-        except MailError as error:
-            _failed(session, digest, error, now, report)
-        else:
-            digest.status, digest.sent_at, digest.error = "sent", now, ""
-            report.sent += 1
-        session.commit()
+    wanted = (select(Digest.id)
+              .where(or_(Digest.status.in_(("pending", "retry")) & (Digest.next_attempt_at <= now),
+                         (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
+              .order_by(Digest.id).limit(limit))
+    if alert_ids is not None:
+        wanted = wanted.where(Digest.alert_id.between(*alert_ids))
+    due = session.scalars(wanted).all()
+    with Sender(smtp_url, outbox_dir) as sender:  # one SMTP connection for the whole run
+        for digest_id in due:
+            if not _claim(session, digest_id, now, stale):
+                continue
+            digest = session.get(Digest, digest_id)
+            try:
+                sender.send(parse_message(digest.message))
+            except MailError as error:
+                _failed(session, digest, error, now, report)
+            else:
+                digest.status, digest.sent_at, digest.error = "sent", now, ""
+                report.sent += 1
+            session.commit()
+        report.connections = sender.connections
     return report
 
 

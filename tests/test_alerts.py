@@ -7,6 +7,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
@@ -273,7 +274,8 @@ def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_
     from finder.mailing import digest_settings
 
     settings = digest_settings(mail_app.config["FINDER"])
-    with mail_app.app_context(), maker() as first, maker() as second:
+    # the one-alert matcher reads the clock: frozen at `now`, so the listing is still upcoming on any day
+    with time_machine.travel(now, tick=False), mail_app.app_context(), maker() as first, maker() as second:
         due_first = digests.due_alerts(first, settings, now)
         due_second = digests.due_alerts(second, settings, now)
         assert len(due_first) == len(due_second) == 1
@@ -311,5 +313,15 @@ def test_periods():
     monday = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
     assert alerts.current_period("daily", monday, "UTC", 8) is None
     assert alerts.current_period("daily", monday + timedelta(hours=1), "UTC", 8).key == "2026-11-30"
-    assert alerts.current_period("weekly", monday + timedelta(days=3), "UTC", 8).key == "2026-W49"
+    assert alerts.current_period("weekly", monday + timedelta(days=3), "UTC", 8, "monday").key == "2026-W49"
     assert alerts.current_period("daily", monday + timedelta(hours=1), "America/Los_Angeles", 8) is None
+
+
+def test_weekly_digests_go_out_on_the_stated_day_and_hour():
+    friday = datetime(2026, 12, 4, 7, 59, tzinfo=UTC)
+    assert alerts.current_period("weekly", friday, "UTC", 8, "friday").key == "2026-W48"  # last Friday's, still
+    due = alerts.current_period("weekly", friday + timedelta(minutes=1), "UTC", 8, "friday")
+    assert (due.key, due.starts) == ("2026-W49", datetime(2026, 12, 4, 8, 0, tzinfo=UTC))
+    assert alerts.current_period("weekly", friday + timedelta(days=3), "UTC", 8, "friday").key == "2026-W49"
+    assert alerts.current_period("weekly", friday + timedelta(days=7, minutes=1), "UTC", 8).key == "2026-W50"
+    assert alerts.current_period("weekly", friday + timedelta(minutes=1), "Europe/Berlin", 8, "friday").key == "2026-W49"

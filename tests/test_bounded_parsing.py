@@ -2,7 +2,7 @@
 
 Recurrence rules that meet every second or minute, a hundred million times, or every second since 1990,
 in iCalendar, Google Calendar JSON and Footprint, each beside a good event, are served over HTTP and
-scraped by `run_source` in a process limited to 300 MB of address space (parse workers included): each
+scraped by `run_source` in a process allowed 300 MB of address space beyond its loaded code (parse workers included): each
 run finishes in under 5 s, keeps the good event and the hostile one (read as daily), and says so in a
 problem line. A parse over its time or memory budget fails one run with a clear reason.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from icalendar import Calendar
 
@@ -40,10 +42,15 @@ def context(browser):
     context.close()
 
 
+FILTERED = "/search?where=London&radius_km=10&kind=event&kind=club&days=sat&days=tue&time=evening"
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+
+
 def page_types(base: str, ids: dict) -> dict[str, str]:
     return {
         "home": "/",
         "results": "/search?where=London&radius_km=10",
+        "results-filtered": FILTERED,
         "results-empty": "/search?where=Paris&radius_km=2&kind=club",
         "did-you-mean": "/search?where=Springfield",
         "listing": f"/listings/{ids['walk']}",
@@ -73,7 +80,7 @@ def test_search_by_place_and_interest_then_open_a_listing(site, context):
     first.click()
     page.wait_for_url(f"**/listings/{ids['walk']}")
     expect(page.locator("h1")).to_have_text("Riverside Walking Group")
-    expect(page.get_by_text("Meets every Saturday")).to_be_visible()
+    expect(page.locator(".head-when")).to_contain_text("Meets every Saturday")
 
 
 def test_add_to_calendar_downloads_a_valid_ics(site, context):
@@ -152,10 +159,11 @@ def test_use_my_location_searches_around_the_browser_position(site, browser):
     context.close()
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_violations_on_any_page_type(site, browser, scheme):
+def test_axe_finds_no_violations_on_any_page_type(site, browser, scheme, viewport):
     base, ids = site
-    context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=viewport)
     keep_local(context)
     page = context.new_page()
     axe = Axe()
@@ -232,3 +240,86 @@ def test_no_console_errors_under_the_real_policy(site, browser):
     context.close()
     real = [p for p in problems if "ERR_INTERNET_DISCONNECTED" not in p and "404" not in p]
     assert real == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_results_come_first_even_with_filters_set(site, browser, viewport):
+    base, _ = site
+    context = browser.new_context(viewport=viewport)
+    keep_local(context)
+    page = context.new_page()
+    page.goto(base + FILTERED)
+    expect(page.locator("details.more-filters")).not_to_have_attribute("open", "")
+    expect(page.locator(".filter-chips .chip")).to_have_count(5)
+    top = page.locator("article.card").first.evaluate("el => el.getBoundingClientRect().top")
+    assert 0 < top < viewport["height"] - 40, f"first card at {top}px in a {viewport['height']}px screen"
+    page.locator(".filter-chips .chip", has_text="Tue").click()  # removing a chip searches again without it
+    page.wait_for_url("**/search?**")
+    assert "tue" not in page.url and "sat" in page.url
+    context.close()
+
+
+def test_skip_to_results_is_the_second_tab_stop(site, context):
+    base, _ = site
+    page = context.new_page()
+    page.goto(base + FILTERED)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to results"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "results"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('article.card').dataset.number") == "1"
+
+
+def test_marker_n_and_card_n_are_linked(site, browser):
+    base, _ = site
+    context = browser.new_context(viewport=DESKTOP)
+    keep_local(context)
+    page = context.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    expect(page.locator("[data-map]")).to_have_attribute("data-map-ready", "true")
+    cards = page.locator("article.card[data-point]")
+    assert cards.count() >= 3
+    for index in range(cards.count()):
+        card = cards.nth(index)
+        number = card.get_attribute("data-number")
+        marker = page.locator(f".map-marker[data-number='{number}']")
+        expect(marker).to_have_text(number)
+        expect(marker).to_have_attribute("data-card", card.get_attribute("id"))
+        assert card.locator(".card-num").inner_text() == number
+        card.hover()
+        expect(marker).to_have_class(re.compile(r"\bis-active\b"))
+        assert page.locator(".map-marker.is-active").count() == 1
+        page.mouse.move(0, 0)
+        expect(marker).not_to_have_class(re.compile(r"\bis-active\b"))
+        marker.focus()  # keyboard on the marker lights up its card
+        expect(card).to_have_class(re.compile(r"\bis-active\b"))
+        marker.blur()
+    assert page.locator(".map-box").evaluate("el => getComputedStyle(el).position") == "sticky"
+    context.close()
+
+
+def test_phones_switch_between_the_list_and_the_map(site, browser):
+    base, _ = site
+    context = browser.new_context(viewport=PHONE)
+    keep_local(context)
+    page = context.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    expect(page.locator("[data-map]")).to_have_attribute("data-map-ready", "true")
+    expect(page.locator(".map-box")).to_be_hidden()
+    expect(page.locator("article.card").first).to_be_visible()
+    page.get_by_role("button", name="Map").click()
+    expect(page.locator(".map-box")).to_be_visible()
+    expect(page.locator("article.card").first).to_be_hidden()
+    expect(page.locator(".map-marker[data-number='1']")).to_be_visible()
+    page.get_by_role("button", name="List").click()
+    expect(page.locator("article.card").first).to_be_visible()
+    context.close()
+    nojs = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    keep_local(nojs)
+    page = nojs.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    expect(page.locator("[data-view-toggle]")).to_be_hidden()
+    expect(page.locator("article.card").first).to_be_visible()
+    nojs.close()

@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
 from finder import create_app
+from finder.digest_cards import Cards
 from finder.i18n import LANGUAGES, TRANSLATIONS_DIR
 from finder.mailing import render_in_alert_locale
 from finder.views.display import ago, distance, local_when
@@ -274,14 +275,15 @@ def test_the_plain_text_digest_dates_follow_the_alerts_language(frozen_now, site
     app, _, _ = site
     start = datetime(2030, 12, 3, 19, 0, tzinfo=UTC)
     listing = SimpleNamespace(id=1, title="Chor", locality="London", next_start=start, timezone="Europe/London",
-                              all_day=False)
+                              all_day=False, kind="club", status="scheduled", online=False)
     alert = SimpleNamespace(name="Musik", locale="de", frequency="weekly", query={"where": "London"})
     context = dict(alert=alert, listings=[listing], more=False, changes=[], manage_url="m", unsubscribe_url="u",
                    postal_address="", base_url="https://k.example")
+    cards = Cards(render_in_alert_locale, "https://k.example")
     with app.app_context():
-        german = render_in_alert_locale("email/digest.txt", **context)
+        german = render_in_alert_locale("email/digest.txt", card=cards.bind(alert), **context)
         alert.locale = "es"
-        spanish = render_in_alert_locale("email/digest.txt", **context)
+        spanish = render_in_alert_locale("email/digest.txt", card=cards.bind(alert), **context)
     assert "Di., 3. Dez. 2030, 19:00" in german
     assert "mar, 3 dic 2030, 19:00" in spanish
 

@@ -112,6 +112,9 @@ def test_a_volunteer_in_london_finds_weekend_roles_saves_the_search_and_manages_
     assert query["where"] == ["London"] and query["kind"] == ["volunteer"] and "sat" in ",".join(query["days"])
 
     page.get_by_role("link", name=re.compile("Email me new")).click()
+    preview = page.locator("section.digest-preview")
+    expect(preview).to_contain_text("Your first email, to start with")
+    expect(preview.locator("li").first).to_contain_text(expected["results"][0]["title"])
     page.fill("#email", "volunteer@example.org")
     before = set(outbox.glob("*.eml"))
     page.get_by_role("button", name="Send me a confirmation email").click()
@@ -121,8 +124,14 @@ def test_a_volunteer_in_london_finds_weekend_roles_saves_the_search_and_manages_
     confirm_path = urlsplit(re.search(r"https?://\S+/alerts/confirm/\S+", text).group(0)).path
 
     page.goto(base + confirm_path)
+    before = set(outbox.glob("*.eml"))
     page.get_by_role("button", name="Yes, send me new matches").click()
     expect(page.locator("h1")).to_have_text("You're subscribed")
+    welcome = latest_eml(outbox, before)  # the demo's first digest, at once: the search's best five for now
+    first = [r["title"] for r in expected["results"][:5]]
+    assert welcome["Subject"].startswith(f"To start with: {len(first)} matches")
+    welcome_text = welcome.get_body(preferencelist=("plain",)).get_content()
+    assert first == re.findall(r"^\* (.+)$", welcome_text, re.M)
     page.goto(base + confirm_path)  # the link opened again says so instead of asking again
     expect(page.locator("h1")).to_have_text("Already confirmed")
 

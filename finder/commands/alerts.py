@@ -7,8 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from finder.alert_match import make_matcher
+from finder.digest_workers import run_in_workers
 from finder.geocode import get_resolver
 from finder.mailing import run_digests
+from finder.models import utcnow
 
 
 @click.group("alerts", cls=AppGroup)
@@ -18,12 +20,17 @@ def alerts_group():
 
 @alerts_group.command("send")
 @click.option("--dry-run", is_flag=True, help="Only say how many digests are due; build and send nothing.")
-def send(dry_run: bool):
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes building and sending, each over its own range of alert ids.")
+def send(dry_run: bool, workers: int):
     """Build the digests due now and send the outbox."""
     config = current_app.config["FINDER"]
-    with current_app.extensions["sessionmaker"]() as session:
-        built, sent = run_digests(session, config, make_matcher(get_resolver(config)), dry_run=dry_run)
-        session.commit()
+    if workers > 1 and not dry_run:
+        built, sent = run_in_workers(config, workers, utcnow())
+    else:
+        with current_app.extensions["sessionmaker"]() as session:
+            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), dry_run=dry_run)
+            session.commit()
     if dry_run:
         click.echo(f"{built.built} digest(s) due")
         return

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import time
+
+from babel.dates import format_time, get_day_names
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from finder import alerts
+from finder import alerts, welcome
+from finder.config import WEEKDAYS
 from finder.extensions import get_session, limiter
 from finder.i18n import N_, current_language, translate_known
 from finder.mail import address_key
-from finder.mailing import send_confirmation
+from finder.mailing import send_confirmation, send_welcome
 from finder.models import Alert, utcnow
 from finder.security import csrf
+from finder.views.searching import resolver
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 ALERT_MESSAGES = (  # finder/alerts.py's AlertError messages, for translate_known
@@ -41,7 +47,24 @@ def _address_key() -> str:
 @bp.get("/new")
 def new():
     query = alerts.saved_query(request.args)
-    return render_template("alerts/new.html", form=AlertForm(), query=query)
+    return render_template("alerts/new.html", form=AlertForm(), query=query, preview=_preview(query),
+                           schedule=schedule_words())
+
+
+def schedule_words() -> dict[str, str]:
+    """How the form names each frequency, with the day and local time digests go out (FINDER_DIGEST_*)."""
+    config = current_app.config["FINDER"]
+    locale = get_locale()
+    at = format_time(time(config.DIGEST_HOUR), "short", locale=locale)
+    day = get_day_names("wide", locale=locale)[WEEKDAYS.index(config.DIGEST_WEEKDAY.strip().lower())]
+    return {"weekly": _("Weekly, on %(day)s at %(time)s (%(zone)s)", day=day, time=at, zone=config.TIMEZONE),
+            "daily": _("Daily, at %(time)s (%(zone)s)", time=at, zone=config.TIMEZONE)}
+
+
+def _preview(query: dict) -> list:
+    """The first few listings the welcome digest of `query` would hold now."""
+    return welcome.starting_matches(get_session(), query, resolver(), now=utcnow(), limit=welcome.PREVIEW_CAP,
+                                    tz_name=current_app.config["FINDER"].TIMEZONE)
 
 
 @bp.post("")
@@ -51,7 +74,7 @@ def create():
     form = AlertForm()
     query = alerts.saved_query(request.form)
     if not form.validate():
-        return render_template("alerts/new.html", form=form, query=query), 400
+        return render_template("alerts/new.html", form=form, query=query, schedule=schedule_words()), 400
     session = get_session()
     try:
         alert = alerts.subscribe(session, email=form.email.data, frequency=form.frequency.data,
@@ -59,7 +82,8 @@ def create():
     except alerts.AlertError as error:
         message = translate_known(str(error), ALERT_MESSAGES)
         form.errors.setdefault(error.field, []).append(message)
-        return render_template("alerts/new.html", form=form, query=query, error=message), 400
+        return render_template("alerts/new.html", form=form, query=query, error=message,
+                               schedule=schedule_words()), 400
     alert.locale = current_language()
     if alert.status == "pending":
         send_confirmation(session, current_app.config["FINDER"], alert)
@@ -75,15 +99,23 @@ def confirm_page(token: str):
     if alert is not None and alert.confirmed_at is not None and alert.status != "unsubscribed":
         manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
         return render_template("alerts/confirmed.html", alert=alert, manage_url=manage, already=True)
-    return render_template("alerts/confirm.html", token=token)
+    preview = _preview(alert.query) if alert is not None and alert.status == "pending" else []
+    return render_template("alerts/confirm.html", token=token, preview=preview)
 
 
 @bp.post("/confirm/<token>")
 def confirm(token: str):
-    session = get_session()
-    alert = alerts.confirm(session, _alert_id("confirm", token), utcnow())
+    """Confirm; an alert confirmed just now gets its welcome digest at once."""
+    session, now = get_session(), utcnow()
+    alert_id = _alert_id("confirm", token)
+    pending = getattr(session.get(Alert, alert_id), "status", None) == "pending"
+    alert = alerts.confirm(session, alert_id, now)
     if alert is None:
         abort(404)
+    if pending:
+        config = current_app.config["FINDER"]
+        matches = welcome.starting_matches(session, alert.query, resolver(), now=now, tz_name=config.TIMEZONE)
+        send_welcome(session, config, alert, matches, now)
     session.commit()
     manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
     return render_template("alerts/confirmed.html", alert=alert, manage_url=manage)
