@@ -9,8 +9,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from feedgen.feed import FeedGenerator
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event
 
+from finder.feeds_series import series_events
 from scrapers.text import zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,7 +35,8 @@ def has_dates(listing) -> bool:
 
 
 def listing_calendar(listing, base_url: str, links_only: bool = False) -> bytes:
-    """The listing as iCalendar: a series with its RRULE when it has one and a zone, else its dated instances.
+    """The listing as iCalendar: a series with its RRULE, EXDATEs, RDATEs and overrides when it has a rule and a
+    zone (finder/feeds_series.py: it expands to exactly the stored occurrences), else its dated instances.
     `links_only`: its source forbids republication, so none of its text is copied."""
     calendar = _calendar(f"Kindred: {listing.title}")
     hide = frozenset({listing.id}) if links_only else frozenset()
@@ -86,27 +88,10 @@ def _calendar(name: str) -> Calendar:
 def _listing_events(listing, base_url: str, since: datetime | None, hide: frozenset) -> list[Event]:
     tz = zone(listing.timezone)
     if listing.recurrence and tz is not None and listing.start is not None and not listing.all_day:
-        series = _series(listing, base_url, tz, hide)
+        series = series_events(listing, tz, lambda: _event(listing, base_url, f"listing-{listing.id}", hide))
         if series is not None:
-            return [series]
+            return series
     return _instances(listing, base_url, since, hide)
-
-
-def _series(listing, base_url: str, tz, hide: frozenset) -> Event | None:
-    try:
-        rule = vRecur.from_ical(listing.recurrence)
-    except ValueError:
-        return None
-    event = _event(listing, base_url, f"listing-{listing.id}", hide)
-    start = listing.start.astimezone(tz)
-    event.add("dtstart", start)
-    if listing.end is not None:
-        event.add("dtend", listing.end.astimezone(tz))
-    event.add("rrule", rule)
-    for occurrence in listing.occurrences:
-        if occurrence.status == "cancelled":
-            event.add("exdate", occurrence.start.astimezone(tz))
-    return event
 
 
 def _instances(listing, base_url: str, since: datetime | None, hide: frozenset) -> list[Event]:

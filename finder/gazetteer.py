@@ -7,7 +7,7 @@
 Source shape (also the fixture format, JSON):
   countries: [{cc, iso3, name, aliases, population, capital}]
   regions:   [{cc, code (GeoNames admin1), iso (ISO 3166-2 suffix), name, aliases}]
-  cities:    [{name, cc, admin1, lat, lon, population, alternatenames}]
+  cities:    [{name, cc, admin1, lat, lon, population, alternatenames, timezone (IANA, optional)}]
   postcodes: [{cc, code, place, state, lat, lon}]
   postal_place_countries: optional list; postal place names are indexed only for these (default: all)
 """
@@ -43,6 +43,9 @@ CREATE TABLE qualifiers (key TEXT NOT NULL, cc TEXT NOT NULL, admin1 TEXT NOT NU
   PRIMARY KEY (key, cc, admin1)) WITHOUT ROWID;
 CREATE TABLE postcodes (code TEXT NOT NULL, cc TEXT NOT NULL, place TEXT NOT NULL, admin1 TEXT NOT NULL,
   lat_e5 INTEGER NOT NULL, lon_e5 INTEGER NOT NULL, weight INTEGER NOT NULL, PRIMARY KEY (code, cc)) WITHOUT ROWID;
+CREATE TABLE region_zones (cc TEXT NOT NULL, admin1 TEXT NOT NULL, tz TEXT NOT NULL, PRIMARY KEY (cc, admin1))
+  WITHOUT ROWID;
+CREATE TABLE zones (place_id INTEGER PRIMARY KEY, tz TEXT NOT NULL);
 """
 # Common names people type for countries that GeoNames' English data lacks.
 COUNTRY_EXTRA_ALIASES = {
@@ -110,6 +113,7 @@ def _fill(connection: sqlite3.Connection, sources: dict) -> dict:
     regions = {(r["cc"], r["code"]): r for r in sources.get("regions", [])}
     places: list[tuple] = []
     names: dict[tuple[str, int], int] = {}
+    city_zones: list[tuple[int, str, str, str]] = []  # GeoNames' time zone of each city (finder/time_zones.py)
 
     def add_place(name, cc, admin1, lat, lon, population, kind, main_names, other_names=()) -> int:
         place_id = len(places) + 1
@@ -129,8 +133,10 @@ def _fill(connection: sqlite3.Connection, sources: dict) -> dict:
     grid = CityGrid()
     for city in cities:
         alternates = city.get("alternatenames", [])
-        add_place(city["name"], city["cc"], city.get("admin1", ""), city["lat"], city["lon"],
-                  city.get("population", 0), "city", [city["name"]], alternates)
+        place_id = add_place(city["name"], city["cc"], city.get("admin1", ""), city["lat"], city["lon"],
+                             city.get("population", 0), "city", [city["name"]], alternates)
+        if city.get("timezone"):
+            city_zones.append((place_id, city["cc"], city.get("admin1", ""), city["timezone"]))
         by_region[(city["cc"], city.get("admin1", ""))].append(city)
         by_country[city["cc"]].append(city)
         for key in {fold(city["name"]), *(fold(a) for a in alternates)}:
@@ -183,8 +189,22 @@ def _fill(connection: sqlite3.Connection, sources: dict) -> dict:
     connection.executemany("INSERT INTO names VALUES (?, ?, ?)", [(k, p, m) for (k, p), m in sorted(names.items())])
     connection.executemany("INSERT INTO qualifiers VALUES (?, ?, ?)", sorted(qualifiers))
     connection.executemany("INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(postcodes))
+    region_zones, zones = _zones(city_zones)
+    connection.executemany("INSERT INTO region_zones VALUES (?, ?, ?)", region_zones)
+    connection.executemany("INSERT INTO zones VALUES (?, ?)", zones)
     return {"countries": len(countries), "regions": len(regions), "places": len(places), "names": len(names),
             "qualifiers": len(qualifiers), "postcodes": len(postcodes)}
+
+
+def _zones(city_zones: list[tuple[int, str, str, str]]) -> tuple[list, list[tuple[int, str]]]:
+    """Each region's usual zone, and the cities whose zone is not their region's (kept small: a zone per
+    city for 200,000 cities would add a tenth to the file)."""
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, cc, admin1, tz in city_zones:
+        counts[(cc, admin1)][tz] += 1
+    usual = {key: max(found, key=lambda tz: (found[tz], tz)) for key, found in counts.items()}
+    others = [(place_id, tz) for place_id, cc, admin1, tz in city_zones if usual[(cc, admin1)] != tz]
+    return sorted((cc, admin1, tz) for (cc, admin1), tz in usual.items()), others
 
 
 def _centroid(members: list) -> tuple[float, float, int]:

@@ -105,7 +105,7 @@ def _cities(path: Path) -> list[dict]:
             alternates = [a for a in city.get("alternatenames", []) if a and len(a) <= 60 and is_latin(a)]
         result.append({"name": city["name"], "cc": city["countrycode"], "admin1": city.get("admin1code") or "",
                        "lat": city["latitude"], "lon": city["longitude"], "population": population,
-                       "alternatenames": alternates})
+                       "alternatenames": alternates, "timezone": city.get("timezone") or ""})
     return result
 
 

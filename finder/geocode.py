@@ -14,13 +14,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finder.gazetteer_postcodes import normalize_postcode
 from finder.geo import fold, haversine_km, parse_coordinates
 from finder.place_text import PlaceQueryError, interpretations, name_keys, postcode_keys
+from finder.postcode_shapes import postcode_countries
 
 PRECISIONS = ("point", "postcode", "locality", "region", "country")
 KIND_PRECISION = {1: "locality", 2: "locality", 3: "region", 4: "country"}
 CITY_KIND = 1  # finder/gazetteer.py's KINDS["city"]
 NEAREST_WITHIN_KM = 30.0  # "my location" is named after a town only this close
+MIN_PREFIX = 2  # a postcode not in the gazetteer stands in for by a known code sharing at least this many characters
+ZONE_WITHIN_KM = 150.0  # a venue takes the time zone of the nearest city with one, this close at most
 # Ranking: log10(population) plus these; the place's own name beats an alternate name, a city beats
 # a region of the same name ("Berlin", "New York"), a postal village only wins when nothing else matches.
 MAIN_NAME_BONUS = 1.5
@@ -109,8 +113,10 @@ class Resolver:
         rows = self._connection().execute("SELECT cc, admin1 FROM qualifiers WHERE key = ?", (fold(text),))
         return set(rows)
 
-    def resolve(self, text: str, country_hint: str | None = None) -> Place | None:
+    def resolve(self, text: str, country_hint: str | None = None, country: str | None = None) -> Place | None:
         """The best reading of `text` with its alternatives, or None when nothing matches.
+
+        `country_hint` ranks that country's places first; `country` (code or name) keeps only its places.
 
         Raises PlaceQueryError for empty, over-long or meaningless input and out-of-range coordinates.
         """
@@ -121,7 +127,10 @@ class Resolver:
             raise PlaceQueryError(str(error)) from None
         if point:
             return Place(f"{point.lat:.5f}, {point.lon:.5f}", point.lat, point.lon, "point")
-        hint = self.country_code(country_hint)
+        only = self.country_code(country) if country else None
+        if country and only is None:
+            return None  # a country filter naming no known country matches nothing
+        hint = only or self.country_code(country_hint)
         readings = interpretations(cleaned)
         whole = [r for r in readings if not r.partial]
         # Strict readings first; then, for comma-separated text, the same with unknown qualifiers ignored
@@ -130,12 +139,12 @@ class Resolver:
         attempts = [(r, False) for r in whole] + [(r, True) for r in whole if r.qualifiers and "," in cleaned]
         attempts += [(r, False) for r in readings if r.partial]
         for reading, lenient in attempts:
-            found = self._read(reading, hint, lenient)
+            found = self._read(reading, hint, lenient, only)
             if found and not (reading.partial and found.precision in ("region", "country")):
                 return found
         return None
 
-    def _read(self, reading, hint: str | None, lenient: bool = False) -> Place | None:
+    def _read(self, reading, hint: str | None, lenient: bool = False, only: str | None = None) -> Place | None:
         scopes = []
         for qualifier in reading.qualifiers:
             scope = self.qualifier(qualifier)
@@ -146,10 +155,10 @@ class Resolver:
         if lenient and len(scopes) == len(reading.qualifiers):
             return None  # nothing was ignored: the strict attempt already said no
         if reading.postcode and not reading.name:
-            return _pick(self.postcodes(reading.postcode, scopes), hint)
-        candidates = self.names(reading.name, scopes)
+            return _pick(self.postcodes(reading.postcode, scopes, only), hint)
+        candidates = [c for c in self.names(reading.name, scopes) if not only or c.country == only]
         if reading.postcode:
-            codes = self.postcodes(reading.postcode, scopes)
+            codes = self.postcodes(reading.postcode, scopes, only)
             near = [c for c in codes if candidates and any(
                 haversine_km(c.lat, c.lon, p.lat, p.lon) < POSTCODE_NEAR_NAME_KM for p in candidates)]
             return _pick(near, hint)
@@ -175,22 +184,48 @@ class Resolver:
             places.append(place)
         return places
 
-    def postcodes(self, text: str, scopes: list[set]) -> list[Place]:
-        """Postcode readings (full code, else outward code / FSA / ZIP), ranked by the city each lies in."""
+    def postcodes(self, text: str, scopes: list[set], only: str | None = None) -> list[Place]:
+        """Postcode readings (full code, else outward code / FSA / ZIP), ranked by the city each lies in.
+
+        A code whose shape names its countries (a CEP "01310-100" is Brazilian) is looked up only there, as
+        with an explicit country `only`; when such a code is not in the gazetteer, the nearest known code of
+        that country by prefix stands in ("01310-100" -> São Paulo's "01000-000")."""
+        countries = {only} if only else postcode_countries(text)
+        if countries is None and scopes:  # "01310100, Brazil": the qualifier names the one country
+            named = set.intersection(*({cc for cc, _ in scope} for scope in scopes))
+            countries = named if len(named) == 1 else None
         connection = self._connection()
+
+        def allowed(cc: str) -> bool:
+            return (countries is None or cc in countries) and all(
+                _in_scope(cc, "", {(c, "") for c, _ in scope}) for scope in scopes)
+
         for code in postcode_keys(text):
             rows = connection.execute(
                 "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes WHERE code = ?", (code,))
-            places = []
-            for code_, cc, place, admin1, lat_e5, lon_e5, weight in rows:
-                if not all(_in_scope(cc, "", {(c, "") for c, _ in scope}) for scope in scopes):
-                    continue
-                score = math.log10(weight + 1)
-                name = f"{code_} {place}" if place and place != code_ else code_
-                places.append(self._place(name, cc, admin1, lat_e5, lon_e5, weight, "postcode", score))
+            places = [self._postcode_place(*row) for row in rows if allowed(row[1])]
             if places:
                 return places
+        if countries is None or len(countries) > 1:
+            return []
+        return [self._postcode_place(*row) for row in self._by_prefix(normalize_postcode(text), next(iter(countries)))
+                if allowed(row[1])]
+
+    def _by_prefix(self, code: str, cc: str) -> list[tuple]:
+        """The codes of country `cc` sharing the longest prefix (MIN_PREFIX characters at least) with `code`."""
+        for length in range(len(code) - 1, MIN_PREFIX - 1, -1):
+            prefix = code[:length]
+            rows = self._connection().execute(
+                "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes "
+                "WHERE code >= ? AND code < ? AND cc = ? ORDER BY weight DESC LIMIT 3",
+                (prefix, prefix + "\uffff", cc)).fetchall()
+            if rows:
+                return rows
         return []
+
+    def _postcode_place(self, code, cc, place, admin1, lat_e5, lon_e5, weight) -> Place:
+        name = f"{code} {place}" if place and place != code else code
+        return self._place(name, cc, admin1, lat_e5, lon_e5, weight, "postcode", math.log10(weight + 1))
 
     def nearest(self, lat: float, lon: float, within_km: float = NEAREST_WITHIN_KM) -> Place | None:
         """The town or city nearest to a point (for naming "my location"), or None when none is within
@@ -206,6 +241,28 @@ class Resolver:
         if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
             return None
         return self._place(*best, "locality", 0.0)
+
+    def zone_at(self, lat: float, lon: float, cc: str = "", within_km: float = ZONE_WITHIN_KM) -> str | None:
+        """GeoNames' IANA zone of the city nearest (lat, lon), in country `cc` when given; None when no city
+        with a zone is within `within_km` (or the gazetteer was built before it carried zones)."""
+        dlat = within_km / 111.0
+        dlon = within_km / max(111.0 * math.cos(math.radians(lat)), 1.0)
+        connection = self._connection()
+        rows = connection.execute(
+            "SELECT id, cc, admin1, lat_e5, lon_e5 FROM places WHERE kind = ? "
+            "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
+            (CITY_KIND, round((lat - dlat) * 100_000), round((lat + dlat) * 100_000),
+             round((lon - dlon) * 100_000), round((lon + dlon) * 100_000))).fetchall()
+        rows = [r for r in rows if not cc or r[1] == cc]
+        best = min(rows, default=None, key=lambda r: haversine_km(lat, lon, r[3] / 100_000, r[4] / 100_000))
+        if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
+            return None
+        try:  # the city's own zone where it is not its region's usual one
+            found = connection.execute("SELECT tz FROM zones WHERE place_id = ?", (best[0],)).fetchone() or \
+                connection.execute("SELECT tz FROM region_zones WHERE cc = ? AND admin1 = ?", best[1:3]).fetchone()
+        except sqlite3.OperationalError:  # a gazetteer built before it carried zones
+            return None
+        return found[0] if found else None
 
     def _place(self, name, cc, admin1, lat_e5, lon_e5, population, precision, score) -> Place:
         region = self.regions.get((cc, admin1), "") if admin1 else ""

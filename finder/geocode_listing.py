@@ -27,6 +27,14 @@ def geocode_listing(resolver, listing, defaults: dict | None = None) -> tuple[fl
     """
     if listing.lat is not None and listing.lon is not None:
         return listing.lat, listing.lon, "source"
+    place = locate_venue(resolver, listing, defaults)
+    if place is None:
+        return None
+    return place.lat, place.lon, place.precision
+
+
+def locate_venue(resolver, listing, defaults: dict | None = None):
+    """The gazetteer `Place` of a listing's venue text (with its country), or None (see `geocode_listing`)."""
     venue = listing.venue
     if resolver is None or (listing.online and venue.is_empty()):
         return None
@@ -37,7 +45,7 @@ def geocode_listing(resolver, listing, defaults: dict | None = None) -> tuple[fl
     town_lines = [", ".join([venue.locality, *qualifiers]), ", ".join(p for p in (venue.locality, country) if p)]
     town = _first(resolver, list(dict.fromkeys(town_lines)) if venue.locality else [], country)
     code = _first(resolver, [f"{venue.postcode}, {country}" if country else venue.postcode]
-                  if venue.postcode else [], country)
+                  if venue.postcode else [], country, strict=True)  # a known country filters its postcodes
     if code and town and haversine_km(code.lat, code.lon, town.lat, town.lon) > POSTCODE_TOWN_MAX_KM:
         code = None
     address = None
@@ -53,15 +61,14 @@ def geocode_listing(resolver, listing, defaults: dict | None = None) -> tuple[fl
     place = code or town or address or _first(resolver, default_lines, country)
     if place is None and country:
         place = _first(resolver, [resolver.countries.get(country, country)], country)
-    if place is None:
-        return None
-    return place.lat, place.lon, place.precision
+    return place
 
 
-def _first(resolver, texts: list[str], country: str | None):
+def _first(resolver, texts: list[str], country: str | None, strict: bool = False):
     for text in texts:
         try:
-            place = resolver.resolve(text, country_hint=country)
+            place = resolver.resolve(text, country=country) if strict and country else \
+                resolver.resolve(text, country_hint=country)
         except PlaceQueryError as error:
             log.debug("not geocoding %r: %s", text, error)
             continue

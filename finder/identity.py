@@ -18,6 +18,7 @@ from rapidfuzz.process import extract
 
 from finder.geo import haversine_km
 from finder.tags import normalize
+from scrapers.text import status_from_text as title_status
 from scrapers.text import zone
 
 MAX_KEY = 500
@@ -29,7 +30,6 @@ TITLE_SIMILARITY = 0.85
 MERGE_PREFIX = 4  # titles that differ in their first letters are never similar enough to merge
 PRECISE = ("source", "point")  # coordinate precisions good enough for the 150 m venue test
 _STATUS_WORDS = re.compile(r"^\W*(cancel+ed|postponed|rescheduled)\b\W*", re.IGNORECASE)
-_STATUS_IN_TITLE = re.compile(r"\b(cancel+ed|postponed)\b", re.IGNORECASE)
 _FILLER = re.compile(r"\b(the|a|an)\b")
 
 
@@ -58,10 +58,15 @@ def merge_group(first_day: str, title: str) -> str:
 
 
 def status_from_text(status: str, title: str, description: str) -> str:
-    """'cancelled'/'postponed' when the title (or the start of the description) says so."""
+    """'cancelled'/'postponed' when the title carries a status marker ("CANCELLED:", "[Cancelled]", see
+    `scrapers.text.status_from_text`) or the description starts with the word; a word elsewhere in a title
+    ("Never Cancelled Choir") is no status."""
     if status != "scheduled":
         return status
-    found = _STATUS_IN_TITLE.search(title or "") or _STATUS_WORDS.match((description or "")[:120])
+    marked = title_status(title or "")
+    if marked:
+        return marked
+    found = _STATUS_WORDS.match((description or "")[:120])
     if not found or found.group(1).lower() == "rescheduled":
         return status
     return "postponed" if found.group(1).lower() == "postponed" else "cancelled"

@@ -36,6 +36,7 @@ from finder.models import Listing, ListingChange, ListingSource, Source, Tag, ut
 from finder.moderation import apply_overrides
 from finder.organizations import OrgCache
 from finder.tags import Vocabulary, load_vocabulary
+from finder.time_zones import settle_zone
 
 log = logging.getLogger(__name__)
 ITEM_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)  # what bad values raise
@@ -124,7 +125,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
     vocabulary = vocabulary or load_vocabulary()
     report = IngestReport()
-    batch = _valid_items(source, listings, report)
+    batch = _valid_items(source, listings, report, resolver)
     tags = ensure_tags(session, vocabulary)
     links = load_links(session, source, None if complete else list(batch))
     orgs = OrgCache(session)
@@ -161,11 +162,13 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     return report
 
 
-def _valid_items(source: Source, listings: list, report: IngestReport) -> dict:
+def _valid_items(source: Source, listings: list, report: IngestReport, resolver=None) -> dict:
     """The valid items by stable key (invalid ones and repeated keys reported, not raised)."""
     batch = {}
+    defaults = {"locality": source.locality, "region": source.region, "country": source.country}
     for parsed in listings:
         item = apply_source_defaults(parsed, source)  # the catalogue's kind, tags, zone and place fill the blanks
+        settle_zone(item, resolver, source.timezone, report.problems, defaults)  # bare times: the venue's zone
         problems = item.problems()
         if problems:
             report.invalid += 1

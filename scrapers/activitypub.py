@@ -10,6 +10,7 @@ attachment that looks like a video call or stream.
 from __future__ import annotations
 
 from scrapers import register
+from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
@@ -65,6 +66,33 @@ def events_in(data) -> list[dict]:
     return []
 
 
+def _object_types(data, depth: int = 0) -> set[str]:
+    """The types of the objects a collection or activity carries (not of the wrappers themselves)."""
+    if depth > 6:
+        return set()
+    if isinstance(data, list):
+        return set().union(*(_object_types(item, depth + 1) for item in data)) if data else set()
+    if not isinstance(data, dict):
+        return set()
+    types = _types(data)
+    if types & WRAPPERS:
+        return _object_types(data.get("object"), depth + 1)
+    if types & COLLECTIONS:
+        items = data.get("orderedItems", data.get("items"))
+        if items is None and isinstance(data.get("first"), dict):
+            return _object_types(data["first"], depth + 1)
+        return _object_types(items or [], depth + 1)
+    return types or {"untyped"}
+
+
+def _what(data) -> str:
+    """What an ActivityStreams-looking document is, when it is not an event or a collection of them."""
+    types = sorted(_types(data)) if isinstance(data, dict) else []
+    if types:
+        return f"an ActivityStreams {', '.join(types[:3])}, no Event"
+    return "JSON that is no ActivityPub Event, activity or collection"
+
+
 def _first(value):
     return value[0] if isinstance(value, list) and value else value
 
@@ -83,9 +111,15 @@ class ActivityPubAdapter(Adapter):
         data = json_document(body, "ActivityPub")
         if not isinstance(data, (dict, list)) or not (_types(data) & (WRAPPERS | COLLECTIONS | {"Event"})):
             if not (isinstance(data, list) and events_in(data)):
-                raise ParseError("not an ActivityPub Event, activity or collection")
+                raise ParseError(f"not a listing source: {_what(data)}")
+        events = events_in(data)
+        others = sorted(_object_types(data) - {"Event"})
+        if not events and others:  # a page of Places or Notes is no calendar; an empty collection is one
+            context.refuse(f"ActivityStreams {', '.join(others[:4])} objects, no Event")
+        elif not events:
+            context.problems.append("an ActivityStreams collection with no items")
         base = url or context.url
-        return context.each(events_in(data), lambda event: build_listing(event, base, context), "activitypub event")
+        return context.each(events, lambda event: build_listing(event, base, context), "activitypub event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
         try:
@@ -176,8 +210,9 @@ def _place(location) -> tuple[Venue, tuple[float, float] | None, bool]:
         venue.region = clean_text(address.get("addressRegion"))
         venue.postcode = clean_text(address.get("postalCode"))
         venue.country = clean_text(address.get("addressCountry"))
-    elif isinstance(address, str):
-        venue.street = clean_text(address)
+    elif isinstance(address, str):  # an address as text: read into its parts (scrapers/address.py)
+        venue = address_from_text(address)
+        venue.name = name
     return venue, valid_point(location.get("latitude"), location.get("longitude")), False
 
 

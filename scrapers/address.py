@@ -83,3 +83,38 @@ def venue_from_text(text: str) -> Venue:
     if parts and not venue.region:
         venue.region = parts.pop(0)
     return venue
+
+
+_POSTCODE_ONLY = re.compile(r"^(\d{5}-\d{3}|\d{4,6}|[A-Z]\d[A-Z] ?\d[A-Z]\d|\d{3}-\d{4})$", re.IGNORECASE)
+_REGION_CODE = re.compile(r"^[A-Z]{2,3}$")
+# "IL 62701", "ON M5V 2T6", "NSW 2000"
+_REGION_POSTCODE = re.compile(r"^([A-Z]{2,3})\s+(\d{5}-\d{3}|\d{5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|\d{4})$")
+
+
+def address_from_text(text: str) -> Venue:
+    """A postal address written as one line (schema.org's `address` given as text, "London, UK") read into
+    street, locality, region, postcode and country, from the end backwards; no venue name is taken from it."""
+    value = clean_text(text).replace("\n", ", ")
+    parts = [p.strip() for p in re.split(r",|\s+[–—]\s+|\s+-\s+", value) if p.strip()]
+    venue = Venue()
+    if parts and parts[-1].casefold().strip(".") in COUNTRIES:
+        venue.country = COUNTRIES[parts.pop().casefold().strip(".")]
+    while parts:
+        last = parts[-1]
+        if match := _REGION_POSTCODE.match(last):
+            venue.region, venue.postcode = match.groups()
+        elif not venue.postcode and _POSTCODE_ONLY.match(last):
+            venue.postcode = last.upper()
+        elif not venue.locality and (match := _POSTCODE_LOCALITY.match(last)):
+            venue.postcode, venue.locality = match.group(1), match.group(2).strip()
+        elif not venue.locality and (match := _UK_POSTCODE.match(last)) and match.group(1):
+            venue.locality, venue.postcode = match.group(1).strip(), match.group(2).upper()
+        elif not venue.region and not venue.locality and len(parts) > 1 and _REGION_CODE.match(last):
+            venue.region = last
+        else:
+            break
+        parts.pop()
+    if parts and not venue.locality and (len(parts) > 1 or not _STREET.search(parts[-1])):
+        venue.locality = parts.pop()
+    venue.street = ", ".join(parts)
+    return venue

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
+from scrapers.bare_times import defaulted, watching
 from scrapers.listing import Listing
 from scrapers.text import load_json
 
@@ -31,6 +32,9 @@ def follow_link(url: str, link: str) -> str | None:
 
 class ParseError(Exception):
     """The body is not a listing source this adapter can read (one-line reason)."""
+
+
+NOT_A_SOURCE = "not a listing source: "
 
 
 def json_document(body: bytes, what: str = "JSON"):
@@ -61,16 +65,29 @@ class Context:
         if self.window_end is None:
             self.window_end = self.window_start + timedelta(days=DEFAULT_EXPANSION_DAYS)
 
+    def refuse(self, what: str) -> None:
+        """Record that the body, though read, is no listing source, saying what it is ("ActivityStreams Place
+        objects, no Event"). The adapter returns no listings: a scheduled run counts that as empty (the alarm),
+        and `finder parse` exits non-zero with this one line, whichever adapter detection picked."""
+        self.problems.append(NOT_A_SOURCE + what)
+
+    def refusal(self) -> str | None:
+        """The recorded refusal, if any."""
+        return next((p for p in self.problems if p.startswith(NOT_A_SOURCE)), None)
+
     def each(self, items: Iterable[T], build: Callable[[T], Listing | None], label: str = "item") -> list[Listing]:
         """Build a listing from each item; one bad item is recorded in `problems`, never raised."""
         built = []
         for index, item in enumerate(items):
             try:
-                listing = build(item)
+                with watching() as bare:
+                    listing = build(item)
             except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
                 self.problems.append(f"{label} {index}: {type(error).__name__}: {error}")
                 continue
             if listing is not None:
+                if defaulted(bare, self.timezone) and not listing.all_day:
+                    listing.assumed_timezone = True
                 built.append(listing)
         return built
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from lxml import etree
 
 from scrapers import register
+from scrapers.bare_times import note_bare
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import expand, in_window
@@ -49,6 +50,8 @@ def _moment(day: str, clock: str, context: Context) -> datetime | date:
         return on
     at = time.fromisoformat(clock.removesuffix("Z"))
     tz = UTC if clock.endswith("Z") else (zone(context.timezone) or UTC)
+    if not clock.endswith("Z"):
+        note_bare(context.timezone if tz is not UTC else None)
     return datetime.combine(on, at, tzinfo=tz)
 
 

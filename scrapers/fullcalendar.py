@@ -22,6 +22,7 @@ from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.eventon import eventon_details
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import in_window
+from scrapers.spans import settle_span
 from scrapers.text import (
     clean_text,
     description_pair,
@@ -123,8 +124,8 @@ def _listing(item, url: str, context: Context, wall_clock: bool = False) -> List
         start, end = start.date(), end.date() if isinstance(end, datetime) else end
     if all_day and start is not None and (not isinstance(end, date) or end <= start):
         end = start + timedelta(days=1)
-    if isinstance(start, datetime) and (not isinstance(end, datetime) or end < start):
-        end = None
+    if isinstance(start, datetime):  # reversed swapped, a date end read at 00:00 (scrapers/spans.py)
+        start, end = settle_span(start, end if isinstance(end, date) else None)
     listing = Listing(title=title, start=start, end=end, all_day=all_day)
     listing.timezone = tz_name if start is not None else None
     listing.source_key = str(_pick(item, "id", "event_id", "uid") or _pick(item, "url", "link") or "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scrapers import register
+from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.listing import Listing, Occurrence, Venue
 from scrapers.recurrence import in_window
@@ -89,7 +90,7 @@ class GancioAdapter(Adapter):
             description=text,
             description_html=markup,
             url=safe_url(f"/event/{slug}", root) if slug and root else "",
-            venue=Venue() if online_place else Venue(name=place_name, street=clean_text(place.get("address"))),
+            venue=Venue() if online_place else _venue(place_name, place.get("address")),
             lat=point[0] if point else None,
             lon=point[1] if point else None,
             online=online,
@@ -122,3 +123,10 @@ class GancioAdapter(Adapter):
     def sniff(cls, body: bytes, url: str) -> bool:
         head = body[:4000]
         return b'"start_datetime"' in head and (b'"slug"' in head or b'"place"' in head)
+
+
+def _venue(name: str, address) -> Venue:
+    """The place's name with its address text read into street, postcode, locality (scrapers/address.py)."""
+    venue = address_from_text(clean_text(address))
+    venue.name = name
+    return venue

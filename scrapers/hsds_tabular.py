@@ -30,7 +30,8 @@ TABLES = {
 def read_csv(body: bytes, label: str = "CSV table") -> tuple[list[dict], list[str]]:
     """Rows of one CSV table with blank cells dropped (the first MAX_ROWS), and a problem line when there
     were more; ParseError when it is not a table."""
-    reader = csv.DictReader(io.StringIO(decode_body(body)))
+    # newline="": the csv module itself reads CRLF, LF and classic-Mac CR-only line endings
+    reader = csv.DictReader(io.StringIO(decode_csv(body), newline=""))
     rows, problems = [], []
     try:
         for row in reader:
@@ -44,6 +45,19 @@ def read_csv(body: bytes, label: str = "CSV table") -> tuple[list[dict], list[st
     if not rows or len(reader.fieldnames or []) < 2:
         raise ParseError("not an HSDS CSV table (no header with several columns)")
     return rows, problems
+
+
+def decode_csv(body: bytes) -> str:
+    """Text of a CSV file in any encoding. A file that is not UTF-8 and ends its lines with CR alone was
+    written on a classic Mac, so in Mac-Roman (which charset detection mistakes for Windows-1252: "Café"
+    would come out "CafŽ"); anything else goes through `decode_body` (BOM, UTF-8, detection)."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\r" in body and b"\n" not in body:
+        return body.decode("mac_roman")
+    return decode_body(body)
 
 
 def table_name(columns: set[str]) -> str:

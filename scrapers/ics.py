@@ -23,6 +23,7 @@ from scrapers.ics_series import bound_rules, first_instance, instances, query
 from scrapers.ics_time import Moments, drop_broken_ends
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import MAX_OCCURRENCES, capped, in_window
+from scrapers.text import clean_text, status_from_text
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class ICalendar(Adapter):
 
 
 def _read(text: str, context: Context) -> icalendar.Calendar:
-    repaired = repair(text)
+    repaired = repair(text, context.problems)
     try:
         calendars = icalendar.Calendar.from_ical(repaired, multiple=True)
     except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
@@ -149,10 +150,18 @@ def _occurrences(series, context: Context, moments: Moments, cancelled: bool, op
             context.problems.append(f"event {str(instance.get('SUMMARY', ''))[:80]!r}: {capped()}")
             break
         start, end = moments.span(instance)
-        status = "cancelled" if cancelled or str(instance.get("STATUS", "")).upper() == "CANCELLED" else "scheduled"
+        status = "cancelled" if cancelled or _instance_cancelled(instance) else "scheduled"
         found.append(Occurrence(start=start, end=None if open_ended else end, status=status))
     found.sort(key=lambda o: _sort_key(o.start))
     return found
+
+
+def _instance_cancelled(instance) -> bool:
+    """An instance's own STATUS decides; without one, a marker in its own SUMMARY ("CANCELLED: ...")."""
+    status = str(instance.get("STATUS", "")).strip().upper()
+    if status:
+        return status == "CANCELLED"
+    return status_from_text(clean_text(str(instance.get("SUMMARY", "")))) == "cancelled"
 
 
 def _sort_key(value: date | datetime) -> tuple:

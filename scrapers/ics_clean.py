@@ -42,14 +42,16 @@ def looks_like_ical(text: str) -> bool:
     return "BEGIN:VCALENDAR" in head or "BEGIN:VEVENT" in head
 
 
-def repair(text: str) -> str:
-    """iCalendar text that `icalendar` reads: wrapped, VTIMEZONEs tidied, RRULEs cleaned."""
+def repair(text: str, problems: list[str] | None = None) -> str:
+    """iCalendar text that `icalendar` reads: wrapped, VTIMEZONEs tidied, RRULEs cleaned (what a cleaning
+    changed that matters, such as a misspelled UNTIL, is appended to `problems`)."""
     lines = [line for line in unfolded_lines(text) if line.strip()]
     if not any(line.upper().startswith("BEGIN:VCALENDAR") for line in lines):
         lines = ["BEGIN:VCALENDAR", "VERSION:2.0", *lines, "END:VCALENDAR"]
     lines = _balance(lines)
     lines, defined = _drop_known_timezones(lines)
-    lines = [clean_rule_line(line) for line in lines]
+    newest = _newest_date(lines)
+    lines = [clean_rule_line(line, problems, newest) for line in lines]
     lines = [line for line in lines if line is not None]
     missing = _offset_tzids(lines) - defined
     if missing:
@@ -113,21 +115,95 @@ def _drop_known_timezones(lines: list[str]) -> tuple[list[str], set[str]]:
     return out, custom
 
 
-def clean_rule_line(line: str) -> str | None:
-    """An RRULE/EXRULE line with unknown or malformed parts dropped; None when nothing usable is left."""
+def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = "") -> str | None:
+    """An RRULE/EXRULE line with spaces inside values removed ("BYDAY=MO, TU" is Exchange's) and unknown or
+    malformed parts dropped; None when nothing usable is left.
+
+    A part that bounds the series must not be lost silently, or a series that ended becomes endless: a
+    misspelled UNTIL or COUNT ("UNTL=20191023") is read as what its value shows (a date: UNTIL; a number:
+    COUNT); one whose value is unreadable ends the series at `newest`, the newest date the file states (what
+    is certain). Either is reported in `problems`."""
     name, sep, value = line.partition(":")
     if not sep or name.strip().upper() not in ("RRULE", "EXRULE"):
         return line
-    kept = []
+    kept, bound_lost, recovered = {}, [], ""
     for part in value.split(";"):
         key, eq, part_value = part.partition("=")
-        key, part_value = key.strip().upper(), part_value.strip().upper()
-        if eq and key in RRULE_PARTS and part_value and _PART_VALUE.match(part_value):
-            kept.append(f"{key}={part_value}")
-    freq = [p for p in kept if p.startswith("FREQ=")]
-    if not freq or freq[0][5:] not in FREQUENCIES:
+        key, part_value = key.strip().upper(), re.sub(r"\s+", "", part_value).upper()
+        if key == "UNTIL" or (key not in RRULE_PARTS and _looks_like_bound(key)):
+            part_value = part_value.replace("-", "").replace(":", "")  # "2019-10-23T14:00:00Z"
+        if not (eq or key):
+            continue
+        if key not in RRULE_PARTS and _looks_like_bound(key):
+            key = _bound_from_value(part_value) or ""
+            bound_lost.append(part.strip())
+            if key:
+                recovered = key
+                bound_lost.pop()
+        elif key in ("UNTIL", "COUNT") and not _bound_value_ok(key, part_value):
+            bound_lost.append(part.strip())
+            continue
+        if eq and key in RRULE_PARTS and part_value and _PART_VALUE.match(part_value) and key not in kept:
+            kept[key] = part_value
+    freq = kept.get("FREQ")
+    if not freq or freq not in FREQUENCIES:
         return None
-    return f"{name}:{';'.join(kept)}"
+    if recovered and "UNTIL" in kept and "COUNT" in kept:  # the rule has its real bound: the misspelling goes
+        del kept[recovered]
+    elif recovered:
+        _note(problems, f"RRULE part {_misspelled_part(value, recovered)!r} read as {recovered}={kept[recovered]}")
+    if bound_lost and "UNTIL" not in kept and "COUNT" not in kept:
+        if newest:
+            kept["UNTIL"] = newest
+            _note(problems, f"RRULE bound {bound_lost[0]!r} unreadable: series kept until {newest}, the file's newest date")
+        else:
+            _note(problems, f"RRULE bound {bound_lost[0]!r} unreadable and no date to bound it: series dropped")
+            return None
+    return f"{name}:{';'.join(f'{k}={v}' for k, v in kept.items())}"
+
+
+_BOUND_SHAPES = {"UNTIL": re.compile(r"^\d{8}(T\d{6}Z?)?$"), "COUNT": re.compile(r"^\d+$")}
+_DATE_IN_LINE = re.compile(r"[:;,=](\d{8})(?:T\d{6}Z?)?(?=[,;\s]|$)")
+_DATED_PROPERTIES = ("DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID", "DUE", "LAST-MODIFIED", "DTSTAMP")
+
+
+def _misspelled_part(value: str, recovered: str) -> str:
+    """The misspelled part of rule `value` that was read as `recovered` (for the problem line)."""
+    for part in value.split(";"):
+        key = part.partition("=")[0].strip().upper()
+        if key not in RRULE_PARTS and _looks_like_bound(key):
+            return part.strip()
+    return recovered
+
+
+def _looks_like_bound(key: str) -> bool:
+    """A misspelling of UNTIL or COUNT ("UNTL", "UNITL", "UNTILL", "CONT", "COUNTS")."""
+    from difflib import SequenceMatcher
+
+    return bool(key) and any(SequenceMatcher(None, key, bound).ratio() >= 0.7 for bound in ("UNTIL", "COUNT"))
+
+
+def _bound_from_value(value: str) -> str | None:
+    return next((key for key, shape in _BOUND_SHAPES.items() if shape.match(value)), None)
+
+
+def _bound_value_ok(key: str, value: str) -> bool:
+    return bool(_BOUND_SHAPES[key].match(value))
+
+
+def _newest_date(lines: list[str]) -> str:
+    """The newest date (YYYYMMDD) in the file's date properties, as an UNTIL value ('' when none)."""
+    found = []
+    for line in lines:
+        head = line.split(":", 1)[0].split(";", 1)[0].strip().upper()
+        if head in _DATED_PROPERTIES:
+            found += _DATE_IN_LINE.findall(line[len(head):])
+    return max(found, default="")
+
+
+def _note(problems: list[str] | None, text: str) -> None:
+    if problems is not None:
+        problems.append(text)
 
 
 def _offset_tzids(lines: list[str]) -> set[str]:

@@ -60,7 +60,10 @@ def fill_fields(listing: Listing, event, base_url: str, moments: Moments) -> Non
         listing.timezone = moments.zone_name(listing.start)
     _fill_recurrence(listing, event)
     status = str(event.get("STATUS", "")).strip().upper()
-    listing.status = "cancelled" if status == "CANCELLED" else status_from_text(listing.title) or "scheduled"
+    if status:  # the format's field decides; the title's marker only when it is missing
+        listing.status = "cancelled" if status == "CANCELLED" else "scheduled"
+    else:
+        listing.status = status_from_text(listing.title) or "scheduled"
     _fill_place(listing, event, base_url)
     listing.organizer = _organizer(event.get("ORGANIZER"))
     listing.categories = split_categories(_categories(event.get("CATEGORIES")))

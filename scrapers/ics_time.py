@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from scrapers.bare_times import note_bare
+from scrapers.spans import settle_span
 from scrapers.text import clean_text, zone
 
 UTC_NAMES = {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Etc/Universal", "Universal"}
@@ -28,7 +30,8 @@ class Moments:
         if not isinstance(value, datetime):
             return value if isinstance(value, date) else None
         default = zone(self.default_tz)
-        if value.tzinfo is None:
+        if value.tzinfo is None:  # floating: the calendar's X-WR-TIMEZONE, else the source's, else UTC
+            note_bare(self.default_tz if default else None)
             return value.replace(tzinfo=default or UTC)
         if default is not None and _is_utc(value):
             return value.astimezone(default)
@@ -51,12 +54,7 @@ class Moments:
             end = self.moment(period_end)
         elif end is None and isinstance(duration, timedelta):
             end = start + duration
-        if not isinstance(start, datetime):
-            if not _is_date(end) or end <= start:
-                end = start + timedelta(days=1)
-        elif not isinstance(end, datetime) or end < start:
-            end = None
-        return start, end
+        return settle_span(start, end)  # reversed ends swapped; a date start makes it all-day (scrapers/spans.py)
 
     def zone_name(self, start) -> str | None:
         """IANA name of the event's zone; None when only an offset (or bare UTC) is known."""

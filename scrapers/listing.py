@@ -70,6 +70,7 @@ class Listing:
     start: datetime | date | None = None  # date when all_day
     end: datetime | date | None = None  # exclusive end date when all_day
     timezone: str | None = None  # IANA name, or None when only an offset is known
+    assumed_timezone: bool = False  # times were bare: read in a default zone, settled by finder/time_zones.py
     all_day: bool = False
     recurrence: str | None = None  # RRULE value without the "RRULE:" prefix
     rdates: list[str] = field(default_factory=list)

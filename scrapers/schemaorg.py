@@ -74,7 +74,8 @@ def page_nodes(body: bytes, base: str, context: Context) -> list[tuple[str, list
         nodes = [from_microdata(n) for n in (data if isinstance(data, list) else [data])]
         nodes = jsonld_nodes(nodes)
         if not nodes:
-            raise ParseError("JSON without schema.org nodes (no @type)")
+            keys = ", ".join(str(k) for k in (data if isinstance(data, dict) else {})) or "none"
+            raise ParseError(f"not a listing source: JSON-LD without a @type (keys: {keys[:80]})")
         return [("json-ld", nodes)]
     start = _START_OF_PAGE.search(text)
     if start is None and not re.search(r"<[a-zA-Z][^>]*>", text):
@@ -181,10 +182,11 @@ class SchemaOrgAdapter(Adapter):
         if not events:
             orgs = [n for n in nodes if set(types_of(n)) & ORG_TYPES]
             listings = context.each(orgs, lambda n: club_listing(n, base), "organization")
-        if not nodes:
-            context.problems.append("no structured data (JSON-LD, microdata or RDFa) in this page")
+        if not nodes:  # the same refusal whichever way the page came here (detection or --format)
+            context.refuse("an HTML page without structured event data (no JSON-LD, microdata or RDFa)")
         elif not events and not listings:
-            context.problems.append("no schema.org events or organizations in this page")
+            found = sorted({t for n in nodes for t in types_of(n)}) or ["untyped nodes"]
+            context.refuse(f"schema.org {', '.join(found[:5])}, no Event or Organization")
         return dedupe(listings)
 
     @classmethod

@@ -24,6 +24,7 @@ from scrapers.schemaorg_fields import (
 )
 from scrapers.schemaorg_nodes import types_of
 from scrapers.schemaorg_schedule import Series, schedule_series, schedule_words
+from scrapers.spans import settle_span
 from scrapers.text import description_pair, localize, safe_url, split_categories
 
 
@@ -59,13 +60,11 @@ def _times(node: dict, context: Context, title: str):
     span = all_day_span(start, end)
     if span:
         return span[0], span[1], zone_name, True
-    if isinstance(start, date) and not isinstance(start, datetime):
-        if isinstance(end, datetime):
-            end = end.date()
-        end = end + timedelta(days=1) if isinstance(end, date) else start + timedelta(days=1)
-        return start, end, context.timezone, True
     if isinstance(end, date) and not isinstance(end, datetime):
-        end = None
+        end = end + timedelta(days=1)  # schema.org's endDate names the last day; a Listing's end is exclusive
+    start, end = settle_span(start, end)  # reversed swapped; the start decides all-day (scrapers/spans.py)
+    if isinstance(start, date) and not isinstance(start, datetime):
+        return start, end, context.timezone, True
     return start, end, zone_name, False
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil import parser as date_parser
 
+from scrapers.address import address_from_text
 from scrapers.listing import Organizer, Venue
 from scrapers.schemaorg_nodes import short_type, types_of
 from scrapers.text import clean_text, fixed_offset, iso_duration, localize, safe_url, valid_point
@@ -107,8 +108,10 @@ def venue_of(location, base: str) -> tuple[Venue, tuple[float, float] | None, st
 
 
 def _fill_address(venue: Venue, address) -> None:
-    if isinstance(address, str):
-        venue.street = text_of(address)
+    if isinstance(address, str):  # an address as text ("London, UK"): read into its parts
+        parsed = address_from_text(text_of(address))
+        venue.street, venue.locality, venue.region = parsed.street, parsed.locality, parsed.region
+        venue.postcode, venue.country = parsed.postcode, parsed.country
         return
     if not isinstance(address, dict):
         return

@@ -63,7 +63,8 @@ def _decode(text: str):
 
 
 def jsonld_nodes(data) -> list[dict]:
-    """Top-level nodes of a JSON-LD value: arrays flattened, `@graph` opened, ListItem.item unwrapped."""
+    """Top-level nodes of a JSON-LD value: arrays flattened, `@graph` opened, ListItem.item unwrapped, and
+    typed nodes found inside untyped wrappers at any depth (typed nodes' own values are walked by the caller)."""
     found: list[dict] = []
 
     def walk(value, depth: int) -> None:
@@ -79,6 +80,10 @@ def jsonld_nodes(data) -> list[dict]:
             walk(value["@graph"], depth + 1)
         if value.get("@type"):
             found.append(value)
+        elif "@graph" not in value:  # an untyped wrapper ({"data": {"events": [...]}}): its values may be nodes
+            for item in value.values():
+                walk(item, depth + 1)
+            return
         kinds = types_of(value)
         if "ItemList" in kinds:
             walk(value.get("itemListElement"), depth + 1)

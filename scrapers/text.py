@@ -14,6 +14,8 @@ import nh3
 from bs4 import BeautifulSoup
 from dateutil import parser as date_parser
 
+from scrapers.bare_times import note_bare
+
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "blockquote", "h3", "h4", "h5"}
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -109,7 +111,9 @@ def aware(value: datetime, tz_name: str | None = None) -> datetime:
     """`value` with a zone: kept if it has one, else `tz_name`, else UTC."""
     if value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=zone(tz_name) or UTC)
+    tz = zone(tz_name)
+    note_bare(tz_name if tz else None)
+    return value.replace(tzinfo=tz or UTC)
 
 
 def parse_when(value, tz_name: str | None = None) -> datetime | None:
@@ -288,6 +292,7 @@ def localize(value: datetime, tz_name: str | None) -> tuple[datetime, str | None
     """
     tz = zone(tz_name)
     if value.tzinfo is None:
+        note_bare(tz_name if tz else None)
         return (value.replace(tzinfo=tz), tz_name) if tz else (value.replace(tzinfo=UTC), None)
     if tz is not None and value.astimezone(tz).utcoffset() == value.utcoffset():
         return value.astimezone(tz), tz_name
@@ -315,16 +320,34 @@ def iso_duration(value):
     ).normalized()
 
 
-_CANCELLED = re.compile(r"\b(cancell?ed|canceled|abgesagt|annul[ée]e?s?|cancelad[oa]|suspended)\b", re.I)
-_POSTPONED = re.compile(r"\b(postponed|rescheduled|verschoben|report[ée]e?s?|aplazad[oa])\b", re.I)
+_CANCELLED = re.compile(r"^(cancell?ed|canceled|abgesagt|annul[ée]e?s?|cancelad[oa]|suspended|storniert)$", re.I)
+_POSTPONED = re.compile(r"^(postponed|verschoben|report[ée]e?s?|aplazad[oa])$", re.I)
+_MARK = r"[^\W\d_]+"  # one word, checked against the two lists above
+# A status is read from text only where it is a marker, never from a word anywhere ("Never Cancelled Choir",
+# "Not cancelled! Yoga as usual", "one is cancelled" stay scheduled): a leading "CANCELLED:", "[Cancelled]",
+# "(Abgesagt)", "Abgesagt – ..." or an all-capitals first word; a trailing "(Cancelled)" or "– CANCELLED".
+_LEADING = re.compile(rf"^[\s*#]*(?:[\[(]\s*({_MARK})\s*!?\s*[\])]|({_MARK})\s*(?:[:|/–—!-])|({_MARK})\s*$)")
+_LEADING_CAPS = re.compile(rf"^[\s*#]*({_MARK})\b")
+_TRAILING = re.compile(rf"(?:[\[(]\s*({_MARK})\s*!?\s*[\])]|\s[|–—-]\s*({_MARK}))[\s!.]*$")
 
 
 def status_from_text(text: str) -> str | None:
-    """'cancelled' or 'postponed' when a title or note says so; None otherwise."""
-    if text and _CANCELLED.search(text):
-        return "cancelled"
-    if text and _POSTPONED.search(text):
-        return "postponed"
+    """'cancelled' or 'postponed' when a title or note carries a status marker; None otherwise."""
+    if not text:
+        return None
+    words = []
+    for pattern in (_LEADING, _TRAILING):
+        found = pattern.search(text)
+        if found:
+            words.append(next(g for g in found.groups() if g))
+    caps = _LEADING_CAPS.match(text)
+    if caps and caps.group(1).isupper() and len(caps.group(1)) > 3:
+        words.append(caps.group(1))
+    for word in words:
+        if _CANCELLED.match(word):
+            return "cancelled"
+        if _POSTPONED.match(word):
+            return "postponed"
     return None
 
 

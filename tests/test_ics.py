@@ -146,7 +146,7 @@ def test_meetup_export_folded_escapes_geo_and_address(corpus):
 
 def test_bad_rrule_part_is_dropped_and_series_still_expands(corpus):
     [listing], _ = corpus_parse(corpus, "rie_bad_rrule_missing_until.ics", "2019-08-01", "2019-09-01")
-    assert listing.recurrence == "FREQ=WEEKLY;BYDAY=TH;WKST=SU"
+    assert listing.recurrence == "FREQ=WEEKLY;UNTIL=20191023;BYDAY=TH;WKST=SU"  # the misspelled UNTL read (issue 19)
     starts = [o.start for o in listing.occurrences]
     assert [s.day for s in starts] == [1, 8, 15, 22, 29]
     assert all(s.weekday() == 3 and s.hour == 14 for s in starts)

@@ -17,7 +17,7 @@ from scrapers.detect import detect
 FIXTURES = Path(__file__).parent / "fixtures"
 CONTRACT_KEYS = {
     "title", "kind", "url", "start", "end", "timezone", "all_day", "lat", "lon", "online", "online_url", "status",
-    "recurrence", "occurrences", "venue", "organizer", "categories", "tags", "source_key",
+    "recurrence", "occurrences", "venue", "organizer", "categories", "tags", "source_key", "assumed_timezone",
 }  # fmt: skip
 VENUE_KEYS = {"name", "street", "locality", "region", "postcode", "country"}
 

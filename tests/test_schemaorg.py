@@ -98,14 +98,14 @@ def test_corpus_extruct_event003_offer_and_address(corpus):
 def test_corpus_jsonld_with_js_comment_reads_but_is_no_event(corpus):
     listings, context = parse(corpus / "schemaorg-html/extruct_JSONLD_with_JS_comment.html")
     assert listings == []
-    assert context.problems == ["no schema.org events or organizations in this page"]  # the block itself read
+    assert context.problems == ["not a listing source: schema.org NewsArticle, no Event or Organization"]  # it read
 
 
 def test_corpus_microformats_win1252_declared_page(corpus):
     body = (corpus / "schemaorg-html/extruct_microformats2_win1252_decl.html").read_bytes()
     context = window()
     assert SchemaOrgAdapter().parse(body, "", context) == []
-    assert "no structured data" in context.problems[0]
+    assert "without structured event data" in context.problems[0]
     assert SchemaOrgAdapter.sniff(body, "") is False
 
 
@@ -124,7 +124,7 @@ def test_corpus_songkick_music_event(corpus):
 def test_corpus_songkick_empty_jsonld_item(corpus):
     listings, context = parse(corpus / "schemaorg-html/songkick_jsonld_empty_item.html")
     assert listings == []  # an ItemList of recipes, a `false` block and a BlogPosting
-    assert context.problems == ["no schema.org events or organizations in this page"]
+    assert context.problems[0].startswith("not a listing source: schema.org ") and "BlogPosting" in context.problems[0]
 
 
 def test_corpus_bird_club_detail_all_day(corpus):
@@ -154,14 +154,15 @@ def test_corpus_bird_club_month_view_array_after_jsp_header(corpus):
 def test_corpus_w3c_rdfa_person_is_not_a_listing(corpus):
     listings, context = parse(corpus / "schemaorg-html/w3c_rdfalite_example005.html")
     assert listings == []
-    assert context.problems == ["no schema.org events or organizations in this page"]
+    assert context.problems == ["not a listing source: schema.org Person, no Event or Organization"]
 
 
 @pytest.mark.parametrize("name", ["cityscrapers_chi_bicycle_advisory_council.html", "cityscrapers_clihtf_event_detail.html"])
 def test_corpus_html_listing_pages_without_structured_data(corpus, name):
     listings, context = parse(corpus / "html-listing" / name)
     assert listings == []
-    assert context.problems == ["no structured data (JSON-LD, microdata or RDFa) in this page"]
+    assert context.problems == ["not a listing source: an HTML page without structured event data (no JSON-LD, "
+                                "microdata or RDFa)"]
 
 
 def test_every_corpus_page_parses_without_exception(corpus):

@@ -43,13 +43,13 @@ def gazetteer_build(out_path: Path | None, fixture: Path | None):
 
 @click.command("geocode")
 @click.argument("text")
-@click.option("--country", help="Prefer this country (ISO code or name).")
+@click.option("--country", help="Only places in this country (ISO code or name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the place as one JSON object.")
 def geocode_command(text: str, country: str | None, as_json: bool):
     """Resolve TEXT ("Portland, OR", "SW1A 1AA", "45.52,-122.68") with the offline gazetteer."""
     resolver = _resolver()
     try:
-        place = resolver.resolve(text, country_hint=country)
+        place = resolver.resolve(text, country=country)
     except PlaceQueryError as error:
         raise click.ClickException(str(error)) from None
     if place is None:

@@ -31,6 +31,7 @@ def listing_json(listing: Listing, tags: list[str]) -> dict:
         "start": _when(listing.start),
         "end": _when(listing.end),
         "timezone": listing.timezone,
+        "assumed_timezone": listing.assumed_timezone,
         "all_day": listing.all_day,
         "lat": listing.lat,
         "lon": listing.lon,
@@ -90,6 +91,18 @@ def _config() -> Config:
 
     load_dotenv(ROOT / ".env", override=False)
     return Config.from_env()
+
+
+def _settle_zones(listings: list[Listing], config: Config, tz_name: str | None, problems: list[str]) -> None:
+    """Bare times into the venue's zone (through the gazetteer, when there is one), else --timezone, else UTC."""
+    if not any(listing.assumed_timezone for listing in listings):
+        return
+    from finder.geocode import get_resolver
+    from finder.time_zones import settle_zone
+
+    resolver = get_resolver(config)
+    for listing in listings:
+        settle_zone(listing, resolver, tz_name, problems)
 
 
 def _tagger():
@@ -181,6 +194,10 @@ def parse_command(source, format_name, since, until, tz_name, as_json):
     except Exception as error:  # the command's boundary: one line, never a traceback
         log.debug("parse failed", exc_info=True)
         raise click.ClickException(f"could not parse {source}: {type(error).__name__}: {error}") from None
+    refusal = context.refusal()
+    if refusal and not listings:  # read, but no listing source: one line saying what it is, non-zero
+        raise click.ClickException(refusal)
+    _settle_zones(listings, config, tz_name, context.problems)
     for problem in context.problems:
         click.echo(f"problem: {problem}", err=True)
     tag = _tagger()
