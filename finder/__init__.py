@@ -68,7 +68,6 @@ def register_database(app: Flask) -> None:
 
     extensions.init_database(app)
     extensions.init_limiter(app)
-    extensions.warn_if_limits_per_worker(app)
 
 
 def register_security(app: Flask) -> None:

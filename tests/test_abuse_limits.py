@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -41,8 +42,22 @@ def warnings_at_start(db_url, tmp_path, caplog, **settings) -> list[str]:
     values.update(settings)
     with caplog.at_level(logging.WARNING, logger="finder.extensions"):
         app = create_app(make_test_config(db_url, tmp_path, **values))
+        warn_if_limits_per_worker(app)  # as wsgi.py does for gunicorn's workers
     app.extensions["engine"].dispose()
     return [record.getMessage() for record in caplog.records if WARNING in record.getMessage()]
+
+
+def test_a_command_line_app_does_not_warn_about_workers(engine, db_url, tmp_path, caplog):
+    """`finder parse`, `finder scrape` and the scheduler are one process each: no worker warning there."""
+    with caplog.at_level(logging.WARNING, logger="finder.extensions"):
+        app = create_app(make_test_config(db_url, tmp_path, TESTING=False, RATELIMIT_ENABLED=True,
+                                          SECRET_KEY="production-secret", RATELIMIT_STORAGE_URI="memory://"))
+    app.extensions["engine"].dispose()
+    assert WARNING not in caplog.text
+
+
+def test_wsgi_entry_point_checks_the_store(tmp_path):
+    assert "warn_if_limits_per_worker(app)" in (Path(__file__).resolve().parent.parent / "wsgi.py").read_text()
 
 
 def test_production_warns_at_start_up_when_limits_are_per_worker(engine, db_url, tmp_path, caplog):
