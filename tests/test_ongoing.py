@@ -12,6 +12,7 @@ import time_machine
 from finder import ranking
 from finder.alert_match import make_matcher
 from finder.ingest import ingest
+from finder.mail import parse_message
 from finder.models import Listing, Source
 from finder.ongoing import in_progress, is_ongoing, is_over, open_ended
 from finder.search import SearchQuery, run_search
@@ -192,7 +193,8 @@ def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_diges
             report = digests.build_due(session, settings, make_matcher(None), render_template, NOW.replace(hour=23))
         assert report.built == 1
         message = session.query(Digest).filter_by(status="pending").one().message
-    assert "Standing garden role" in message and "Finished volunteer briefing" not in message
+    text = parse_message(message).get_body(preferencelist=("plain",)).get_content()
+    assert "Standing garden role" in text and "Finished volunteer briefing" not in text
 
 
 def test_an_organisations_page_never_files_ongoing_roles_under_earlier(app, client):

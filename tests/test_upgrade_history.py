@@ -104,8 +104,9 @@ def calendar(start: datetime) -> str:
     ])
 
 
-def checkout(revision: str, into: Path) -> Path:
-    """The revision's code and data (git archive), with today's gazetteer beside it."""
+def checkout(revision: str, into: Path, gazetteer: Path) -> Path:
+    """The revision's code and data (git archive), with the test gazetteer beside it (a fresh clone has no
+    built data/gazetteer.sqlite; the test one holds London)."""
     found = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{revision}^{{commit}}"], capture_output=True)
     if found.returncode != 0:
         pytest.skip(f"git history with {revision} not available")
@@ -117,9 +118,7 @@ def checkout(revision: str, into: Path) -> Path:
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     (into / "data").mkdir(exist_ok=True)
-    gazetteer = REPO / "data" / "gazetteer.sqlite"
-    if gazetteer.exists():
-        (into / "data" / "gazetteer.sqlite").symlink_to(gazetteer)
+    (into / "data" / "gazetteer.sqlite").symlink_to(gazetteer)
     return into
 
 
@@ -161,8 +160,9 @@ def blank_url(request, tmp_path):
 
 
 @pytest.mark.parametrize("revision", list(HISTORY))
-def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url, tmp_path, monkeypatch):
-    build_at(revision, checkout(revision, tmp_path / revision), blank_url)
+def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url, tmp_path, monkeypatch,
+                                                             gazetteer_path):
+    build_at(revision, checkout(revision, tmp_path / revision, gazetteer_path), blank_url)
 
     monkeypatch.setenv("FINDER_DATABASE_URL", blank_url)
     monkeypatch.setenv("FINDER_SECRET_KEY", "x")
@@ -182,7 +182,7 @@ def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url
     finally:
         engine.dispose()
 
-    app = create_app(make_test_config(blank_url, tmp_path))
+    app = create_app(make_test_config(blank_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path)))
     try:
         client = app.test_client()
         near = client.get("/api/v1/search?lat=51.5074&lon=-0.1278&q=chess")
