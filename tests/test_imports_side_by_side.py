@@ -11,7 +11,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from finder.models import JobRun, ListingSource, Organization, ScrapeRun
@@ -60,12 +59,10 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
     assert [(row.key, row.last_status, row.runs) for row in rows] == [(f"scrape:{s}", "ok", 2) for s in sorted(SOURCES)]
 
 
-def test_two_demo_loads_at_once_both_succeed(db_url, session):
+def test_two_demo_loads_at_once_both_succeed(db_url, session, gazetteer_path):
     """The issue's own case: two `finder demo load` runs at once failed 15 runs with UniqueViolation."""
-    if not (ROOT / "data" / "gazetteer.sqlite").exists():
-        pytest.skip("the offline gazetteer (data/gazetteer.sqlite) is not built")
     env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",
-           "FINDER_RATELIMIT_ENABLED": "false"}
+           "FINDER_RATELIMIT_ENABLED": "false", "FINDER_GAZETTEER_PATH": str(gazetteer_path)}
     processes = [subprocess.Popen([sys.executable, "-m", "finder", "demo", "load"], env=env, cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=300)[0] for process in processes]

@@ -29,11 +29,10 @@ def free_port() -> int:
     pytest.skip("no free port in 5400-5409")
 
 
-def test_finder_serve_on_the_demo_logs_no_traceback_for_a_minute(tmp_path):
-    if not (ROOT / "data" / "gazetteer.sqlite").exists():
-        pytest.skip("the offline gazetteer (data/gazetteer.sqlite) is not built")
+def test_finder_serve_on_the_demo_logs_no_traceback_for_a_minute(tmp_path, gazetteer_path):
     env = {**os.environ, "FINDER_DATABASE_URL": f"sqlite:///{tmp_path / 'kindred.sqlite'}",
-           "FINDER_SECRET_KEY": "test", "FINDER_RATELIMIT_ENABLED": "false", "FINDER_LOG_LEVEL": "INFO"}
+           "FINDER_SECRET_KEY": "test", "FINDER_RATELIMIT_ENABLED": "false",
+           "FINDER_GAZETTEER_PATH": str(gazetteer_path), "FINDER_LOG_LEVEL": "INFO"}
     finder = [sys.executable, "-m", "finder"]
     for step in (["db", "upgrade"], ["demo", "load"]):
         done = subprocess.run(finder + step, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
