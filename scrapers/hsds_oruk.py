@@ -17,10 +17,22 @@ from scrapers.text import clean_text
 GEOJSON_KEYS = ("geometry", "point", "geo", "location")
 
 
+def _list(value) -> list:
+    """`value` when the feed gave a list, else none: a malformed field is read as absent, never iterated."""
+    return value if isinstance(value, list) else []
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_oruk_service(item: dict) -> bool:
     return any(key in item for key in ("eligibilitys", "regular_schedules", "service_taxonomys")) or any(
         isinstance(link, dict) and isinstance(link.get("location"), dict) and "physical_addresses" in link["location"]
-        for link in item.get("service_at_locations") or [])
+        for link in _list(item.get("service_at_locations")))
 
 
 def geojson_point(node: dict) -> tuple | None:
@@ -51,18 +63,18 @@ def _location(location: dict) -> dict:
 def oruk_service(service: dict) -> dict:
     """The ORUK service with its HSDS 3 names filled in (the ORUK ones stay)."""
     out = dict(service)
-    rules = [e for e in service.get("eligibilitys") or [] if isinstance(e, dict)]
+    rules = [e for e in _list(service.get("eligibilitys")) if isinstance(e, dict)]
     if rules and not out.get("eligibility_description"):
         out["eligibility_description"] = "; ".join(clean_text(e.get("eligibility")) for e in rules if e.get("eligibility"))
-    minimums = [e.get("minimum_age") for e in rules if e.get("minimum_age") not in (None, "")]
-    maximums = [e.get("maximum_age") for e in rules if e.get("maximum_age") not in (None, "")]
+    minimums = [e.get("minimum_age") for e in rules if _number(e.get("minimum_age")) is not None]
+    maximums = [e.get("maximum_age") for e in rules if _number(e.get("maximum_age")) is not None]
     if minimums and out.get("minimum_age") in (None, ""):
-        out["minimum_age"] = min(minimums, key=lambda v: float(v))
+        out["minimum_age"] = min(minimums, key=_number)
     if maximums and out.get("maximum_age") in (None, ""):
-        out["maximum_age"] = max(maximums, key=lambda v: float(v))
-    if not out.get("schedules") and service.get("regular_schedules"):
+        out["maximum_age"] = max(maximums, key=_number)
+    if not out.get("schedules") and _list(service.get("regular_schedules")):
         out["schedules"] = [s for s in service["regular_schedules"] if isinstance(s, dict)]
-    if not out.get("attributes") and service.get("service_taxonomys"):
+    if not out.get("attributes") and _list(service.get("service_taxonomys")):
         out["attributes"] = [{"taxonomy_term": t["taxonomy"]} for t in service["service_taxonomys"]
                              if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)]
     languages = service.get("languages")
@@ -73,7 +85,7 @@ def oruk_service(service: dict) -> dict:
         out["organization"] = {**organization, "website": organization["url"]}
     out["service_at_locations"] = [
         {**link, "location": _location(link["location"])} if isinstance(link, dict) and isinstance(link.get("location"), dict)
-        else link for link in service.get("service_at_locations") or []]
+        else link for link in _list(service.get("service_at_locations"))]
     return out
 
 

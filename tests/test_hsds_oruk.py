@@ -6,6 +6,7 @@ The two service pages are written in the documented ORUK v1 shape (no real captu
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,3 +80,14 @@ def test_a_run_reads_every_page_of_an_oruk_directory(session, httpserver, db_url
     assert (run.status, run.inserted) == ("ok", 3)
     fridge = session.scalar(select(Listing).where(Listing.title == "Community Fridge"))
     assert (fridge.lat, fridge.lon, fridge.kind) == (pytest.approx(51.8172), pytest.approx(-0.8155), "service")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("service_at_locations", True), ("eligibilitys", True), ("regular_schedules", 3), ("service_taxonomys", "x"),
+    ("eligibilitys", [{"minimum_age": "eleven"}, {"minimum_age": 12}]),
+])
+def test_malformed_oruk_fields_are_read_as_absent(field, value):
+    """Found by the HSDS fuzz test: a field of the wrong type (`"service_at_locations": true`) crashed the parse."""
+    page = {"content": [{"id": "s1", "name": "Drop-in", "eligibilitys": [], field: value}], "number": 1, "last": True}
+    listings = HsdsAdapter().parse(json.dumps(page).encode(), "https://council.example/api/services", Context())
+    assert [listing.title for listing in listings] == ["Drop-in"]
