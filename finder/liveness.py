@@ -50,11 +50,7 @@ def count_misses(links: dict[str, ListingSource], seen: set[str], hide_after: in
         link.missed_runs += 1
         if link.missed_runs == 1:
             gone += 1
-        listing = link.listing
-        liveness = liveness_of(listing.sources, hide_after)
-        if liveness != listing.liveness:
-            listing.liveness = liveness
-            touched.add(listing)
+        _refresh(link.listing, hide_after, touched)
     return gone
 
 
@@ -67,12 +63,16 @@ def remove_links(links: list[ListingSource], hide_after: int, touched: set[Listi
         if link.missed_runs == 0:
             gone += 1
         link.missed_runs = max(link.missed_runs, hide_after, 1)
-        listing = link.listing
-        liveness = liveness_of(listing.sources, hide_after)
-        if liveness != listing.liveness:
-            listing.liveness = liveness
-            touched.add(listing)
+        _refresh(link.listing, hide_after, touched)
     return gone
+
+
+def _refresh(listing: Listing, hide_after: int, touched: set[Listing]) -> None:
+    """Recompute `listing`'s liveness from its links; it joins `touched` when that changed."""
+    liveness = liveness_of(listing.sources, hide_after)
+    if liveness != listing.liveness:
+        listing.liveness = liveness
+        touched.add(listing)
 
 
 def liveness_of(links: list[ListingSource], hide_after: int) -> str:

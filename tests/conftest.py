@@ -198,3 +198,16 @@ def gazetteer_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("gazetteer") / "gazetteer.sqlite"
     build_gazetteer(path, sources=load_fixture(FIXTURES / "geo" / "gazetteer.json"))
     return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (tests/live_site.py says how it is launched)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.live_site import launch
+
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()

@@ -7,14 +7,14 @@ import re
 import pytest
 from icalendar import Calendar
 
-from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,6 @@ def site(tmp_path_factory):
     app, ids = build_site(tmp_path_factory.mktemp("browser-site"))
     with serve(app) as base:
         yield base, ids
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from finder.views.display import local_when
-from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,6 @@ def site(tmp_path_factory):
     app, ids = build_site(tmp_path_factory.mktemp("visitor-site"))
     with serve(app) as base:
         yield base, ids
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def test_an_online_event_shows_in_berlin_time_for_a_berlin_browser(site, browser):

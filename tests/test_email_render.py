@@ -17,13 +17,12 @@ from finder.mailing import digest_settings, render_in_alert_locale
 from finder.migrate import upgrade
 from finder.models import Alert, Digest, Listing
 from tests.conftest import make_test_config
-from tests.live_site import chromium_missing_reason, launch
+from tests.live_site import chromium_missing_reason
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 from finder import create_app  # noqa: E402
 
@@ -96,14 +95,6 @@ LAYOUT_FACTS = """() => {
 def luminance(css_color: str) -> float:
     red, green, blue = (int(part) for part in re.findall(r"\d+", css_color)[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

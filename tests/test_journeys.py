@@ -21,13 +21,13 @@ import recurring_ical_events
 from finder.commands.demo import demo_group
 from finder.migrate import upgrade
 from tests.conftest import make_test_config
-from tests.live_site import chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from finder import create_app  # noqa: E402
 
@@ -44,14 +44,6 @@ def demo(tmp_path_factory, gazetteer_path):
     assert result.exit_code == 0, result.output
     with serve(app) as base:
         yield base, app, outbox
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, locale: str, zone: str):
