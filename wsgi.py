@@ -1,5 +1,5 @@
 from finder import create_app
-from finder.extensions import warn_if_limits_per_worker
+from finder.web.extensions import warn_if_limits_per_worker
 
 app = create_app()
 warn_if_limits_per_worker(app)  # gunicorn's workers each count limits alone unless the store is shared

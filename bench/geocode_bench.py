@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from finder.geo import haversine_km  # noqa: E402
-from finder.geocode import Resolver  # noqa: E402
+from finder.geo.math import haversine_km  # noqa: E402
+from finder.geo.resolver import Resolver  # noqa: E402
 
 TOP1_KM = 25.0
 # (query, latitude, longitude): 15 countries, names, exonyms, "City, ST", "City, Country", postcodes, coordinates.
@@ -74,7 +74,7 @@ def rss_mb() -> float:
 
 def cold_start_ms(path: Path) -> tuple[float, float]:
     """A fresh interpreter: (import of the package, opening the gazetteer + the first answer), milliseconds."""
-    code = ("import time; t=time.perf_counter(); from finder.geocode import Resolver; i=time.perf_counter(); "
+    code = ("import time; t=time.perf_counter(); from finder.geo.resolver import Resolver; i=time.perf_counter(); "
             f"Resolver({str(path)!r}).resolve('Portland, OR'); e=time.perf_counter(); print((i-t)*1000, (e-i)*1000)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     import_ms, open_ms = (float(v) for v in out.stdout.split())

@@ -29,10 +29,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finder import search_index  # noqa: E402
-from finder.db import make_engine, make_sessionmaker  # noqa: E402
+from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.identity import merge_group  # noqa: E402
-from finder.ingest import ingest  # noqa: E402
+from finder.index import rows as search_index  # noqa: E402
+from finder.ingest.importer import ingest  # noqa: E402
 from finder.models import Base, Listing, ListingSource, ListingTag, Organization, Source, Tag  # noqa: E402
 from finder.models import Occurrence as StoredOccurrence  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.search_http import _wait_ready, free_port  # noqa: E402
-from finder import search_index  # noqa: E402
-from finder.db import make_engine, make_sessionmaker  # noqa: E402
+from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.demo.content import CITIES  # noqa: E402
+from finder.index import rows as search_index  # noqa: E402
 from finder.models import Base, ScrapeRun  # noqa: E402
 
 log = logging.getLogger("bench.load")

@@ -28,13 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_brute import brute_top  # noqa: E402
 from bench.search_data import NOW, WORDS, Data, load  # noqa: E402
-from finder import search_index, search_sql  # noqa: E402
-from finder.db import make_engine, make_sessionmaker  # noqa: E402
-from finder.geo import KM_PER_DEGREE_LAT  # noqa: E402
+from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
+from finder.geo.math import KM_PER_DEGREE_LAT  # noqa: E402
+from finder.index import rows as search_index  # noqa: E402
 from finder.models import Base  # noqa: E402
 from finder.search import SearchQuery, run_search  # noqa: E402
-from finder.search_run import make_plan  # noqa: E402
-from finder.search_sql import execute  # noqa: E402
+from finder.search import sql as search_sql  # noqa: E402
+from finder.search.run import make_plan  # noqa: E402
+from finder.search.sql import execute  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402
 
 log = logging.getLogger("bench.search")

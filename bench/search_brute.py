@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from finder import ranking
-from finder.geo import EARTH_RADIUS_KM
-from finder.search_index import unit_vector
+from finder.geo.math import EARTH_RADIUS_KM
+from finder.index.rows import unit_vector
 
 
 def brute_top(data, query: dict, now_epoch: float, k: int = 20) -> tuple[list[int], int]:

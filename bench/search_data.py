@@ -1,7 +1,7 @@
 """Synthetic listings for the search benchmark: clustered around real city centres, loaded in bulk.
 
 Arrays (numpy) are the single source: the databases are loaded from them through
-`finder.search_index.write_rows`, and the brute-force baseline scans them directly.
+`finder.index.rows.write_rows`, and the brute-force baseline scans them directly.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import numpy as np
 from sqlalchemy import Connection
 
 from finder import ranking
-from finder.geo import KM_PER_DEGREE_LAT
+from finder.geo.math import KM_PER_DEGREE_LAT
+from finder.index.rows import FLAG_BITS, NO_PLACE_BAND, tags_field
 from finder.models import Listing, ListingTag, Tag
-from finder.search_index import FLAG_BITS, NO_PLACE_BAND, tags_field
 from finder.tags import load_vocabulary
 
 log = logging.getLogger("bench.search")
@@ -111,7 +111,7 @@ class Data:
 
 def load(connection: Connection, data: Data, chunk: int = 20_000) -> None:
     """Listings, tags and index rows into an empty schema (index rows in band order)."""
-    from finder.search_index import lat_band, title_norm, write_rows
+    from finder.index.rows import lat_band, title_norm, write_rows
 
     tag_ids = {slug: i + 1 for i, slug in enumerate(data.slugs)}
     vocabulary = load_vocabulary()

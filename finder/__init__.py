@@ -64,33 +64,33 @@ def register_proxy(app: Flask, config: Config) -> None:
 
 
 def register_database(app: Flask) -> None:
-    from finder import extensions
+    from finder.web import extensions
 
     extensions.init_database(app)
     extensions.init_limiter(app)
 
 
 def register_security(app: Flask) -> None:
-    from finder.security import init_security
+    from finder.web.security import init_security
 
     init_security(app)
 
 
 def register_i18n(app: Flask) -> None:
-    from finder.i18n import init_i18n
+    from finder.web.i18n import init_i18n
 
     init_i18n(app)
 
 
 def register_routing(app: Flask) -> None:
-    from finder.routing import init_routing
+    from finder.web.routing import init_routing
 
     init_routing(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from finder import api
-    from finder.views import alerts, feeds, listings, ops, orgs, pages, reach
+    from finder.web import api
+    from finder.web.views import alerts, feeds, listings, ops, orgs, pages, reach
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(alerts.bp)
@@ -105,8 +105,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_trust_blueprints(app: Flask) -> None:
     """Contribution, organisers' claims, the admin area and privacy."""
-    from finder.licences import listing_terms
-    from finder.views import admin, claims, contribute, privacy
+    from finder.catalog.licences import listing_terms
+    from finder.web.views import admin, claims, contribute, privacy
 
     for module in (contribute, claims, admin, privacy):
         app.register_blueprint(module.bp)

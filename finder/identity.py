@@ -1,5 +1,5 @@
 """Identity rules, pure: stable keys, normalised titles, organisation keys, content hashes and the
-cross-source duplicate test. `finder.ingest` is the only caller that acts on them."""
+cross-source duplicate test. `finder.ingest.importer` is the only caller that acts on them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import orjson
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from finder.geo import haversine_km
+from finder.geo.math import haversine_km
 from finder.tags import normalize
 from scrapers.text import status_from_text as title_status
 from scrapers.text import zone

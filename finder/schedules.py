@@ -2,7 +2,7 @@
 
 `schedule_of` reads an RRULE (or the source's own words) once; `schedule_phrase` puts it in English
 for ranking reasons and the API; the site puts the same `Schedule` in the visitor's language
-(`finder.views.display.describe_rule`).
+(`finder.web.views.display.describe_rule`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Alembic environment: the URL comes from finder.migrate; batch mode for SQLite."""
+"""Alembic environment: the URL comes from finder.db.migrate; batch mode for SQLite."""
 
 from alembic import context
 from sqlalchemy import pool
 
-from finder.db import make_engine
-from finder.migrate import include_object
+from finder.db.engine import make_engine
+from finder.db.migrate import include_object
 from finder.models import Base
 
 config = context.config

@@ -25,8 +25,8 @@ def _address_space_bytes() -> int:
 
 def _limit(max_mb: int) -> None:
     import finder  # noqa: F401  the application and its libraries, loaded before the budget starts
-    import finder.runs  # noqa: F401
-    import finder.views.contribute  # noqa: F401
+    import finder.ingest.runs  # noqa: F401
+    import finder.web.views.contribute  # noqa: F401
     import tests.conftest  # noqa: F401
 
     size = _address_space_bytes() + max_mb * 1024 * 1024
@@ -66,9 +66,9 @@ def main(db_url: str, spec: dict) -> dict:
 
     from sqlalchemy import select
 
-    from finder.db import make_engine, make_sessionmaker
+    from finder.db.engine import make_engine, make_sessionmaker
+    from finder.ingest.runs import run_source
     from finder.models import Listing, Source
-    from finder.runs import run_source
     from tests.conftest import build_schema, make_test_config
 
     build_schema(db_url)

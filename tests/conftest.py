@@ -16,10 +16,11 @@ import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from finder import create_app, search_index
+from finder import create_app
 from finder.config import Config
-from finder.db import make_engine, make_sessionmaker
-from finder.migrate import upgrade
+from finder.db.engine import make_engine, make_sessionmaker
+from finder.db.migrate import upgrade
+from finder.index import rows as search_index
 from finder.models import Base
 
 HERE = Path(__file__).resolve().parent
@@ -83,7 +84,7 @@ def build_schema(url: str) -> None:
     with the head revision as `finder db upgrade` would leave them (/healthz checks it)."""
     from alembic import command
 
-    from finder.migrate import alembic_config
+    from finder.db.migrate import alembic_config
 
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -192,8 +193,8 @@ def corpus():
 
 @pytest.fixture(scope="session")
 def gazetteer_path(tmp_path_factory) -> Path:
-    """A small gazetteer (tests/fixtures/geo/gazetteer.json) built once per run; see finder/gazetteer.py."""
-    from finder.gazetteer import build_gazetteer, load_fixture
+    """A small gazetteer (tests/fixtures/geo/gazetteer.json) built once per run; see finder/geo/build.py."""
+    from finder.geo.build import build_gazetteer, load_fixture
 
     path = tmp_path_factory.mktemp("gazetteer") / "gazetteer.sqlite"
     build_gazetteer(path, sources=load_fixture(FIXTURES / "geo" / "gazetteer.json"))

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from werkzeug.serving import make_server
 
 from finder import create_app
-from finder.gazetteer import build_gazetteer, load_fixture
+from finder.geo.build import build_gazetteer, load_fixture
 from tests.conftest import FIXTURES, build_schema, make_test_config
 from tests.site_data import seed
 

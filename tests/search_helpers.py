@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from finder import ranking, search_index
+from finder import ranking
+from finder.index import rows as search_index
 from finder.models import Listing, Occurrence, Tag
 from finder.tags import load_vocabulary
 from tests.conftest import FROZEN_NOW

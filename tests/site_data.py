@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from finder import ranking, search_index
+from finder import ranking
+from finder.index import rows as search_index
 from finder.models import Listing, ListingSource, Occurrence, Organization, ScrapeRun, Source, Tag
 from finder.tags import load_vocabulary
 

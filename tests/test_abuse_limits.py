@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from finder import alerts, create_app
-from finder.extensions import limiter, warn_if_limits_per_worker
-from finder.mail import address_key, canonical_address, parse_message, valid_address
+from finder import create_app
+from finder.alerts import subscriptions as alerts
+from finder.mail.send import address_key, canonical_address, parse_message, valid_address
 from finder.models import Alert, Digest, Listing, ListingReport
-from finder.views.admin import REPORTS_PER_PAGE
-from finder.views.contribute import MAX_OPEN_REPORTS_PER_LISTING
+from finder.web.extensions import limiter, warn_if_limits_per_worker
+from finder.web.views.admin import REPORTS_PER_PAGE
+from finder.web.views.contribute import MAX_OPEN_REPORTS_PER_LISTING
 from tests.conftest import clear_tables, make_test_config
 from tests.trust_helpers import app_for, csrf_from, login, post_form
 
@@ -40,7 +41,7 @@ def warnings_at_start(db_url, tmp_path, caplog, **settings) -> list[str]:
     caplog.clear()
     values = dict(TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY="production-secret")
     values.update(settings)
-    with caplog.at_level(logging.WARNING, logger="finder.extensions"):
+    with caplog.at_level(logging.WARNING, logger="finder.web.extensions"):
         app = create_app(make_test_config(db_url, tmp_path, **values))
         warn_if_limits_per_worker(app)  # as wsgi.py does for gunicorn's workers
     app.extensions["engine"].dispose()
@@ -49,7 +50,7 @@ def warnings_at_start(db_url, tmp_path, caplog, **settings) -> list[str]:
 
 def test_a_command_line_app_does_not_warn_about_workers(engine, db_url, tmp_path, caplog):
     """`finder parse`, `finder scrape` and the scheduler are one process each: no worker warning there."""
-    with caplog.at_level(logging.WARNING, logger="finder.extensions"):
+    with caplog.at_level(logging.WARNING, logger="finder.web.extensions"):
         app = create_app(make_test_config(db_url, tmp_path, TESTING=False, RATELIMIT_ENABLED=True,
                                           SECRET_KEY="production-secret", RATELIMIT_STORAGE_URI="memory://"))
     app.extensions["engine"].dispose()
@@ -66,7 +67,7 @@ def test_production_warns_at_start_up_when_limits_are_per_worker(engine, db_url,
     app = create_app(make_test_config(db_url, tmp_path, TESTING=False, SECRET_KEY="production-secret"))
     app.config["FINDER"].RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/5"  # a shared store (redis is optional)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="finder.extensions"):
+    with caplog.at_level(logging.WARNING, logger="finder.web.extensions"):
         warn_if_limits_per_worker(app)
     assert WARNING not in caplog.text
     app.extensions["engine"].dispose()

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from finder.access_log import redact
-from finder.migrate import upgrade
+from finder.db.migrate import upgrade
+from finder.web.access_log import redact
 
 PORT = 5501  # this helper's range
 SECRET = "eyJhbGciOi.SECRET-confirm-token_42"
@@ -48,7 +48,7 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{PORT}", "--no-control-socket",
-         "--access-logfile", str(log), "--logger-class", "finder.access_log.RedactingLogger", "finder:create_app()"],
+         "--access-logfile", str(log), "--logger-class", "finder.web.access_log.RedactingLogger", "finder:create_app()"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(PORT)

@@ -8,10 +8,10 @@ import tomllib
 import pytest
 from sqlalchemy import select
 
-from finder import jobs
-from finder.admin_auth import AdminError, authenticate, create_admin
-from finder.catalog import overlay_path
+from finder.catalog.sources import overlay_path
+from finder.jobs import table as jobs
 from finder.models import AdminAction, AdminUser, Listing, Organization, Source
+from finder.trust.admins import AdminError, authenticate, create_admin
 from tests.trust_helpers import (
     ADMIN_PASSWORD,
     admin_post,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from finder import create_app
-from finder.admin_logins import FIRST_DELAY_S, FREE_FAILURES, MAX_DELAY_S, delay_s, record_failure, wait_s
 from finder.models import AdminAction, AdminLogin
+from finder.trust.admin_logins import FIRST_DELAY_S, FREE_FAILURES, MAX_DELAY_S, delay_s, record_failure, wait_s
 from tests.trust_helpers import csrf_from, login, make_trust_app
 
 
@@ -96,7 +96,7 @@ def test_logging_out_ends_every_copy_of_the_session(workers):
 
 
 def test_a_new_password_ends_the_old_sessions(workers):
-    from finder.admin_auth import create_admin
+    from finder.trust.admins import create_admin
 
     first, _ = workers
     with first.extensions["sessionmaker"]() as session:

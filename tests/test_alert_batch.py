@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from flask import render_template
 
-from finder import digests
-from finder.alert_match import AlertMatcher, make_matcher
-from finder.geocode import Resolver
-from finder.mailing import digest_settings
+from finder.alerts import digests
+from finder.alerts.delivery import digest_settings
+from finder.alerts.matching import AlertMatcher, make_matcher
+from finder.geo.resolver import Resolver
 from finder.models import Alert, AlertSent, Digest
 from finder.search import SearchQuery, run_search
 from tests.search_helpers import LONDON, NOW, add_listing, km_north
@@ -157,7 +157,7 @@ def test_build_due_skips_broken_saved_searches_and_builds_once(app, caplog):
         _alert(session, ["not", "a", "mapping"], "d@example.org")
         session.commit()
         now = NOW.replace(hour=23)
-        with caplog.at_level(logging.WARNING, logger="finder.alert_match"):
+        with caplog.at_level(logging.WARNING, logger="finder.alerts.matching"):
             report = digests.build_due(session, settings, make_matcher(None), render_template, now)
         assert (report.built, report.empty, report.failed, report.skipped, len(report.errors)) == (1, 0, 3, 0, 3)
         failed = session.query(Digest).filter_by(status="failed").all()

@@ -11,10 +11,12 @@ import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from finder import alerts, outbox, search_index
-from finder.alert_match import make_matcher
-from finder.mail import MailError, build_message, clean_header, deliver, parse_message
-from finder.mailing import run_digests
+from finder.alerts import subscriptions as alerts
+from finder.alerts.delivery import run_digests
+from finder.alerts.matching import make_matcher
+from finder.index import rows as search_index
+from finder.mail import outbox
+from finder.mail.send import MailError, build_message, clean_header, deliver, parse_message
 from finder.models import Alert, Digest, Listing, ListingChange
 from tests.conftest import make_test_config
 
@@ -245,8 +247,8 @@ def test_crash_between_send_and_mark_resends_once_with_same_message_id(mail_app,
     with mail_app.app_context(), maker() as session:
         from flask import render_template
 
-        from finder import digests
-        from finder.mailing import digest_settings
+        from finder.alerts import digests
+        from finder.alerts.delivery import digest_settings
 
         digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), render_template, now)
         digest = session.query(Digest).one()
@@ -270,8 +272,8 @@ def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_
         add_listing(session, "Hill walk", now - timedelta(hours=1))
     from flask import render_template
 
-    from finder import digests
-    from finder.mailing import digest_settings
+    from finder.alerts import digests
+    from finder.alerts.delivery import digest_settings
 
     settings = digest_settings(mail_app.config["FINDER"])
     # the one-alert matcher reads the clock: frozen at `now`, so the listing is still upcoming on any day

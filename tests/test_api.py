@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from finder.extensions import get_session
 from finder.models import ListingSource, Source
+from finder.web.extensions import get_session
 from tests.search_helpers import LONDON, add_listing, km_north
 
 LAT, LON = LONDON

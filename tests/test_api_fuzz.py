@@ -19,9 +19,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from finder.geocode import PlaceQueryError, Resolver
+from finder.geo.resolver import PlaceQueryError, Resolver
 from finder.search import PlaceError, QueryError, SearchQuery
-from finder.search_query import PARAMS
+from finder.search.query import PARAMS
 from tests.live_site import build_site, serve
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from finder.identity import ORG_KEY_DOMAIN, ORG_KEY_NAME, organization_key
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, Organization, Source
-from finder.runs import default_fetcher, run_source
 from tests.conftest import make_test_config
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from finder.ingest import ingest
-from finder.maintenance import roll_series_forward
+from finder.ingest.importer import ingest
+from finder.ingest.upkeep import roll_series_forward
 from finder.models import Occurrence, Source
 from scrapers.base import Context
 from scrapers.budget import Budget, OverBudget, parse_within

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from finder import bulk, search_index
-from finder.ingest import ingest
+from finder.db import bulk
+from finder.index import rows as search_index
+from finder.ingest.importer import ingest
 from finder.models import Listing, Occurrence, Source
 from scrapers.listing import Listing as Item
 from scrapers.listing import Occurrence as ItemOccurrence

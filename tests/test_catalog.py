@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from finder.catalog import CatalogError, load_catalog, resolve_file_url, sync_sources
+from finder.catalog.sources import CatalogError, load_catalog, resolve_file_url, sync_sources
 from finder.config import ROOT
 from finder.models import Source
 

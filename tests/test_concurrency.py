@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
+from finder.ingest.runs import run_source
 from finder.models import Listing, Source
-from finder.runs import run_source
 from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
 
 EVENTS = 30

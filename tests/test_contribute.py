@@ -9,7 +9,8 @@ import tomllib
 import pytest
 from sqlalchemy import select
 
-from finder.catalog import overlay_path
+from finder.catalog.sources import overlay_path
+from finder.ingest.overrides import same_organization, suppressed
 from finder.models import (
     AdminAction,
     Claim,
@@ -21,7 +22,6 @@ from finder.models import (
     SourceSuggestion,
     Suppression,
 )
-from finder.moderation import same_organization, suppressed
 from tests.trust_helpers import (
     admin_post,
     app_for,
@@ -277,8 +277,8 @@ def test_suppressed_matches_by_id_url_or_title_and_day():
 
 
 def test_overlay_entries_round_trip_and_invalid_ones_are_refused(tmp_path):
-    from finder.catalog import CatalogError, load_catalog
-    from finder.overlay import write_entry
+    from finder.catalog.overlay import write_entry
+    from finder.catalog.sources import CatalogError, load_catalog
 
     catalog = tmp_path / "sources.toml"
     catalog.write_text('[[source]]\nslug = "base"\nadapter = "ics"\nurl = "https://a.example/c.ics"\n')

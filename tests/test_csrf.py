@@ -12,7 +12,7 @@ import pytest
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from finder import alerts
+from finder.alerts import subscriptions as alerts
 from finder.models import Alert
 
 ONE_CLICK = {"alerts.unsubscribe"}

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from finder import create_app
 from finder.commands.demo import demo_group
+from finder.db.migrate import upgrade
 from finder.demo import demo_dir, demo_texts
-from finder.migrate import upgrade
 from finder.models import Listing, ListingSource, Occurrence
 from tests.conftest import make_test_config
 

@@ -10,8 +10,8 @@ import time_machine
 
 from finder import create_app
 from finder.commands.demo import demo_group
+from finder.db.migrate import upgrade
 from finder.demo.content import ONLINE
-from finder.migrate import upgrade
 from tests.conftest import make_test_config
 
 FROZEN = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)  # a Sunday, a week after the bundled files' anchor

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from finder import alerts, search_index
-from finder.mail import build_message, clean_header
+from finder.alerts import subscriptions as alerts
+from finder.index import rows as search_index
+from finder.mail.send import build_message, clean_header
 from finder.models import Alert, Digest, Listing
 from tests.conftest import clear_tables
 from tests.trust_helpers import smtp_server
@@ -32,7 +33,7 @@ def smtp():
 
 def seed(engine, now: datetime) -> dict[str, int]:
     """A walk first seen an hour ago, and alerts (all confirmed two days ago): poisoned ones first, the good one last."""
-    from finder.db import make_sessionmaker
+    from finder.db.engine import make_sessionmaker
 
     clear_tables(engine)
     since = now - timedelta(days=2)
@@ -85,7 +86,7 @@ def test_finder_alerts_send_survives_poisoned_alerts(engine, db_url, smtp, tmp_p
         message = by_recipient[f"walker{number}@example.org"]
         assert message["Subject"] == "1 new for “Walks Bcc: victim@example.org”", repr(char)
         assert message["Bcc"] is None
-    from finder.db import make_sessionmaker
+    from finder.db.engine import make_sessionmaker
 
     with make_sessionmaker(engine)() as session:
         failed = {row.alert_id: row for row in session.query(Digest).filter_by(status="failed")}

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug import Request, Response
 
-from finder.discover import bounding_box, discover, geohash, overpass_url
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import SourceSuggestion
-from finder.runs import default_fetcher, run_source
-from finder.suggest import approve
+from finder.trust.discover import bounding_box, discover, geohash, overpass_url
+from finder.trust.suggestions import approve
 from tests.conftest import make_test_config
 from tests.test_runs import reset
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from finder import alerts, digests
-from finder.mail import parse_message
-from finder.mailing import digest_settings, render_in_alert_locale
-from finder.migrate import upgrade
+from finder.alerts import digests
+from finder.alerts import subscriptions as alerts
+from finder.alerts.delivery import digest_settings, render_in_alert_locale
+from finder.db.migrate import upgrade
+from finder.mail.send import parse_message
 from finder.models import Alert, Digest, Listing
 from tests.conftest import make_test_config
 from tests.live_site import chromium_missing_reason

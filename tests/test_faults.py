@@ -20,10 +20,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-from finder import ingest as ingest_module
-from finder.fetch_store import DatabaseFetchStore
+from finder.ingest import importer as ingest_module
+from finder.ingest.fetch_state import DatabaseFetchStore
+from finder.ingest.runs import run_source
 from finder.models import Listing, ListingSource, Occurrence, ScrapeRun, Source
-from finder.runs import run_source
 from scrapers.fetch import Fetcher, FetchSettings
 from tests.conftest import make_test_config
 from tests.test_fetch import RawServer
@@ -332,10 +332,10 @@ def test_a_crash_in_the_middle_of_an_import_leaves_the_previous_state(world, mon
 HARD_CRASH = textwrap.dedent("""
     import os, sys
     from datetime import datetime, UTC
-    from finder import ingest
+    from finder.ingest import importer as ingest
     from finder.config import Config
-    from finder.db import make_engine, make_sessionmaker
-    from finder.runs import run_source
+    from finder.db.engine import make_engine, make_sessionmaker
+    from finder.ingest.runs import run_source
     real, calls = ingest.sync_occurrences, []
     def die_on_second(*args, **kwargs):
         calls.append(1)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finder.fetch_store import KEY_MAX_CHARS, DatabaseFetchStore, storage_key
+from finder.ingest.fetch_state import KEY_MAX_CHARS, DatabaseFetchStore, storage_key
 from finder.models import FetchState
 from scrapers.fetch import Fetcher, FetchError, FetchSettings
 

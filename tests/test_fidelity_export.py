@@ -12,7 +12,7 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
-from finder.ingest import ingest
+from finder.ingest.importer import ingest
 from finder.models import Listing, Source
 from scrapers.base import Context
 from scrapers.ics import ICalendar

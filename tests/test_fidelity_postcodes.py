@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from finder.geocode import Resolver, geocode_listing
-from finder.postcode_shapes import postcode_countries
+from finder.geo.postcode_shapes import postcode_countries
+from finder.geo.resolver import Resolver, geocode_listing
 from scrapers.listing import Listing, Venue
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from finder.commands.parse import parse_command
 from finder.config import Config
-from finder.geocode import Resolver
-from finder.ingest import ingest
+from finder.geo.resolver import Resolver
+from finder.geo.time_zones import country_zone, settle_zone
+from finder.ingest.importer import ingest
 from finder.models import Listing, Source
-from finder.time_zones import country_zone, settle_zone
 from scrapers.base import Context
 from scrapers.listing import Listing as Item
 from scrapers.listing import Venue

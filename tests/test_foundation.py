@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from finder import create_app
 from finder.config import ROOT, Config, documented_settings
-from finder.db import make_engine
-from finder.migrate import include_object
+from finder.db.engine import make_engine
+from finder.db.migrate import include_object
 from finder.models import Base
 
 

@@ -1,4 +1,4 @@
-"""finder/gazetteer.py: building the SQLite gazetteer from the fixture and (when installed) the real wheels."""
+"""finder/geo/build.py: building the SQLite gazetteer from the fixture and (when installed) the real wheels."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from finder.gazetteer import ATTRIBUTION, build_gazetteer, load_fixture
-from finder.gazetteer_postcodes import normalize_postcode, short_place
-from finder.geo import haversine_km
-from finder.geocode import Resolver
+from finder.geo.build import ATTRIBUTION, build_gazetteer, load_fixture
+from finder.geo.build_postcodes import normalize_postcode, short_place
+from finder.geo.math import haversine_km
+from finder.geo.resolver import Resolver
 from tests.conftest import FIXTURES
 
 FIXTURE = FIXTURES / "geo" / "gazetteer.json"

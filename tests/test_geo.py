@@ -1,4 +1,4 @@
-"""finder/geo.py: distances, boxes, units, coordinate parsing and name folding (pure functions)."""
+"""finder/geo/math.py: distances, boxes, units, coordinate parsing and name folding (pure functions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finder.geo import (
+from finder.geo.math import (
     bounding_box,
     fold,
     haversine_km,

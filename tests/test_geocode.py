@@ -1,4 +1,4 @@
-"""finder/geocode.py: resolving what people type and where listings are, on the fixture gazetteer."""
+"""finder/geo/resolver.py: resolving what people type and where listings are, on the fixture gazetteer."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from finder.cli import main
 from finder.config import Config
-from finder.geo import haversine_km
-from finder.geocode import Place, PlaceQueryError, Resolver, geocode_listing, get_resolver
-from finder.place_text import Reading, interpretations, looks_like_postcode, name_keys, postcode_keys
+from finder.geo.math import haversine_km
+from finder.geo.place_text import Reading, interpretations, looks_like_postcode, name_keys, postcode_keys
+from finder.geo.resolver import Place, PlaceQueryError, Resolver, geocode_listing, get_resolver
 from scrapers.listing import Listing, Venue
 from tests.conftest import FIXTURES
 
@@ -289,8 +289,8 @@ def test_cli_geocode_missing_never_touches_source_coordinates(geo_app):
 
 def _choices(resolver, where: str) -> list[str]:
     """The "Which place did you mean?" choices the search offers for `where` (empty when one place wins)."""
-    from finder.search_query import PlaceError, SearchQuery
-    from finder.search_run import resolve_place
+    from finder.search.query import PlaceError, SearchQuery
+    from finder.search.run import resolve_place
 
     try:
         resolve_place(SearchQuery(where=where), resolver)
@@ -302,8 +302,8 @@ def _choices(resolver, where: str) -> list[str]:
 @pytest.mark.parametrize("where", ["São Paulo", "Sao Paulo", "sao paulo"])
 def test_a_city_wins_over_its_own_state_of_the_same_name(resolver, where):
     """The state (a region of more people, its point elsewhere) is the same place by name: no choice to make."""
-    from finder.search_query import SearchQuery
-    from finder.search_run import resolve_place
+    from finder.search.query import SearchQuery
+    from finder.search.run import resolve_place
 
     assert _choices(resolver, where) == []
     place = resolve_place(SearchQuery(where=where), resolver)

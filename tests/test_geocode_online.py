@@ -1,4 +1,4 @@
-"""finder/geocode_online.py: the opt-in geopy provider against a local server speaking Nominatim JSON."""
+"""finder/geo/online.py: the opt-in geopy provider against a local server speaking Nominatim JSON."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from werkzeug import Response
 
 from finder.config import Config
-from finder.geocode import PlaceQueryError, Resolver
-from finder.geocode_online import (
+from finder.geo.online import (
     OnlineGeocoder,
     attribution_for,
     get_online_geocoder,
     purge_expired,
     resolve_place,
 )
+from finder.geo.resolver import PlaceQueryError, Resolver
 from tests.conftest import FIXTURES
 
 NOMINATIM_ANSWER = json.loads((FIXTURES / "geo" / "nominatim_search.json").read_text(encoding="utf-8"))
@@ -103,7 +103,7 @@ def test_provider_failure_is_not_cached(clean_engine, httpserver, caplog):
     httpserver.expect_ordered_request("/search").respond_with_json(NOMINATIM_ANSWER)
     clock = FakeClock()
     geocoder = make_geocoder(clean_engine, httpserver, clock)
-    with caplog.at_level(logging.WARNING, logger="finder.geocode_online"):
+    with caplog.at_level(logging.WARNING, logger="finder.geo.online"):
         assert geocoder.geocode("10 rue Jangot") is None
     assert "failed" in caplog.text
     assert geocoder.geocode("10 rue Jangot").country == "FR"

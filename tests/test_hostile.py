@@ -22,11 +22,12 @@ from icalendar import Calendar
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
-from finder import alerts, digests
-from finder.alert_match import make_matcher
-from finder.mailing import digest_settings
+from finder.alerts import digests
+from finder.alerts import subscriptions as alerts
+from finder.alerts.delivery import digest_settings
+from finder.alerts.matching import make_matcher
+from finder.ingest.runs import run_source
 from finder.models import Alert, Digest, Listing, Organization
-from finder.runs import run_source
 from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug import Request, Response
 
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, Source
-from finder.runs import default_fetcher, run_source
 from scrapers.base import Context, ParseError
 from scrapers.detect import detect
 from scrapers.hsds import HsdsAdapter

@@ -16,10 +16,10 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
 from finder import create_app
-from finder.digest_cards import Cards
-from finder.i18n import LANGUAGES, TRANSLATIONS_DIR
-from finder.mailing import render_in_alert_locale
-from finder.views.display import ago, distance, local_when
+from finder.alerts.cards import Cards
+from finder.alerts.delivery import render_in_alert_locale
+from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR
+from finder.web.views.display import ago, distance, local_when
 from tests.conftest import clear_tables, make_test_config
 from tests.site_data import seed
 
@@ -313,7 +313,7 @@ def test_schedules_and_reasons_on_result_cards_follow_the_locale(site, lang, sch
 def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, german):
     from flask_babel import force_locale
 
-    from finder.views.display import describe_rule
+    from finder.web.views.display import describe_rule
 
     app, _, _ = site
     with app.test_request_context("/"):
@@ -325,7 +325,7 @@ def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, ger
 def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
     from flask_babel import force_locale
 
-    from finder.views.display import reason_words
+    from finder.web.views.display import reason_words
 
     app, _, _ = site
     english = ["Wheelchair accessible", "In person", "Join from home", "In Lyon", "Club", "Matches Games", "Odd words"]

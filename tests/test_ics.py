@@ -365,7 +365,7 @@ def test_conference_means_online_and_kind_stays_event():
 
 def test_the_sources_kind_is_left_to_the_importer():
     """iCalendar states no kind: the adapter's fallback stays unstated, and the importer applies the
-    catalogue's kind (finder/ingest_defaults.py, tests/test_source_defaults.py)."""
+    catalogue's kind (finder/ingest/defaults.py, tests/test_source_defaults.py)."""
     [listing], _ = fixture("bare_vevent_bom.ics", window("2025-01-01", "2025-03-01"))
     assert (listing.kind, listing.kind_stated) == ("event", False)
 

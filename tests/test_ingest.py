@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from finder.ingest import ingest
-from finder.liveness import liveness_of
+from finder.ingest.importer import ingest
+from finder.ingest.liveness import liveness_of
 from finder.models import Listing, ListingChange, ListingSource, Occurrence, Organization, Source, Tag
 from scrapers.listing import Listing as Item
 from scrapers.listing import Occurrence as ItemOccurrence
@@ -298,7 +298,7 @@ def test_a_source_only_touches_its_own_listings(session):
 
 
 def test_geocodes_when_the_source_gave_no_coordinates(session, gazetteer_path):
-    geocode = pytest.importorskip("finder.geocode")
+    geocode = pytest.importorskip("finder.geo.resolver")
     from finder.config import Config
 
     resolver = geocode.get_resolver(Config(GAZETTEER_PATH=str(gazetteer_path)))
@@ -323,7 +323,7 @@ def test_occurrences_follow_the_source(session):
 
 
 def test_retag_applies_a_changed_vocabulary(session, tmp_path):
-    from finder.retag import retag
+    from finder.ingest.retag import retag
     from finder.tags import load_vocabulary
 
     source = make_source(session, tags=["social"])
@@ -343,7 +343,7 @@ def test_retag_applies_a_changed_vocabulary(session, tmp_path):
 def test_the_garbage_collector_is_paused_during_an_import_and_restored_after(session, monkeypatch):
     import gc
 
-    import finder.ingest as importer
+    import finder.ingest.importer as importer
 
     source = make_source(session)
     during = []

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from finder import joblock, jobs
+from finder.jobs import locks as joblock
+from finder.jobs import table as jobs
 from finder.models import FetchState, JobRun
 
 SCRIPT = Path(__file__).parent / "fixtures" / "jobs" / "scheduler_process.py"

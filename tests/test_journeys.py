@@ -19,7 +19,7 @@ import pytest
 import recurring_ical_events
 
 from finder.commands.demo import demo_group
-from finder.migrate import upgrade
+from finder.db.migrate import upgrade
 from tests.conftest import make_test_config
 from tests.live_site import chromium_missing_reason, keep_local, serve
 

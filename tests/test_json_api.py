@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, ListingSource, Source
-from finder.runs import default_fetcher, run_source
 from scrapers.base import Context, ParseError
 from scrapers.json_api import JsonAdapter
 from tests.conftest import make_test_config
@@ -118,7 +118,7 @@ def test_a_run_follows_relative_v2_next_links_to_the_last_page(session, doit, db
 
 
 def test_the_real_uk_catalogue_entries_are_disabled_credited_and_readable():
-    from finder.catalog import load_catalog
+    from finder.catalog.sources import load_catalog
     from scrapers.json_api import check_mapping
 
     specs = {spec.slug: spec for spec in load_catalog(Path(__file__).resolve().parent.parent / "data" / "sources.toml",

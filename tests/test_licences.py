@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from finder.extensions import get_session
-from finder.licences import terms
+from finder.catalog.licences import terms
 from finder.models import Listing, ListingSource, Occurrence, Source
+from finder.web.extensions import get_session
 from tests.search_helpers import LONDON, add_listing
 
 LAT, LON = LONDON

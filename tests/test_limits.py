@@ -10,7 +10,7 @@ import re
 import pytest
 
 from finder import MAX_REQUEST_BYTES, create_app
-from finder.extensions import SEARCH_RATE_LIMIT, limiter
+from finder.web.extensions import SEARCH_RATE_LIMIT, limiter
 from tests.conftest import clear_tables, make_test_config
 
 POINT = "lat=51.5&lon=-0.12"

@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import delete, select
 from werkzeug import Request, Response
 
-from finder.db import make_sessionmaker
+from finder.db.engine import make_sessionmaker
+from finder.ingest.runs import run_source
 from finder.models import Base, Listing, Source
-from finder.runs import run_source
 from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
 from tests.conftest import CLEAR_HOOKS, make_test_config
 

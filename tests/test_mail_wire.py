@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from finder.alert_match import make_matcher
-from finder.mail import Sender, build_message, parse_message
-from finder.mailing import run_digests, send_admin_alarm
+from finder.alerts.delivery import run_digests, send_admin_alarm
+from finder.alerts.matching import make_matcher
+from finder.mail.send import Sender, build_message, parse_message
 from finder.models import Alert
 from tests.conftest import make_test_config
 from tests.test_alerts import add_listing, csrf_from, free_port, subscribe
@@ -217,7 +217,7 @@ def test_a_dropped_connection_is_reopened_for_the_next_message(tmp_path):
 
 def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(engine, db_url, tmp_path):
     from finder import create_app
-    from finder.digest_workers import id_ranges, run_in_workers
+    from finder.alerts.workers import id_ranges, run_in_workers
     from tests.conftest import clear_tables
 
     clear_tables(engine)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
-from finder.ingest import ingest
-from finder.maintenance import KEEP_PAST_OCCURRENCES_DAYS, excluded, roll_series_forward
+from finder.ingest.importer import ingest
+from finder.ingest.upkeep import KEEP_PAST_OCCURRENCES_DAYS, excluded, roll_series_forward
 from finder.models import Listing, Occurrence, Source
 from scrapers.listing import Listing as Item
 from scrapers.listing import Occurrence as ItemOccurrence

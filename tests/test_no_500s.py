@@ -10,7 +10,7 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from icalendar import Calendar
 
-from finder import search_index
+from finder.index import rows as search_index
 from finder.models import Listing
 from tests.trust_helpers import ADMIN_PASSWORD, app_for, csrf_from, login, post_form, soon
 

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 
 from finder import ranking
-from finder.alert_match import make_matcher
-from finder.ingest import ingest
-from finder.mail import parse_message
+from finder.alerts.matching import make_matcher
+from finder.ingest.importer import ingest
+from finder.mail.send import parse_message
 from finder.models import Listing, Source
 from finder.ongoing import in_progress, is_ongoing, is_over, open_ended
 from finder.search import SearchQuery, run_search
@@ -141,7 +141,7 @@ def test_alerts_match_new_ongoing_listings_as_search_does(session):
 
 
 def test_pages_show_ongoing_and_a_meeting_in_progress(app, client):
-    from finder.extensions import get_session
+    from finder.web.extensions import get_session
 
     with app.app_context():
         session = get_session()
@@ -174,8 +174,8 @@ def test_today_is_a_wednesday_so_the_windows_above_mean_what_they_say():
 def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_digest(app):
     from flask import render_template
 
-    from finder import digests
-    from finder.mailing import digest_settings
+    from finder.alerts import digests
+    from finder.alerts.delivery import digest_settings
     from finder.models import Alert, Digest
 
     settings = digest_settings(app.config["FINDER"])
@@ -198,8 +198,8 @@ def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_diges
 
 
 def test_an_organisations_page_never_files_ongoing_roles_under_earlier(app, client):
-    from finder.extensions import get_session
     from finder.models import Organization
+    from finder.web.extensions import get_session
 
     with app.app_context():
         session = get_session()

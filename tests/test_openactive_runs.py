@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug import Request, Response
 
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, ListingSource, ScrapeRun
-from finder.runs import default_fetcher, run_source
 from tests.conftest import make_test_config
 from tests.test_runs import add_source, reset
 

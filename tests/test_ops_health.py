@@ -14,11 +14,11 @@ from sqlalchemy import text
 
 from finder import create_app
 from finder.cli import main
-from finder.db import make_engine
+from finder.db.engine import make_engine
+from finder.db.migrate import upgrade
 from finder.doctor import check_database, check_ratelimit
-from finder.extensions import limiter
-from finder.migrate import upgrade
 from finder.ratelimit_store import missing_package
+from finder.web.extensions import limiter
 from tests.conftest import fresh_postgres_schema, make_test_config
 
 DEAD_REDIS = "redis://127.0.0.1:5509/0"  # a port of this helper's range where nothing listens

@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from finder.catalog import CatalogError, overlay_path
-from finder.overlay import write_entry
+from finder.catalog.overlay import write_entry
+from finder.catalog.sources import CatalogError, overlay_path
 
 OPERATOR = """# Our local sources: ask Sam before changing (backed up nightly).
 

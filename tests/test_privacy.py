@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from finder import alerts, jobs
+from finder.alerts import subscriptions as alerts
+from finder.jobs import table as jobs
 from finder.models import Alert, AlertSent, Base, Claim, Digest, Listing
-from finder.privacy import delete_unsubscribed
+from finder.trust.privacy import delete_unsubscribed
 from tests.trust_helpers import app_for, post_form
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from finder import create_app, structured
-from finder.views import reach
+from finder import create_app
+from finder.web import structured
+from finder.web.views import reach
 from tests.conftest import clear_tables, make_test_config
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
 from tests.site_data import HOSTILE, seed, seed_hostile

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.security import generate_password_hash
 
-from finder.search_query import PARAMS
+from finder.search.query import PARAMS
 from tests.live_site import build_site
 from tests.trust_helpers import ADMIN_PASSWORD, login
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, insert, select
 from werkzeug import Response
 
-from finder import runs
-from finder.db import make_engine
+from finder.db.engine import make_engine
+from finder.ingest import runs
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import FetchState, Listing, ListingSource, ScrapeRun, Source
-from finder.runs import default_fetcher, run_source
 from scrapers import ADAPTERS
 from tests.conftest import make_test_config
 from tests.paged_adapter import PagedAdapter

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug import Response
 
-from finder.db import make_engine, make_sessionmaker
-from finder.migrate import upgrade
+from finder.db.engine import make_engine, make_sessionmaker
+from finder.db.migrate import upgrade
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Source
-from finder.runs import default_fetcher, run_source
 from tests.conftest import fresh_postgres_schema, make_test_config
 from tests.trust_helpers import calendar, soon
 

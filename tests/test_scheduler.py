@@ -11,10 +11,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from finder import joblock, jobs, scrape_jobs
-from finder.catalog import load_catalog, sync_sources
+from finder.catalog.sources import load_catalog, sync_sources
 from finder.commands.scheduler import JobTable
-from finder.db import make_sessionmaker
+from finder.db.engine import make_sessionmaker
+from finder.jobs import locks as joblock
+from finder.jobs import scrape as scrape_jobs
+from finder.jobs import table as jobs
 from finder.models import JobRun, ScrapeRun, Source, utcnow
 
 

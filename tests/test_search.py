@@ -8,10 +8,10 @@ from datetime import UTC, timedelta
 import pytest
 
 from finder import ranking
-from finder.geo import EARTH_RADIUS_KM, haversine_km
-from finder.geocode import Resolver
+from finder.geo.math import EARTH_RADIUS_KM, haversine_km
+from finder.geo.resolver import Resolver
+from finder.index.rows import title_norm, unit_vector
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
-from finder.search_index import title_norm, unit_vector
 from tests.search_helpers import LONDON, NOW, add_listing, km_north
 
 LAT, LON = LONDON
@@ -204,7 +204,7 @@ def test_place_text_through_the_gazetteer(session, town, gazetteer_path):
 def test_refresh_removes_hidden_listings(session, town):
     from sqlalchemy import select
 
-    from finder import search_index
+    from finder.index import rows as search_index
     from finder.models import Listing
 
     chess = session.scalar(select(Listing).where(Listing.title == "Chess Club"))
@@ -239,7 +239,7 @@ def test_index_row_reads_local_weekday_and_time_of_day():
     from datetime import datetime
     from types import SimpleNamespace
 
-    from finder.search_index import FLAG_BITS, TIME_BITS, index_row
+    from finder.index.rows import FLAG_BITS, TIME_BITS, index_row
 
     item = SimpleNamespace(
         id=7, lat=40.7, lon=-74.0, online=False, timezone="America/New_York", recurrence=None, recurrence_text="",

@@ -1,6 +1,6 @@
 """The catalogue's defaults reach the stored listing through the real import path, for every adapter.
 
-One rule in the importer (finder/ingest_defaults.py): a source's kind, tags, timezone and
+One rule in the importer (finder/ingest/defaults.py): a source's kind, tags, timezone and
 locality/country fill what an item leaves blank; kind "online" means online and placeless.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from finder.ingest_defaults import apply_source_defaults
+from finder.ingest.defaults import apply_source_defaults
+from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, Source
-from finder.runs import default_fetcher, run_source
 from scrapers.listing import Listing as Item
 from scrapers.listing import Venue
 from tests.conftest import make_test_config

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from finder.catalog import overlay_path
+from finder.catalog.overlay import write_entry
+from finder.catalog.sources import overlay_path
 from finder.models import Listing, Source
-from finder.overlay import write_entry
 from tests.trust_helpers import admin_post, app_for, calendar, login, scrape, serve_many, soon
 
 LEEDS = "/api/v1/search?lat=53.8008&lon=-1.5491&radius_km=10"

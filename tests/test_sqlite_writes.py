@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from finder.db import make_engine
+from finder.db.engine import make_engine
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from finder.health import flags_for
+from finder.jobs.source_health import flags_for
 from finder.models import ScrapeRun, Source
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -59,7 +59,7 @@ def job(key="scrape:x", started_ago=None, finished_ago=None, lease_in=None, stat
 
 
 def test_job_flags():
-    from finder.job_health import flags_for
+    from finder.jobs.health import flags_for
 
     hour, minute = timedelta(hours=1), timedelta(minutes=1)
     assert flags_for(job(started_ago=hour, finished_ago=hour - minute), 86400, T0) == []

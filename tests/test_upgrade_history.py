@@ -22,9 +22,9 @@ from sqlalchemy import inspect, text
 
 from finder import create_app
 from finder.cli import main
-from finder.db import make_engine
+from finder.db.engine import make_engine
+from finder.db.migrate import include_object
 from finder.doctor import check_database
-from finder.migrate import include_object
 from finder.models import Base
 from tests.conftest import fresh_postgres_schema, make_test_config
 
@@ -67,8 +67,8 @@ import os, sys
 from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 from finder import models
-from finder.db import make_engine
-from finder.migrate import upgrade
+from finder.db.engine import make_engine
+from finder.db.migrate import upgrade
 upgrade(os.environ["FINDER_DATABASE_URL"])
 start = datetime.fromisoformat(sys.argv[1])
 with Session(make_engine(os.environ["FINDER_DATABASE_URL"])) as s:
@@ -125,7 +125,7 @@ def checkout(revision: str, into: Path, gazetteer: Path) -> Path:
 OLD_SCRAPE = """
 import os
 from finder.cli import main
-from finder.migrate import upgrade
+from finder.db.migrate import upgrade
 upgrade(os.environ["FINDER_DATABASE_URL"])
 main(["scrape", "ops-upgrade"], standalone_mode=False)
 """
@@ -200,7 +200,7 @@ def test_repair_is_a_no_op_on_todays_schema(migrated_url):
     """Running 0004's checks again on a database built from today's files changes nothing."""
     from alembic import command
 
-    from finder.migrate import alembic_config
+    from finder.db.migrate import alembic_config
 
     engine = make_engine(migrated_url)
     try:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
-from finder import alerts
+from finder.alerts import subscriptions as alerts
 from finder.models import Alert
 from tests.test_site import page, site  # noqa: F401 - the seeded site fixture
 from tests.trust_helpers import post_form

@@ -1,4 +1,4 @@
-"""SQLite WAL checkpoints from a background thread (finder.wal): what commits write reaches the database
+"""SQLite WAL checkpoints from a background thread (finder.db.wal): what commits write reaches the database
 file without the committing thread waiting, and the log starts over instead of growing."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import time
 
 from sqlalchemy import text
 
-from finder import wal
-from finder.db import make_engine
+from finder.db import wal
+from finder.db.engine import make_engine
 
 
 def wait_for(condition, seconds: float = 10.0) -> bool:

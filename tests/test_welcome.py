@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from finder.mail import parse_message
+from finder.mail.send import parse_message
 from finder.models import Alert, AlertSent, Digest
 from tests.test_alerts import add_listing, csrf_from, link, mail_app, smtp, subscribe  # noqa: F401 (fixtures)
 
@@ -85,9 +85,9 @@ def test_subscribe_page_previews_the_first_email_and_states_the_weekly_day_and_h
 
 
 def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa: F811
-    from finder import digests
-    from finder.alert_match import make_matcher
-    from finder.mailing import digest_settings, render_in_alert_locale
+    from finder.alerts import digests
+    from finder.alerts.delivery import digest_settings, render_in_alert_locale
+    from finder.alerts.matching import make_matcher
 
     maker = mail_app.extensions["sessionmaker"]
     with maker() as session:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from aiosmtpd.controller import Controller
 from werkzeug.security import generate_password_hash
 
-from finder.mail import parse_message
-from finder.runs import default_fetcher, run_source
+from finder.ingest.runs import default_fetcher, run_source
+from finder.mail.send import parse_message
 from tests.conftest import clear_tables, make_test_config
 
 ADMIN_PASSWORD = "correct horse battery staple"

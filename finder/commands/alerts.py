@@ -6,10 +6,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from finder.alert_match import make_matcher
-from finder.digest_workers import run_in_workers
-from finder.geocode import get_resolver
-from finder.mailing import run_digests
+from finder.alerts.delivery import run_digests
+from finder.alerts.matching import make_matcher
+from finder.alerts.workers import run_in_workers
+from finder.geo.resolver import get_resolver
 from finder.models import utcnow
 
 

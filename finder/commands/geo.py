@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import or_, select
 
-from finder.geocode import PlaceQueryError, geocode_listing, get_resolver
+from finder.geo.resolver import PlaceQueryError, geocode_listing, get_resolver
 from finder.models import Listing
 from scrapers.listing import Listing as ParsedListing
 from scrapers.listing import Venue
@@ -29,7 +29,7 @@ def gazetteer_group():
               help="Build from a small JSON fixture instead of the GeoNames wheels.")
 def gazetteer_build(out_path: Path | None, fixture: Path | None):
     """Compile the gazetteer from the pinned GeoNames wheels (the `gazetteer` extra)."""
-    from finder.gazetteer import build_gazetteer, load_fixture
+    from finder.geo.build import build_gazetteer, load_fixture
 
     config = current_app.config["FINDER"]
     out_path = out_path or config.path(config.GAZETTEER_PATH)
@@ -122,7 +122,7 @@ def source_defaults(listing: Listing) -> dict:
 
 def _refresh_and_commit(session, changed_ids: list[int]) -> None:
     if changed_ids:
-        from finder import search_index
+        from finder.index import rows as search_index
 
         search_index.refresh(session, list(changed_ids))
         changed_ids.clear()

@@ -97,8 +97,8 @@ def _settle_zones(listings: list[Listing], config: Config, tz_name: str | None, 
     """Bare times into the venue's zone (through the gazetteer, when there is one), else --timezone, else UTC."""
     if not any(listing.assumed_timezone for listing in listings):
         return
-    from finder.geocode import get_resolver
-    from finder.time_zones import settle_zone
+    from finder.geo.resolver import get_resolver
+    from finder.geo.time_zones import settle_zone
 
     resolver = get_resolver(config)
     for listing in listings:

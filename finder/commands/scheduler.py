@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask import Flask, current_app
 
-from finder import joblock, jobs
+from finder.jobs import locks as joblock
+from finder.jobs import table as jobs
 
 log = logging.getLogger(__name__)
 RELOAD_S = 600  # re-read the catalogue file: new, changed or disabled sources
@@ -136,8 +137,8 @@ class JobTable:
 
 def sync_catalog(app: Flask) -> None:
     """Mirror the catalogue file into the Source table (idempotent; safe while other schedulers do the same)."""
-    from finder.catalog import CatalogError, load_catalog, sync_sources
-    from finder.retry import with_retries
+    from finder.catalog.sources import CatalogError, load_catalog, sync_sources
+    from finder.db.retry import with_retries
 
     config = app.config["FINDER"]
     try:

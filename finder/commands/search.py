@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from finder import search_index
+from finder.index import rows as search_index
 from finder.models import Listing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
@@ -27,7 +27,7 @@ def query_command(params: tuple[str, ...]):
         if not sep:
             raise click.UsageError(f"expected NAME=VALUE, got {pair!r}")
         args[name] = value
-    from finder.geocode import get_resolver
+    from finder.geo.resolver import get_resolver
 
     config = current_app.config["FINDER"]
     try:

@@ -14,7 +14,7 @@ def doctor_command():
     """Check settings, database, rate-limit store, gazetteer, SMTP and the source catalogue; say what to fix.
 
     Runs without starting the app, so it can report the settings that stop the app from starting."""
-    from finder.db import make_engine
+    from finder.db.engine import make_engine
 
     try:
         config = click.get_current_context().ensure_object(ScriptInfo).load_app().config["FINDER"]

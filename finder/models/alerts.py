@@ -19,7 +19,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
-    locale: Mapped[str] = mapped_column(String(10), default="en")  # language of its emails (finder.i18n.LANGUAGES)
+    locale: Mapped[str] = mapped_column(String(10), default="en")  # language of its emails (finder.web.i18n.LANGUAGES)
     query: Mapped[dict] = mapped_column(default=dict)  # the search parameters, as in /api/v1/search
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")  # daily | weekly
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -4,13 +4,13 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 20:45:00
 
-Non-model objects, created by the same function the tests use (finder.search_index.create_objects).
+Non-model objects, created by the same function the tests use (finder.index.rows.create_objects).
 After upgrading a database that already holds listings, fill the index with `finder search reindex`.
 """
 
 from alembic import op
 
-from finder import search_index
+from finder.index import rows as search_index
 
 revision = "0002"
 down_revision = "0001"

@@ -114,7 +114,7 @@ def _search_index_objects(bind) -> list[str]:
         if "listing_geo_online_tsv" in {i["name"] for i in sa.inspect(bind).get_indexes("listing_geo")}:
             return []
         op.execute("CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
-                   "WHERE lat_band = -10000")  # finder.search_index.NO_PLACE_BAND
+                   "WHERE lat_band = -10000")  # finder.index.rows.NO_PLACE_BAND
         return ["index listing_geo_online_tsv"]
     if "listing_fts_online" in set(sa.inspect(bind).get_table_names()):
         return []

@@ -1,0 +1,1 @@
+"""Saved-search alerts: subscriptions, tokens, matching, digests."""

@@ -1,0 +1,1 @@
+"""The source catalogue: data/sources.toml, its run-time overlay, licences."""

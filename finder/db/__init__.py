@@ -1,0 +1,1 @@
+"""The database: engine and sessions, SQLite WAL upkeep, bulk writes, migrations."""

@@ -1,0 +1,1 @@
+"""The search index: one row per searchable listing, written with the listings."""

@@ -1,0 +1,1 @@
+"""Import: runs of sources, prepare, identity and merge, writes, liveness, organisations, upkeep."""

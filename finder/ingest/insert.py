@@ -1,0 +1,50 @@
+"""The importer's write path for new listings (items no stored listing matched): rows built from the
+prepared items and written in bulk (`finder.db.bulk`), with their occurrences, provenance, tags and
+search-index rows. `finder.ingest.importer` decides which items these are."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy.orm import Session
+
+from finder.db import bulk
+from finder.index import rows as search_index
+from finder.ingest.prepare import listing_values
+from finder.models import Listing, ListingSource, ListingTag, Occurrence, Source, Tag
+
+OCCURRENCE_COLUMNS = ("listing_id", "start", "end", "status", "all_day")
+LINK_COLUMNS = ("listing_id", "source_id", "source_key", "missed_runs", "source_url", "content_hash", "first_seen",
+                "last_seen")
+
+
+def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Tag], now) -> set[int]:
+    """Bulk-insert new listings with their occurrences, tags, provenance and search-index rows; returns their ids."""
+    if not fresh:
+        return set()
+    connection = session.connection()
+    search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
+    ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
+    tag_ids = {slug: tag.id for slug, tag in tags.items()}
+    labels = {slug: search_index.label_text(slug, tag.label) for slug, tag in tags.items()}
+    listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
+    for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
+        values = listing_values(prepared)
+        values.update(id=listing_id, organization_id=org.id if org is not None else None,
+                      content_hash=prepared.hash, liveness="active", first_seen=now, last_seen=now, updated_at=now)
+        listings.append(values)
+        all_day = prepared.item.all_day
+        occurrences += [(listing_id, start, end, status, all_day) for start, end, status in prepared.occurrences]
+        links.append((listing_id, source.id, key, 0, prepared.item.url[:2000], prepared.hash, now, now))
+        slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
+        tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
+        if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
+            index_rows.append(search_index.index_row(
+                SimpleNamespace(**values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
+            texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
+    bulk.insert_rows(connection, Listing.__table__, listings)
+    bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
+    bulk.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
+    bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
+    search_index.write_rows(connection, index_rows, texts)
+    return set(ids)

@@ -1,0 +1,79 @@
+"""Organisations by identity (normalised name + website domain), merged across sources, as the importer
+meets them: one `OrgCache` per ingest call, prefetched in one go for the batch."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finder.db.upsert import insert_or_ignore
+from finder.identity import organization_key
+from finder.models import Organization
+
+
+class OrgCache:
+    """Organisations by identity (normalised name + website domain), merged across sources: a name
+    seen without a website joins the one organisation of that name, and gains the website when one is given."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.by_key: dict[str, Organization] = {}
+        self.by_name: dict[str, Organization] = {}
+        self.looked_up: set[str] = set()
+
+    def prefetch(self, organizers) -> None:
+        """Load in one go the organisations these (name, url) pairs may be: exact keys and bare names."""
+        keys = set()
+        for name, url in organizers:
+            if name and name.strip():
+                key = organization_key(name.strip(), url)
+                keys.update((key, key.partition("|")[0] + "|"))
+        ordered = sorted(keys - self.looked_up)
+        self.looked_up.update(ordered)
+        for offset in range(0, len(ordered), 500):
+            for org in self.session.scalars(select(Organization).where(Organization.key.in_(ordered[offset:offset + 500]))):
+                self._remember(org.key, org)
+
+    def get(self, name: str, url: str) -> Organization | None:
+        name = (name or "").strip()
+        if not name:
+            return None
+        key = organization_key(name, url)
+        if key in self.by_key:
+            return self.by_key[key]
+        bare, _, domain = key.partition("|")
+        org = self._one(key)
+        if org is None and domain:
+            nameless = self._one(f"{bare}|")
+            if nameless is not None and nameless.key == f"{bare}|":  # gains the website
+                org = nameless
+                org.key, org.url = key, url
+        elif org is None:
+            same_name = [self.by_name[bare]] if bare in self.by_name else self.session.scalars(
+                select(Organization).where(Organization.key.startswith(f"{bare}|", autoescape=True)).limit(2)
+            ).all()
+            org = same_name[0] if len(same_name) == 1 else None
+        if org is None:
+            org = self._create(key, name[:300], url or "")
+        self._remember(key, org)
+        return org
+
+    def _create(self, key: str, name: str, url: str) -> Organization:
+        """Insert the organisation unless another import just did (both databases), then read the row that won."""
+        dialect = self.session.get_bind().dialect.name
+        self.session.execute(insert_or_ignore(dialect, Organization, dict(key=key, name=name, url=url),
+                                              conflict=["key"]))
+        return self.session.scalars(select(Organization).where(Organization.key == key)).one()
+
+    def _one(self, key: str) -> Organization | None:
+        if key in self.by_key or key in self.looked_up:
+            return self.by_key.get(key)
+        self.looked_up.add(key)
+        org = self.session.scalar(select(Organization).where(Organization.key == key))
+        if org is not None:
+            self._remember(key, org)
+        return org
+
+    def _remember(self, key: str, org: Organization) -> None:
+        self.by_key[key] = org
+        self.by_name.setdefault(key.partition("|")[0], org)

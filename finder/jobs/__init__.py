@@ -1,0 +1,1 @@
+"""The scheduler's jobs: the job table, cross-process locks, job health."""

@@ -1,0 +1,1 @@
+"""Email out: building messages, the outbox, sending."""

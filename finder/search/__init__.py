@@ -1,0 +1,10 @@
+"""Search: `SearchQuery.from_args` (the /api/v1/search parameters) and `run_search` (a ranked page).
+
+Parsing lives in `finder/search/query.py`, the run in `finder/search/run.py`, the SQL in
+`finder/search/sql.py`, the formula and reasons in `finder/ranking.py`.
+"""
+
+from finder.search.query import PlaceError, QueryError, SearchQuery
+from finder.search.run import SearchPage, SearchResult, run_search
+
+__all__ = ["PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult", "run_search"]

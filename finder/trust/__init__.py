@@ -1,0 +1,1 @@
+"""Trust: claims, moderation, suggestions, privacy, administrators."""
