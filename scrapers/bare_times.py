@@ -5,7 +5,7 @@ through `scrapers.text.localize`/`aware` or `scrapers.ics_time`; those call `not
 `Context.each` watches each item (`watching()`) and marks a listing `assumed_timezone` when one of its
 times was read in such a default rather than in a zone the item (or its calendar) stated.
 
-The zone is then settled outside the adapter, where more is known (finder/time_zones.py: the venue's
+The zone is then settled outside the adapter, where more is known (finder/geo/time_zones.py: the venue's
 place through the gazetteer, then the catalogue, else UTC with a problem): `relocalise()` reads the
 same wall-clock times again in the zone found.
 """

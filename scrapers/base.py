@@ -101,7 +101,7 @@ class Adapter(ABC):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         """Every listing in `body`; raises ParseError when `body` is not this format."""
 
-    incremental = False  # True: each run resumes from the last page read (see finder/runs.py)
+    incremental = False  # True: each run resumes from the last page read (see finder/ingest/runs.py)
 
     def next_url(self, body: bytes, url: str) -> str | None:
         """The next page of a paged API, or None when this was the last page."""

@@ -5,7 +5,7 @@ one-line reason. Each hop (redirects are followed by hand, at most 5) passes: ho
 (the checked address is pinned for the connection), robots.txt, per-host pacing (min delay or
 Crawl-delay), then the request with retries on 5xx/429/timeouts. State kept between runs (ETag and
 Last-Modified per URL, robots.txt, host back-off and last request) goes through a `FetchStore`;
-`finder.fetch_store.DatabaseFetchStore` keeps it in the database. Not thread-safe: one Fetcher per thread.
+`finder.ingest.fetch_state.DatabaseFetchStore` keeps it in the database. Not thread-safe: one Fetcher per thread.
 """
 
 from __future__ import annotations

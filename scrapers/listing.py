@@ -57,7 +57,7 @@ class Listing:
 
     title: str
     kind: str = "event"  # the adapter's fallback unless `kind_stated`; the importer applies the catalogue's
-    kind_stated: bool = False  # True only where the format itself says the kind (see finder/ingest_defaults.py)
+    kind_stated: bool = False  # True only where the format itself says the kind (see finder/ingest/defaults.py)
     description: str = ""  # plain text
     description_html: str = ""  # sanitised HTML (nh3) when the source has markup
     url: str = ""
@@ -70,7 +70,7 @@ class Listing:
     start: datetime | date | None = None  # date when all_day
     end: datetime | date | None = None  # exclusive end date when all_day
     timezone: str | None = None  # IANA name, or None when only an offset is known
-    assumed_timezone: bool = False  # times were bare: read in a default zone, settled by finder/time_zones.py
+    assumed_timezone: bool = False  # times were bare: read in a default zone, settled by finder/geo/time_zones.py
     all_day: bool = False
     recurrence: str | None = None  # RRULE value without the "RRULE:" prefix
     rdates: list[str] = field(default_factory=list)
