@@ -26,8 +26,8 @@ def register(name: str):
 
 # Every adapter module, in the order they are tried by format detection. Add new ones here.
 ADAPTER_MODULES = (
-    "ics", "gcal", "fullcalendar", "schemaorg", "tec", "rss", "footprint",
-    "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds", "openactive",
+    "ics.adapter", "gcal", "fullcalendar", "schemaorg.adapter", "tec", "rss", "footprint",
+    "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds.adapter", "openactive",
     "json_api",
 )  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from scrapers.ics_clean import clean_rule_line
+from scrapers.ics.clean import clean_rule_line
 from scrapers.recurrence import MAX_OCCURRENCES, Expansion, expand
 from scrapers.text import offset_zone, zone
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from scrapers.base import Context
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import expand_rule, in_window
-from scrapers.schemaorg_fields import (
+from scrapers.schemaorg.fields import (
     cost_of,
     end_from_duration,
     first,
@@ -29,7 +29,7 @@ from scrapers.schemaorg_fields import (
     url_of,
     venue_of,
 )
-from scrapers.schemaorg_schedule import schedule_series
+from scrapers.schemaorg.schedule import schedule_series
 from scrapers.text import access_hints, audience_hints, description_pair, is_meeting_url, safe_url
 
 CROSSWALK = Path(__file__).resolve().parent.parent / "data" / "openactive_activities.json"

@@ -25,7 +25,7 @@ from finder.ingest.upkeep import roll_series_forward
 from finder.models import Occurrence, Source
 from scrapers.base import Context
 from scrapers.budget import Budget, OverBudget, parse_within
-from scrapers.ics import ICalendar
+from scrapers.ics.adapter import ICalendar
 from scrapers.listing import Listing as Item
 from scrapers.listing import Occurrence as ItemOccurrence
 from scrapers.recurrence import expand

@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 
 from finder.ingest.runs import run_source
 from finder.models import Listing, Source
-from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
+from scrapers.fetch.fetcher import Fetcher, FetchSettings, MemoryFetchStore
 
 EVENTS = 30
 RUNS = 6

@@ -52,7 +52,7 @@ def test_every_contract_adapter_is_registered():
     assert set(load_adapters()) == CONTRACT_ADAPTERS
 
 
-@pytest.mark.parametrize("name", ADAPTER_MODULES)
+@pytest.mark.parametrize("name", [module.split(".")[0] for module in ADAPTER_MODULES])
 def test_every_adapter_has_a_test_and_a_fixture(name):
     assert (ROOT / "tests" / f"test_{name}.py").is_file(), f"tests/test_{name}.py is missing"
     fixtures = ROOT / "tests" / "fixtures" / name

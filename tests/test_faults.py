@@ -24,7 +24,7 @@ from finder.ingest import importer as ingest_module
 from finder.ingest.fetch_state import DatabaseFetchStore
 from finder.ingest.runs import run_source
 from finder.models import Listing, ListingSource, Occurrence, ScrapeRun, Source
-from scrapers.fetch import Fetcher, FetchSettings
+from scrapers.fetch.fetcher import Fetcher, FetchSettings
 from tests.conftest import make_test_config
 from tests.test_fetch import RawServer
 
@@ -197,7 +197,7 @@ def test_robots_500_counts_as_disallow(world):
 
 def forget_robots(world: World) -> None:
     """Drop the cached robots.txt of the faulty site, as if a day had passed."""
-    from scrapers import robots
+    from scrapers.fetch import robots
 
     DatabaseFetchStore(world.session).put(f"robots:{robots.origin_of(world.site.url_for('/'))}", {}, 0)
     world.session.commit()
@@ -230,7 +230,7 @@ def test_oversize_body_is_refused(world):
 
 
 def test_connect_timeout_is_recorded(world, full_backlog):
-    from scrapers import robots
+    from scrapers.fetch import robots
 
     before = world.good_state()
     origin = f"http://127.0.0.1:{full_backlog}"

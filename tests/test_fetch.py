@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from scrapers import robots
-from scrapers.fetch import Fetcher, FetchError, FetchSettings, MemoryFetchStore, detect_encoding
-from scrapers.fetch_parts import retry_after_s
+from scrapers.fetch import robots
+from scrapers.fetch.fetcher import Fetcher, FetchError, FetchSettings, MemoryFetchStore, detect_encoding
+from scrapers.fetch.parts import retry_after_s
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fetch"
 START_S = 1_800_000_000.0

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from scrapers import guard
-from scrapers.fetch import Fetcher, FetchError, FetchSettings, MemoryFetchStore
+from scrapers.fetch import guard
+from scrapers.fetch.fetcher import Fetcher, FetchError, FetchSettings, MemoryFetchStore
 
 PUBLIC_V4, PUBLIC_V6 = "93.184.215.14", "2606:4700::1111"
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from finder.ingest.fetch_state import KEY_MAX_CHARS, DatabaseFetchStore, storage_key
 from finder.models import FetchState
-from scrapers.fetch import Fetcher, FetchError, FetchSettings
+from scrapers.fetch.fetcher import Fetcher, FetchError, FetchSettings
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

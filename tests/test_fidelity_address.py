@@ -10,7 +10,7 @@ import pytest
 
 from scrapers.address import address_from_text
 from scrapers.base import Context
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 
 
 @pytest.mark.parametrize(("text", "parts"), [

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scrapers.base import Context
-from scrapers.hsds import HsdsAdapter
-from scrapers.hsds_tabular import read_csv
+from scrapers.hsds.adapter import HsdsAdapter
+from scrapers.hsds.tabular import read_csv
 
 HEADER = "id,organization_id,name,description,status"
 ROWS = ["s1,o1,Café Zürich,Crèche and après-school club,active", "s2,o1,Señora's knitting,Ölfarbe & Co.,active"]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from finder.ingest.importer import ingest
 from finder.models import Listing, Source
 from scrapers.base import Context
-from scrapers.ics import ICalendar
+from scrapers.ics.adapter import ICalendar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fidelity"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from scrapers.base import Context
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 
 EVENT = {"@type": "Event", "name": "Repair café", "startDate": "2030-01-10T19:00:00+01:00",
          "location": {"@type": "Place", "name": "Hall", "address": {"addressLocality": "Berlin"}}}

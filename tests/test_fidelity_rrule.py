@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scrapers.base import Context
-from scrapers.ics import MAX_OCCURRENCES, ICalendar
-from scrapers.ics_clean import clean_rule_line, repair
+from scrapers.ics.adapter import MAX_OCCURRENCES, ICalendar
+from scrapers.ics.clean import clean_rule_line, repair
 
 WINDOW = dict(window_start=datetime(2019, 7, 1, tzinfo=UTC), window_end=datetime(2020, 7, 1, tzinfo=UTC))
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from scrapers.base import Context
 from scrapers.fullcalendar import FullCalendar
-from scrapers.ics import ICalendar
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.ics.adapter import ICalendar
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 from scrapers.spans import settle_span
 
 BERLIN = ZoneInfo("Europe/Berlin")

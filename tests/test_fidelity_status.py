@@ -11,8 +11,8 @@ import pytest
 
 from finder.identity import status_from_text as importer_status
 from scrapers.base import Context
-from scrapers.ics import ICalendar
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.ics.adapter import ICalendar
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 from scrapers.text import status_from_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fidelity" / "cancel_words.ics"

@@ -25,7 +25,7 @@ from finder.models import Listing, Source
 from scrapers.base import Context
 from scrapers.listing import Listing as Item
 from scrapers.listing import Venue
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 
 PAGE = Path(__file__).parent / "fixtures" / "fidelity" / "bare_time_berlin.html"
 NOW = datetime(2029, 12, 1, tzinfo=UTC)

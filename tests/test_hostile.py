@@ -28,7 +28,7 @@ from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import make_matcher
 from finder.ingest.runs import run_source
 from finder.models import Alert, Digest, Listing, Organization
-from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
+from scrapers.fetch.fetcher import Fetcher, FetchSettings, MemoryFetchStore
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
 
 # Text payloads: tags, handlers, broken-out attributes, entity tricks, SVG, template and CSS injection.

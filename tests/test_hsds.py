@@ -8,8 +8,8 @@ import pytest
 
 from scrapers import ADAPTERS
 from scrapers.base import Context, ParseError
-from scrapers.hsds import HsdsAdapter
-from scrapers.hsds_schedule import days_text
+from scrapers.hsds.adapter import HsdsAdapter
+from scrapers.hsds.schedule import days_text
 from tests.adapter_fuzz import check_corpus_never_crashes, check_never_crashes
 
 FIXTURES = Path("tests/fixtures/hsds")

@@ -18,7 +18,7 @@ from finder.ingest.runs import default_fetcher, run_source
 from finder.models import Listing, Source
 from scrapers.base import Context, ParseError
 from scrapers.detect import detect
-from scrapers.hsds import HsdsAdapter
+from scrapers.hsds.adapter import HsdsAdapter
 from tests.conftest import make_test_config
 from tests.test_runs import reset
 

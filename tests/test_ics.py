@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scrapers.base import Context, ParseError
-from scrapers.ics import ICalendar
+from scrapers.ics.adapter import ICalendar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ics"
 FEED_URL = "https://riverside.example/calendar.ics"
@@ -436,8 +436,8 @@ def test_unbalanced_begin_end_lines_are_repaired():
 
 
 def test_event_by_event_reading_keeps_the_events_that_parse():
-    from scrapers.ics import _read_each_event
-    from scrapers.ics_clean import repair
+    from scrapers.ics.adapter import _read_each_event
+    from scrapers.ics.clean import repair
 
     context = Context()
     calendar = _read_each_event(repair((FIXTURES / "repair_cafe_series.ics").read_text()), context)

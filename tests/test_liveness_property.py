@@ -21,7 +21,7 @@ from werkzeug import Request, Response
 from finder.db.engine import make_sessionmaker
 from finder.ingest.runs import run_source
 from finder.models import Base, Listing, Source
-from scrapers.fetch import Fetcher, FetchSettings, MemoryFetchStore
+from scrapers.fetch.fetcher import Fetcher, FetchSettings, MemoryFetchStore
 from tests.conftest import CLEAR_HOOKS, make_test_config
 
 CLUB_ICS = (Path(__file__).parent / "fixtures" / "ingest" / "club.ics").read_bytes()

@@ -190,7 +190,7 @@ def test_detect_names_the_adapter_of_our_fixtures():
 
 
 def test_url_is_fetched_and_paged(run, httpserver):
-    pytest.importorskip("scrapers.fetch")
+    pytest.importorskip("scrapers.fetch.fetcher")
     first = json.loads((FIXTURES / "gcal" / "walking_club.json").read_text())
     second = {"kind": "calendar#events", "timeZone": "Europe/London", "items": [
         {"id": "last", "summary": "Second page walk", "start": {"date": "2025-03-15"}, "end": {"date": "2025-03-16"}},
@@ -203,7 +203,7 @@ def test_url_is_fetched_and_paged(run, httpserver):
 
 
 def test_url_that_fails_exits_with_one_line(run, httpserver):
-    pytest.importorskip("scrapers.fetch")
+    pytest.importorskip("scrapers.fetch.fetcher")
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/gone.ics").respond_with_data("gone", status=410)
     result = run(httpserver.url_for("/gone.ics"))

@@ -243,7 +243,7 @@ def catalogue_app(engine, db_url, tmp_path, body: str):
 
 
 def test_cli_scrape_sources_and_retag(engine, db_url, tmp_path, httpserver):
-    pytest.importorskip("scrapers.fetch")
+    pytest.importorskip("scrapers.fetch.fetcher")
     from finder.commands.scrape import retag_command, scrape_command, sources_command
 
     url = serve(httpserver, "/club.ics", CLUB_ICS)
@@ -267,7 +267,7 @@ def test_cli_scrape_sources_and_retag(engine, db_url, tmp_path, httpserver):
 
 
 def test_cli_scrape_exits_1_when_a_source_fails(engine, db_url, tmp_path, httpserver):
-    pytest.importorskip("scrapers.fetch")
+    pytest.importorskip("scrapers.fetch.fetcher")
     from finder.commands.scrape import scrape_command
 
     httpserver.expect_request("/x.ics").respond_with_data("gone", status=404)

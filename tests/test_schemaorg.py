@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scrapers import load_adapters
 from scrapers.base import Context, ParseError
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "schemaorg"

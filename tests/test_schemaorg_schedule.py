@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrapers.base import Context
-from scrapers.schemaorg import SchemaOrgAdapter
+from scrapers.schemaorg.adapter import SchemaOrgAdapter
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "schemaorg"

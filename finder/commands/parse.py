@@ -124,9 +124,9 @@ def _tagger():
 def _fetch_pages(url: str, config: Config, adapter) -> list[tuple[bytes, str]]:
     """Bodies of `url` and the pages after it (paged APIs), through the polite fetcher."""
     try:
-        from scrapers.fetch import Fetcher, FetchError, FetchSettings
+        from scrapers.fetch.fetcher import Fetcher, FetchError, FetchSettings
     except ImportError:
-        raise click.ClickException("fetching URLs needs scrapers/fetch.py, which is not installed") from None
+        raise click.ClickException("fetching URLs needs scrapers/fetch/fetcher.py, which is not installed") from None
     pages, next_url = [], url
     with Fetcher(FetchSettings.from_config(config)) as fetcher:
         while next_url and len(pages) < MAX_PAGES:

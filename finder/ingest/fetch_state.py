@@ -1,6 +1,6 @@
 """The fetcher's state between runs (ETags, robots.txt, host back-off) kept in the `fetch_state` table.
 
-`DatabaseFetchStore(session)` implements `scrapers.fetch.FetchStore`. It writes through the caller's
+`DatabaseFetchStore(session)` implements `scrapers.fetch.fetcher.FetchStore`. It writes through the caller's
 session and never commits: the run that fetched commits (or rolls back) with everything else. With
 `deferred=True` its writes wait in memory until `save()`, so a run holds no write lock (on SQLite,
 the whole database's) while it waits on the network; and while the session has no transaction open, its

@@ -73,7 +73,7 @@ def run_source(
 def default_fetcher(session: Session, config: Config):
     """The polite fetcher with its state (ETags, robots, back-off) kept in the database."""
     from finder.ingest.fetch_state import DatabaseFetchStore
-    from scrapers.fetch import Fetcher, FetchSettings
+    from scrapers.fetch.fetcher import Fetcher, FetchSettings
 
     return Fetcher(FetchSettings.from_config(config), DatabaseFetchStore(session, deferred=True))
 
@@ -108,7 +108,7 @@ def make_context(source: Source, now: datetime, config: Config) -> Context:
 
 
 def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config: Config) -> None:
-    from scrapers.fetch import FetchError
+    from scrapers.fetch.fetcher import FetchError
 
     adapter = adapter_class(source.adapter)
     budget = Budget(timeout_s=config.PARSE_TIMEOUT_S, max_memory_mb=config.PARSE_MAX_MEMORY_MB)

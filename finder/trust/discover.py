@@ -32,7 +32,7 @@ from finder.trust.suggestions import PREVIEW_ITEMS, Preview, queue
 from scrapers import load_adapters
 from scrapers.base import Context, ParseError
 from scrapers.budget import Budget, parse_within
-from scrapers.fetch import FetchError
+from scrapers.fetch.fetcher import FetchError
 from scrapers.text import decode_body, load_json
 
 log = logging.getLogger(__name__)

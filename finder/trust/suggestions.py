@@ -19,7 +19,7 @@ from finder.identity import domain
 from finder.models import Source, SourceSuggestion, utcnow
 from scrapers.base import Context, ParseError
 from scrapers.budget import Budget, parse_within
-from scrapers.fetch import Fetcher, FetchError, FetchSettings
+from scrapers.fetch.fetcher import Fetcher, FetchError, FetchSettings
 
 PREVIEW_ITEMS = 5
 PREVIEW_PROBLEMS = 5

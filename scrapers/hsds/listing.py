@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scrapers.base import Context
-from scrapers.hsds_schedule import dated_series, schedule_text
+from scrapers.hsds.schedule import dated_series, schedule_text
 from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import (
     access_hints,

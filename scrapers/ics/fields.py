@@ -1,4 +1,4 @@
-"""Reading one VEVENT's properties into a Listing (times via `scrapers.ics_time`), and its stable key."""
+"""Reading one VEVENT's properties into a Listing (times via `scrapers.ics.times`), and its stable key."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 from scrapers.address import is_online_place, venue_from_text
-from scrapers.ics_time import Moments
+from scrapers.ics.times import Moments
 from scrapers.listing import Listing, Organizer
 from scrapers.text import (
     access_hints,

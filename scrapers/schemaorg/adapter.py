@@ -17,8 +17,8 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing
-from scrapers.schemaorg_build import club_listing, event_listing
-from scrapers.schemaorg_nodes import from_microdata, from_rdfa, jsonld_nodes, lenient_json, types_of
+from scrapers.schemaorg.build import club_listing, event_listing
+from scrapers.schemaorg.nodes import from_microdata, from_rdfa, jsonld_nodes, lenient_json, types_of
 from scrapers.text import decode_html
 
 EVENT_TYPES = {

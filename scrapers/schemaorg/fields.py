@@ -10,7 +10,7 @@ from dateutil import parser as date_parser
 
 from scrapers.address import address_from_text
 from scrapers.listing import Organizer, Venue
-from scrapers.schemaorg_nodes import short_type, types_of
+from scrapers.schemaorg.nodes import short_type, types_of
 from scrapers.text import clean_text, fixed_offset, iso_duration, localize, safe_url, valid_point
 
 # EventOn writes '2019-9-18T10-10-00-00' for 10:00 (hour, hour again, minutes, '00').

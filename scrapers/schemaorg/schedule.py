@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from dateutil.rrule import rrulestr
 
 from scrapers.base import Context
-from scrapers.hsds_schedule import DAYS, days_text
-from scrapers.schemaorg_fields import first, parse_date, text_of
-from scrapers.schemaorg_nodes import short_type
+from scrapers.hsds.schedule import DAYS, days_text
+from scrapers.schemaorg.fields import first, parse_date, text_of
+from scrapers.schemaorg.nodes import short_type
 from scrapers.text import iso_duration, zone
 
 DAY_CODES = {name.casefold(): code for code, name in DAYS.items()}

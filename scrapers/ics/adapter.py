@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545 / 7986) feeds: one Listing per event series, occurrences expanded over the window.
 
-Text repairs live in `scrapers.ics_clean`, field readers in `scrapers.ics_fields`, times in
-`scrapers.ics_time`. Expansion is recurring-ical-events (RRULE, RDATE, EXDATE, RECURRENCE-ID incl.
+Text repairs live in `scrapers.ics.clean`, field readers in `scrapers.ics.fields`, times in
+`scrapers.ics.times`. Expansion is recurring-ical-events (RRULE, RDATE, EXDATE, RECURRENCE-ID incl.
 RANGE=THISANDFUTURE) after x-wr-timezone has moved UTC times into the calendar's X-WR-TIMEZONE, walked
-lazily with bounded work by `scrapers.ics_series`.
+lazily with bounded work by `scrapers.ics.series`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import x_wr_timezone
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
-from scrapers.ics_clean import decode, looks_like_ical, repair
-from scrapers.ics_fields import fill_fields, group_id, series_key
-from scrapers.ics_series import bound_rules, first_instance, instances, query
-from scrapers.ics_time import Moments, drop_broken_ends
+from scrapers.ics.clean import decode, looks_like_ical, repair
+from scrapers.ics.fields import fill_fields, group_id, series_key
+from scrapers.ics.series import bound_rules, first_instance, instances, query
+from scrapers.ics.times import Moments, drop_broken_ends
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import MAX_OCCURRENCES, capped, in_window
 from scrapers.text import clean_text, status_from_text

@@ -4,7 +4,7 @@ Reads HSDS 3 JSON (`service_full`, `organization_full` → one listing per servi
 `location`, `service_at_location`, and API pages `{"contents": [...], "page_number", "total_pages"}`),
 legacy Ohana/211 JSON (organization → locations[] with `services_attributes`, free-text `hours`),
 the tabular form (one CSV table, or a zipped package of tables, any encoding), and Open Referral
-UK v1 pages `{"content": [...], "number", "totalPages", "last"}` (see scrapers/hsds_oruk.py).
+UK v1 pages `{"content": [...], "number", "totalPages", "last"}` (see scrapers/hsds/oruk.py).
 Schedules with a `dtstart` become a recurrence; others become `recurrence_text`.
 An OpenAPI spec, or a CSV table that holds no services (schedules.csv alone), is not a listing
 source: ParseError.
@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.hsds_listing import location_listing, ohana_listings, service_listing
-from scrapers.hsds_oruk import is_oruk_service, next_page, oruk_service
-from scrapers.hsds_tabular import nest_services, read_csv, read_package, table_name
+from scrapers.hsds.listing import location_listing, ohana_listings, service_listing
+from scrapers.hsds.oruk import is_oruk_service, next_page, oruk_service
+from scrapers.hsds.tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
 from scrapers.text import decode_body, load_json
 

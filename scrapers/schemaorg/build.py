@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from scrapers.base import Context
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import expand, in_window
-from scrapers.schemaorg_fields import (
+from scrapers.schemaorg.fields import (
     all_day_span,
     attendance_of,
     category_of,
@@ -22,8 +22,8 @@ from scrapers.schemaorg_fields import (
     url_of,
     venue_of,
 )
-from scrapers.schemaorg_nodes import types_of
-from scrapers.schemaorg_schedule import Series, schedule_series, schedule_words
+from scrapers.schemaorg.nodes import types_of
+from scrapers.schemaorg.schedule import Series, schedule_series, schedule_words
 from scrapers.spans import settle_span
 from scrapers.text import description_pair, localize, safe_url, split_categories
 

@@ -1,7 +1,7 @@
 """The fetcher's vocabulary: settings, result, error, the state-store protocol, Retry-After, encodings,
 and file:// reads (only below the allowed root).
 
-Import these from `scrapers.fetch`, which re-exports them next to the `Fetcher`.
+Import these from `scrapers.fetch.fetcher`, which re-exports them next to the `Fetcher`.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ReadTimeoutError
 
-from scrapers import guard, robots
-from scrapers.fetch_parts import (
+from scrapers.fetch import guard, robots
+from scrapers.fetch.parts import (
     CHUNK_BYTES,
     REDIRECT_STATUSES,
     RETRY_STATUSES,

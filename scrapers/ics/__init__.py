@@ -1,0 +1,1 @@
+"""iCalendar: the `ics` adapter (adapter), line cleaning (clean), fields, series and overrides, times."""
