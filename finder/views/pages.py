@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -10,7 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
-from finder.models import Listing, ListingSource, ListingTag, ScrapeRun, Source, Tag
+from finder.models import Listing, ListingTag, Tag
+from finder.source_page import sources_page
 from finder.views import searching
 from finder.views.display import init_display
 from finder.views.query_words import describe_query
@@ -81,12 +85,7 @@ def about():
 
 @bp.get("/sources")
 def sources():
-    session = get_session()
-    rows = session.scalars(select(Source).order_by(Source.name, Source.slug)).all()
-    counts = dict(
-        session.execute(select(ListingSource.source_id, func.count()).group_by(ListingSource.source_id)).all()
-    )
-    return render_template("sources.html", sources=rows, counts=counts, last_runs=last_runs(session))
+    return render_template("sources.html", page=sources_page(get_session(), datetime.now(UTC)), country_name=country_name)
 
 
 ERRORS = {
@@ -129,8 +128,7 @@ def popular_interests(session, limit: int = POPULAR_INTERESTS) -> list[Tag]:
     return list(session.scalars(statement))
 
 
-def last_runs(session) -> dict[int, ScrapeRun]:
-    """The latest run of each source, by source id."""
-    latest = select(ScrapeRun.source_id, func.max(ScrapeRun.id).label("run_id")).group_by(ScrapeRun.source_id).subquery()
-    runs = session.scalars(select(ScrapeRun).join(latest, ScrapeRun.id == latest.c.run_id))
-    return {run.source_id: run for run in runs}
+def country_name(code: str) -> str:
+    """'United Kingdom' for GB in the visitor's language ('Reino Unido'); the code itself when unknown."""
+    locale = get_locale()
+    return (locale.territories.get(code) if locale else None) or code
