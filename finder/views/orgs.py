@@ -8,9 +8,11 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
 from finder import feeds, structured
+from finder.card_images import card_images, image_origins
 from finder.extensions import get_session
 from finder.models import Listing, Organization
 from finder.ongoing import is_over
+from finder.security import allow_images
 
 bp = Blueprint("orgs", __name__)
 
@@ -31,4 +33,7 @@ def show(org_id: int):
     upcoming = [listing for listing in listings if listing not in past]
     page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("orgs.show", org_id=org.id))
     jsonld = structured.script_tag(structured.organization_jsonld(org, page_url))
-    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld)
+    images = card_images(session, upcoming)
+    allow_images(image_origins(images.values()))
+    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld,
+                           images=images)

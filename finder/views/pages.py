@@ -12,8 +12,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from finder.card_images import card_images, image_origins
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.models import Listing, ListingTag, Tag
+from finder.security import allow_images
 from finder.source_page import sources_page
 from finder.views import searching
 from finder.views.display import init_display
@@ -64,10 +66,14 @@ def search():
     outcome = searching.perform(args) if searching.has_search(args) else searching.Outcome(args=args)
     status = 400 if outcome.error_param else 200
     place_only = {key: value for key, value in args.items() if key in ("where", "lat", "lon", "radius_km", "radius_mi")}
+    results = outcome.page.results if outcome.page is not None else []
+    images = card_images(get_session(), [result.listing for result in results])
+    allow_images(image_origins(images.values()))
     return render_template(
         "search.html",
         args=args,
         outcome=outcome,
+        images=images,
         place_only=searching.with_args(place_only),
         suggestion_args=searching.suggestion_args,
     ), status
