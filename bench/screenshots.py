@@ -34,6 +34,7 @@ def pages(ids: dict) -> dict[str, str]:
         "did-you-mean": "/search?where=Springfield",
         "listing": f"/listings/{ids['walk']}",
         "listing-online": f"/listings/{ids['online']}",
+        "listing-picture": f"/listings/{ids['choir']}",
         "listing-cancelled": f"/listings/{ids['repair']}",
         "organisation": f"/orgs/{ids['org']}",
         "guidance": "/guidance",

@@ -72,3 +72,15 @@ def test_results_page_shows_sized_lazy_pictures_and_names_their_host_in_the_csp(
                                          "https://images.example.org"]
     home = client.get("/").headers["Content-Security-Policy"]
     assert "images.example.org" not in home, "other pages keep img-src to ourselves and the tiles"
+
+
+def test_listing_page_shows_the_picture_at_the_top_and_in_its_share_preview(site):  # noqa: F811
+    _, client, ids = site
+    response = client.get(f"/listings/{ids['choir']}")
+    soup = BeautifulSoup(response.data, "html.parser")
+    picture = soup.select_one("header.listing-head img.head-img")
+    assert picture["src"] == "https://images.example.org/choir.svg" and picture["referrerpolicy"] == "no-referrer"
+    assert soup.select_one('meta[property="og:image"]')["content"] == "https://images.example.org/choir.svg"
+    assert "https://images.example.org" in response.headers["Content-Security-Policy"]
+    walk = client.get(f"/listings/{ids['walk']}")
+    assert b"head-img" not in walk.data and "images.example.org" not in walk.headers["Content-Security-Policy"]
