@@ -48,6 +48,7 @@ def page_types(base: str, ids: dict) -> dict[str, str]:
         "listing": f"/listings/{ids['walk']}",
         "listing-cancelled": f"/listings/{ids['repair']}",
         "listing-online": f"/listings/{ids['online']}",
+        "listing-picture": f"/listings/{ids['choir']}",
         "organisation": f"/orgs/{ids['org']}",
         "guidance": "/guidance",
         "sources": "/sources",
