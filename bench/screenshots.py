@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from finder.alerts import subscriptions as alerts  # noqa: E402
+from finder.models import Alert  # noqa: E402
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve  # noqa: E402
 
 OUT = ROOT / "bench" / "screenshots"
@@ -31,6 +34,7 @@ def pages(ids: dict) -> dict[str, str]:
         "did-you-mean": "/search?where=Springfield",
         "listing": f"/listings/{ids['walk']}",
         "listing-online": f"/listings/{ids['online']}",
+        "listing-picture": f"/listings/{ids['choir']}",
         "listing-cancelled": f"/listings/{ids['repair']}",
         "organisation": f"/orgs/{ids['org']}",
         "guidance": "/guidance",
@@ -39,7 +43,22 @@ def pages(ids: dict) -> dict[str, str]:
         "not-found": "/listings/999999",
         "alerts-new": "/alerts/new?where=London&radius_km=10",
         "status": "/status",
+        "report": f"/listings/{ids['walk']}/report",
+        "manage": ids["manage"],
+        "results-de": "/search?where=London&radius_km=10&lang=de",
     }
+
+
+def add_alert(app, ids: dict) -> None:
+    """An active alert, so that its manage page can be shown (ids["manage"] is its address)."""
+    with app.app_context():
+        session = app.extensions["sessionmaker"]()
+        alert = Alert(email="walker@example.org", frequency="weekly", name="Walks", status="active",
+                      confirmed_at=datetime.now(UTC), query={"where": "London", "interests": "walking"})
+        session.add(alert)
+        session.commit()
+        ids["manage"] = f"/alerts/manage/{alerts.make_token(app.config['SECRET_KEY'], 'manage', alert.id)}"
+        session.close()
 
 
 def main() -> int:
@@ -51,6 +70,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         app, ids = build_site(Path(folder))
+        add_alert(app, ids)
         with serve(app) as base, sync_playwright() as playwright:
             browser = launch(playwright)
             for view, scheme in (("desktop", "light"), ("phone", "light"), ("desktop", "dark"), ("phone", "dark")):

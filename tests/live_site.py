@@ -16,6 +16,8 @@ from tests.conftest import FIXTURES, build_schema, make_test_config
 from tests.site_data import seed
 
 CHROMIUM = Path("/usr/bin/chromium")
+PICTURE_HOST = "images.example.org"  # the seeded listings' pictures (tests/site_data.py), answered from fixtures
+PICTURES = FIXTURES / "images"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 
@@ -81,9 +83,13 @@ def keep_local(context, blocked: list[str] | None = None) -> None:
     """Abort every request that is not to the loopback server (map tiles included); record what was blocked."""
 
     def handle(route):
-        host = urlsplit(route.request.url).hostname or ""
+        parts = urlsplit(route.request.url)
+        host = parts.hostname or ""
         if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
             route.continue_()
+            return
+        if host == PICTURE_HOST and (PICTURES / parts.path.lstrip("/")).is_file():  # the sources' pictures
+            route.fulfill(path=PICTURES / parts.path.lstrip("/"), content_type="image/svg+xml")
             return
         if blocked is not None:
             blocked.append(route.request.url)

@@ -104,6 +104,7 @@ def seed(session) -> dict[str, int]:
         cancelled_at=[tuesdays[1]], rrule="FREQ=WEEKLY;BYDAY=TU", venue_name="St Mark's Hall", locality="London",
         cost="£3 a session", for_seniors=True, organizer_name="Hall Singers",
         description="No auditions, no reading music needed.", sources=[(calendar, "https://calendar.example.org/choir")],
+        image_url="https://images.example.org/choir.svg",
     ).id
     ids["repair"] = add(
         session, "Repair Café", kind="event", point=north(LONDON, 2), tags=["crafts"], starts=[now + timedelta(days=6)],
@@ -112,6 +113,7 @@ def seed(session) -> dict[str, int]:
     ids["reading"] = add(
         session, "Reading Buddies", kind="volunteer", point=north(LONDON, 4), tags=["education-literacy"],
         for_kids=True, locality="London", description="Help a child enjoy books, one hour a week.",
+        image_url="https://images.example.org/reading.svg",
         sources=[(hub, "https://hub.example.net/reading")],
     ).id
     ids["online"] = add(
@@ -144,6 +146,7 @@ def seed_hostile(session) -> dict[str, int]:
         organization=org, organizer_name=HOSTILE, organizer_url="javascript:alert(1)", venue_name=HOSTILE,
         street=HOSTILE, locality=HOSTILE, region=HOSTILE, postcode="<b>1</b>", cost=HOSTILE, online=False,
         url="javascript:alert(1)", recurrence_text=HOSTILE, timezone="Europe/London",
+        image_url='https://images.example.org/a.png" onerror="alert(1)',
         sources=[(source, "javascript:alert(1)"), (source, "data:text/html,<script>alert(1)</script>")],
     )
     listing.tags = [tag(session, "hostile-tag", HOSTILE)]

@@ -48,6 +48,7 @@ def page_types(base: str, ids: dict) -> dict[str, str]:
         "listing": f"/listings/{ids['walk']}",
         "listing-cancelled": f"/listings/{ids['repair']}",
         "listing-online": f"/listings/{ids['online']}",
+        "listing-picture": f"/listings/{ids['choir']}",
         "organisation": f"/orgs/{ids['org']}",
         "guidance": "/guidance",
         "sources": "/sources",
@@ -315,3 +316,28 @@ def test_phones_switch_between_the_list_and_the_map(site, browser):
     expect(page.locator("[data-view-toggle]")).to_be_hidden()
     expect(page.locator("article.card").first).to_be_visible()
     nojs.close()
+
+
+def test_card_pictures_are_fixed_thumbnails_and_vanish_when_they_fail(site, browser):
+    base, _ = site
+    context = browser.new_context(viewport=PHONE)
+    keep_local(context)  # answers the seeded pictures from tests/fixtures/images
+    page = context.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    choir = page.locator(".card", has_text="Community Choir").locator("img.card-img")
+    choir.scroll_into_view_if_needed()
+    expect(choir).to_have_js_property("complete", True)
+    assert choir.evaluate("img => img.naturalWidth") > 0
+    box = choir.bounding_box()
+    assert (round(box["width"]), round(box["height"])) == (88, 66), "a fixed thumbnail on a phone"
+    context.close()
+
+    context = browser.new_context(viewport=PHONE)
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                  else route.abort("internetdisconnected"))
+    page = context.new_page()
+    page.goto(base + "/search?where=London&radius_km=10")
+    page.locator(".card").last.scroll_into_view_if_needed()
+    expect(page.locator("img.card-img")).to_have_count(0)
+    expect(page.locator(".card.has-image")).to_have_count(0)
+    context.close()

@@ -104,14 +104,16 @@ def test_script_tag_escapes_every_way_out():
 
 def test_links_only_sources_keep_descriptions_out_of_jsonld():
     class Row:
-        kind, title, description, image_url, url = "event", "Quiz night", "Every Thursday.", "", ""
+        kind, title, description, url = "event", "Quiz night", "Every Thursday.", ""
+        image_url = "https://pics.example/quiz.jpg"
         next_start = start = end = None
         status, online, online_url, free, all_day, timezone = "scheduled", False, "", None, False, None
         venue_name = street = locality = region = postcode = country = organizer_name = organizer_url = ""
         lat = lon = organization = None
 
-    assert "description" in structured.listing_jsonld(Row(), "https://x.example/listings/1")
-    assert "description" not in structured.listing_jsonld(Row(), "https://x.example/listings/1", links_only=True)
+    assert {"description", "image"} <= set(structured.listing_jsonld(Row(), "https://x.example/listings/1"))
+    kept = structured.listing_jsonld(Row(), "https://x.example/listings/1", links_only=True)
+    assert "description" not in kept and "image" not in kept, "nor the picture"
 
 
 def test_sitemap_lists_visible_listings_and_organisations_not_hidden_ones(site):

@@ -206,10 +206,16 @@ def test_guidance_about_and_sources_pages(site):
     about = page(client, "/about").get_text()
     assert "GeoNames" in about and "OpenStreetMap" in about and "CC BY 4.0" in about
     sources = page(client, "/sources")
-    cards = {c.select_one(".source-name").get_text(strip=True): c.get_text(" ", strip=True)
-             for c in sources.select(".source")}
-    assert "ODbL 1.0" in cards["Volunteer Hub"] and "Not run yet" in cards["Volunteer Hub"]
-    assert "ok" in cards["London Community Calendar"] and "5 new" in cards["London Community Calendar"]
+    cards = {c.select_one(".source-name").get_text(strip=True): c for c in sources.select(".source")}
+    hub, calendar = (cards[name].get_text(" ", strip=True) for name in ("Volunteer Hub", "London Community Calendar"))
+    assert "Licence: ODbL 1.0." in hub and "Not read yet; we will check it every day." in hub
+    assert "Updated 3 hours ago; we check it every day." in calendar and "Credit: ©" in calendar
+    link = cards["London Community Calendar"].select_one(".source-what a")
+    assert link["href"] == "https://calendar.example.org/" and link.get_text() == "calendar.example.org"
+    assert set(link["rel"]) == SOURCE_REL
+    text = sources.get_text(" ", strip=True)
+    assert "We read 2 sources" in text and "ics" not in text.split() and "hsds" not in text.split()
+    assert sources.find("a", href="/status") and sources.select_one(".sources-more a[href$='/suggest']")
 
 
 def test_every_page_has_the_crisis_link_and_security_headers(site):

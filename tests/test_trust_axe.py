@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from werkzeug.security import generate_password_hash
 
+from finder.alerts import subscriptions as alerts
+from finder.models import Alert
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
 
 pytestmark = pytest.mark.browser
@@ -23,6 +27,14 @@ def site(tmp_path_factory):
     (folder / "sources.toml").write_text("")
     app, ids = build_site(folder, SOURCES_FILE=str(folder / "sources.toml"),
                           ADMIN_PASSWORD_HASH=generate_password_hash(PASSWORD))
+    with app.app_context():
+        session = app.extensions["sessionmaker"]()
+        alert = Alert(email="walker@example.org", frequency="weekly", name="Walks", status="active",
+                      confirmed_at=datetime(2030, 3, 4, 9, 0, tzinfo=UTC), query={"where": "London"})
+        session.add(alert)
+        session.commit()
+        ids["manage"] = f"/alerts/manage/{alerts.make_token(app.config['SECRET_KEY'], 'manage', alert.id)}"
+        session.close()
     with serve(app) as base:
         yield base, ids
 
@@ -64,6 +76,37 @@ def test_axe_finds_no_violations_on_the_trust_pages(site):
         page.click("button[type=submit]")
         page.wait_for_selector("text=Moderation queue")
         violations(page, axe, "admin-queue", found)
+        context.close()
+        browser.close()
+    assert found == {}
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_manage_and_report_pages_pass_axe_with_spaced_buttons_and_a_roomy_textarea(site, scheme, viewport):
+    base, ids = site
+    found: dict = {}
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=viewport)
+        keep_local(context)
+        page = context.new_page()
+        axe = Axe()
+        page.goto(base + ids["manage"])
+        violations(page, axe, "manage", found)
+        pause, delete = (page.get_by_role("button", name=name).bounding_box()
+                         for name in ("Pause for a month", "Delete this alert"))
+        gap = delete["x"] - (pause["x"] + pause["width"]) if delete["y"] == pause["y"] else delete["y"] - (
+            pause["y"] + pause["height"])
+        assert gap >= 8, "the pause and delete buttons do not touch"
+        colours = [page.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color")
+                   for name in ("Pause for a month", "Delete this alert")]
+        assert colours[0] != colours[1], "delete does not look like pause"
+        page.goto(f"{base}/listings/{ids['walk']}/report")
+        violations(page, axe, "report", found)
+        note = page.locator("#report-note").bounding_box()
+        assert note["height"] >= 140 and note["width"] >= 300
         context.close()
         browser.close()
     assert found == {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -29,7 +29,9 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", docs_policy if request.path in DOCS_PATHS else policy)
+        pictures = g.get("csp_image_origins")
+        page_policy = content_security_policy(config.MAP_TILE_URL, images=pictures) if pictures else policy
+        headers.setdefault("Content-Security-Policy", docs_policy if request.path in DOCS_PATHS else page_policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
@@ -39,13 +41,22 @@ def init_security(app: Flask) -> None:
         return response
 
 
-def content_security_policy(tile_url: str, docs: bool = False) -> str:
-    """The CSP: our own scripts and styles only; images also from the map tile host. `docs` (the API
-    reference page only): inline styles and blob: workers too, still no outside or inline script."""
+def allow_images(origins: list[str]) -> None:
+    """Let this response's page load pictures from `origins` (scheme://host of the cards' images, checked by
+    finder.web.card_images); every other page keeps img-src to ourselves and the map tiles."""
+    g.csp_image_origins = list(origins)
+
+
+def content_security_policy(tile_url: str, docs: bool = False, images: list[str] | None = None) -> str:
+    """The CSP: our own scripts and styles only; images also from the map tile host (and, per page, the
+    hosts of the cards' pictures). `docs` (the API reference page only): inline styles and blob: workers
+    too, still no outside or inline script."""
+    pictures = images or []
     images = ["'self'", "data:"]
     tile_origin = _origin(tile_url)
     if tile_origin:
         images.append(tile_origin)
+    images += [origin for origin in pictures if origin not in images]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

@@ -29,11 +29,11 @@ def script_tag(data: dict) -> Markup:
 def listing_jsonld(listing, page_url: str, *, links_only: bool = False) -> dict:
     """An Event describing `listing` (whose page is `page_url`), or for clubs and services an Organization
     carrying its next meeting as `event`. `links_only` (the source forbids republication) leaves the
-    description out."""
+    description and the picture out."""
     data: dict = {"@context": "https://schema.org", "name": listing.title, "url": page_url}
     if listing.description and not links_only:
         data["description"] = listing.description[:DESCRIPTION_CHARS]
-    if safe_url(listing.image_url or ""):
+    if safe_url(listing.image_url or "") and not links_only:
         data["image"] = safe_url(listing.image_url)
     if safe_url(listing.url or ""):
         data["sameAs"] = safe_url(listing.url)

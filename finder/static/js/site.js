@@ -115,7 +115,28 @@
     });
   }
 
+  /* A card's picture lives on its source's server: when it cannot be loaded, drop it (and its space). */
+  function dropPicture(img) {
+    var card = img.closest(".card");
+    if (card) {
+      card.classList.remove("has-image");
+    }
+    img.parentNode.removeChild(img);
+  }
+
+  document.addEventListener("error", function (event) {
+    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-card-img")) {
+      dropPicture(event.target);
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
+    var pictures = document.querySelectorAll("img[data-card-img]");
+    for (var p = 0; p < pictures.length; p++) {
+      if (pictures[p].complete && pictures[p].naturalWidth === 0) {
+        dropPicture(pictures[p]);
+      }
+    }
     rememberZone();
     var forms = document.querySelectorAll("form.search-form");
     for (var i = 0; i < forms.length; i++) {

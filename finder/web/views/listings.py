@@ -12,7 +12,9 @@ from finder.catalog.licences import listing_terms
 from finder.models import Listing, Occurrence
 from finder.ongoing import is_ongoing
 from finder.web import feeds, structured
+from finder.web.card_images import card_images, image_origins
 from finder.web.extensions import get_session
+from finder.web.security import allow_images
 from finder.web.views.searching import back_to_search
 
 bp = Blueprint("listings", __name__)
@@ -38,9 +40,12 @@ def show(listing_id: int):
     ).all()
     verified = max((source.last_seen for source in listing.sources), default=listing.last_seen)
     page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("listings.show", listing_id=listing.id))
+    picture = card_images(get_session(), [listing]).get(listing.id, "")
+    allow_images(image_origins([picture] if picture else []))
     return render_template(
         "listing.html",
         listing=listing,
+        picture=picture,
         upcoming=upcoming,
         now=now,
         ongoing=is_ongoing(listing, now),

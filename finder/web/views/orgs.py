@@ -10,7 +10,9 @@ from sqlalchemy import select
 from finder.models import Listing, Organization
 from finder.ongoing import is_over
 from finder.web import feeds, structured
+from finder.web.card_images import card_images, image_origins
 from finder.web.extensions import get_session
+from finder.web.security import allow_images
 
 bp = Blueprint("orgs", __name__)
 
@@ -31,4 +33,7 @@ def show(org_id: int):
     upcoming = [listing for listing in listings if listing not in past]
     page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("orgs.show", org_id=org.id))
     jsonld = structured.script_tag(structured.organization_jsonld(org, page_url))
-    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld)
+    images = card_images(session, upcoming)
+    allow_images(image_origins(images.values()))
+    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld,
+                           images=images)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from finder.models import Listing, ListingSource, ListingTag, ScrapeRun, Source, Tag
+from finder.models import Listing, ListingTag, Tag
+from finder.web.card_images import card_images, image_origins
 from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
+from finder.web.security import allow_images
+from finder.web.source_page import sources_page
 from finder.web.views import searching
 from finder.web.views.display import init_display
 from finder.web.views.query_words import describe_query
@@ -60,10 +66,14 @@ def search():
     outcome = searching.perform(args) if searching.has_search(args) else searching.Outcome(args=args)
     status = 400 if outcome.error_param else 200
     place_only = {key: value for key, value in args.items() if key in ("where", "lat", "lon", "radius_km", "radius_mi")}
+    results = outcome.page.results if outcome.page is not None else []
+    images = card_images(get_session(), [result.listing for result in results])
+    allow_images(image_origins(images.values()))
     return render_template(
         "search.html",
         args=args,
         outcome=outcome,
+        images=images,
         place_only=searching.with_args(place_only),
         suggestion_args=searching.suggestion_args,
     ), status
@@ -81,12 +91,7 @@ def about():
 
 @bp.get("/sources")
 def sources():
-    session = get_session()
-    rows = session.scalars(select(Source).order_by(Source.name, Source.slug)).all()
-    counts = dict(
-        session.execute(select(ListingSource.source_id, func.count()).group_by(ListingSource.source_id)).all()
-    )
-    return render_template("sources.html", sources=rows, counts=counts, last_runs=last_runs(session))
+    return render_template("sources.html", page=sources_page(get_session(), datetime.now(UTC)), country_name=country_name)
 
 
 ERRORS = {
@@ -129,8 +134,7 @@ def popular_interests(session, limit: int = POPULAR_INTERESTS) -> list[Tag]:
     return list(session.scalars(statement))
 
 
-def last_runs(session) -> dict[int, ScrapeRun]:
-    """The latest run of each source, by source id."""
-    latest = select(ScrapeRun.source_id, func.max(ScrapeRun.id).label("run_id")).group_by(ScrapeRun.source_id).subquery()
-    runs = session.scalars(select(ScrapeRun).join(latest, ScrapeRun.id == latest.c.run_id))
-    return {run.source_id: run for run in runs}
+def country_name(code: str) -> str:
+    """'United Kingdom' for GB in the visitor's language ('Reino Unido'); the code itself when unknown."""
+    locale = get_locale()
+    return (locale.territories.get(code) if locale else None) or code
