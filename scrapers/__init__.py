@@ -28,7 +28,7 @@ def register(name: str):
 ADAPTER_MODULES = (
     "ics", "gcal", "fullcalendar", "schemaorg", "tec", "rss", "footprint",
     "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds", "openactive",
-    "json_api",
+    "json_api", "places_csv",
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from scrapers import ADAPTER_MODULES, load_adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_ADAPTERS = {"ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds",
-                     "rss", "footprint", "gcal", "fullcalendar", "openactive", "json"}
+                     "rss", "footprint", "gcal", "fullcalendar", "openactive", "json", "csv"}
 
 
 def test_every_contract_adapter_is_registered():
