@@ -9,6 +9,7 @@ lazily with bounded work by `scrapers.ics_series`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from datetime import date, datetime
@@ -28,6 +29,15 @@ from scrapers.text import clean_text, status_from_text
 
 log = logging.getLogger(__name__)
 _ZONE_CACHE_LOCK = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    """A parse worker forked while another thread held the lock must not inherit it held."""
+    global _ZONE_CACHE_LOCK  # noqa: PLW0603
+    _ZONE_CACHE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)
 _BARE_COMPONENT = re.compile(r"BEGIN:([A-Z][A-Z-]+)\s*$", re.IGNORECASE | re.MULTILINE)
 _NO_LISTINGS_HERE = ("VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT")  # zone parts astray make no refusal
 
