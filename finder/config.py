@@ -57,6 +57,9 @@ class Config:
     DISCOVER_MOBILIZON_INSTANCES: str = setting(
         "https://mobilizon.fr", "Mobilizon instances (comma list) `finder sources discover` searches"
     )
+    DISCOVER_ORUK_DASHBOARD: str = setting(
+        "", "Open Referral UK dashboard JSON (its feed list) `finder sources discover` reads; empty: not read"
+    )
     HIDE_AFTER_MISSES: int = setting(2, "Consecutive successful runs without a listing before it is hidden")
     GEOCODER: str = setting("offline", "offline (gazetteer) or a geopy provider name such as nominatim")
     GEOCODER_URL: str = setting("", "Base URL of the online geocoder (empty = the provider's default)")

@@ -28,7 +28,7 @@ def register(name: str):
 ADAPTER_MODULES = (
     "ics.adapter", "gcal", "fullcalendar", "schemaorg.adapter", "tec", "rss", "footprint",
     "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds.adapter", "openactive",
-    "json_api",
+    "json_api", "places_csv",
 )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 # Specific formats first; the broad ones (any HTML with markup, any feed, any array) last.
 ORDER = (
     "ics", "gcal", "openactive", "tec", "gancio", "mobilizon", "activitypub", "overpass", "hsds", "footprint",
-    "socrata", "fullcalendar", "rss", "schemaorg",
+    "socrata", "csv", "fullcalendar", "rss", "schemaorg",
 )  # fmt: skip
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(rb"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)

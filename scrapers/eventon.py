@@ -1,14 +1,20 @@
-"""Details EventOn puts only in the HTML `content` of its AJAX feed (url, description, place, image)."""
+"""Details EventOn puts only in the HTML of its event cards (AJAX `content` or a listing page): url, description,
+place, image, and the UTC instants of its calendar link beside the card's bare local `startDate`."""
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
+from urllib.parse import parse_qs, urlsplit
 
+from bs4 import BeautifulSoup
+from dateutil import parser as date_parser
+
+from scrapers.page_zones import utc_value
 from scrapers.text import clean_text, safe_url
 
 
 def eventon_details(markup: str, base_url: str = "") -> dict[str, dict]:
-    """Per `event_id` (as a string): url, description (HTML), location, image, status found in `markup`."""
+    """Per `event_id` (as a string): url, description (HTML), location, image, status found in `markup`, and
+    `local_start` (naive) with `utc_start` when the card states both (scrapers/page_zones.py)."""
     if not markup.strip():
         return {}
     soup = BeautifulSoup(markup, "html.parser")
@@ -35,5 +41,22 @@ def eventon_details(markup: str, base_url: str = "") -> dict[str, dict]:
         status = card.select_one("meta[itemprop=eventStatus]")
         if status is not None and "cancel" in str(status.get("content", "")).lower():
             found["status"] = "cancelled"
+        found.update(_instants(card))
         details.setdefault(event_id, found)
     return details
+
+
+def _instants(card) -> dict:
+    """The card's bare local start and the UTC instant its calendar link (`sunix`) gives for it."""
+    meta = card.select_one("[itemprop=startDate]")
+    link = card.select_one("a[href*=sunix]")
+    if meta is None or link is None:
+        return {}
+    instant = utc_value((parse_qs(urlsplit(str(link.get("href"))).query).get("sunix") or [""])[0])
+    try:
+        local = date_parser.parse(str(meta.get("content") or ""))
+    except (ValueError, OverflowError):
+        return {}
+    if instant is None or local.tzinfo is not None:
+        return {}
+    return {"local_start": local, "utc_start": instant}

@@ -21,10 +21,12 @@ from scrapers.address import venue_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.eventon import eventon_details
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
+from scrapers.page_zones import apply_page_times, page_times
 from scrapers.recurrence import in_window
 from scrapers.spans import settle_span
 from scrapers.text import (
     clean_text,
+    decode_body,
     description_pair,
     html_to_text,
     load_json,
@@ -51,6 +53,8 @@ class FullCalendar(Adapter):
             return False
         if isinstance(data, dict) and isinstance(data.get("eventList"), list):
             return True
+        if isinstance(data, dict):  # {"timezone": "Europe/Madrid", "events": [...]}
+            data = next((data[k] for k in ("events", "data") if isinstance(data.get(k), list)), None)
         return (
             isinstance(data, list)
             and bool(data)
@@ -63,16 +67,21 @@ class FullCalendar(Adapter):
         url = url or context.url
         data = json_document(body, "a FullCalendar feed")
         if isinstance(data, dict) and isinstance(data.get("eventList"), list):
-            details = eventon_details(str(data.get("content") or ""), url)
+            markup = str(data.get("content") or "")
+            details = eventon_details(markup, url)
             items = [_from_eventon(item, details) for item in data["eventList"] if isinstance(item, dict)]
-            return context.each(items, lambda item: _listing(item, url, context, wall_clock=True), label="event")
-        if isinstance(data, dict):
+            listings = context.each(items, lambda item: _listing(item, url, context, wall_clock=True), label="event")
+            apply_page_times(listings, page_times(markup, details), context.timezone)
+            return listings
+        if isinstance(data, dict):  # {"timezone": ..., "events": [...]}: the zone is read from the text below
             data = next((data[k] for k in ("events", "data", "items") if isinstance(data.get(k), list)), None)
         if not isinstance(data, list):
             raise ParseError("not a FullCalendar feed: expected a JSON array of events")
         if data and not any(isinstance(i, dict) and _pick(i, "start", "start_date", "startDate") for i in data):
             raise ParseError("not a FullCalendar feed: no item has a start")
-        return context.each(data, lambda item: _listing(item, url, context), label="event")
+        listings = context.each(data, lambda item: _listing(item, url, context), label="event")
+        apply_page_times(listings, page_times(decode_body(body)), context.timezone)  # a `timezone` field beside
+        return listings
 
 
 def _from_eventon(item: dict, details: dict) -> dict:

@@ -15,7 +15,7 @@ from scrapers import ADAPTER_MODULES, load_adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_ADAPTERS = {"ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds",
-                     "rss", "footprint", "gcal", "fullcalendar", "openactive", "json"}
+                     "rss", "footprint", "gcal", "fullcalendar", "openactive", "json", "csv"}
 
 # Pure modules: settings, vocabulary, the scorer, the one RRULE reader, identity rules, geo math. They import the
 # standard library, parsing libraries, `scrapers` and each other only: no database, no web framework.

@@ -45,10 +45,12 @@ def test_corpus_cook_landbank_eventon_ajax(corpus):
     assert len(listing.occurrences) == 1 and listing.problems() == []  # event_past: kept
 
 
-def test_corpus_eventon_without_source_zone_reads_wall_clock_as_utc(corpus):
+def test_corpus_eventon_without_source_zone_takes_the_offset_its_calendar_link_states(corpus):
+    """The wall clock (10:00) with the card's `sunix=20190913T150000Z`: -05:00, no zone name (scrapers/page_zones.py)."""
     body = (corpus / "wp-events-json" / "cityscrapers_cook_landbank_eventon_ajax.json").read_bytes()
     [listing] = FullCalendar().parse(body, "", window("2019-09-01", "2019-10-01"))
-    assert listing.start == datetime(2019, 9, 13, 10, 0, tzinfo=UTC) and listing.timezone is None
+    assert listing.start.isoformat() == "2019-09-13T10:00:00-05:00" and listing.timezone is None
+    assert not listing.assumed_timezone
 
 
 def test_event_organiser_naive_local_times_use_the_source_zone():

@@ -67,8 +67,8 @@ import os, sys
 from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 from finder import models
-from finder.db.engine import make_engine
-from finder.db.migrate import upgrade
+from finder.db import make_engine
+from finder.migrate import upgrade
 upgrade(os.environ["FINDER_DATABASE_URL"])
 start = datetime.fromisoformat(sys.argv[1])
 with Session(make_engine(os.environ["FINDER_DATABASE_URL"])) as s:
@@ -125,7 +125,7 @@ def checkout(revision: str, into: Path, gazetteer: Path) -> Path:
 OLD_SCRAPE = """
 import os
 from finder.cli import main
-from finder.db.migrate import upgrade
+from finder.migrate import upgrade
 upgrade(os.environ["FINDER_DATABASE_URL"])
 main(["scrape", "ops-upgrade"], standalone_mode=False)
 """

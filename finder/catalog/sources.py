@@ -24,7 +24,7 @@ from scrapers.text import zone
 
 ADAPTER_NAMES = (
     "ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata",
-    "overpass", "hsds", "rss", "footprint", "gcal", "fullcalendar", "openactive", "json",
+    "overpass", "hsds", "rss", "footprint", "gcal", "fullcalendar", "openactive", "json", "csv",
 )  # fmt: skip
 EVERY = re.compile(r"^(\d+)([mhd])$")
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")

@@ -150,8 +150,10 @@ def _list_sources():
 @click.option("--radius", "radius_km", default=10.0, show_default=True, type=click.FloatRange(0.5, 200),
               help="Kilometres around the place.")
 @click.option("--worship", is_flag=True, help="Include places of worship in the OpenStreetMap query.")
-def discover_command(place: str, radius_km: float, worship: bool):
-    """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon), each previewed, into the
+@click.option("--postcode", default="", metavar="CODE",
+              help="The place's postcode, to ask Open Referral UK directories for services near it.")
+def discover_command(place: str, radius_km: float, worship: bool, postcode: str):
+    """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon, Open Referral UK), each previewed, into the
     suggestion queue for an administrator to approve on the admin pages (/admin)."""
     from finder.geo.resolver import PlaceQueryError, get_resolver
     from finder.models import utcnow
@@ -170,7 +172,8 @@ def discover_command(place: str, radius_km: float, worship: bool):
     session = current_app.extensions["sessionmaker"]()
     with session:
         candidates, problems = discover(session, found.name, found.lat, found.lon, radius_km, config,
-                                        default_fetcher(session, config), utcnow(), worship)
+                                        default_fetcher(session, config), utcnow(), worship,
+                                        postcode or (place if found.precision == "postcode" else ""))
         session.commit()
     table = Table(title=f"sources near {found.name} ({found.lat:.4f}, {found.lon:.4f}), {radius_km:g} km")
     for name in ("kind", "name", "listings", "near", "samples"):

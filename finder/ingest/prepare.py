@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,9 @@ from finder.identity import (
 from finder.ingest.organizations import OrgCache
 from finder.models import Listing, Occurrence, Source, Tag
 from finder.tags import Vocabulary
+
+MAX_EXTRA_KEYS = 30  # a listing's kept source fields: enough for OpenActive's dozen, not a copy of the feed
+MAX_EXTRA_BYTES = 4_000  # of JSON (UTF-8)
 
 
 @dataclass
@@ -149,6 +153,7 @@ def listing_values(p: Prepared) -> dict:
         "next_start": p.next_start,
         "status": p.status,
         "categories": list(item.categories),
+        "extra": stored_extra(item.extra),
         "match_title": p.match_title,
         "first_day": p.first_day,
         "merge_group": merge_group(p.first_day, p.match_title),
@@ -163,6 +168,24 @@ def listing_values(p: Prepared) -> dict:
     for audience in ("kids", "teens", "seniors", "families", "groups"):
         values[f"for_{audience}"] = audience in item.audience
     return values
+
+
+def stored_extra(extra: dict) -> dict:
+    """The fields an adapter kept in `Listing.extra` (a phone, OpenActive's level or leader...) as stored: JSON
+    values only, keys as text (at most 100 characters), at most MAX_EXTRA_KEYS keys and MAX_EXTRA_BYTES of
+    JSON. A key that would pass the limit is left out whole (never a cut value); the adapter's order is kept."""
+    kept: dict = {}
+    for key, value in (extra or {}).items():
+        if len(kept) >= MAX_EXTRA_KEYS:
+            break
+        candidate = {**kept, str(key)[:100]: value}
+        try:
+            text = json.dumps(candidate, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):  # a datetime, a set, NaN: not a value the API can give back as it is
+            continue
+        if len(text.encode()) <= MAX_EXTRA_BYTES:
+            kept = json.loads(text)
+    return kept
 
 
 def fill_blanks(listing: Listing, p: Prepared, orgs: OrgCache) -> None:

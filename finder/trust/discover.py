@@ -10,8 +10,10 @@ Three kinds, every request through the polite fetcher:
 - Mobilizon: a searchEvents query by the place's geohash on each known instance
   (FINDER_DISCOVER_MOBILIZON_INSTANCES).
 Each candidate with listings is queued as a pending `SourceSuggestion` (never into the catalogue);
-an administrator approves it as any suggestion (`finder/trust/suggestions.py`). Not read yet: Open Referral UK
-registers (the ORUK dashboard names directories but not the areas they cover).
+an administrator approves it as any suggestion (`finder/trust/suggestions.py`).
+- Open Referral UK: the directories on the ORUK dashboard (FINDER_DISCOVER_ORUK_DASHBOARD) that name the
+  place, or answer a postcode search with services near it (finder/trust/discover_oruk.py: the dashboard does not
+  say which area each directory covers).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ MOBILIZON_QUERY = (
 
 @dataclass
 class Candidate:
-    kind: str  # openactive, overpass, mobilizon
+    kind: str  # openactive, overpass, mobilizon, oruk
     url: str
     adapter: str
     name: str = ""
@@ -216,10 +218,13 @@ def _strings(value) -> list[str]:
 
 
 def discover(session: Session, place_name: str, lat: float, lon: float, radius_km: float, config: Config, fetcher,
-             now: datetime, worship: bool = False) -> tuple[list[Candidate], list[str]]:
-    """Candidates near (lat, lon), each queued as a pending suggestion; (candidates, problems). Caller commits."""
+             now: datetime, worship: bool = False, postcode: str = "") -> tuple[list[Candidate], list[str]]:
+    """Candidates near (lat, lon), each queued as a pending suggestion; (candidates, problems). Caller commits.
+    `postcode` (the place's) lets Open Referral UK directories be asked for services near it."""
+    from finder.trust.discover_oruk import oruk_candidates
+
     run = Discovery(config, fetcher, now, lat, lon, radius_km)
-    candidates = run.openactive() + run.overpass(worship) + run.mobilizon()
+    candidates = run.openactive() + run.overpass(worship) + run.mobilizon() + oruk_candidates(run, place_name, postcode)
     for candidate in candidates:
         queue(session, Preview(url=candidate.url, adapter=candidate.adapter, items=candidate.items,
                                listings=candidate.samples), candidate.note(place_name, radius_km), now)

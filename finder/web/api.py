@@ -133,8 +133,10 @@ def listing(listing_id: int):
     )
     terms = licences.listing_terms(item)
     body.update(licences.api_fields(terms))
+    body["extra"] = item.extra or {}  # the source's fields without a column of their own, this endpoint only
     if terms["links_only"]:  # the source's licence forbids republishing: title and link out only
         body["description"] = ""
+        body["extra"] = {}
     return jsonify(body)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -100,6 +100,7 @@ class ListingOut(ResultOut):
     online_url: str
     occurrences: list[OccurrenceOut]
     sources: list[dict[str, str]]
+    extra: dict[str, Any] = {}  # the source's fields without a column (a phone, OpenActive's level...), bounded
 
 
 class TagOut(BaseModel):

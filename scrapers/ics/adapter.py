@@ -9,7 +9,9 @@ lazily with bounded work by `scrapers.ics.series`.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from datetime import date, datetime
 
 import icalendar
@@ -26,6 +28,18 @@ from scrapers.recurrence import MAX_OCCURRENCES, capped, in_window
 from scrapers.text import clean_text, status_from_text
 
 log = logging.getLogger(__name__)
+_ZONE_CACHE_LOCK = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    """A parse worker forked while another thread held the lock must not inherit it held."""
+    global _ZONE_CACHE_LOCK  # noqa: PLW0603
+    _ZONE_CACHE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)
+_BARE_COMPONENT = re.compile(r"BEGIN:([A-Z][A-Z-]+)\s*$", re.IGNORECASE | re.MULTILINE)
+_NO_LISTINGS_HERE = ("VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT")  # zone parts astray make no refusal
 
 
 @register("ics")
@@ -37,12 +51,27 @@ class ICalendar(Adapter):
         return decode(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
 
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
+        """Every event series in `body`. icalendar keeps the VTIMEZONEs it reads in one process-wide cache,
+        first come first served, so a zone one feed defines ('W. Europe Standard Time') would decide the
+        times of every later feed that names it; each parse starts with an empty cache, one at a time."""
+        with _ZONE_CACHE_LOCK:
+            icalendar.timezone.tzp.use_zoneinfo()  # a fresh provider and an empty VTIMEZONE cache
+            return self._parse(body, url, context)
+
+    def _parse(self, body: bytes, url: str, context: Context | None) -> list[Listing]:
         context = context or Context(url=url)
         url = url or context.url
         text = decode(body)
         if not looks_like_ical(text):
+            bare = _BARE_COMPONENT.match(text.lstrip())
+            if bare:  # a VTODO, VALARM, VTIMEZONE... exported alone
+                raise ParseError(f"not a listing source: a bare iCalendar {bare.group(1).upper()}, no VEVENT")
             raise ParseError("not iCalendar: no BEGIN:VCALENDAR or BEGIN:VEVENT")
         calendar = _read(text, context)
+        others = sorted({c.name for c in calendar.subcomponents if c.name not in _NO_LISTINGS_HERE})
+        if others and not calendar.walk("VEVENT"):  # tasks, journals, free/busy: read, but no listing source
+            context.refuse(f"iCalendar {', '.join(others[:4])}, no VEVENT")
+            return []
         calendar = _standardise(calendar, context)
         moments = Moments.for_calendar(calendar, context)
         groups: dict[str, list] = {}

@@ -16,7 +16,9 @@ from extruct.w3cmicrodata import MicrodataExtractor
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
+from scrapers.eventon import eventon_details
 from scrapers.listing import Listing
+from scrapers.page_zones import apply_page_times, page_times
 from scrapers.schemaorg.build import club_listing, event_listing
 from scrapers.schemaorg.nodes import from_microdata, from_rdfa, jsonld_nodes, lenient_json, types_of
 from scrapers.text import decode_html
@@ -63,8 +65,9 @@ def find_events(nodes: list) -> list[dict]:
     return found
 
 
-def page_nodes(body: bytes, base: str, context: Context) -> list[tuple[str, list[dict]]]:
-    """(syntax, schema.org nodes) of a page or JSON-LD document; ParseError when it is neither."""
+def page_nodes(body: bytes | str, base: str, context: Context) -> list[tuple[str, list[dict]]]:
+    """(syntax, schema.org nodes) of a page or JSON-LD document (bytes or decoded text); ParseError when it is
+    neither."""
     text = decode_html(body)
     if text.lstrip()[:1] in ("{", "["):
         try:
@@ -172,12 +175,16 @@ class SchemaOrgAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         base = url or context.url
-        groups = page_nodes(body, base, context)
+        text = decode_html(body)
+        groups = page_nodes(text, base, context)
         nodes = [node for _, found in groups for node in found]
         listings: list[Listing] = []
         for syntax, found in groups:
             built = context.each(find_events(found), lambda n: event_listing(n, base, context), f"{syntax} event")
             listings += [_tagged(listing, syntax) for listing in built]
+        if listings:  # a zone the page states elsewhere, for bare times (EventOn cards carry UTC instants)
+            cards = eventon_details(text, base) if "sunix" in text else None
+            apply_page_times(listings, page_times(text, cards), context.timezone)
         events = listings or any(find_events(found) for _, found in groups)
         if not events:
             orgs = [n for n in nodes if set(types_of(n)) & ORG_TYPES]
