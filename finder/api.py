@@ -152,13 +152,13 @@ def tags():
                              for t in load_vocabulary().all()]})
 
 
-def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[str],
+def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[ranking.Reason],
             source_url: str | None) -> dict:
     source_url = source_url or item.url
     return {
         "id": item.id, "title": item.title, "kind": item.kind,
         "distance_km": None if distance_km is None or item.online else round(distance_km, 3),
-        "next_start": _iso(item, starts), "reasons": reasons, "url": f"/listings/{item.id}",
+        "next_start": _iso(item, starts), "reasons": [ranking.english(r) for r in reasons], "url": f"/listings/{item.id}",
         "source_url": source_url, "lat": item.lat, "lon": item.lon, "tags": [t.slug for t in item.tags],
         "online": item.online,
     }

@@ -55,8 +55,11 @@ def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
 def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
     """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
     schedule = schedule_of(rrule, recurrence_text)
-    if schedule is None:
-        return None
+    return None if schedule is None else schedule_words(schedule)
+
+
+def schedule_words(schedule: Schedule) -> str:
+    """The schedule in English: "Meets every Tuesday" (ranking's reasons and the API)."""
     if schedule.text:
         return "Meets " + schedule.text
     if schedule.ordinal:

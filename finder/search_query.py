@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from finder.geo import miles_to_km, parse_coordinates, valid_coordinates
+from finder.geo import km_to_miles, miles_to_km, parse_coordinates, valid_coordinates
 
 KINDS = ("club", "volunteer", "event", "online", "service")
 WHENS = ("any", "today", "weekend", "week", "month")
@@ -93,7 +93,8 @@ class SearchQuery:
         if self.has_point:
             args.update(lat=repr(self.lat), lon=repr(self.lon))  # exact: the query comes back equal
         if self.radius_km != DEFAULT_RADIUS_KM or self.unit == "mi":
-            args["radius_mi" if self.unit == "mi" else "radius_km"] = f"{self.radius_km / (1.609344 if self.unit == 'mi' else 1):g}"
+            radius = km_to_miles(self.radius_km) if self.unit == "mi" else self.radius_km
+            args["radius_mi" if self.unit == "mi" else "radius_km"] = f"{radius:g}"
         if self.date_from or self.date_to:
             args.update({"from": str(self.date_from or ""), "to": str(self.date_to or "")})
         elif self.when != "any":
