@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from finder import search_index
 from finder.config import Config
+from finder.db import ID_CHUNK
 from finder.identity import as_utc, stable_key
 from finder.ingest_apply import (
     Prepared,
@@ -206,8 +207,8 @@ def load_links(session: Session, source: Source, keys: list[str] | None) -> dict
     if keys is None:
         return {link.source_key: link for link in session.scalars(query).unique()}
     found = {}
-    for offset in range(0, len(keys), 500):
-        chunk = keys[offset:offset + 500]
+    for offset in range(0, len(keys), ID_CHUNK):
+        chunk = keys[offset:offset + ID_CHUNK]
         found.update((link.source_key, link) for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique())
     return found
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from finder.db import chunked
 from finder.identity import domain, organization_key
 from finder.liveness import liveness_of
 from finder.models import Listing, ListingOverride, ListingSource, Organization, Suppression, utcnow
@@ -22,7 +23,6 @@ OVERRIDABLE = {
     "title": 500, "description": None, "url": None, "cost": 200, "venue_name": 300, "street": 300,
     "locality": 200, "postcode": 20, "online_url": None,
 }  # fmt: skip
-CHUNK = 500
 
 
 def apply_overrides(session: Session, listing_ids) -> set[int]:
@@ -32,8 +32,7 @@ def apply_overrides(session: Session, listing_ids) -> set[int]:
         return set()
     changed: set[int] = set()
     suppressions = session.scalars(select(Suppression)).all()
-    for offset in range(0, len(ids), CHUNK):
-        chunk = ids[offset:offset + CHUNK]
+    for chunk in chunked(ids):
         overrides = session.scalars(select(ListingOverride).where(ListingOverride.listing_id.in_(chunk))).all()
         by_listing: dict[int, list[ListingOverride]] = {}
         for row in overrides:

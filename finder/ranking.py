@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from finder.geo import km_to_miles
-from finder.schedules import schedule_of, schedule_words
+from finder.schedules import rule_period_days, schedule_of, schedule_words
 
 W_DISTANCE = 0.30
 W_INTEREST = 0.25
@@ -155,8 +155,6 @@ def small_group_signals(text: str) -> bool | None:
     return None
 
 
-_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
-_INTERVAL = re.compile(r"(?:^|;)INTERVAL=(\d+)")
 _WEEKLY_TEXT = re.compile(r"\b(?:weekly|every week|each week|every (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
                           r"(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|every day|each day|weekdays)\b", re.I)
 _MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|every) month|fortnightly|biweekly|"
@@ -166,15 +164,9 @@ _MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|
 
 def recurrence_kind(rrule: str | None, recurrence_text: str) -> str | None:
     """"weekly" (weekly or more often), "monthly" (fortnightly to monthly), "other" (rarer), or None (one-off)."""
-    if rrule:
-        rule = rrule.upper().removeprefix("RRULE:")
-        freq = _FREQ.search(rule)
-        interval_match = _INTERVAL.search(rule)
-        interval = int(interval_match.group(1)) if interval_match else 1
-        if freq:
-            days = {"SECONDLY": 0, "MINUTELY": 0, "HOURLY": 0, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}
-            period_days = days.get(freq.group(1), 365) * max(interval, 1)
-            return _kind_for_period(period_days)
+    period_days = rule_period_days(rrule)
+    if period_days is not None:
+        return _kind_for_period(period_days)
     if recurrence_text:
         if _MONTHLY_TEXT.search(recurrence_text):
             return "monthly"

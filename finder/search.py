@@ -4,7 +4,8 @@ Parsing lives in `finder/search_query.py`, the run in `finder/search_run.py`, th
 `finder/search_sql.py`, the formula and reasons in `finder/ranking.py`.
 """
 
-from finder.search_query import PlaceError, QueryError, SearchQuery
+from finder.search_query import PARAMS, QUERY_PARAMS, PlaceError, QueryError, SearchQuery
 from finder.search_run import SearchPage, SearchResult, run_search
 
-__all__ = ["PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult", "run_search"]
+__all__ = ["PARAMS", "QUERY_PARAMS", "PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult",
+           "run_search"]

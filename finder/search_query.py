@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from finder.geo import km_to_miles, miles_to_km, parse_coordinates, valid_coordinates
+from scrapers.listing import KINDS
 
-KINDS = ("club", "volunteer", "event", "online", "service")
 WHENS = ("any", "today", "weekend", "week", "month")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIMES = ("morning", "afternoon", "evening")
@@ -30,8 +30,10 @@ MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
 AUDIENCE_ALIASES = {"55+": "seniors", "older": "seniors", "family": "families", "kid": "kids", "teen": "teens",
                     "children": "kids"}
-PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
-          "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort", "page", "per_page")
+# The /api/v1/search parameters (DESIGN.md contracts), the one list: what a search asks, then paging.
+QUERY_PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
+                "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort")
+PARAMS = (*QUERY_PARAMS, "page", "per_page")
 
 
 class QueryError(ValueError):

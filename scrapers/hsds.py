@@ -16,11 +16,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.decoding import decode_body
 from scrapers.hsds_listing import location_listing, ohana_listings, service_listing
 from scrapers.hsds_oruk import is_oruk_service, next_page, oruk_service
 from scrapers.hsds_tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
-from scrapers.text import decode_body, load_json
+from scrapers.text import load_json
 
 ZIP_MAGIC = b"PK\x03\x04"
 

@@ -17,7 +17,8 @@ import x_wr_timezone
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
-from scrapers.ics_clean import decode, looks_like_ical, repair
+from scrapers.decoding import decode_body
+from scrapers.ics_clean import looks_like_ical, repair
 from scrapers.ics_fields import fill_fields, group_id, series_key
 from scrapers.ics_series import bound_rules, first_instance, instances, query
 from scrapers.ics_time import Moments, drop_broken_ends
@@ -34,12 +35,12 @@ class ICalendar(Adapter):
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:
-        return decode(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
+        return decode_body(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
 
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         url = url or context.url
-        text = decode(body)
+        text = decode_body(body)
         if not looks_like_ical(text):
             raise ParseError("not iCalendar: no BEGIN:VCALENDAR or BEGIN:VEVENT")
         calendar = _read(text, context)

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import (
     clean_text,
     description_pair,
@@ -112,9 +111,7 @@ def build(event: dict, base: str, context: Context) -> Listing | None:
     cost, free = _cost(event)
     image = event.get("image")
     status = "cancelled" if str(event.get("event_status", "")).lower() in ("canceled", "cancelled") else "scheduled"
-    occurrences = []
-    if start is not None and in_window(start, context.window_start, context.window_end, end):
-        occurrences.append(Occurrence(start, end, "cancelled" if status == "cancelled" else "scheduled"))
+    occurrences = context.one_off(start, end, status)
     return Listing(
         title=title,
         kind="online" if online and venue.is_empty() and point is None else "event",

@@ -23,16 +23,11 @@ from finder.geo import km_to_miles
 from finder.ranking import Reason
 from finder.schedules import DAY_CODES, Schedule, schedule_of, schedule_words
 from finder.views.filter_chips import filter_chips
+from finder.views.searching import KIND_CHOICES
 from finder.views.zones import listing_zone, shown_zone
 from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url
 
-KIND_LABELS = {
-    "club": lazy_gettext("Club or group"),
-    "volunteer": lazy_gettext("Volunteering"),
-    "event": lazy_gettext("Meetup or event"),
-    "online": lazy_gettext("Online"),
-    "service": lazy_gettext("Community support"),
-}
+KIND_LABELS = KIND_CHOICES
 ORDINALS = {"1": lazy_gettext("first"), "2": lazy_gettext("second"), "3": lazy_gettext("third"),
             "4": lazy_gettext("fourth"), "-1": lazy_gettext("last")}  # "on the first Monday of the month"
 EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets weekly"),
