@@ -17,7 +17,7 @@ from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
+    json_object,
     safe_url,
     split_categories,
     valid_point,
@@ -120,12 +120,7 @@ class ActivityPubAdapter(Adapter):
         return context.each(events, lambda event: build_listing(event, base, context), "activitypub event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
+        data = json_object(body)
         page = data.get("first") if isinstance(data.get("first"), dict) else data
         following = page.get("next") or (data.get("first") if isinstance(data.get("first"), str) else None)
         return safe_url(_href(following), url) or None

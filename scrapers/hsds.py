@@ -21,7 +21,7 @@ from scrapers.hsds_listing import location_listing, ohana_listings, service_list
 from scrapers.hsds_oruk import is_oruk_service, next_page, oruk_service
 from scrapers.hsds_tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
-from scrapers.text import load_json
+from scrapers.text import json_object
 
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -110,13 +110,10 @@ class HsdsAdapter(Adapter):
 
     def next_url(self, body: bytes, url: str) -> str | None:
         """The next page of an HSDS API answer (`page_number` < `total_pages`)."""
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if isinstance(data, dict) and isinstance(data.get("content"), list):
+        data = json_object(body)
+        if isinstance(data.get("content"), list):
             return next_page(data, url)
-        if not isinstance(data, dict) or not isinstance(data.get("contents"), list) or data.get("last_page"):
+        if not isinstance(data.get("contents"), list) or data.get("last_page"):
             return None
         try:
             page, total = int(data.get("page_number", 1)), int(data.get("total_pages", 1))

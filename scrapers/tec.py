@@ -12,7 +12,7 @@ from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
+    json_object,
     localize,
     offset_zone,
     safe_url,
@@ -153,13 +153,7 @@ class TecAdapter(Adapter):
         return context.each(events, lambda e: build(e, url or context.url, context), "event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        return safe_url(data.get("next_rest_url"), url) or None
+        return safe_url(json_object(body).get("next_rest_url"), url) or None
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:

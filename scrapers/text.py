@@ -157,6 +157,16 @@ def load_json(body: bytes):
         raise ValueError("JSON nested too deeply") from error
 
 
+def json_object(body: bytes) -> dict:
+    """The JSON object in `body`, or {} when the body is no JSON or holds another value (how pagers read a
+    page: one they cannot read has no next page)."""
+    try:
+        data = load_json(body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def valid_point(lat, lon) -> tuple[float, float] | None:
     """(lat, lon) as floats from numbers or strings; None when missing, not finite or out of range."""
     try:

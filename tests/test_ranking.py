@@ -161,3 +161,9 @@ def test_reasons_are_values_with_a_code_and_params():
     assert why[1].params == {"slug": "games", "label": "Games"} and why[0]["schedule"].days == ("TU",)
     with pytest.raises(ValueError, match="unknown reason"):
         ranking.english(ranking.Reason("no_such_code"))
+
+
+def test_every_kind_has_its_english_words():
+    from scrapers.listing import KINDS
+
+    assert tuple(ranking.KIND_LABELS) == KINDS
