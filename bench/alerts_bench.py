@@ -41,7 +41,8 @@ from finder.config import Config  # noqa: E402
 from finder.db import make_engine  # noqa: E402
 from finder.digest_workers import run_in_workers  # noqa: E402
 from finder.geocode import get_resolver  # noqa: E402
-from finder.mailing import digest_settings, outbox_dir, render_in_alert_locale  # noqa: E402
+from finder.i18n import render_in_alert_locale  # noqa: E402
+from finder.mailing import digest_settings, outbox_dir  # noqa: E402
 from finder.models import Alert, Base, Digest, Listing, ListingTag, Occurrence, Tag  # noqa: E402
 from finder.ranking import connection_potential  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402

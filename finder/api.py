@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from finder import licences, ranking
+from finder.api_errors import error
 from finder.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.models import Listing, ListingTag, Tag
@@ -43,23 +44,9 @@ def init_app(app: Flask) -> None:
     spec.register(app)
 
 
-def error(status: int, code: str, message: str, param: str | None = None, suggestions: list[str] | None = None):
-    body = {"code": code, "message": message, "param": param}
-    if suggestions is not None:
-        body["suggestions"] = suggestions
-    return jsonify({"error": body}), status
-
-
 @bp.errorhandler(QueryError)
 def _bad_parameter(exc: QueryError):
     return error(400, "bad_parameter", exc.message, exc.param)
-
-
-def http_error(exc):
-    """The contract's JSON error body for an HTTP error under /api/ (unknown ids or routes, 500s)."""
-    code = getattr(exc, "code", None) or 500
-    name = getattr(exc, "name", None) or "Internal Server Error"
-    return error(code, name.lower().replace(" ", "_"), getattr(exc, "description", None) or name)
 
 
 @bp.errorhandler(429)

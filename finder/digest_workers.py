@@ -73,7 +73,8 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     from finder import create_app, digests, outbox
     from finder.alert_match import make_matcher
     from finder.geocode import get_resolver
-    from finder.mailing import digest_settings, outbox_dir, render_in_alert_locale
+    from finder.i18n import render_in_alert_locale
+    from finder.mailing import digest_settings, outbox_dir
 
     config = job.config
     app = create_app(config)

@@ -68,7 +68,7 @@ def ingest(
     resolver=None,
     now: datetime | None = None,
     complete: bool = True,
-    hide_after_misses: int | None = None,
+    hide_after_misses: int = Config.HIDE_AFTER_MISSES,
     vocabulary: Vocabulary | None = None,
     removed: Collection[str] = (),
 ) -> IngestReport:
@@ -78,6 +78,8 @@ def ingest(
     missing from it count a miss; pass False for partial runs (nothing is counted as gone).
     `removed`: `source_key`s the source says it deleted (incremental feeds): hidden at once, and
     counted as gone, unless another source still lists them.
+    `hide_after_misses`: the caller's setting (FINDER_HIDE_AFTER_MISSES: `runs` passes its config's); the
+    environment is never read here.
     """
     with collector_paused():
         report = _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary)
@@ -87,7 +89,7 @@ def ingest(
 
 
 def _remove(session, source, removed, listings, report: IngestReport, hide_after_misses) -> None:
-    hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
+    hide_after = hide_after_misses
     live = {item.source_key for item in listings}
     keys = [stable_key(source.slug, SimpleNamespace(source_key=key, url="", title="", start=None))
             for key in removed if key not in live]
@@ -123,7 +125,7 @@ def collector_paused():
 
 def _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary) -> IngestReport:
     now = now or utcnow()
-    hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
+    hide_after = hide_after_misses
     vocabulary = vocabulary or load_vocabulary()
     report = IngestReport()
     batch = _valid_items(source, listings, report, resolver)

@@ -13,6 +13,7 @@ from aiosmtpd.smtp import Envelope
 
 from finder import alerts, outbox, search_index
 from finder.alert_match import make_matcher
+from finder.i18n import render_in_alert_locale
 from finder.mail import MailError, build_message, clean_header, deliver, parse_message
 from finder.mailing import run_digests
 from finder.models import Alert, Digest, Listing, ListingChange
@@ -99,7 +100,7 @@ def subscribe(client, email="walker@example.org", name="Hikes"):
 def digests_at(app, now):
     with app.app_context():
         with app.extensions["sessionmaker"]() as session:
-            result = run_digests(session, app.config["FINDER"], make_matcher(None), now=now)
+            result = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=now)
             session.commit()
             return result
 

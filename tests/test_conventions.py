@@ -48,3 +48,23 @@ def test_geo_and_ranking_are_pure(module):
                      "functools", "itertools", "enum", "statistics", "finder"}
     imported = _imports(ROOT / "finder" / module)
     assert imported <= allowed_roots, imported - allowed_roots
+
+
+WEB_ONLY = {"flask", "flask_babel", "flask_wtf", "flask_limiter"}
+
+
+@pytest.mark.parametrize("module", ["mailing.py", "digests.py", "moderation.py", "ingest.py", "runs.py", "ranking.py",
+                                    "schedules.py"])
+def test_domain_modules_import_no_flask(module):
+    assert not (_imports(ROOT / "finder" / module) & WEB_ONLY)
+
+
+def test_pages_reach_the_api_errors_not_the_api():
+    tree = ast.parse((ROOT / "finder" / "views" / "pages.py").read_text())
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "finder.api" not in modules and "finder.api_errors" in modules
+
+
+@pytest.mark.parametrize("module", ["ingest.py", "runs.py"])
+def test_the_importer_never_reads_the_environment(module):
+    assert "from_env" not in (ROOT / "finder" / module).read_text()

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from finder import alerts, digests
+from finder.i18n import render_in_alert_locale
 from finder.mail import parse_message
-from finder.mailing import digest_settings, render_in_alert_locale
+from finder.mailing import digest_settings
 from finder.migrate import upgrade
 from finder.models import Alert, Digest, Listing
 from tests.conftest import make_test_config

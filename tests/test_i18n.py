@@ -17,8 +17,7 @@ from bs4 import BeautifulSoup
 
 from finder import create_app
 from finder.digest_cards import Cards
-from finder.i18n import LANGUAGES, TRANSLATIONS_DIR
-from finder.mailing import render_in_alert_locale
+from finder.i18n import LANGUAGES, TRANSLATIONS_DIR, render_in_alert_locale
 from finder.views.display import ago, distance, local_when
 from tests.conftest import clear_tables, make_test_config
 from tests.site_data import seed

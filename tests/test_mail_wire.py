@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from finder.alert_match import make_matcher
+from finder.i18n import render_in_alert_locale
 from finder.mail import Sender, build_message, parse_message
 from finder.mailing import run_digests, send_admin_alarm
 from finder.models import Alert
@@ -110,7 +111,7 @@ def test_confirmation_digest_and_admin_bytes_on_the_wire(wire):
         add_listing(session, "Hill walk", day - timedelta(hours=2))
     count = len(server.raw)
     with app.app_context(), maker() as session:
-        built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
         session.commit()
     assert (built.built, sent.sent) == (1, 1) and len(server.raw) == count + 1
     digest = server.raw[-1]
@@ -141,7 +142,7 @@ def test_eml_files_carry_the_same_unfolded_headers(engine, db_url, tmp_path):
         session.commit()
         add_listing(session, "Hill walk", day - timedelta(hours=1))
     with app.app_context(), maker() as session:
-        run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
         session.commit()
     app.extensions["engine"].dispose()
     (eml,) = (tmp_path / "outbox").glob("digest-*.eml")
@@ -183,7 +184,7 @@ def test_a_batch_is_sent_over_one_smtp_connection(engine, db_url, tmp_path):
             session.commit()
             add_listing(session, "Hill walk", day - timedelta(hours=1))
         with app.app_context(), maker() as session:
-            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
             session.commit()
         app.extensions["engine"].dispose()
     finally:

@@ -87,7 +87,8 @@ def test_subscribe_page_previews_the_first_email_and_states_the_weekly_day_and_h
 def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa: F811
     from finder import digests
     from finder.alert_match import make_matcher
-    from finder.mailing import digest_settings, render_in_alert_locale
+    from finder.i18n import render_in_alert_locale
+    from finder.mailing import digest_settings
 
     maker = mail_app.extensions["sessionmaker"]
     with maker() as session:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from finder import admin_logins, moderation, search_index, source_listings, suggest
+from finder import admin_logins, moderation, source_listings, suggest
 from finder.admin_auth import authenticate, log_action
 from finder.catalog import CatalogError
 from finder.extensions import get_session, limiter
@@ -146,8 +146,6 @@ def listing_visibility(listing_id: int, action: str):
         moderation.suppress_listing(db, listing, "hidden", actor=_actor())
     else:
         moderation.lift_listing(db, listing)
-    db.flush()
-    search_index.refresh(db, [listing.id])
     log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
     return _done(_("Listing %(id)s hidden.", id=listing.id) if action == "hide" else
                  _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness))
@@ -181,8 +179,6 @@ def org_block(org_id: int):
     db = get_session()
     org = db.get(Organization, org_id) or abort(404)
     hidden = moderation.suppress_organization(db, org, "blocked", actor=_actor())
-    db.flush()
-    search_index.refresh(db, hidden)
     log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
     return _done(ngettext("Organiser %(name)s blocked; %(num)d listing hidden.",
                           "Organiser %(name)s blocked; %(num)d listings hidden.", len(hidden), name=org.name))

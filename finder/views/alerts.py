@@ -16,7 +16,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from finder import alerts, welcome
 from finder.config import WEEKDAYS
 from finder.extensions import get_session, limiter
-from finder.i18n import N_, current_language, translate_known
+from finder.i18n import N_, current_language, render_in_alert_locale, translate_known
 from finder.mail import address_key
 from finder.mailing import send_confirmation, send_welcome
 from finder.models import Alert, utcnow
@@ -86,7 +86,7 @@ def create():
                                schedule=schedule_words()), 400
     alert.locale = current_language()
     if alert.status == "pending":
-        send_confirmation(session, current_app.config["FINDER"], alert)
+        send_confirmation(session, current_app.config["FINDER"], alert, render_in_alert_locale)
     session.commit()
     # The same answer whether or not the address was known.
     return render_template("alerts/check_inbox.html")
@@ -115,7 +115,7 @@ def confirm(token: str):
     if pending:
         config = current_app.config["FINDER"]
         matches = welcome.starting_matches(session, alert.query, resolver(), now=now, tz_name=config.TIMEZONE)
-        send_welcome(session, config, alert, matches, now)
+        send_welcome(session, config, alert, matches, render_in_alert_locale, now)
     session.commit()
     manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
     return render_template("alerts/confirmed.html", alert=alert, manage_url=manage)

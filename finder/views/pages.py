@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from finder.api_errors import http_error
 from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.models import Listing, ListingSource, ListingTag, ScrapeRun, Source, Tag
 from finder.views import searching
@@ -105,8 +106,6 @@ def error_page(error: HTTPException):
     """A calm HTML error page; under /api/ the API's JSON error body instead."""
     code = getattr(error, "code", 500) or 500
     if request.path.startswith("/api/"):
-        from finder.api import http_error
-
         return http_error(error)
     heading, message = ERRORS.get(code, ERRORS[500])
     if isinstance(error, CSRFError):
