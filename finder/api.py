@@ -145,7 +145,8 @@ def _result(item: Listing, distance_km: float | None, starts: datetime | None, r
     return {
         "id": item.id, "title": item.title, "kind": item.kind,
         "distance_km": None if distance_km is None or item.online else round(distance_km, 3),
-        "next_start": _iso(item, starts), "reasons": [ranking.english(r) for r in reasons], "url": f"/listings/{item.id}",
+        "next_start": _iso(item, starts), "reasons": [ranking.english(r) for r in reasons],
+        "url": f"/listings/{item.id}",
         "source_url": source_url, "lat": item.lat, "lon": item.lon, "tags": [t.slug for t in item.tags],
         "online": item.online,
     }

@@ -184,7 +184,8 @@ def test_a_batch_is_sent_over_one_smtp_connection(engine, db_url, tmp_path):
             session.commit()
             add_listing(session, "Hill walk", day - timedelta(hours=1))
         with app.app_context(), maker() as session:
-            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
+            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale,
+                                      now=day)
             session.commit()
         app.extensions["engine"].dispose()
     finally:

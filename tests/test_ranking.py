@@ -116,8 +116,8 @@ def test_schedule_phrase(rrule, words, expected):
 
 
 REASON_CASES = [
-    (dict(kind="volunteer", rrule="FREQ=WEEKLY;BYDAY=TU", distance_km=1.234, matched_interests=[("gardening", "Gardening")],
-          newcomer=True, free=True),
+    (dict(kind="volunteer", rrule="FREQ=WEEKLY;BYDAY=TU", distance_km=1.234,
+          matched_interests=[("gardening", "Gardening")], newcomer=True, free=True),
      ["Meets every Tuesday", "1.2 km away", "Matches Gardening", "Newcomer-friendly"]),
     (dict(kind="event", next_start_local=datetime(2026, 11, 28, 10, 30, tzinfo=ZoneInfo("Europe/London")),
           distance_km=12.6, free=True),

@@ -88,8 +88,8 @@ def edit(token: str, listing_id: int):
             moderation.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
             message = _("This listing and copies of it from other sources are no longer shown.")
         else:
-            changed = {field: request.form[field] for field in FIELD_LABELS
-                       if field in request.form and request.form[field].strip() != (getattr(listing, field) or "").strip()}
+            changed = {field: request.form[field] for field in FIELD_LABELS if field in request.form
+                       and request.form[field].strip() != (getattr(listing, field) or "").strip()}
             moderation.correct_listing(session, listing, changed, claim.id)
             message = _("Saved. Your corrections stay in place when we next read the sources.")
         session.commit()
