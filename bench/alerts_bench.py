@@ -37,17 +37,18 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bench.search_data import CITIES, city_centres  # noqa: E402
 from finder import create_app  # noqa: E402
 from finder.alerts import digests  # noqa: E402
-from finder.alerts.delivery import digest_settings, outbox_dir, render_in_alert_locale  # noqa: E402
+from finder.alerts.delivery import digest_settings, outbox_dir  # noqa: E402
 from finder.alerts.matching import make_matcher  # noqa: E402
-from finder.alerts.workers import run_in_workers  # noqa: E402
 from finder.config import Config  # noqa: E402
 from finder.db.engine import make_engine  # noqa: E402
 from finder.geo.resolver import get_resolver  # noqa: E402
 from finder.index import rows as search_index  # noqa: E402
+from finder.jobs.alert_workers import run_in_workers  # noqa: E402
 from finder.mail import outbox  # noqa: E402
 from finder.models import Alert, Base, Digest, Listing, ListingTag, Occurrence, Tag  # noqa: E402
 from finder.ranking import connection_potential  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402
+from finder.web.i18n import render_in_alert_locale  # noqa: E402
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, after the digest hour
 WORDS = ["chess", "choir", "knitting", "pottery", "yoga", "salsa", "poetry", "robotics", "gardening", "cleanup",
@@ -221,7 +222,7 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=20_000, help="older listings already in the database")
     parser.add_argument("--send", type=int, default=0, help="also time writing this many digests to the outbox folder")
     parser.add_argument("--workers", type=int, default=1,
-                        help="build in this many processes over disjoint alert-id ranges (finder.alerts.workers)")
+                        help="build in this many processes over disjoint alert-id ranges (finder.jobs.alert_workers)")
     parser.add_argument("--smtp", action="store_true",
                         help="then send every digest to a local aiosmtpd, one connection per worker (not in the figure)")
     parser.add_argument("--match-only", action="store_true",

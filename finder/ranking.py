@@ -20,9 +20,12 @@ SQL in `finder/search/sql.py` applies the same sum with these weights passed as 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from finder.schedules import schedule_phrase
+from finder.geo.math import km_to_miles
+from finder.schedules import rule_period_days, schedule_of, schedule_words
 
 W_DISTANCE = 0.30
 W_INTEREST = 0.25
@@ -152,8 +155,6 @@ def small_group_signals(text: str) -> bool | None:
     return None
 
 
-_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)")
-_INTERVAL = re.compile(r"(?:^|;)INTERVAL=(\d+)")
 _WEEKLY_TEXT = re.compile(r"\b(?:weekly|every week|each week|every (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
                           r"(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|every day|each day|weekdays)\b", re.I)
 _MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|every) month|fortnightly|biweekly|"
@@ -163,15 +164,9 @@ _MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|
 
 def recurrence_kind(rrule: str | None, recurrence_text: str) -> str | None:
     """"weekly" (weekly or more often), "monthly" (fortnightly to monthly), "other" (rarer), or None (one-off)."""
-    if rrule:
-        rule = rrule.upper().removeprefix("RRULE:")
-        freq = _FREQ.search(rule)
-        interval_match = _INTERVAL.search(rule)
-        interval = int(interval_match.group(1)) if interval_match else 1
-        if freq:
-            days = {"SECONDLY": 0, "MINUTELY": 0, "HOURLY": 0, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}
-            period_days = days.get(freq.group(1), 365) * max(interval, 1)
-            return _kind_for_period(period_days)
+    period_days = rule_period_days(rrule)
+    if period_days is not None:
+        return _kind_for_period(period_days)
     if recurrence_text:
         if _MONTHLY_TEXT.search(recurrence_text):
             return "monthly"
@@ -194,12 +189,51 @@ KIND_LABELS = {"club": "Club", "volunteer": "Volunteering", "event": "Event", "o
 MAX_REASONS = 4
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a listing suits a search, as a value: a `code` and its `params`; words only at the edge.
+
+    Codes and params: `meets` {schedule: finder.schedules.Schedule}, `next_on` {when: local datetime},
+    `ongoing`, `online`, `in_place` {place}, `distance` {km, unit ("km"/"mi")}, `matches_interest` {slug, label},
+    `newcomer`, `free`, `wheelchair`, `kind` {kind}, `in_person`, `from_home`.
+    `english(reason)` gives the API's words; the site puts the same value in the visitor's language."""
+
+    code: str
+    params: dict = field(default_factory=dict, hash=False)
+
+    def __getitem__(self, name: str):
+        return self.params[name]
+
 
 def distance_phrase(distance_km: float, unit: str = "km") -> str:
-    value = distance_km / 1.609344 if unit == "mi" else distance_km
+    value = km_to_miles(distance_km) if unit == "mi" else distance_km
     if value < 0.1:
         return "Right here"
     return f"{value:.1f} {unit} away" if value < 10 else f"{round(value)} {unit} away"
+
+
+_ENGLISH = {"ongoing": "Ongoing", "online": "Online", "newcomer": "Newcomer-friendly", "free": "Free",
+            "wheelchair": "Wheelchair accessible", "in_person": "In person", "from_home": "Join from home"}
+
+
+def english(reason: Reason) -> str:
+    """The reason in the API's English words (DESIGN's contract: `reasons: [str]`)."""
+    code = reason.code
+    if code in _ENGLISH:
+        return _ENGLISH[code]
+    if code == "meets":
+        return schedule_words(reason["schedule"])
+    if code == "next_on":
+        return "Next on " + reason["when"].strftime("%a %d %b, %H:%M").replace(" 0", " ")
+    if code == "in_place":
+        return f"In {reason['place']}"
+    if code == "distance":
+        return distance_phrase(reason["km"], reason["unit"])
+    if code == "matches_interest":
+        return "Matches " + reason["label"]
+    if code == "kind":
+        return KIND_LABELS.get(reason["kind"], reason["kind"].title())
+    raise ValueError(f"unknown reason code {code!r}")
 
 
 def reasons(
@@ -210,41 +244,42 @@ def reasons(
     next_start_local: datetime | None = None,
     distance_km: float | None = None,
     online: bool = False,
-    matched_interests: list[str] = (),
+    matched_interests: Sequence[tuple[str, str]] = (),
     newcomer: bool = False,
     free: bool | None = None,
     wheelchair: bool = False,
     unit: str = "km",
     approximate_place: str | None = None,
     ongoing: bool = False,
-) -> list[str]:
+) -> list[Reason]:
     """At least two short reasons from stored fields, most telling first (at most MAX_REASONS).
 
+    `matched_interests`: (slug, label) of the requested interests the listing carries;
     `approximate_place`: the town of a listing placed only by its town (no street-level position);
     `ongoing`: a standing opportunity with no date to come (finder.ongoing), said "Ongoing"."""
     found = []
-    schedule = schedule_phrase(rrule, recurrence_text)
-    if schedule:
-        found.append(schedule)
+    schedule = schedule_of(rrule, recurrence_text)
+    if schedule is not None:
+        found.append(Reason("meets", {"schedule": schedule}))
     elif next_start_local is not None:
-        found.append("Next on " + next_start_local.strftime("%a %d %b, %H:%M").replace(" 0", " "))
+        found.append(Reason("next_on", {"when": next_start_local}))
     elif ongoing:
-        found.append("Ongoing")
+        found.append(Reason("ongoing"))
     if online:
-        found.append("Online")
+        found.append(Reason("online"))
     elif approximate_place:
-        found.append(f"In {approximate_place}")  # placed by its town only: a distance would mislead
+        found.append(Reason("in_place", {"place": approximate_place}))  # placed by its town: a distance would mislead
     elif distance_km is not None:
-        found.append(distance_phrase(distance_km, unit))
-    found.extend("Matches " + label for label in matched_interests[:2])
+        found.append(Reason("distance", {"km": distance_km, "unit": unit}))
+    found.extend(Reason("matches_interest", {"slug": slug, "label": label}) for slug, label in matched_interests[:2])
     if newcomer:
-        found.append("Newcomer-friendly")
+        found.append(Reason("newcomer"))
     if free:
-        found.append("Free")
+        found.append(Reason("free"))
     if wheelchair:
-        found.append("Wheelchair accessible")
+        found.append(Reason("wheelchair"))
     found = found[:MAX_REASONS]
-    for filler in (KIND_LABELS.get(kind, kind.title()), "In person" if not online else "Join from home"):
+    for filler in (Reason("kind", {"kind": kind}), Reason("from_home" if online else "in_person")):
         if len(found) >= 2:
             break
         if filler not in found:

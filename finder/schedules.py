@@ -1,8 +1,10 @@
 """A listing's recurrence as a schedule people read: "Meets every Tuesday" (pure, stdlib only).
 
-`schedule_of` reads an RRULE (or the source's own words) once; `schedule_phrase` puts it in English
-for ranking reasons and the API; the site puts the same `Schedule` in the visitor's language
-(`finder.web.views.display.describe_rule`).
+The one reader of RRULE text in finder: `rule_parts` splits a rule once; `schedule_of` reads it (or the
+source's own words) as a `Schedule`; `rule_period_days` (ranking's recurrence kinds) and `rule_weekdays`
+(the search index's weekday bits) read what they need through `rule_parts`. `schedule_words` puts a schedule
+in English for ranking's reasons and the API; the site puts the same `Schedule` in the visitor's language
+(`finder.web.views.display.schedule_in_words`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # Monday first, as Pytho
 _DAY_NAMES = dict(zip(DAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
                       strict=True))
 _ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+_PERIOD_DAYS = {"SECONDLY": 0, "MINUTELY": 0, "HOURLY": 0, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}
 _FREQUENCY_WORDS = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
                     "YEARLY": ("yearly", "years")}
 
@@ -29,6 +32,29 @@ class Schedule:
     text: str = ""  # the source's own words ("every 2nd Thursday"), when it gave only words
 
 
+def rule_parts(rrule: str | None) -> dict[str, str]:
+    """An RRULE's parts by name, upper-cased ("FREQ=weekly;BYDAY=TU" -> {"FREQ": "WEEKLY", "BYDAY": "TU"})."""
+    if not rrule:
+        return {}
+    return dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+
+
+def rule_period_days(rrule: str | None) -> int | None:
+    """Days between meetings (FREQ times INTERVAL; 0 for more often than daily, 365 for an unknown FREQ), or
+    None when the rule names no FREQ."""
+    parts = rule_parts(rrule)
+    if "FREQ" not in parts:
+        return None
+    interval = parts.get("INTERVAL", "")
+    return _PERIOD_DAYS.get(parts["FREQ"], 365) * max(int(interval) if interval.isdigit() else 1, 1)
+
+
+def rule_weekdays(rrule: str | None) -> tuple[str, ...]:
+    """The weekday codes ("MO".."SU") of an RRULE's BYDAY, any ordinal dropped ("1SA" -> "SA")."""
+    tokens = (token.strip()[-2:] for token in rule_parts(rrule).get("BYDAY", "").split(","))
+    return tuple(code for code in tokens if code in DAY_CODES)
+
+
 def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
     """The schedule of a listing, or None for a one-off (or a rule too unusual to put in words)."""
     if recurrence_text:
@@ -38,9 +64,9 @@ def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
         first = words.split()[0].rstrip(",s")
         keep_case = first in _DAY_NAMES.values() or first.isupper()  # "Tuesdays ...", "UTC ..."
         return Schedule(text=words if keep_case else words[0].lower() + words[1:])
-    if not rrule:
+    parts = rule_parts(rrule)
+    if not parts:
         return None
-    parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
     freq, interval = parts.get("FREQ", ""), parts.get("INTERVAL", "1")
     days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
     if freq == "WEEKLY" and days and all(d in _DAY_NAMES for d in days) and interval in ("1", "2"):
@@ -55,8 +81,11 @@ def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
 def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
     """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
     schedule = schedule_of(rrule, recurrence_text)
-    if schedule is None:
-        return None
+    return None if schedule is None else schedule_words(schedule)
+
+
+def schedule_words(schedule: Schedule) -> str:
+    """The schedule in English: "Meets every Tuesday" (ranking's reasons and the API)."""
     if schedule.text:
         return "Meets " + schedule.text
     if schedule.ordinal:

@@ -12,19 +12,17 @@ from __future__ import annotations
 from scrapers import register
 from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
-    parse_when,
+    json_object,
     safe_url,
-    settle,
     split_categories,
     valid_point,
     zone,
+    zoned_span,
 )
 
 WRAPPERS = {"Create", "Update", "Announce", "Add"}
@@ -122,12 +120,7 @@ class ActivityPubAdapter(Adapter):
         return context.each(events, lambda event: build_listing(event, base, context), "activitypub event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
+        data = json_object(body)
         page = data.get("first") if isinstance(data.get("first"), dict) else data
         following = page.get("next") or (data.get("first") if isinstance(data.get("first"), str) else None)
         return safe_url(_href(following), url) or None
@@ -140,16 +133,9 @@ class ActivityPubAdapter(Adapter):
 
 def build_listing(event: dict, base: str, context: Context) -> Listing:
     tz_name = field(event, "timezone") if zone(field(event, "timezone")) else None
-    start = parse_when(event.get("startTime"), tz_name or context.timezone)
+    start, end, tz_name = zoned_span(event.get("startTime"), event.get("endTime"), tz_name, context.timezone)
     if start is None:
         raise ValueError(f"event without a readable startTime: {event.get('startTime')!r}")
-    end = parse_when(event.get("endTime"), tz_name or context.timezone)
-    if tz_name:
-        start = start.astimezone(zone(tz_name))
-        end = end.astimezone(zone(tz_name)) if end else None
-    else:
-        start, tz_name = settle(start, context.timezone)
-        end = settle(end, tz_name)[0] if end and tz_name else end
     text, markup = description_pair(event.get("content") or event.get("summary"))
     venue, point, virtual = _place(event.get("location"))
     links = [a for a in event.get("attachment") or [] if isinstance(a, dict) and "Link" in _types(a)]
@@ -175,8 +161,7 @@ def build_listing(event: dict, base: str, context: Context) -> Listing:
         image_url=_image(event, base),
         source_key=str(event.get("id") or event.get("url") or ""),
     )
-    if in_window(start, context.window_start, context.window_end, listing.end):
-        listing.occurrences = [Occurrence(start=start, end=listing.end, status=_occurrence_status(listing))]
+    listing.occurrences = context.one_off(start, listing.end, listing.status)
     capacity = field(event, "maximumAttendeeCapacity")
     if isinstance(capacity, (int, str)) and str(capacity).isdigit():
         listing.extra["capacity"] = int(capacity)
@@ -187,10 +172,6 @@ def build_listing(event: dict, base: str, context: Context) -> Listing:
     if any(other):
         listing.extra["links"] = [link for link in other if link]
     return listing
-
-
-def _occurrence_status(listing: Listing) -> str:
-    return "cancelled" if listing.status == "cancelled" else "scheduled"
 
 
 def _place(location) -> tuple[Venue, tuple[float, float] | None, bool]:

@@ -11,7 +11,8 @@ from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from scrapers.bare_times import defaulted, watching
-from scrapers.listing import Listing
+from scrapers.listing import Listing, Occurrence
+from scrapers.recurrence import in_window
 from scrapers.text import load_json
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,17 @@ class Context:
     def refusal(self) -> str | None:
         """The recorded refusal, if any."""
         return next((p for p in self.problems if p.startswith(NOT_A_SOURCE)), None)
+
+    def in_window(self, start, end=None) -> bool:
+        """Whether a meeting from `start` (to `end`, a datetime or an all-day date) overlaps this parse's window."""
+        return in_window(start, self.window_start, self.window_end, end)
+
+    def one_off(self, start, end=None, listing_status: str = "scheduled") -> list[Occurrence]:
+        """The occurrences of a one-off listing: its one meeting when it overlaps the window, else none (none
+        without a start). A cancelled listing's meeting is cancelled; a postponed one's stays scheduled."""
+        if start is None or not self.in_window(start, end):
+            return []
+        return [Occurrence(start, end, "cancelled" if listing_status == "cancelled" else "scheduled")]
 
     def each(self, items: Iterable[T], build: Callable[[T], Listing | None], label: str = "item") -> list[Listing]:
         """Build a listing from each item; one bad item is recorded in `problems`, never raised."""

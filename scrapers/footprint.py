@@ -14,7 +14,7 @@ from scrapers import register
 from scrapers.bare_times import note_bare
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import expand, in_window
+from scrapers.recurrence import expand
 from scrapers.text import clean_text, description_pair, iso_duration, safe_url, split_categories, valid_point, zone
 
 AUDIENCES = {"teens": "teens", "kids": "kids", "children": "kids", "seniors": "seniors", "families": "families",
@@ -83,7 +83,7 @@ def _durations(node, context: Context, listing: Listing) -> None:
         listing.start, listing.end = spans[0]
         listing.all_day = not isinstance(listing.start, datetime)
     for start, end in spans:
-        if in_window(start, context.window_start, context.window_end, end):
+        if context.in_window(start, end):
             listing.occurrences.append(Occurrence(start, end))
 
 

@@ -18,8 +18,7 @@ from datetime import UTC, datetime
 from scrapers import register
 from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Venue
 from scrapers.text import (
     clean_text,
     description_pair,
@@ -102,8 +101,7 @@ class GancioAdapter(Adapter):
             image_url=self._image(event.get("media"), root),
             source_key=str(event.get("id") or slug or ""),
         )
-        if in_window(start, context.window_start, context.window_end, listing.end):
-            listing.occurrences = [Occurrence(start=start, end=listing.end)]
+        listing.occurrences = context.one_off(start, listing.end)
         other_links = [link for link in links if link != listing.online_url]
         if other_links:
             listing.extra["links"] = other_links

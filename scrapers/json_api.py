@@ -26,8 +26,7 @@ from jsonpath_ng.ext import parse as parse_path
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
-from scrapers.listing import KINDS, Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import KINDS, Listing, Organizer, Venue
 from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
 
 FIELDS = ("title", "description", "url", "source_key", "start", "end", "lat", "lon", "venue_name", "street",
@@ -144,8 +143,7 @@ class JsonAdapter(Adapter):
             source_key=key,
         )
         listing.online = bool(listing.online_url) and point is None and listing.venue.is_empty()
-        if start is not None and in_window(start, context.window_start, context.window_end, end):
-            listing.occurrences = [Occurrence(start=start, end=end)]
+        listing.occurrences = context.one_off(start, end)
         return listing
 
     def next_url(self, body: bytes, url: str) -> str | None:

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-KINDS = ("club", "volunteer", "event", "online", "service")
+KINDS = ("club", "volunteer", "event", "online", "service")  # the one list of kinds (DESIGN contracts)
 STATUSES = ("scheduled", "cancelled", "postponed")
 OCCURRENCE_STATUSES = ("scheduled", "cancelled")
 AUDIENCES = ("kids", "teens", "seniors", "families", "groups")

@@ -21,18 +21,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    parse_when,
     safe_url,
-    settle,
     split_categories,
     valid_point,
     zone,
+    zoned_span,
 )
 
 STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "scheduled", "CONFIRMED": "scheduled"}
@@ -109,16 +107,9 @@ class MobilizonAdapter(Adapter):
             (name for name in (item.get("timezone"), options.get("timezone"), (address or {}).get("timezone")) if zone(name)),
             None,
         )
-        start = parse_when(item.get("beginsOn"), tz_name or context.timezone)
+        start, end, tz_name = zoned_span(item.get("beginsOn"), item.get("endsOn"), tz_name, context.timezone)
         if start is None:
             raise ValueError(f"event without a readable beginsOn: {item.get('beginsOn')!r}")
-        end = parse_when(item.get("endsOn"), tz_name or context.timezone)
-        if tz_name:
-            start = start.astimezone(zone(tz_name))
-            end = end.astimezone(zone(tz_name)) if end else None
-        else:
-            start, tz_name = settle(start, context.timezone)
-            end = settle(end, tz_name)[0] if end and tz_name else end
         online_address = safe_url(item.get("onlineAddress"))
         online = bool(options.get("isOnline")) or is_meeting_url(online_address)
         venue = _venue(address)
@@ -144,9 +135,7 @@ class MobilizonAdapter(Adapter):
             image_url=safe_url((item.get("picture") or {}).get("url")),
             source_key=str(item.get("uuid") or item.get("id") or item.get("url") or ""),
         )
-        if in_window(start, context.window_start, context.window_end, listing.end):
-            status = "cancelled" if listing.status == "cancelled" else "scheduled"
-            listing.occurrences = [Occurrence(start=start, end=listing.end, status=status)]
+        listing.occurrences = context.one_off(start, listing.end, listing.status)
         if online_address and not online:
             listing.extra["links"] = [online_address]
         capacity = options.get("maximumAttendeeCapacity")

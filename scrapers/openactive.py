@@ -26,7 +26,7 @@ from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
 from scrapers.listing import Listing
 from scrapers.openactive_fields import FACILITY_TYPES, SESSION_TYPES, build_listing, node_id, node_type
-from scrapers.text import load_json
+from scrapers.text import json_object, load_json
 
 MAX_KEPT_SERIES = 20_000  # series kept for joins between runs (past it, the earliest kept go first)
 NOT_FEEDS = {
@@ -120,11 +120,8 @@ class OpenActiveAdapter(Adapter):
 
     def next_url(self, body: bytes, url: str) -> str | None:
         """The page's `next` (absolute), or None on the last page (no items, or `next` is this page)."""
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("next"), str) or not data.get("items"):
+        data = json_object(body)
+        if not isinstance(data.get("next"), str) or not data.get("items"):
             return None
         return follow_link(url, data["next"])
 

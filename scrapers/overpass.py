@@ -14,8 +14,9 @@ import re
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.decoding import decode_body
 from scrapers.listing import Listing, Venue
-from scrapers.text import clean_text, decode_body, description_pair, html_to_text, safe_url, valid_point
+from scrapers.text import clean_text, description_pair, html_to_text, safe_url, valid_point
 
 COMMUNITY_TAGS = {
     "club": "*",

@@ -13,8 +13,7 @@ import feedparser
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
-from scrapers.listing import Listing, Occurrence, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Venue
 from scrapers.text import clean_text, description_pair, localize, parse_when, safe_url, split_categories
 
 EVENT_NS = "http://purl.org/rss/1.0/modules/event/"
@@ -58,7 +57,7 @@ def build(entry: dict, keys: dict, base: str, context: Context, pubdate_is_start
     title = clean_text(_DATE_PREFIX.sub("", entry.get("title") or "")) or clean_text(entry.get("title"))
     description, description_html = description_pair((entry.get("summary") or "").replace("&amp;amp;", "&amp;"))
     location = clean_text(entry.get(keys["location"]) or entry.get(keys["xlocation"]) or "")
-    occurrences = [Occurrence(start, end)] if in_window(start, context.window_start, context.window_end, end) else []
+    occurrences = context.one_off(start, end)
     image = next((e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("image/")), "")
     url = safe_url(entry.get("link"), base)
     return Listing(

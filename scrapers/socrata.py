@@ -18,8 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
 
 DEFAULT_LIMIT = 1000  # SODA 2.x answers this many rows when the URL sets no $limit
@@ -144,8 +143,7 @@ class SocrataAdapter(Adapter):
             categories=split_categories(categories if isinstance(categories, list) else [_text(categories)]),
             source_key=_text(_value(row, columns["id"])),
         )
-        if start is not None and in_window(start, context.window_start, context.window_end, end):
-            listing.occurrences = [Occurrence(start=start, end=end)]
+        listing.occurrences = context.one_off(start, end)
         return listing
 
     def next_url(self, body: bytes, url: str) -> str | None:

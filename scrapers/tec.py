@@ -7,13 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
-from scrapers.listing import Listing, Occurrence, Organizer, Venue
-from scrapers.recurrence import in_window
+from scrapers.listing import Listing, Organizer, Venue
 from scrapers.text import (
     clean_text,
     description_pair,
     is_meeting_url,
-    load_json,
+    json_object,
     localize,
     offset_zone,
     safe_url,
@@ -112,9 +111,7 @@ def build(event: dict, base: str, context: Context) -> Listing | None:
     cost, free = _cost(event)
     image = event.get("image")
     status = "cancelled" if str(event.get("event_status", "")).lower() in ("canceled", "cancelled") else "scheduled"
-    occurrences = []
-    if start is not None and in_window(start, context.window_start, context.window_end, end):
-        occurrences.append(Occurrence(start, end, "cancelled" if status == "cancelled" else "scheduled"))
+    occurrences = context.one_off(start, end, status)
     return Listing(
         title=title,
         kind="online" if online and venue.is_empty() and point is None else "event",
@@ -156,13 +153,7 @@ class TecAdapter(Adapter):
         return context.each(events, lambda e: build(e, url or context.url, context), "event")
 
     def next_url(self, body: bytes, url: str) -> str | None:
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        return safe_url(data.get("next_rest_url"), url) or None
+        return safe_url(json_object(body).get("next_rest_url"), url) or None
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:

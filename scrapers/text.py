@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from dateutil import parser as date_parser
 
 from scrapers.bare_times import note_bare
+from scrapers.decoding import decode_body
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "blockquote", "h3", "h4", "h5"}
 _SPACE = re.compile(r"[ \t\r\f\v]+")
@@ -148,35 +149,22 @@ def split_categories(values) -> list[str]:
     return out
 
 
-def decode_body(body: bytes) -> str:
-    """Text of a response body in any encoding: BOM, then UTF-8, then charset_normalizer, then cp1252."""
-    if isinstance(body, str):
-        return body
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if body.startswith(bom):
-            return body.decode(codec, errors="replace")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if len(body) >= 256:  # too little text makes the detector guess wildly
-        from charset_normalizer import from_bytes
-
-        matches = from_bytes(body)
-        best = matches.best()
-        if best is not None:
-            close = [m for m in matches if m.chaos <= best.chaos + 0.05]  # near-ties between Latin code pages
-            chosen = next((m for m in close if m.encoding == "cp1252"), best)  # Western data wins them
-            return str(chosen)
-    return body.decode("cp1252", errors="replace")
-
-
 def load_json(body: bytes):
     """The JSON value in `body` (any encoding); raises ValueError when it is not JSON."""
     try:
         return json.loads(decode_body(body))
     except RecursionError as error:
         raise ValueError("JSON nested too deeply") from error
+
+
+def json_object(body: bytes) -> dict:
+    """The JSON object in `body`, or {} when the body is no JSON or holds another value (how pagers read a
+    page: one they cannot read has no next page)."""
+    try:
+        data = load_json(body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def valid_point(lat, lon) -> tuple[float, float] | None:
@@ -243,28 +231,6 @@ _ACCESS_WORDS = {
 def access_hints(text: str) -> list[str]:
     """Accessibility slugs (wheelchair, sign_language) mentioned in `text`."""
     return [slug for slug, pattern in _ACCESS_WORDS.items() if text and pattern.search(text)]
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def decode_html(body: bytes) -> str:
-    """Text of an HTML page: BOM, then UTF-8, then the charset its <meta> declares, then `decode_body`."""
-    if isinstance(body, str):
-        return body
-    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return decode_body(body)
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    match = _META_CHARSET.search(body[:8192])
-    if match:
-        try:
-            return body.decode(match.group(1).decode("ascii"), errors="replace")
-        except LookupError:
-            pass
-    return decode_body(body)
 
 
 _OFFSET_NAME = re.compile(r"^(?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?$", re.I)
@@ -367,3 +333,17 @@ def settle(value: datetime, tz_name: str | None) -> tuple[datetime, str | None]:
     if tz is not None and value.tzinfo is not None and value.utcoffset() == timedelta(0):
         return value.astimezone(tz), tz_name
     return localize(value, tz_name)
+
+
+def zoned_span(start_value, end_value, tz_name: str | None, default_tz: str | None):
+    """(start, end, zone name) of an item whose own zone `tz_name` (when it names one) wins over the source's
+    `default_tz`: times are read in that zone and shown in it; without one they settle into the default
+    (`settle`). start is None when unreadable; end is None when absent or unreadable."""
+    start = parse_when(start_value, tz_name or default_tz)
+    if start is None:
+        return None, None, tz_name
+    end = parse_when(end_value, tz_name or default_tz)
+    if tz_name:
+        return start.astimezone(zone(tz_name)), end.astimezone(zone(tz_name)) if end else None, tz_name
+    start, tz_name = settle(start, default_tz)
+    return start, settle(end, tz_name)[0] if end and tz_name else end, tz_name

@@ -18,6 +18,7 @@ from finder.index import rows as search_index
 from finder.mail import outbox
 from finder.mail.send import MailError, build_message, clean_header, deliver, parse_message
 from finder.models import Alert, Digest, Listing, ListingChange
+from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 
 PORTLAND = dict(lat=45.5152, lon=-122.6784)
@@ -101,7 +102,7 @@ def subscribe(client, email="walker@example.org", name="Hikes"):
 def digests_at(app, now):
     with app.app_context():
         with app.extensions["sessionmaker"]() as session:
-            result = run_digests(session, app.config["FINDER"], make_matcher(None), now=now)
+            result = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=now)
             session.commit()
             return result
 

@@ -139,5 +139,6 @@ def test_cli_reindex_and_search(app, listings):
     assert reindexed.exit_code == 0 and "3 listings indexed" in reindexed.output
     found = runner.invoke(main, ["search", "query", f"lat={LAT}", f"lon={LON}", "interests=gardening"])
     assert found.exit_code == 0 and "1 found" in found.output and "Garden Volunteers" in found.output
+    assert "Matches Gardening" in found.output  # ranking's reasons in their English words
     bad = runner.invoke(main, ["search", "query", "kind=party"])
     assert bad.exit_code == 2 and "kind" in bad.output

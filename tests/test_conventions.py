@@ -35,6 +35,7 @@ TOP = 6  # the command line and the package root: everything, thinly
 SIDEWAYS = {
     ("alerts", "mail"), ("trust", "mail"),  # digests, confirmations and claims are sent as mail
     ("web", "jobs"),  # /status reads the job table
+    ("jobs", "web"),  # the digest jobs render with the site's templates, in each subscriber's language
     ("db", "models"),  # the migration runner and the schema check compare the database with the models
 }
 # Known edges that break the layering, each with its reason. Keep this short.
@@ -162,3 +163,13 @@ def test_importing_the_scorer_loads_no_web_framework_and_no_database():
     code += "{'flask', 'sqlalchemy', 'alembic', 'jinja2', 'werkzeug'}))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_pages_reach_the_api_errors_not_the_api():
+    modules = imports(ROOT / "finder" / "web" / "views" / "pages.py")
+    assert "finder.web.api" not in modules and "finder.web.api_errors" in modules
+
+
+@pytest.mark.parametrize("module", ["ingest/importer.py", "ingest/runs.py"])
+def test_the_importer_never_reads_the_environment(module):
+    assert "from_env" not in (ROOT / "finder" / module).read_text()

@@ -13,10 +13,11 @@ import pytest
 
 from finder.alerts import digests
 from finder.alerts import subscriptions as alerts
-from finder.alerts.delivery import digest_settings, render_in_alert_locale
+from finder.alerts.delivery import digest_settings
 from finder.db.migrate import upgrade
 from finder.mail.send import parse_message
 from finder.models import Alert, Digest, Listing
+from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 from tests.live_site import chromium_missing_reason
 

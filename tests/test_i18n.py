@@ -17,8 +17,7 @@ from bs4 import BeautifulSoup
 
 from finder import create_app
 from finder.alerts.cards import Cards
-from finder.alerts.delivery import render_in_alert_locale
-from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR
+from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR, render_in_alert_locale
 from finder.web.views.display import ago, distance, local_when
 from tests.conftest import clear_tables, make_test_config
 from tests.site_data import seed
@@ -325,11 +324,37 @@ def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, ger
 def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
     from flask_babel import force_locale
 
+    from finder.ranking import Reason
+    from finder.schedules import Schedule
     from finder.web.views.display import reason_words
 
     app, _, _ = site
-    english = ["Wheelchair accessible", "In person", "Join from home", "In Lyon", "Club", "Matches Games", "Odd words"]
+    reasons = [Reason("wheelchair"), Reason("in_person"), Reason("from_home"), Reason("in_place", {"place": "Lyon"}),
+               Reason("kind", {"kind": "club"}), Reason("matches_interest", {"slug": "games", "label": "Games"}),
+               Reason("meets", {"schedule": Schedule(days=("SA",))}), Reason("newcomer"),
+               Reason("distance", {"km": 2.5, "unit": "km"})]
     with app.test_request_context("/"), force_locale("de"):
-        assert [reason_words(r) for r in english] == [
+        assert [reason_words(r) for r in reasons] == [
             "Rollstuhlgerecht", "Vor Ort", "Von zu Hause aus", "In Lyon", "Verein oder Gruppe", "Passt zu Spiele",
-            "Odd words"]
+            "Trifft sich jeden Samstag", "Neulingsfreundlich", "2,5 km entfernt"]
+
+
+def test_a_card_in_german_shows_german_reasons(site):
+    _, client, _ = site
+    results = soup_of(client, "/search?where=London&radius_km=10&interests=hiking&lang=de")
+    card = next(c for c in results.select("article.card") if "Riverside Walking Group" in c.get_text())
+    assert [li.get_text(strip=True) for li in card.select("ul.reasons li")] == ["Passt zu Draußen & Wandern"]
+
+
+def test_rewording_a_reason_in_english_changes_the_api_not_the_card(site, monkeypatch):
+    from finder import ranking
+
+    monkeypatch.setattr(ranking, "english", lambda reason: f"Because: {reason.code}")
+    _, client, _ = site
+    results = soup_of(client, "/search?where=London&radius_km=10&interests=hiking")
+    card = next(c for c in results.select("article.card") if "Riverside Walking Group" in c.get_text())
+    assert [li.get_text(strip=True) for li in card.select("ul.reasons li")] == ["Matches Outdoors & hiking"]
+    assert card.select_one(".card-when").get_text(" ", strip=True).startswith("Meets every Saturday")
+    api = client.get("/api/v1/search?where=London&radius_km=10&interests=hiking").get_json()
+    walk = next(r for r in api["results"] if r["title"] == "Riverside Walking Group")
+    assert "Because: matches_interest" in walk["reasons"]

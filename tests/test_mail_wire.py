@@ -15,6 +15,7 @@ from finder.alerts.delivery import run_digests, send_admin_alarm
 from finder.alerts.matching import make_matcher
 from finder.mail.send import Sender, build_message, parse_message
 from finder.models import Alert
+from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 from tests.test_alerts import add_listing, csrf_from, free_port, subscribe
 
@@ -110,7 +111,7 @@ def test_confirmation_digest_and_admin_bytes_on_the_wire(wire):
         add_listing(session, "Hill walk", day - timedelta(hours=2))
     count = len(server.raw)
     with app.app_context(), maker() as session:
-        built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
         session.commit()
     assert (built.built, sent.sent) == (1, 1) and len(server.raw) == count + 1
     digest = server.raw[-1]
@@ -141,7 +142,7 @@ def test_eml_files_carry_the_same_unfolded_headers(engine, db_url, tmp_path):
         session.commit()
         add_listing(session, "Hill walk", day - timedelta(hours=1))
     with app.app_context(), maker() as session:
-        run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+        run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day)
         session.commit()
     app.extensions["engine"].dispose()
     (eml,) = (tmp_path / "outbox").glob("digest-*.eml")
@@ -183,7 +184,8 @@ def test_a_batch_is_sent_over_one_smtp_connection(engine, db_url, tmp_path):
             session.commit()
             add_listing(session, "Hill walk", day - timedelta(hours=1))
         with app.app_context(), maker() as session:
-            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), now=day)
+            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale,
+                                      now=day)
             session.commit()
         app.extensions["engine"].dispose()
     finally:
@@ -217,7 +219,7 @@ def test_a_dropped_connection_is_reopened_for_the_next_message(tmp_path):
 
 def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(engine, db_url, tmp_path):
     from finder import create_app
-    from finder.alerts.workers import id_ranges, run_in_workers
+    from finder.jobs.alert_workers import id_ranges, run_in_workers
     from tests.conftest import clear_tables
 
     clear_tables(engine)

@@ -86,7 +86,7 @@ def test_ongoing_roles_are_stored_searchable_and_never_past(session, roles):
                               "Tuesday food bank shift"]
     page = run_search(session, SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), "q": "garden"}), now=NOW)
     [garden] = page.results
-    assert garden.next_start is None and garden.reasons[0] == "Ongoing"
+    assert garden.next_start is None and garden.reasons[0].code == "ongoing"
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from finder import ranking
+from finder.schedules import schedule_phrase
 
 
 def candidate(**overrides) -> dict:
@@ -111,12 +112,12 @@ def test_recurrence_kind(rrule, words, expected):
      (None, "Every 2nd Thursday.", "Meets every 2nd Thursday"), (None, "", None)],
 )
 def test_schedule_phrase(rrule, words, expected):
-    assert ranking.schedule_phrase(rrule, words) == expected
+    assert schedule_phrase(rrule, words) == expected
 
 
 REASON_CASES = [
-    (dict(kind="volunteer", rrule="FREQ=WEEKLY;BYDAY=TU", distance_km=1.234, matched_interests=["Gardening"],
-          newcomer=True, free=True),
+    (dict(kind="volunteer", rrule="FREQ=WEEKLY;BYDAY=TU", distance_km=1.234,
+          matched_interests=[("gardening", "Gardening")], newcomer=True, free=True),
      ["Meets every Tuesday", "1.2 km away", "Matches Gardening", "Newcomer-friendly"]),
     (dict(kind="event", next_start_local=datetime(2026, 11, 28, 10, 30, tzinfo=ZoneInfo("Europe/London")),
           distance_km=12.6, free=True),
@@ -131,7 +132,7 @@ REASON_CASES = [
 
 @pytest.mark.parametrize(("fields", "expected"), REASON_CASES)
 def test_reasons(fields, expected):
-    found = ranking.reasons(**fields)
+    found = [ranking.english(reason) for reason in ranking.reasons(**fields)]
     assert found == expected
     assert 2 <= len(found) <= ranking.MAX_REASONS
 
@@ -143,11 +144,26 @@ def test_small_group_signals():
 
 
 def test_schedule_in_words_keeps_day_names_capitalised():
-    assert ranking.schedule_phrase(None, "Tuesdays and Thursdays 09:30–16:00") == "Meets Tuesdays and Thursdays 09:30–16:00"
-    assert ranking.schedule_phrase(None, "Every other week.") == "Meets every other week"
+    assert schedule_phrase(None, "Tuesdays and Thursdays 09:30–16:00") == "Meets Tuesdays and Thursdays 09:30–16:00"
+    assert schedule_phrase(None, "Every other week.") == "Meets every other week"
 
 
 def test_a_listing_placed_only_by_its_town_says_the_town_not_a_distance():
-    why = ranking.reasons(kind="event", distance_km=0.004, approximate_place="London", newcomer=True)
+    why = [ranking.english(r) for r in ranking.reasons(kind="event", distance_km=0.004, approximate_place="London",
+                                                          newcomer=True)]
     assert why[:2] == ["In London", "Newcomer-friendly"]
     assert not any("away" in reason or reason == "Right here" for reason in why)
+
+
+def test_reasons_are_values_with_a_code_and_params():
+    why = ranking.reasons(kind="club", rrule="FREQ=WEEKLY;BYDAY=TU", matched_interests=[("games", "Games")])
+    assert [reason.code for reason in why] == ["meets", "matches_interest"]
+    assert why[1].params == {"slug": "games", "label": "Games"} and why[0]["schedule"].days == ("TU",)
+    with pytest.raises(ValueError, match="unknown reason"):
+        ranking.english(ranking.Reason("no_such_code"))
+
+
+def test_every_kind_has_its_english_words():
+    from scrapers.listing import KINDS
+
+    assert tuple(ranking.KIND_LABELS) == KINDS

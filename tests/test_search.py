@@ -149,7 +149,8 @@ def test_paging_keeps_the_total(session, town):
 def test_results_carry_reasons_and_next_start(session, town):
     page = search(session, lat=LAT, lon=LON, radius_km=30, interests="gardening")
     result = page.results[0]
-    assert result.reasons[:3] == ["Meets every Tuesday", "Right here", "Matches Gardening"]
+    assert [ranking.english(r) for r in result.reasons[:3]] == ["Meets every Tuesday", "Right here",
+                                                                "Matches Gardening"]
     assert result.next_start == NOW + timedelta(days=6, hours=6)
     assert all(len(r.reasons) >= 2 for r in search(session).results)
 

@@ -86,8 +86,9 @@ def test_subscribe_page_previews_the_first_email_and_states_the_weekly_day_and_h
 
 def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa: F811
     from finder.alerts import digests
-    from finder.alerts.delivery import digest_settings, render_in_alert_locale
+    from finder.alerts.delivery import digest_settings
     from finder.alerts.matching import make_matcher
+    from finder.web.i18n import render_in_alert_locale
 
     maker = mail_app.extensions["sessionmaker"]
     with maker() as session:

@@ -1,22 +1,23 @@
-"""Glue between settings, templates and the outbox: confirmation mails and the digest job."""
+"""Glue between settings, templates and the outbox: confirmation mails and the digest job.
+
+No Flask here: every function that writes a message takes `render(template_name, **context) -> str`, which the
+web layer passes in (`finder.web.i18n.render_in_alert_locale`: a template in its alert's language)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from flask import render_template
-from flask_babel import force_locale, gettext
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from finder.alerts import digests
 from finder.alerts import subscriptions as alerts
+from finder.alerts.digests import Renderer
 from finder.config import Config
 from finder.mail import outbox
 from finder.mail.send import MailError, build_message, deliver, message_id, parse_message
 from finder.models import Alert, Digest, utcnow
-from finder.web.i18n import DEFAULT_LOCALE
 
 log = logging.getLogger(__name__)
 WELCOME_PERIOD = "welcome"  # the (alert, period) key of the one welcome digest
@@ -28,7 +29,8 @@ def digest_settings(config: Config) -> digests.DigestSettings:
                                   digest_hour=config.DIGEST_HOUR, digest_weekday=config.DIGEST_WEEKDAY)
 
 
-def send_confirmation(session: Session, config: Config, alert: Alert, now: datetime | None = None) -> None:
+def send_confirmation(session: Session, config: Config, alert: Alert, render: Renderer,
+                      now: datetime | None = None) -> None:
     """Record the double opt-in message in the outbox and try to send it at once (the outbox retries)."""
     now = now or utcnow()
     session.flush()
@@ -37,8 +39,8 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     context = dict(alert=alert, confirm_url=confirm_url, postal_address=config.MAIL_POSTAL_ADDRESS, base_url=base)
     period = f"confirm-{now:%Y%m%dT%H%M%S%f}"
     message = build_message(
-        sender=config.MAIL_FROM, recipient=alert.email, subject=gettext("Confirm your Kindred alert"),
-        text=render_template("email/confirm.txt", **context), html=render_template("email/confirm.html", **context),
+        sender=config.MAIL_FROM, recipient=alert.email, subject=render("email/confirm_subject.txt", **context).strip(),
+        text=render("email/confirm.txt", **context), html=render("email/confirm.html", **context),
         message_id=message_id(f"confirm-{alert.id}-{period}", base), headers={"Auto-Submitted": "auto-generated"},
         date=now,
     )
@@ -47,12 +49,13 @@ def send_confirmation(session: Session, config: Config, alert: Alert, now: datet
     _deliver_now(config, digest, now)
 
 
-def send_welcome(session: Session, config: Config, alert: Alert, matches: list, now: datetime | None = None) -> None:
+def send_welcome(session: Session, config: Config, alert: Alert, matches: list, render: Renderer,
+                 now: datetime | None = None) -> None:
     """The welcome digest of a just-confirmed alert: `matches` (its search's current best, see
     `finder.alerts.welcome`), labelled as a start, recorded once per alert and sent at once (the outbox retries)."""
     now = now or utcnow()
     period = alerts.Period(WELCOME_PERIOD, now)
-    digest = digests.record_digest(session, alert, period, digest_settings(config), render_in_alert_locale, now,
+    digest = digests.record_digest(session, alert, period, digest_settings(config), render, now,
                                    matches, [], welcome=True)
     if digest is not None:
         _deliver_now(config, digest, now)
@@ -69,14 +72,8 @@ def _deliver_now(config: Config, digest: Digest, now: datetime) -> None:
     digest.status, digest.sent_at, digest.attempts = "sent", now, 1
 
 
-def render_in_alert_locale(template: str, **context) -> str:
-    """A template rendered in the language its alert was made in (Alert.locale)."""
-    with force_locale(getattr(context.get("alert"), "locale", None) or DEFAULT_LOCALE):
-        return render_template(template, **context)
-
-
-def run_digests(session: Session, config: Config, match: digests.Matcher, now: datetime | None = None,
-                dry_run: bool = False,
+def run_digests(session: Session, config: Config, match: digests.Matcher, render: Renderer,
+                now: datetime | None = None, dry_run: bool = False,
                 ids: tuple[int, int] | None = None) -> tuple[digests.BuildReport, outbox.SendReport | None]:
     """Build what is due now, then send the outbox (unless `dry_run`, which builds nothing); with `ids`, only
     for the alerts in that inclusive id range (one worker's share)."""
@@ -86,7 +83,7 @@ def run_digests(session: Session, config: Config, match: digests.Matcher, now: d
         due = digests.due_alerts(session, settings, now, ids)
         session.rollback()
         return digests.BuildReport(built=len(due)), None
-    built = digests.build_due(session, settings, match, render_in_alert_locale, now, ids)
+    built = digests.build_due(session, settings, match, render, now, ids)
     sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now,
                                alert_ids=ids)
     return built, sent

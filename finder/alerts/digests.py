@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
+from finder.db.engine import chunked
 from finder.mail import outbox
 from finder.mail.inline_css import inline_css
 from finder.mail.send import build_message
@@ -26,7 +27,6 @@ from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
 DIGEST_CAP = 10
-CHUNK = 500  # ids per IN (...) list
 COMMIT_EVERY = 200  # digests per transaction on the batch path
 CHANGE_FIELDS = ("status", "start", "venue")
 
@@ -60,7 +60,7 @@ class BuildReport:
 def due_alerts(session: Session, settings: DigestSettings, now: datetime,
                ids: tuple[int, int] | None = None) -> list[tuple[Alert, alerts.Period]]:
     """Active alerts (and paused ones whose pause ended) with no digest yet for their current period; only
-    those with ids in the inclusive range `ids` when given (one worker's share, see `finder.alerts.workers`)."""
+    those with ids in the inclusive range `ids` when given (one worker's share, see `finder.jobs.alert_workers`)."""
     periods: dict[str, alerts.Period | None] = {}
     candidates = []
     wanted = select(Alert).where(Alert.status.in_(("active", "paused"))).order_by(Alert.id)
@@ -78,8 +78,8 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime,
             candidates.append((alert, periods[alert.frequency]))
     keys = sorted({period.key for period in periods.values() if period is not None})
     done: set[tuple[int, str]] = set()
-    for offset in range(0, len(candidates), CHUNK):
-        ids = [alert.id for alert, _ in candidates[offset:offset + CHUNK]]
+    for part in chunked(candidates):
+        ids = [alert.id for alert, _ in part]
         done.update(session.execute(select(Digest.alert_id, Digest.period)
                                     .where(Digest.alert_id.in_(ids), Digest.period.in_(keys))).all())
     return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]
@@ -260,10 +260,10 @@ def sent_among(session: Session, alert_ids: list[int], listing_ids: list[int]) -
     if not listing_ids:
         return found
     wanted = set(listing_ids)
-    for offset in range(0, len(alert_ids), CHUNK):
+    for ids in chunked(alert_ids):
         for alert_id, listing_id in session.execute(
                 select(AlertSent.alert_id, AlertSent.listing_id)
-                .where(AlertSent.alert_id.in_(alert_ids[offset:offset + CHUNK]),
+                .where(AlertSent.alert_id.in_(ids),
                        AlertSent.listing_id.between(min(wanted), max(wanted)))):
             if listing_id in wanted:
                 found.setdefault(alert_id, set()).add(listing_id)
@@ -284,11 +284,10 @@ def changes_by_alert(session: Session, since: dict[int, datetime]) -> dict[int, 
         by_listing.setdefault(change.listing_id, []).append(change)
     changed, alert_ids = sorted(by_listing), list(since)
     found: dict[int, list] = {}
-    for offset in range(0, len(alert_ids), CHUNK):
-        for start in range(0, len(changed), CHUNK):
+    for ids in chunked(alert_ids):
+        for listing_ids in chunked(changed):
             pairs = session.execute(select(AlertSent.alert_id, AlertSent.listing_id).where(
-                AlertSent.alert_id.in_(alert_ids[offset:offset + CHUNK]),
-                AlertSent.listing_id.in_(changed[start:start + CHUNK]))).all()
+                AlertSent.alert_id.in_(ids), AlertSent.listing_id.in_(listing_ids))).all()
             for alert_id, listing_id in pairs:
                 mine = [change for change in by_listing[listing_id] if change.changed_at > since[alert_id]]
                 if mine:

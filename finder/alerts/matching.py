@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from finder.alerts.batch import NewListing, TextKey, Window, text_keys
+from finder.db.engine import chunked
 from finder.geo.math import valid_coordinates
 from finder.index.rows import FTS_TABLES
 from finder.models import Listing, Occurrence, utcnow
@@ -31,7 +32,6 @@ from finder.search.run import make_plan, resolve_place
 from finder.search.sql import Plan
 
 log = logging.getLogger(__name__)
-CHUNK = 500
 MAX_NUMBER_CHARS = 40  # longer lat/lon text takes search's own parse (and its error)
 WINDOW_SQL = text(
     "SELECT g.id, l.first_seen, g.lat_band, g.lat, g.lon, g.x, g.y, g.z, g.kind, g.flags, g.days_mask, g.times_mask, "
@@ -167,10 +167,10 @@ def load_window(session: Session, since: datetime, *, with_spans: bool) -> list[
     spans: dict[int, list[tuple[float, float]]] = {}
     if with_spans:
         ids = [row.id for row in rows]
-        for offset in range(0, len(ids), CHUNK):
+        for chunk in chunked(ids):
             for listing_id, start, end in session.execute(
                     select(Occurrence.listing_id, Occurrence.start, Occurrence.end)
-                    .where(Occurrence.listing_id.in_(ids[offset:offset + CHUNK]), Occurrence.status == "scheduled")):
+                    .where(Occurrence.listing_id.in_(chunk), Occurrence.status == "scheduled")):
                 spans.setdefault(listing_id, []).append((start.timestamp(), (end or start).timestamp()))
     return [NewListing(**{**row._asdict(), "first_seen": row.first_seen.timestamp(),
                           "spans": tuple(spans.get(row.id, ()))}) for row in rows]

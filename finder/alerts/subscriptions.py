@@ -16,15 +16,11 @@ from sqlalchemy.orm import Session
 from finder.config import WEEKDAYS
 from finder.mail.send import address_key, canonical_address, clean_header, valid_address
 from finder.models import Alert
-from finder.search import QueryError, SearchQuery
+from finder.search import QUERY_PARAMS, QueryError, SearchQuery
 
 FREQUENCIES = ("daily", "weekly")
 # Each purpose signs with its own salt; max age in seconds (None = never expires).
 TOKEN_PURPOSES = {"confirm": 7 * 86400, "manage": None, "unsubscribe": None, "export": 86400}
-QUERY_KEYS = (
-    "where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
-    "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort",
-)
 MAX_ALERTS_PER_ADDRESS = 20
 
 
@@ -61,7 +57,7 @@ def read_token(secret: str, purpose: str, token: str) -> int:
 
 def saved_query(args) -> dict[str, str]:
     """The search parameters worth keeping from a request's arguments (strings, bounded)."""
-    return {key: str(args.get(key))[:200] for key in QUERY_KEYS if args.get(key) not in (None, "")}
+    return {key: str(args.get(key))[:200] for key in QUERY_PARAMS if args.get(key) not in (None, "")}
 
 
 def subscribe(session: Session, *, email: str, frequency: str, name: str, query: dict, now: datetime) -> Alert:

@@ -8,9 +8,10 @@ from flask.cli import AppGroup
 
 from finder.alerts.delivery import run_digests
 from finder.alerts.matching import make_matcher
-from finder.alerts.workers import run_in_workers
 from finder.geo.resolver import get_resolver
+from finder.jobs.alert_workers import run_in_workers
 from finder.models import utcnow
+from finder.web.i18n import render_in_alert_locale
 
 
 @click.group("alerts", cls=AppGroup)
@@ -29,7 +30,8 @@ def send(dry_run: bool, workers: int):
         built, sent = run_in_workers(config, workers, utcnow())
     else:
         with current_app.extensions["sessionmaker"]() as session:
-            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), dry_run=dry_run)
+            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), render_in_alert_locale,
+                                      dry_run=dry_run)
             session.commit()
     if dry_run:
         click.echo(f"{built.built} digest(s) due")

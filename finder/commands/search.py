@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from finder.index import rows as search_index
 from finder.models import Listing
+from finder.ranking import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 
@@ -36,7 +37,8 @@ def query_command(params: tuple[str, ...]):
             page = run_search(session, query, get_resolver(config), tz_name=config.TIMEZONE)
             click.echo(f"{page.total} found" + (f" near {page.place['name']}" if page.place else ""))
             for result in page.results:
-                click.echo(f"{result.score:.3f}  {result.listing.title}  ·  " + " · ".join(result.reasons))
+                why = " · ".join(map(english, result.reasons))
+                click.echo(f"{result.score:.3f}  {result.listing.title}  ·  {why}")
     except QueryError as error:
         raise click.BadParameter(error.message, param_hint=error.param) from None
     except PlaceError as error:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from finder.db.wal import checkpoint_in_background
+
+# Ids per `IN (...)` list (or per `= ANY(:ids)` array) in one statement: far under SQLite's bound-parameter
+# limit (32,766; 999 before 3.32) and PostgreSQL's 65,535, with room left for a statement's other parameters.
+ID_CHUNK = 500
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int = ID_CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size` (the id lists of one statement each)."""
+    for offset in range(0, len(items), size):
+        yield items[offset:offset + size]
 
 
 def make_engine(url: str, **kwargs) -> Engine:

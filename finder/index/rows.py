@@ -26,15 +26,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
+from finder.db.engine import ID_CHUNK
 from finder.geo.math import fold
 from finder.models import Listing, ListingTag, Occurrence, Tag
 from finder.ongoing import open_ended
+from finder.schedules import DAY_CODES, rule_weekdays
 from finder.tags import load_vocabulary
 
 NO_PLACE_BAND = -10_000
 ONLINE_CELL = "geonline"  # the text token of listings without a place
 BAND_DEGREES = 0.1
-CHUNK = 500
 INDEXED = tuple(getattr(Listing, name) for name in (
     "id", "kind", "title", "description", "lat", "lon", "online", "timezone", "recurrence", "recurrence_text",
     "start", "end", "all_day", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
@@ -116,8 +117,8 @@ def refresh(session: Session, listing_ids: Iterable[int]) -> int:
     connection = session.connection()
     if ids:
         bump(connection)
-    for offset in range(0, len(ids), CHUNK):
-        chunk = ids[offset:offset + CHUNK]
+    for offset in range(0, len(ids), ID_CHUNK):
+        chunk = ids[offset:offset + ID_CHUNK]
         delete_rows(connection, chunk)
         listings = session.execute(
             select(*INDEXED).where(Listing.id.in_(chunk), Listing.liveness != "hidden", Listing.status != "cancelled")
@@ -314,12 +315,8 @@ def schedule_masks(occurrences: list[tuple], zone: ZoneInfo, rrule: str | None) 
         days |= 1 << local.weekday()
         times |= time_bit(local.hour)
     if not days and rrule:
-        for part in rrule.upper().split(";"):
-            if part.startswith("BYDAY="):
-                for token in part[6:].split(","):
-                    code = token.strip()[-2:]
-                    if code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"):
-                        days |= 1 << ("MO", "TU", "WE", "TH", "FR", "SA", "SU").index(code)
+        for code in rule_weekdays(rrule):
+            days |= 1 << DAY_CODES.index(code)
     return days, times
 
 

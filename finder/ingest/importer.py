@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from finder.config import Config
+from finder.db.engine import ID_CHUNK
 from finder.geo.time_zones import settle_zone
 from finder.identity import as_utc, stable_key
 from finder.index import rows as search_index
@@ -67,7 +68,7 @@ def ingest(
     resolver=None,
     now: datetime | None = None,
     complete: bool = True,
-    hide_after_misses: int | None = None,
+    hide_after_misses: int = Config.HIDE_AFTER_MISSES,
     vocabulary: Vocabulary | None = None,
     removed: Collection[str] = (),
 ) -> IngestReport:
@@ -77,6 +78,8 @@ def ingest(
     missing from it count a miss; pass False for partial runs (nothing is counted as gone).
     `removed`: `source_key`s the source says it deleted (incremental feeds): hidden at once, and
     counted as gone, unless another source still lists them.
+    `hide_after_misses`: the caller's setting (FINDER_HIDE_AFTER_MISSES: `runs` passes its config's); the
+    environment is never read here.
     """
     with collector_paused():
         report = _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary)
@@ -86,7 +89,7 @@ def ingest(
 
 
 def _remove(session, source, removed, listings, report: IngestReport, hide_after_misses) -> None:
-    hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
+    hide_after = hide_after_misses
     live = {item.source_key for item in listings}
     keys = [stable_key(source.slug, SimpleNamespace(source_key=key, url="", title="", start=None))
             for key in removed if key not in live]
@@ -122,7 +125,7 @@ def collector_paused():
 
 def _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary) -> IngestReport:
     now = now or utcnow()
-    hide_after = hide_after_misses if hide_after_misses is not None else Config.from_env().HIDE_AFTER_MISSES
+    hide_after = hide_after_misses
     vocabulary = vocabulary or load_vocabulary()
     report = IngestReport()
     batch = _valid_items(source, listings, report, resolver)
@@ -206,8 +209,8 @@ def load_links(session: Session, source: Source, keys: list[str] | None) -> dict
     if keys is None:
         return {link.source_key: link for link in session.scalars(query).unique()}
     found = {}
-    for offset in range(0, len(keys), 500):
-        chunk = keys[offset:offset + 500]
+    for offset in range(0, len(keys), ID_CHUNK):
+        chunk = keys[offset:offset + ID_CHUNK]
         found.update((link.source_key, link) for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique())
     return found
 

@@ -12,9 +12,8 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from finder.db.engine import ID_CHUNK
 from finder.models import Listing, ListingSource
-
-CHUNK = 500
 
 
 def mark_seen(session: Session, links: list[ListingSource], now: datetime, touched: set[Listing]) -> None:
@@ -33,8 +32,8 @@ def mark_seen(session: Session, links: list[ListingSource], now: datetime, touch
     for model, rows, values in ((ListingSource, stored, {"missed_runs": 0, "last_seen": now}),
                                 (Listing, listings, {"last_seen": now})):
         statement = update(model).where(model.id.in_(bindparam("ids", expanding=True))).values(**values)
-        for offset in range(0, len(rows), CHUNK):
-            session.connection().execute(statement, {"ids": [row.id for row in rows[offset:offset + CHUNK]]})
+        for offset in range(0, len(rows), ID_CHUNK):
+            session.connection().execute(statement, {"ids": [row.id for row in rows[offset:offset + ID_CHUNK]]})
         for row in rows:
             for name, value in values.items():
                 set_committed_value(row, name, value)

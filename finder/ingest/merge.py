@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import String, and_, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from finder.db.engine import ID_CHUNK
 from finder.identity import MERGE_START_WINDOW, merge_group, same_event, similar_titles
 from finder.ingest.prepare import Prepared
 from finder.models import Listing, Source
 
 TERMS_PER_QUERY = 100
-CHUNK = 500
 _C = Listing.__table__.c
 COLUMNS = (_C.id, _C.match_title, _C.start, _C.lat, _C.lon, _C.geo_precision, _C.organizer_name, _C.venue_name,
            _C.street, _C.locality)
@@ -79,8 +79,8 @@ class Candidates:
             self.similar[_identity(prepared)] = sorted(window[i][0] for i in similar)  # oldest listing first
         wanted = sorted({i for ids in self.similar.values() for i in ids})
         self.rows = {}
-        for offset in range(0, len(wanted), CHUNK):
-            for row in session.connection().execute(FULL, {"ids": wanted[offset:offset + CHUNK]}):
+        for offset in range(0, len(wanted), ID_CHUNK):
+            for row in session.connection().execute(FULL, {"ids": wanted[offset:offset + ID_CHUNK]}):
                 self.rows[row.id] = row
 
     def near(self, prepared: Prepared) -> list:

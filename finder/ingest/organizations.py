@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finder.db.engine import chunked
 from finder.db.upsert import insert_or_ignore
 from finder.identity import organization_key
 from finder.models import Organization
@@ -30,8 +31,8 @@ class OrgCache:
                 keys.update((key, key.partition("|")[0] + "|"))
         ordered = sorted(keys - self.looked_up)
         self.looked_up.update(ordered)
-        for offset in range(0, len(ordered), 500):
-            for org in self.session.scalars(select(Organization).where(Organization.key.in_(ordered[offset:offset + 500]))):
+        for keys in chunked(ordered):
+            for org in self.session.scalars(select(Organization).where(Organization.key.in_(keys))):
                 self._remember(org.key, org)
 
     def get(self, name: str, url: str) -> Organization | None:

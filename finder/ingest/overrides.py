@@ -3,7 +3,11 @@ opt-outs, administrators' hides and blocked organisers (suppressions).
 
 `apply_overrides(session, listing_ids)` is the importer's hook, called after each upsert: it writes the
 corrections back and hides suppressed listings (including new copies from any other source). The
-caller commits and refreshes the search index.
+caller commits and refreshes the search index (the importer does so once per batch).
+
+The decisions people take one at a time (`suppress_listing`, `suppress_organization`, `lift_listing`,
+`correct_listing`) bring the search index in step themselves, so a hidden listing leaves search at once
+whoever hid it; callers still own the commit.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from finder.db.engine import chunked
 from finder.identity import domain, organization_key
+from finder.index import rows as search_index
 from finder.ingest.liveness import liveness_of
 from finder.models import Listing, ListingOverride, ListingSource, Organization, Suppression, utcnow
 
@@ -22,7 +28,6 @@ OVERRIDABLE = {
     "title": 500, "description": None, "url": None, "cost": 200, "venue_name": 300, "street": 300,
     "locality": 200, "postcode": 20, "online_url": None,
 }  # fmt: skip
-CHUNK = 500
 
 
 def apply_overrides(session: Session, listing_ids) -> set[int]:
@@ -32,8 +37,7 @@ def apply_overrides(session: Session, listing_ids) -> set[int]:
         return set()
     changed: set[int] = set()
     suppressions = session.scalars(select(Suppression)).all()
-    for offset in range(0, len(ids), CHUNK):
-        chunk = ids[offset:offset + CHUNK]
+    for chunk in chunked(ids):
         overrides = session.scalars(select(ListingOverride).where(ListingOverride.listing_id.in_(chunk))).all()
         by_listing: dict[int, list[ListingOverride]] = {}
         for row in overrides:
@@ -63,8 +67,16 @@ def _write_overrides(listing: Listing, rows: list[ListingOverride]) -> bool:
     return changed
 
 
+def correct_listing(session: Session, listing: Listing, values: dict[str, str], claim_id: int | None) -> None:
+    """Store an organiser's corrections ({field: value}; a blank value removes one), apply them now and
+    refresh the listing's search index row."""
+    for field, value in values.items():
+        set_override(session, listing, field, value, claim_id)
+    _reindex(session, [listing.id])
+
+
 def set_override(session: Session, listing: Listing, field: str, value: str, claim_id: int | None) -> None:
-    """Store (or remove, when `value` is blank) one correction and apply it now."""
+    """Store (or remove, when `value` is blank) one correction and apply it now (the index: `correct_listing`)."""
     limit = OVERRIDABLE[field]
     value = (value or "").strip()[:limit] if limit else (value or "").strip()
     row = session.scalar(select(ListingOverride).where(ListingOverride.listing_id == listing.id,
@@ -104,6 +116,7 @@ def suppress_listing(session: Session, listing: Listing, reason: str, actor: str
                       organization_key=listing_org_key(listing) if copies else "", created_at=utcnow())
     session.add(row)
     listing.liveness = "hidden"
+    _reindex(session, [listing.id])
     return row
 
 
@@ -116,6 +129,7 @@ def suppress_organization(session: Session, org: Organization, reason: str, acto
         if listing.liveness != "hidden":
             listing.liveness = "hidden"
             hidden.append(listing.id)
+    _reindex(session, hidden)
     return hidden
 
 
@@ -123,6 +137,13 @@ def lift_listing(session: Session, listing: Listing) -> None:
     """Undo hides and opt-outs of this listing; it shows again while a source still lists it."""
     session.execute(delete(Suppression).where(Suppression.listing_id == listing.id))
     listing.liveness = liveness_of(listing.sources, 1 << 30) if listing.sources else "active"
+    _reindex(session, [listing.id])
+
+
+def _reindex(session: Session, listing_ids: list[int]) -> None:
+    """The search index rows of these listings in step with what was just decided (flushed first)."""
+    session.flush()
+    search_index.refresh(session, listing_ids)
 
 
 def suppressed(listing: Listing, rows: list[Suppression], source_urls: set[str] = frozenset()) -> Suppression | None:

@@ -37,11 +37,11 @@ def run_source(
     fetcher=None,
     resolver=None,
     now: datetime | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> ScrapeRun:
     """Run source `slug` once and return its (flushed, uncommitted) `ScrapeRun`.
-    Raises LookupError only when no source has that slug."""
-    config = config or Config.from_env()
+    Raises LookupError only when no source has that slug. `config`: the caller's settings (never read from the
+    environment here)."""
     reading_only = not session.in_transaction()
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:

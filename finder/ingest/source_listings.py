@@ -11,12 +11,11 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from finder.db.engine import chunked
 from finder.index import rows as search_index
 from finder.ingest.liveness import liveness_of
 from finder.ingest.overrides import suppressed
 from finder.models import Listing, ListingSource, Source, Suppression
-
-CHUNK = 500
 
 
 def _listings_of(session: Session, source: Source) -> list[Listing]:
@@ -63,8 +62,7 @@ def purge(session: Session, source: Source) -> tuple[int, int]:
     only_mine = list(session.scalars(select(Listing.id).where(Listing.id.in_(mine), Listing.id.not_in(others))))
     shared = list(session.scalars(select(Listing.id).where(Listing.id.in_(mine), Listing.id.in_(others))))
     connection = session.connection()
-    for offset in range(0, len(only_mine), CHUNK):
-        chunk = only_mine[offset:offset + CHUNK]
+    for chunk in chunked(only_mine):
         search_index.delete_rows(connection, chunk)
         session.execute(delete(Listing).where(Listing.id.in_(chunk)))  # children go by ON DELETE CASCADE
     session.execute(delete(ListingSource).where(ListingSource.source_id == source.id))

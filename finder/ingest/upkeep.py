@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from finder.db.engine import chunked
 from finder.index import rows as search_index
 from finder.models import Listing, Occurrence, ScrapeRun, Source
 from scrapers.recurrence import expand_rule
@@ -82,8 +83,8 @@ def refresh_next_start(session: Session, now: datetime, listing_ids: set[int]) -
                 .where(Occurrence.listing_id == Listing.id, Occurrence.start >= now, Occurrence.status == "scheduled")
                 .scalar_subquery())
     ids = sorted(listing_ids)
-    for offset in range(0, len(ids), 500):
-        session.execute(update(Listing).where(Listing.id.in_(ids[offset:offset + 500])).values(next_start=upcoming)
+    for chunk in chunked(ids):
+        session.execute(update(Listing).where(Listing.id.in_(chunk)).values(next_start=upcoming)
                         .execution_options(synchronize_session=False))
 
 

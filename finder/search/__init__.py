@@ -4,7 +4,8 @@ Parsing lives in `finder/search/query.py`, the run in `finder/search/run.py`, th
 `finder/search/sql.py`, the formula and reasons in `finder/ranking.py`.
 """
 
-from finder.search.query import PlaceError, QueryError, SearchQuery
+from finder.search.query import PARAMS, QUERY_PARAMS, PlaceError, QueryError, SearchQuery
 from finder.search.run import SearchPage, SearchResult, run_search
 
-__all__ = ["PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult", "run_search"]
+__all__ = ["PARAMS", "QUERY_PARAMS", "PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult",
+           "run_search"]

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from finder.geo.math import miles_to_km, parse_coordinates, valid_coordinates
+from finder.geo.math import km_to_miles, miles_to_km, parse_coordinates, valid_coordinates
+from scrapers.listing import KINDS
 
-KINDS = ("club", "volunteer", "event", "online", "service")
 WHENS = ("any", "today", "weekend", "week", "month")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIMES = ("morning", "afternoon", "evening")
@@ -30,8 +30,10 @@ MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
 AUDIENCE_ALIASES = {"55+": "seniors", "older": "seniors", "family": "families", "kid": "kids", "teen": "teens",
                     "children": "kids"}
-PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
-          "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort", "page", "per_page")
+# The /api/v1/search parameters (DESIGN.md contracts), the one list: what a search asks, then paging.
+QUERY_PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
+                "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort")
+PARAMS = (*QUERY_PARAMS, "page", "per_page")
 
 
 class QueryError(ValueError):
@@ -93,7 +95,8 @@ class SearchQuery:
         if self.has_point:
             args.update(lat=repr(self.lat), lon=repr(self.lon))  # exact: the query comes back equal
         if self.radius_km != DEFAULT_RADIUS_KM or self.unit == "mi":
-            args["radius_mi" if self.unit == "mi" else "radius_km"] = f"{self.radius_km / (1.609344 if self.unit == 'mi' else 1):g}"
+            radius = km_to_miles(self.radius_km) if self.unit == "mi" else self.radius_km
+            args["radius_mi" if self.unit == "mi" else "radius_km"] = f"{radius:g}"
         if self.date_from or self.date_to:
             args.update({"from": str(self.date_from or ""), "to": str(self.date_to or "")})
         elif self.when != "any":

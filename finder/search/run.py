@@ -31,7 +31,7 @@ class SearchResult:
     distance_km: float | None
     next_start: datetime | None
     score: float
-    reasons: list[str]
+    reasons: list[ranking.Reason]  # words at the edge: ranking.english (API), the site's reason_words
     matched_tags: list[str] = field(default_factory=list)
 
 
@@ -218,7 +218,7 @@ def _result(listing: Listing, distance_km: float | None, score: float, plan: Pla
     why = ranking.reasons(
         kind=listing.kind, rrule=listing.recurrence, recurrence_text=listing.recurrence_text or "",
         next_start_local=local, distance_km=distance_km, online=listing.online,
-        matched_interests=[t.label for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,
+        matched_interests=[(t.slug, t.label) for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,
         wheelchair=listing.wheelchair and "wheelchair" in query.access, unit=query.unit,
         approximate_place=listing.locality if listing.geo_precision in APPROXIMATE_PRECISIONS else None,
         ongoing=starts is None and is_ongoing(listing, now),

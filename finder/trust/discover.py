@@ -34,8 +34,9 @@ from finder.trust.suggestions import PREVIEW_ITEMS, Preview, queue
 from scrapers import load_adapters
 from scrapers.base import Context, ParseError
 from scrapers.budget import Budget, parse_within
+from scrapers.decoding import decode_body
 from scrapers.fetch.fetcher import FetchError
-from scrapers.text import decode_body, load_json
+from scrapers.text import load_json
 
 log = logging.getLogger(__name__)
 MAX_DATASETS = 40  # dataset sites read per discovery (politeness: one page of each feed)

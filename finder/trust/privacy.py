@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from finder.db.engine import chunked
 from finder.models import Alert, AlertSent, Claim, Digest, utcnow
 
 PENDING_CLAIM_DAYS = 7  # unverified claims (an address and nothing else) are dropped after a week
@@ -56,8 +57,7 @@ def delete_subscriber(session: Session, email: str) -> int:
 
 
 def _delete_alerts(session: Session, ids: list[int]) -> None:
-    for offset in range(0, len(ids), 500):
-        chunk = ids[offset:offset + 500]
+    for chunk in chunked(ids):
         session.execute(delete(Digest).where(Digest.alert_id.in_(chunk)))
         session.execute(delete(AlertSent).where(AlertSent.alert_id.in_(chunk)))
         session.execute(delete(Alert).where(Alert.id.in_(chunk)))

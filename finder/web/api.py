@@ -19,6 +19,7 @@ from finder.catalog import licences
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
+from finder.web.api_errors import error
 from finder.web.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
 from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 
@@ -44,23 +45,9 @@ def init_app(app: Flask) -> None:
     spec.register(app)
 
 
-def error(status: int, code: str, message: str, param: str | None = None, suggestions: list[str] | None = None):
-    body = {"code": code, "message": message, "param": param}
-    if suggestions is not None:
-        body["suggestions"] = suggestions
-    return jsonify({"error": body}), status
-
-
 @bp.errorhandler(QueryError)
 def _bad_parameter(exc: QueryError):
     return error(400, "bad_parameter", exc.message, exc.param)
-
-
-def http_error(exc):
-    """The contract's JSON error body for an HTTP error under /api/ (unknown ids or routes, 500s)."""
-    code = getattr(exc, "code", None) or 500
-    name = getattr(exc, "name", None) or "Internal Server Error"
-    return error(code, name.lower().replace(" ", "_"), getattr(exc, "description", None) or name)
 
 
 @bp.errorhandler(429)
@@ -155,13 +142,14 @@ def tags():
                              for t in load_vocabulary().all()]})
 
 
-def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[str],
+def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[ranking.Reason],
             source_url: str | None) -> dict:
     source_url = source_url or item.url
     return {
         "id": item.id, "title": item.title, "kind": item.kind,
         "distance_km": None if distance_km is None or item.online else round(distance_km, 3),
-        "next_start": _iso(item, starts), "reasons": reasons, "url": f"/listings/{item.id}",
+        "next_start": _iso(item, starts), "reasons": [ranking.english(r) for r in reasons],
+        "url": f"/listings/{item.id}",
         "source_url": source_url, "lat": item.lat, "lon": item.lon, "tags": [t.slug for t in item.tags],
         "online": item.online,
     }

@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["club", "volunteer", "event", "online", "service"]
+from scrapers.listing import KINDS
+
+Kind = Literal[KINDS]
 
 
 class SearchArgs(BaseModel):
@@ -19,7 +21,7 @@ class SearchArgs(BaseModel):
     radius_mi: float | None = Field(None, gt=0, le=310)
     interests: str | None = Field(None, description="Comma list of free words, mapped to tags through synonyms")
     q: str | None = Field(None, description="Free text; every word must match")
-    kind: str | None = Field(None, description="Comma list of club, volunteer, event, online, service")
+    kind: str | None = Field(None, description="Comma list of " + ", ".join(KINDS))
     when: Literal["any", "today", "weekend", "week", "month"] | None = None
     from_: str | None = Field(None, alias="from", description="YYYY-MM-DD")
     to: str | None = Field(None, description="YYYY-MM-DD")

@@ -9,8 +9,8 @@ import re
 from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, Response, has_request_context, request, url_for
-from flask_babel import Babel, get_locale, gettext
+from flask import Flask, Response, has_request_context, render_template, request, url_for
+from flask_babel import Babel, force_locale, get_locale, gettext
 from werkzeug.routing import BuildError
 
 from finder.config import PACKAGE_DIR
@@ -139,3 +139,10 @@ def tag_label(tag) -> str:
     slug = tag if isinstance(tag, str) else tag.slug
     label = load_vocabulary().label(slug, current_language())
     return getattr(tag, "label", slug) if label == slug and not isinstance(tag, str) else label
+
+
+def render_in_alert_locale(template: str, **context) -> str:
+    """A template rendered in the language its alert was made in (Alert.locale): the `render` the web layer
+    hands to the mail and alert code (finder.alerts.delivery, finder.alerts.digests), which knows no Flask."""
+    with force_locale(getattr(context.get("alert"), "locale", None) or DEFAULT_LOCALE):
+        return render_template(template, **context)

@@ -6,8 +6,6 @@ Import these from `scrapers.fetch.fetcher`, which re-exports them next to the `F
 
 from __future__ import annotations
 
-import codecs
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +17,8 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from requests.structures import CaseInsensitiveDict
+
+from scrapers.decoding import detect_encoding
 
 DATA_ROOT = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_USER_AGENT = "KindredBot/0.1 (+https://github.com/kindred-finder/kindred)"
@@ -122,61 +122,6 @@ def retry_after_s(value: str | None, now: float) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return min(max(0.0, moment.timestamp() - now), MAX_BACKOFF_S)
-
-
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_AS_WINDOWS_1252 = {"ascii", "iso8859-1", "latin-1"}  # as browsers read these labels (WHATWG)
-
-
-def _codec(label: str | bytes | None) -> str | None:
-    if isinstance(label, bytes):
-        label = label.decode("ascii", errors="ignore")
-    try:
-        name = codecs.lookup(label).name if label else None
-    except LookupError:
-        return None
-    return "cp1252" if name in _AS_WINDOWS_1252 else name
-
-
-def _decodes(body: bytes, name: str) -> bool:
-    try:
-        body.decode(name)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def detect_encoding(body: bytes, content_type: str | None = None) -> str | None:
-    """The codec for `body`: BOM, else the declared charset (header, then meta/XML) if it really decodes,
-    else UTF-8 if valid, else windows-1252 (or latin-1). None for an empty body without a declaration."""
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name
-    head = body[:4096]
-    declared = [
-        _CHARSET.search(content_type or ""),
-        _XML_ENCODING.search(head),
-        _META_CHARSET.search(head),
-    ]
-    for match in declared:
-        name = _codec(match.group(1)) if match else None
-        if name and _decodes(body, name):
-            return name
-    if not body:
-        return None
-    for name in ("utf-8", "cp1252"):
-        if _decodes(body, name):
-            return name
-    return "iso8859-1"
 
 
 def read_file_url(url: str, root: Path | tuple[Path, ...] | None, max_bytes: int) -> FetchResult:

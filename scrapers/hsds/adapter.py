@@ -16,11 +16,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.decoding import decode_body
 from scrapers.hsds.listing import location_listing, ohana_listings, service_listing
 from scrapers.hsds.oruk import is_oruk_service, next_page, oruk_service
 from scrapers.hsds.tabular import nest_services, read_csv, read_package, table_name
 from scrapers.listing import Listing
-from scrapers.text import decode_body, load_json
+from scrapers.text import json_object
 
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -109,13 +110,10 @@ class HsdsAdapter(Adapter):
 
     def next_url(self, body: bytes, url: str) -> str | None:
         """The next page of an HSDS API answer (`page_number` < `total_pages`)."""
-        try:
-            data = load_json(body)
-        except ValueError:
-            return None
-        if isinstance(data, dict) and isinstance(data.get("content"), list):
+        data = json_object(body)
+        if isinstance(data.get("content"), list):
             return next_page(data, url)
-        if not isinstance(data, dict) or not isinstance(data.get("contents"), list) or data.get("last_page"):
+        if not isinstance(data.get("contents"), list) or data.get("last_page"):
             return None
         try:
             page, total = int(data.get("page_number", 1)), int(data.get("total_pages", 1))

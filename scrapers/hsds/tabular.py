@@ -17,7 +17,7 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 from scrapers.base import ParseError
-from scrapers.text import decode_body
+from scrapers.decoding import decode_body
 
 MAX_ROWS = 50_000  # per table: a large 211 directory has some tens of thousands of services
 _CHUNK = 1 << 16

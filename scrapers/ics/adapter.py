@@ -19,7 +19,8 @@ import x_wr_timezone
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
-from scrapers.ics.clean import decode, looks_like_ical, repair
+from scrapers.decoding import decode_body
+from scrapers.ics.clean import looks_like_ical, repair
 from scrapers.ics.fields import fill_fields, group_id, series_key
 from scrapers.ics.series import bound_rules, first_instance, instances, query
 from scrapers.ics.times import Moments, drop_broken_ends
@@ -48,7 +49,7 @@ class ICalendar(Adapter):
 
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:
-        return decode(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
+        return decode_body(body[:8192]).lstrip().upper().startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT"))
 
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         """Every event series in `body`. icalendar keeps the VTIMEZONEs it reads in one process-wide cache,
@@ -61,7 +62,7 @@ class ICalendar(Adapter):
     def _parse(self, body: bytes, url: str, context: Context | None) -> list[Listing]:
         context = context or Context(url=url)
         url = url or context.url
-        text = decode(body)
+        text = decode_body(body)
         if not looks_like_ical(text):
             bare = _BARE_COMPONENT.match(text.lstrip())
             if bare:  # a VTODO, VALARM, VTIMEZONE... exported alone

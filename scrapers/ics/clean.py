@@ -21,16 +21,6 @@ _OFFSET_TZID = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.
 _TZID_PARAM = re.compile(r";TZID=(\"[^\"]*\"|[^;:]*)", re.IGNORECASE)
 
 
-def decode(body: bytes) -> str:
-    """Text of an iCalendar body: BOM dropped, UTF-8 else Windows-1252."""
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
-
-
 def unfolded_lines(text: str) -> list[str]:
     """Content lines with folding (CRLF or LF followed by a space or tab) undone."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -16,12 +16,12 @@ from extruct.w3cmicrodata import MicrodataExtractor
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
+from scrapers.decoding import decode_html
 from scrapers.eventon import eventon_details
 from scrapers.listing import Listing
 from scrapers.page_zones import apply_page_times, page_times
 from scrapers.schemaorg.build import club_listing, event_listing
 from scrapers.schemaorg.nodes import from_microdata, from_rdfa, jsonld_nodes, lenient_json, types_of
-from scrapers.text import decode_html
 
 EVENT_TYPES = {
     "Event", "BusinessEvent", "ChildrensEvent", "ComedyEvent", "CourseInstance", "DanceEvent", "DeliveryEvent",

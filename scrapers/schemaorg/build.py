@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers.base import Context
 from scrapers.listing import Listing, Occurrence
-from scrapers.recurrence import expand, in_window
+from scrapers.recurrence import expand
 from scrapers.schemaorg.fields import (
     all_day_span,
     attendance_of,
@@ -83,9 +83,7 @@ def event_listing(node: dict, base: str, context: Context) -> Listing | None:
     kind = "online" if mode == "online" or (online and not in_person) else "event"
     description, description_html = _description(node)
     cost, free = cost_of(node)
-    occurrences = []
-    if start is not None and in_window(start, context.window_start, context.window_end, end):
-        occurrences.append(Occurrence(start, end, "cancelled" if status == "cancelled" else "scheduled"))
+    occurrences = context.one_off(start, end, status)
     listing = Listing(
         title=title,
         kind=kind,
@@ -143,7 +141,7 @@ def _meetings(series: Series, context: Context) -> list[Occurrence]:
     if not series.all_day:
         return expansion.occurrences
     days = [(o.start.date(), o.end.date()) for o in expansion.occurrences]
-    return [Occurrence(s, e) for s, e in days if in_window(s, context.window_start, context.window_end, e)]
+    return [Occurrence(s, e) for s, e in days if context.in_window(s, e)]
 
 
 def _midnight(day: date | datetime) -> datetime:

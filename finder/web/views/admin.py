@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from finder.catalog.overlay import sync_one, write_entry
 from finder.catalog.sources import CatalogError
-from finder.index import rows as search_index
 from finder.ingest import overrides as moderation
 from finder.ingest import source_listings
 from finder.models import AdminAction, Claim, Listing, ListingReport, Organization, Source, SourceSuggestion, utcnow
@@ -150,8 +149,6 @@ def listing_visibility(listing_id: int, action: str):
         moderation.suppress_listing(db, listing, "hidden", actor=_actor())
     else:
         moderation.lift_listing(db, listing)
-    db.flush()
-    search_index.refresh(db, [listing.id])
     log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
     return _done(_("Listing %(id)s hidden.", id=listing.id) if action == "hide" else
                  _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness))
@@ -185,8 +182,6 @@ def org_block(org_id: int):
     db = get_session()
     org = db.get(Organization, org_id) or abort(404)
     hidden = moderation.suppress_organization(db, org, "blocked", actor=_actor())
-    db.flush()
-    search_index.refresh(db, hidden)
     log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
     return _done(ngettext("Organiser %(name)s blocked; %(num)d listing hidden.",
                           "Organiser %(name)s blocked; %(num)d listings hidden.", len(hidden), name=org.name))

@@ -20,7 +20,7 @@ from finder.config import WEEKDAYS
 from finder.mail.send import address_key
 from finder.models import Alert, utcnow
 from finder.web.extensions import get_session, limiter
-from finder.web.i18n import N_, current_language, translate_known
+from finder.web.i18n import N_, current_language, render_in_alert_locale, translate_known
 from finder.web.security import csrf
 from finder.web.views.searching import resolver
 
@@ -87,7 +87,7 @@ def create():
                                schedule=schedule_words()), 400
     alert.locale = current_language()
     if alert.status == "pending":
-        send_confirmation(session, current_app.config["FINDER"], alert)
+        send_confirmation(session, current_app.config["FINDER"], alert, render_in_alert_locale)
     session.commit()
     # The same answer whether or not the address was known.
     return render_template("alerts/check_inbox.html")
@@ -116,7 +116,7 @@ def confirm(token: str):
     if pending:
         config = current_app.config["FINDER"]
         matches = welcome.starting_matches(session, alert.query, resolver(), now=now, tz_name=config.TIMEZONE)
-        send_welcome(session, config, alert, matches, now)
+        send_welcome(session, config, alert, matches, render_in_alert_locale, now)
     session.commit()
     manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))
     return render_template("alerts/confirmed.html", alert=alert, manage_url=manage)

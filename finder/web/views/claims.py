@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from finder.index import rows as search_index
 from finder.ingest import overrides as moderation
 from finder.models import Claim, Listing, Organization
 from finder.trust import claims
@@ -90,12 +89,10 @@ def edit(token: str, listing_id: int):
             moderation.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
             message = _("This listing and copies of it from other sources are no longer shown.")
         else:
-            for field in FIELD_LABELS:
-                if field in request.form and request.form[field].strip() != (getattr(listing, field) or "").strip():
-                    moderation.set_override(session, listing, field, request.form[field], claim.id)
+            changed = {field: request.form[field] for field in FIELD_LABELS if field in request.form
+                       and request.form[field].strip() != (getattr(listing, field) or "").strip()}
+            moderation.correct_listing(session, listing, changed, claim.id)
             message = _("Saved. Your corrections stay in place when we next read the sources.")
-        session.flush()
-        search_index.refresh(session, [listing.id])
         session.commit()
         return redirect(url_for("claims.manage", token=token, message=message))
     return render_template("contribute/claim_edit.html", token=token, listing=listing, fields=FIELD_LABELS)
@@ -108,9 +105,7 @@ def opt_out_org(token: str):
     org = session.get(Organization, claim.organization_id) if claim.organization_id else None
     if org is None:
         abort(404)
-    hidden = moderation.suppress_organization(session, org, "opt-out", actor=f"claim:{claim.id}")
-    session.flush()
-    search_index.refresh(session, hidden)
+    moderation.suppress_organization(session, org, "opt-out", actor=f"claim:{claim.id}")
     session.commit()
     return redirect(url_for("claims.manage", token=token, message=_("Your organisation's listings are no longer shown.")))
 

@@ -19,28 +19,26 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from finder import ranking
-from finder.geo.math import KM_PER_MILE
-from finder.schedules import DAY_CODES, schedule_of, schedule_phrase
-from finder.tags import load_vocabulary
+from finder.geo.math import km_to_miles
+from finder.ranking import Reason
+from finder.schedules import DAY_CODES, Schedule, schedule_of, schedule_words
 from finder.web.views.filter_chips import filter_chips
+from finder.web.views.searching import KIND_CHOICES
 from finder.web.views.zones import listing_zone, shown_zone
 from scrapers.text import ALLOWED_TAGS, absolute_links_only, safe_url
 
-KIND_LABELS = {
-    "club": lazy_gettext("Club or group"),
-    "volunteer": lazy_gettext("Volunteering"),
-    "event": lazy_gettext("Meetup or event"),
-    "online": lazy_gettext("Online"),
-    "service": lazy_gettext("Community support"),
-}
+KIND_LABELS = KIND_CHOICES
 ORDINALS = {"1": lazy_gettext("first"), "2": lazy_gettext("second"), "3": lazy_gettext("third"),
             "4": lazy_gettext("fourth"), "-1": lazy_gettext("last")}  # "on the first Monday of the month"
 EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets weekly"),
          "MONTHLY": lazy_gettext("Meets monthly"), "YEARLY": lazy_gettext("Meets yearly")}
 EVERY_N = {"DAILY": lazy_gettext("Meets every %(num)d days"), "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
            "MONTHLY": lazy_gettext("Meets every %(num)d months"), "YEARLY": lazy_gettext("Meets every %(num)d years")}
-REASON_WORDS = {"Wheelchair accessible": lazy_gettext("Wheelchair accessible"), "Ongoing": lazy_gettext("Ongoing"),
-                "In person": lazy_gettext("In person"), "Join from home": lazy_gettext("Join from home")}
+# Reasons (finder.ranking.Reason) whose words take no parameter, by code.
+REASON_WORDS = {"wheelchair": lazy_gettext("Wheelchair accessible"), "ongoing": lazy_gettext("Ongoing"),
+                "in_person": lazy_gettext("In person"), "from_home": lazy_gettext("Join from home"),
+                "online": lazy_gettext("Online"), "free": lazy_gettext("Free"),
+                "newcomer": lazy_gettext("Newcomer-friendly")}
 # The kind as people say it on a card, by what the listing is and how often it meets (card_kind).
 KIND_SAID = {"weekly": lazy_gettext("Weekly group"), "monthly": lazy_gettext("Monthly group"),
              "other": lazy_gettext("Regular group"), "online": lazy_gettext("Online community"),
@@ -49,8 +47,9 @@ KIND_SAID = {"weekly": lazy_gettext("Weekly group"), "monthly": lazy_gettext("Mo
              "service": lazy_gettext("Community support")}
 STALE_AFTER = timedelta(days=14)  # a card says when it was last confirmed only once this old
 MAX_CARD_REASONS = 3
-_KIND_FILLERS = {label: kind for kind, label in ranking.KIND_LABELS.items()}  # ranking's words -> kind
-_DISTANCE = re.compile(r"^(Right here|[\d.]+ (km|mi|m) away)$")
+# What a card says in its reasons list: the rest (schedule, next start, place, distance, online, free, newcomer,
+# kind) has its own line on the card already.
+CARD_REASON_CODES = ("matches_interest", "wheelchair")
 SOURCE_LINK_REL = "nofollow noopener ugc"
 
 
@@ -74,6 +73,7 @@ def init_display(app: Flask) -> None:
     app.add_template_global(similar_query, "similar_query")
     app.add_template_global(until, "until")
     app.add_template_global(card_reasons, "card_reasons")
+    app.add_template_filter(reason_words, "reason_words")
     app.add_template_global(listing_zone, "listing_zone")
     app.add_template_global(shown_zone, "shown_zone")
     app.add_template_global(SOURCE_LINK_REL, "source_rel")
@@ -156,7 +156,7 @@ def distance(km: float | None, unit: str | None = None) -> str:
         unit = distance_unit() if has_request_context() else "km"
     locale = (get_locale() if has_request_context() else None) or "en"
     if unit == "mi":
-        miles = km / KM_PER_MILE
+        miles = km_to_miles(km)
         if miles < 0.1:  # never "0.0 mi away"
             return _("Under %(num)s mi away", num=format_decimal(0.1, format="0.0", locale=locale))
         return _("%(num)s mi away", num=format_decimal(round(miles, 1) if miles < 10 else round(miles),
@@ -169,11 +169,16 @@ def distance(km: float | None, unit: str | None = None) -> str:
 
 def describe_rule(rrule: str | None, recurrence_text: str = "") -> str:
     """'Meets every Tuesday', 'Meets on the first Monday of the month' in the visitor's language; '' for a
-    one-off. English is ranking's own phrase (the words of the API's reasons)."""
+    one-off."""
     schedule = schedule_of(rrule, recurrence_text or "")
+    return "" if schedule is None else schedule_in_words(schedule)
+
+
+def schedule_in_words(schedule: Schedule) -> str:
+    """A schedule in the visitor's language (English: finder.schedules' own words, as the API says them)."""
     locale = get_locale() if has_app_context() else None
-    if schedule is None or locale is None or locale.language == "en":
-        return schedule_phrase(rrule, recurrence_text or "") or ""
+    if locale is None or locale.language == "en":
+        return schedule_words(schedule)
     if schedule.text:  # the source's own words, in the source's language
         return _("Meets: %(when)s", when=schedule.text)
     names = get_day_names("wide", locale=locale)
@@ -260,13 +265,12 @@ def card_place(listing, distance_km: float | None, said_distance: str = "") -> t
     return where, distance(distance_km) or said_distance
 
 
-def card_tags(listing, reasons: list[str], limit: int = 4) -> list[str]:
+def card_tags(listing, reasons: list[Reason], limit: int = 4) -> list[str]:
     """The listing's interest labels not already named by a reason ('Matches Outdoors & hiking')."""
     from finder.web.i18n import tag_label
 
-    said = " ".join(reasons)
-    labels = [tag_label(tag) for tag in listing.tags]
-    return [label for label in labels if label not in said][:limit]
+    said = {reason["slug"] for reason in reasons if reason.code == "matches_interest"}
+    return [tag_label(tag) for tag in listing.tags if tag.slug not in said][:limit]
 
 
 def _plain(name: str) -> str:
@@ -288,40 +292,36 @@ def is_stale(listing, now: datetime | None = None) -> bool:
     return (now or datetime.now(UTC)) - seen > STALE_AFTER
 
 
-def card_reasons(reasons, listing, distance_km: float | None) -> tuple[str, list[str]]:
+def card_reasons(reasons: list[Reason], listing, distance_km: float | None) -> tuple[str, list[Reason]]:
     """(distance text, at most MAX_CARD_REASONS reasons not already said elsewhere on the card (schedule,
-    next start, place, online, free, newcomer), in the visitor's language)."""
+    next start, place, online, free, newcomer)); templates put each in words with the `reason_words` filter."""
     reasons = list(reasons or [])
-    said = {schedule_phrase(listing.recurrence, listing.recurrence_text or ""), "Online", "Ongoing",
-            ranking.KIND_LABELS.get(listing.kind)}
-    if listing.free:
-        said.add("Free")
-    if listing.newcomer_friendly:
-        said.add("Newcomer-friendly")
-    distance_text = distance(distance_km) or next((r for r in reasons if _DISTANCE.match(r)), "")
-    shown = [r for r in reasons if r not in said and not _DISTANCE.match(r) and not r.startswith(("Next on ", "In "))
-             and r not in ("In person", "Join from home")]
-    return distance_text, [reason_words(r) for r in shown][:MAX_CARD_REASONS]
+    said_distance = next((reason_words(r) for r in reasons if r.code == "distance"), "")
+    shown = [r for r in reasons if r.code in CARD_REASON_CODES]
+    return distance(distance_km) or said_distance, shown[:MAX_CARD_REASONS]
 
 
-def reason_words(reason: str) -> str:
-    """One of ranking's English reasons in the visitor's language (unknown ones as they are)."""
-    if reason.startswith("Matches "):
-        return _("Matches %(interest)s", interest=_interest_label(reason.removeprefix("Matches ")))
-    if reason in REASON_WORDS:
-        return str(REASON_WORDS[reason])
-    if reason in _KIND_FILLERS:
-        return kind_label(_KIND_FILLERS[reason])
-    if reason.startswith("In "):
-        return _("In %(place)s", place=reason.removeprefix("In "))
-    return reason
-
-
-def _interest_label(english: str) -> str:
+def reason_words(reason: Reason) -> str:
+    """One of ranking's reasons in the visitor's language."""
     from finder.web.i18n import tag_label
 
-    slug = next((tag.slug for tag in load_vocabulary().all() if tag.label == english), None)
-    return tag_label(slug) if slug else english
+    code = reason.code
+    if code in REASON_WORDS:
+        return str(REASON_WORDS[code])
+    if code == "matches_interest":
+        label = tag_label(reason["slug"])
+        return _("Matches %(interest)s", interest=reason["label"] if label == reason["slug"] else label)
+    if code == "meets":
+        return schedule_in_words(reason["schedule"])
+    if code == "next_on":
+        return _("Next on %(when)s", when=local_when(reason["when"], reason["when"].tzinfo))
+    if code == "in_place":
+        return _("In %(place)s", place=reason["place"])
+    if code == "distance":
+        return distance(reason["km"], reason["unit"])
+    if code == "kind":
+        return kind_label(reason["kind"])
+    return ranking.english(reason)
 
 
 def sanitized(markup: str) -> Markup:

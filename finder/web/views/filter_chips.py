@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from finder.web.views.searching import WHEN_CHOICES, with_args
+from finder.web.views.searching import KIND_CHOICES, WHEN_CHOICES, with_args
 
 # The filters the results page shows as chips (where, radius and interests stay editable on the summary line).
 VALUE_LABELS = {
-    "kind": {"club": _l("Club or group"), "volunteer": _l("Volunteering"), "event": _l("Meetup or event"),
-             "online": _l("Online"), "service": _l("Community support")},
+    "kind": KIND_CHOICES,
     "when": {key: label for key, label in WHEN_CHOICES.items() if key != "any"},
     "days": {"mon": _l("Mon"), "tue": _l("Tue"), "wed": _l("Wed"), "thu": _l("Thu"), "fri": _l("Fri"),
              "sat": _l("Sat"), "sun": _l("Sun")},

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from finder.models import Listing, ListingTag, Tag
+from finder.web.api_errors import http_error
 from finder.web.card_images import card_images, image_origins
 from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.web.security import allow_images
@@ -110,8 +111,6 @@ def error_page(error: HTTPException):
     """A calm HTML error page; under /api/ the API's JSON error body instead."""
     code = getattr(error, "code", 500) or 500
     if request.path.startswith("/api/"):
-        from finder.web.api import http_error
-
         return http_error(error)
     heading, message = ERRORS.get(code, ERRORS[500])
     if isinstance(error, CSRFError):

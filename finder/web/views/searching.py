@@ -11,18 +11,19 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from finder.geo.resolver import get_resolver
-from finder.search import PlaceError, QueryError, SearchQuery, run_search
+from finder.search import PARAMS, PlaceError, QueryError, SearchQuery, run_search
 from finder.web.extensions import get_session
+from scrapers.listing import KINDS
 
 RADII_KM = (2, 5, 10, 25, 50, 100)
+# The kinds (scrapers.listing.KINDS) in the visitor's words: the search form, filter chips and badges.
+KIND_CHOICES = dict(zip(KINDS, (_l("Club or group"), _l("Volunteering"), _l("Meetup or event"), _l("Online"),
+                                _l("Community support")), strict=True))
 WHEN_CHOICES = {"any": _l("Any time"), "today": _l("Today"), "weekend": _l("This weekend"), "week": _l("This week"),
                 "month": _l("This month")}
 SORTS = {"best": _l("Best match"), "nearest": _l("Nearest"), "soonest": _l("Soonest")}
 FEED_LIMIT = 500
 DEFAULTS = {"when": "any", "online": "include", "sort": "best", "page": "1"}
-# The /api/v1/search parameters (DESIGN.md contracts); anything else in a query string is ignored.
-PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
-          "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort", "page", "per_page")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Outcome:
 def search_args(args: MultiDict) -> dict[str, str]:
     """Known search parameters as the search reads them: repeated keys joined by commas, blanks and defaults dropped."""
     out: dict[str, str] = {}
-    for key in (key for key in args if key in PARAMS):
+    for key in (key for key in args if key in PARAMS):  # anything else in a query string is ignored
         values = [value.strip() for value in args.getlist(key) if value and value.strip()]
         if values:
             out[key] = ",".join(values)

@@ -72,10 +72,11 @@ class _Job:
 def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     from finder import create_app
     from finder.alerts import digests
-    from finder.alerts.delivery import digest_settings, outbox_dir, render_in_alert_locale
+    from finder.alerts.delivery import digest_settings, outbox_dir
     from finder.alerts.matching import make_matcher
     from finder.geo.resolver import get_resolver
     from finder.mail import outbox
+    from finder.web.i18n import render_in_alert_locale
 
     config = job.config
     app = create_app(config)
