@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from finder import create_app
-from finder.commands.demo import demo_group
+from finder.cli.demo import demo_group
 from finder.demo.content import ONLINE
 from finder.migrate import upgrade
 from tests.conftest import make_test_config

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from finder import create_app
 from finder.cli import main
+from finder.cli.doctor import check_database, check_ratelimit
 from finder.db import make_engine
-from finder.doctor import check_database, check_ratelimit
 from finder.extensions import limiter
 from finder.migrate import upgrade
 from finder.ratelimit_store import missing_package

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from finder import joblock, jobs, scrape_jobs
 from finder.catalog import load_catalog, sync_sources
-from finder.commands.scheduler import JobTable
+from finder.cli.scheduler import JobTable
 from finder.db import make_sessionmaker
 from finder.models import JobRun, ScrapeRun, Source, utcnow
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import ScriptInfo
 
-from finder import doctor, load_config
+from finder import load_config
+from finder.cli import doctor
 from finder.config import ROOT
 
 
@@ -54,7 +55,7 @@ def _report(checks: list[doctor.Check]) -> None:
 @click.argument("name")
 def new_adapter_command(name: str):
     """Create scrapers/NAME.py, tests/test_NAME.py and a fixture (the test fails until you fill them in)."""
-    from finder.scaffold import create_adapter
+    from finder.cli.scaffold import create_adapter
 
     try:
         paths = create_adapter(ROOT, name)

@@ -206,6 +206,6 @@ def parse_command(source, format_name, since, until, tz_name, as_json):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    from finder.commands.parse_table import print_table
+    from finder.cli.parse_table import print_table
 
     print_table(rows)

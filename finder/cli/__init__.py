@@ -89,16 +89,16 @@ def serve(host: str, port: int, no_scheduler: bool):
 
 
 def register_commands(group: click.Group) -> None:
-    """Every `finder` command, one module per area under finder/commands/."""
-    from finder.commands.admin import admin_group
-    from finder.commands.alerts import alerts_group
-    from finder.commands.demo import demo_group
-    from finder.commands.geo import gazetteer_group, geocode_command, geocode_missing_command
-    from finder.commands.parse import parse_command
-    from finder.commands.scheduler import scheduler_command
-    from finder.commands.scrape import retag_command, scrape_command, sources_command
-    from finder.commands.search import search_command
-    from finder.commands.tools import doctor_command, new_adapter_command
+    """Every `finder` command, one module per area under finder/cli/."""
+    from finder.cli.admin import admin_group
+    from finder.cli.alerts import alerts_group
+    from finder.cli.demo import demo_group
+    from finder.cli.geo import gazetteer_group, geocode_command, geocode_missing_command
+    from finder.cli.parse import parse_command
+    from finder.cli.scheduler import scheduler_command
+    from finder.cli.scrape import retag_command, scrape_command, sources_command
+    from finder.cli.search import search_command
+    from finder.cli.tools import doctor_command, new_adapter_command
 
     for command in (
         admin_group, alerts_group, demo_group, doctor_command, gazetteer_group, geocode_command,
