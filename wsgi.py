@@ -1,4 +1,4 @@
-from finder import create_app
+from finder.web_app import create_app
 from finder.extensions import warn_if_limits_per_worker
 
 app = create_app()

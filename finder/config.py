@@ -136,6 +136,22 @@ class Config:
         return problems
 
 
+def load_config(**overrides) -> Config:
+    """Settings from the environment and `.env` (raises ValueError naming a bad setting)."""
+    from dotenv import load_dotenv
+
+    load_dotenv(ROOT / ".env", override=False)
+    return Config.from_env(**overrides)
+
+
+def configure_logging(config: Config) -> None:
+    """Log lines with time, level and logger at FINDER_LOG_LEVEL (the app and every `finder` command)."""
+    import logging
+
+    logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every import
+
+
 def data_dir(setting_value: str | None = None) -> Path:
     """FINDER_DATA_DIR (given, else from the environment), else ROOT/data."""
     value = setting_value if setting_value is not None else os.environ.get("FINDER_DATA_DIR", "")
