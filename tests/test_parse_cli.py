@@ -211,9 +211,11 @@ def test_url_that_fails_exits_with_one_line(run, httpserver):
 
 
 def test_parse_is_registered_on_the_finder_command():
+    import click
+
     from finder.cli import main
 
-    assert main.commands["parse"] is parse_command
+    assert main.get_command(click.Context(main), "parse") is parse_command
 
 
 @pytest.mark.parametrize(

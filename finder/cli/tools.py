@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask.cli import ScriptInfo
 
-from finder import load_config
 from finder.cli import doctor
-from finder.config import ROOT
+from finder.config import ROOT, load_config
 
 
 @click.command("doctor")
@@ -15,6 +13,8 @@ def doctor_command():
     """Check settings, database, rate-limit store, gazetteer, SMTP and the source catalogue; say what to fix.
 
     Runs without starting the app, so it can report the settings that stop the app from starting."""
+    from flask.cli import ScriptInfo
+
     from finder.db import make_engine
 
     try:
