@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from scrapers.text import clean_text, safe_url
 
 
@@ -11,6 +9,8 @@ def eventon_details(markup: str, base_url: str = "") -> dict[str, dict]:
     """Per `event_id` (as a string): url, description (HTML), location, image, status found in `markup`."""
     if not markup.strip():
         return {}
+    from bs4 import BeautifulSoup  # ~0.2 s to import: only for an EventOn feed, not whenever adapters load
+
     soup = BeautifulSoup(markup, "html.parser")
     details = {}
     for card in soup.select("[data-event_id]"):
