@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from finder import licences, ranking
 from finder.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
-from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter
+from finder.extensions import SEARCH_RATE_LIMIT, get_session, limiter, place_resolver
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
@@ -86,11 +86,9 @@ def openapi():
                skip_validation=True, tags=["search"])
 def search():
     """Listings near a place matching interests and filters, best first, with reasons."""
-    from finder.geocode import get_resolver
-
     config = current_app.config["FINDER"]
     query = SearchQuery.from_args(request.args)
-    resolver = None if query.has_point or not query.where else get_resolver(config)
+    resolver = None if query.has_point or not query.where else place_resolver()
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
     source_urls, terms = licences.page_sources(session, [r.listing.id for r in page.results])

@@ -57,6 +57,7 @@ def register_database(app: Flask) -> None:
     from finder import extensions
 
     extensions.init_database(app)
+    extensions.init_geocoder(app)
     extensions.init_limiter(app)
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from finder.extensions import get_session
+from finder.extensions import get_session, place_resolver
 from finder.geocode import get_resolver
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
@@ -53,8 +53,8 @@ def has_search(args: dict[str, str]) -> bool:
 
 
 def resolver():
-    """The place resolver (cached per gazetteer file by the geocoder; None when none is installed)."""
-    return get_resolver(current_app.config["FINDER"])
+    """The place resolver: the gazetteer (None when not installed), then the online geocoder when one is set."""
+    return place_resolver()
 
 
 def perform(args: dict[str, str], *, per_page: int | None = None, page_number: int | None = None) -> Outcome:
@@ -82,7 +82,7 @@ def perform(args: dict[str, str], *, per_page: int | None = None, page_number: i
 def point_name(lat: float, lon: float) -> str:
     """How a searched point ("use my location") reads on the page: the nearest town in the gazetteer
     ("Mitte, Berlin"), else "your location"; never raw coordinates."""
-    places = resolver()
+    places = get_resolver(current_app.config["FINDER"])  # the gazetteer: never an online lookup for this
     found = places.nearest(lat, lon) if places is not None else None
     return ", ".join(found.name.split(", ")[:2]) if found else _("your location")
 
