@@ -129,6 +129,12 @@ class Config:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
         if self.DIGEST_WEEKDAY.strip().lower() not in WEEKDAYS:
             problems.append("FINDER_DIGEST_WEEKDAY must be a day name, monday..sunday")
+        provider = self.GEOCODER.strip().lower()
+        if provider not in ("", "offline"):
+            from geopy.geocoders import SERVICE_TO_GEOCODER
+
+            if provider not in SERVICE_TO_GEOCODER:
+                problems.append(f"FINDER_GEOCODER: unknown geopy provider {provider!r} (or offline)")
         from finder.ratelimit_store import missing_package
 
         if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):

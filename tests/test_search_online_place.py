@@ -94,6 +94,10 @@ def test_offline_by_default_asks_no_server(engine, db_url, tmp_path, gazetteer_p
     app.extensions["engine"].dispose()
 
 
-def test_an_unknown_provider_stops_the_app_at_start(engine, db_url, tmp_path, gazetteer_path):
-    with pytest.raises(ValueError, match="unknown geopy provider"):
-        create_app(make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path), GEOCODER="no-such-one"))
+def test_an_unknown_provider_stops_the_app_at_start_and_doctor_says_so(engine, db_url, tmp_path, gazetteer_path):
+    from finder.cli.doctor import check_settings
+
+    config = make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path), GEOCODER="no-such-one")
+    with pytest.raises(RuntimeError, match="unknown geopy provider 'no-such-one'"):
+        create_app(config)
+    assert not check_settings(config).ok and "FINDER_GEOCODER" in check_settings(config).detail
