@@ -72,7 +72,7 @@ class _Job:
 def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     from finder import create_app, digests, outbox
     from finder.alert_match import make_matcher
-    from finder.geocode import get_resolver
+    from finder.extensions import place_resolver
     from finder.mailing import digest_settings, outbox_dir, render_in_alert_locale
 
     config = job.config
@@ -81,7 +81,7 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     try:
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             if job.build:
-                built = digests.build_due(session, digest_settings(config), make_matcher(get_resolver(config)),
+                built = digests.build_due(session, digest_settings(config), make_matcher(place_resolver(app)),
                                           render_in_alert_locale, job.now, job.ids)
                 session.commit()
             if job.send:

@@ -48,12 +48,14 @@ def init_geocoder(app: Flask) -> None:
         app.extensions["online_geocoder"] = get_online_geocoder(config, app.extensions["engine"])
 
 
-def place_resolver():
-    """What a search looks `where=` up with: the gazetteer, then the online geocoder when one is set."""
+def place_resolver(app: Flask | None = None):
+    """What a search (or an alert's saved search) looks `where=` up with: the gazetteer, then the online geocoder
+    when one is set (its cache answers again what a visitor's search already asked)."""
     from finder.geocode import get_resolver
 
-    gazetteer = get_resolver(current_app.config["FINDER"])
-    online = current_app.extensions.get("online_geocoder")
+    app = app or current_app
+    gazetteer = get_resolver(app.config["FINDER"])
+    online = app.extensions.get("online_geocoder")
     if online is None:
         return gazetteer
     from finder.geocode_online import PlaceResolver

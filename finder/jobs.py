@@ -130,12 +130,12 @@ def _record_abandoned(app: Flask, job: Job, taken: joblock.Taken) -> None:
 
 def send_alerts(app: Flask) -> str:
     from finder.alert_match import make_matcher
-    from finder.geocode import get_resolver
+    from finder.extensions import place_resolver
     from finder.mailing import run_digests
 
     config = app.config["FINDER"]
     with app.extensions["sessionmaker"]() as session:
-        built, sent = run_digests(session, config, make_matcher(get_resolver(config)))
+        built, sent = run_digests(session, config, make_matcher(place_resolver(app)))
         session.commit()
     return f"built={built.built} empty={built.empty} digest_failed={built.failed} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
 

@@ -101,3 +101,16 @@ def test_an_unknown_provider_stops_the_app_at_start_and_doctor_says_so(engine, d
     with pytest.raises(RuntimeError, match="unknown geopy provider 'no-such-one'"):
         create_app(config)
     assert not check_settings(config).ok and "FINDER_GEOCODER" in check_settings(config).detail
+
+
+def test_alert_digests_resolve_a_saved_place_through_the_same_fallback(online_app, httpserver):
+    from datetime import UTC, datetime
+
+    from finder.alert_match import make_matcher
+    from finder.extensions import place_resolver
+
+    httpserver.expect_request("/search").respond_with_json(NOMINATIM_ANSWER)
+    with online_app.app_context():
+        matcher = make_matcher(place_resolver(online_app))
+        found = matcher(get_session(), {"where": WHERE, "radius_km": "10"}, datetime(2000, 1, 1, tzinfo=UTC), set(), 11)
+    assert [listing.title for listing in found] == ["Jangot Repair Café"]

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from finder.alert_match import make_matcher
 from finder.digest_workers import run_in_workers
-from finder.geocode import get_resolver
+from finder.extensions import place_resolver
 from finder.mailing import run_digests
 from finder.models import utcnow
 
@@ -29,7 +29,7 @@ def send(dry_run: bool, workers: int):
         built, sent = run_in_workers(config, workers, utcnow())
     else:
         with current_app.extensions["sessionmaker"]() as session:
-            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), dry_run=dry_run)
+            built, sent = run_digests(session, config, make_matcher(place_resolver()), dry_run=dry_run)
             session.commit()
     if dry_run:
         click.echo(f"{built.built} digest(s) due")
