@@ -29,8 +29,7 @@ def test_importing_pure_modules_and_the_cli_loads_no_flask(module):
 
 
 def test_help_lists_the_commands_without_importing_them():
-    loaded = _modules_after("from finder.cli import main\n"
-                            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    loaded = _modules_after("from finder.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
     commands = {name for name in loaded if name.startswith("finder.cli.")}
     assert not commands and "flask" not in loaded, sorted(commands)
 
@@ -57,8 +56,10 @@ def test_each_listed_help_line_is_the_command_s_own(name):
 
 def test_parse_runs_without_flask():
     fixture = ROOT / "tests" / "fixtures" / "ics" / "timezones.ics"
-    loaded = _modules_after("from finder.cli import main\n"
-                            f"try:\n    main(['parse', {str(fixture)!r}, '--since', '2025-01-01', '--json'])\n"
-                            "except SystemExit as end:\n    assert not end.code, end.code")
+    loaded = _modules_after(
+        "from finder.cli import main\n"
+        f"try:\n    main(['parse', {str(fixture)!r}, '--since', '2025-01-01', '--json'])\n"
+        "except SystemExit as end:\n    assert not end.code, end.code"
+    )
     heavy = {name for name in loaded if name.split(".")[0] in {"flask", "werkzeug", "sqlalchemy", "alembic"}}
     assert not heavy and "finder.cli.parse" in loaded, sorted(heavy)[:5]

@@ -33,29 +33,38 @@ def make_app(engine, db_url, tmp_path, gazetteer_path, **settings):
 
 @pytest.fixture
 def online_app(engine, db_url, tmp_path, gazetteer_path, httpserver):
-    app = make_app(engine, db_url, tmp_path, gazetteer_path, GEOCODER="nominatim",
-                   GEOCODER_URL=httpserver.url_for("/").rstrip("/"), GEOCODER_MIN_DELAY_S=0.5)
+    app = make_app(
+        engine,
+        db_url,
+        tmp_path,
+        gazetteer_path,
+        GEOCODER="nominatim",
+        GEOCODER_URL=httpserver.url_for("/").rstrip("/"),
+        GEOCODER_MIN_DELAY_S=0.5,
+    )
     yield app
     app.extensions["engine"].dispose()
 
 
 def test_an_address_the_gazetteer_cannot_answer_is_found_online_once_then_cached(online_app, httpserver):
-    httpserver.expect_request("/search", query_string={"q": WHERE, "format": "json", "limit": "1",
-                                                       "addressdetails": "1"}).respond_with_json(NOMINATIM_ANSWER)
+    httpserver.expect_request(
+        "/search", query_string={"q": WHERE, "format": "json", "limit": "1", "addressdetails": "1"}
+    ).respond_with_json(NOMINATIM_ANSWER)
     client = online_app.test_client()
     first = client.get(f"/api/v1/search?where={WHERE}&radius_km=10")
     assert first.status_code == 200, first.get_json()
     body = first.get_json()
     assert [r["title"] for r in body["results"]] == ["Jangot Repair Café"]
     assert (body["place"]["lat"], body["place"]["lon"], body["place"]["precision"]) == (LAT, LON, "point")
-    assert body["place"]["name"].startswith("10, Rue Jangot") and body["place"]["attribution"] == \
-        attribution_for("nominatim")
+    assert body["place"]["name"].startswith("10, Rue Jangot") and body["place"]["attribution"] == attribution_for(
+        "nominatim"
+    )
     assert client.get(f"/api/v1/search?where={WHERE.upper()}&radius_km=10").get_json()["total"] == 1  # the cache
     page = client.get(f"/search?where={WHERE}&radius_km=10")
     assert page.status_code == 200 and "Jangot Repair Café" in page.get_data(as_text=True)
     assert attribution_for("nominatim") in page.get_data(as_text=True)  # the provider's credit beside its answer
     assert len(httpserver.log) == 1, [request.url for request, _ in httpserver.log]
-    (request, _response), = httpserver.log
+    ((request, _response),) = httpserver.log
     assert request.headers["User-Agent"].startswith("KindredBot")
     with online_app.app_context():
         session = get_session()

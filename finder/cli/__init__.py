@@ -27,32 +27,56 @@ COMMANDS = {
     "alerts": Lazy("finder.cli.alerts:alerts_group", "Saved-search email alerts."),
     "db": Lazy("finder.cli.db:db_group", "Database schema (Alembic migrations)."),
     "demo": Lazy("finder.cli.demo:demo_group", "The bundled demo sources (data/demo/)."),
-    "doctor": Lazy("finder.cli.tools:doctor_command", "Check settings, database, rate-limit store, gazetteer, SMTP "
-                   "and the source catalogue; say what to fix.", app="info"),
-    "gazetteer": Lazy("finder.cli.geo:gazetteer_group", "The offline gazetteer (data/gazetteer.sqlite, from GeoNames)."),
-    "geocode": Lazy("finder.cli.geo:geocode_command", 'Resolve TEXT ("Portland, OR", "SW1A 1AA", "45.52,-122.68") '
-                    "with the offline gazetteer."),
-    "geocode-missing": Lazy("finder.cli.geo:geocode_missing_command", "Geocode stored listings lacking coordinates "
-                            "(or, with --all, all we geocoded, e.g. after a rebuild)."),
+    "doctor": Lazy(
+        "finder.cli.tools:doctor_command",
+        "Check settings, database, rate-limit store, gazetteer, SMTP and the source catalogue; say what to fix.",
+        app="info",
+    ),
+    "gazetteer": Lazy(
+        "finder.cli.geo:gazetteer_group", "The offline gazetteer (data/gazetteer.sqlite, from GeoNames)."
+    ),
+    "geocode": Lazy(
+        "finder.cli.geo:geocode_command",
+        'Resolve TEXT ("Portland, OR", "SW1A 1AA", "45.52,-122.68") with the offline gazetteer.',
+    ),
+    "geocode-missing": Lazy(
+        "finder.cli.geo:geocode_missing_command",
+        "Geocode stored listings lacking coordinates (or, with --all, all we geocoded, e.g. after a rebuild).",
+    ),
     "limiter": Lazy("flask_limiter.commands:cli", "Flask-Limiter maintenance & utility commands", app="info"),
-    "new-adapter": Lazy("finder.cli.tools:new_adapter_command", "Create scrapers/NAME.py, tests/test_NAME.py and a "
-                        "fixture (the test fails until you fill them in).", app="none"),
-    "parse": Lazy("finder.cli.parse:parse_command", "Print the normalised listings of PATH_OR_URL (a file or an "
-                  "http(s) URL).", app="none"),
-    "retag": Lazy("finder.cli.scrape:retag_command", "Re-run the tagger over every stored listing (after "
-                  "data/tags.toml changes)."),
+    "new-adapter": Lazy(
+        "finder.cli.tools:new_adapter_command",
+        "Create scrapers/NAME.py, tests/test_NAME.py and a fixture (the test fails until you fill them in).",
+        app="none",
+    ),
+    "parse": Lazy(
+        "finder.cli.parse:parse_command",
+        "Print the normalised listings of PATH_OR_URL (a file or an http(s) URL).",
+        app="none",
+    ),
+    "retag": Lazy(
+        "finder.cli.scrape:retag_command", "Re-run the tagger over every stored listing (after data/tags.toml changes)."
+    ),
     "routes": Lazy("flask.cli:routes_command", "Show the routes for the app.", app="info", short=True),
     "run": Lazy("flask.cli:run_command", "Run a development server.", app="info", short=True),
-    "scheduler": Lazy("finder.cli.scheduler:scheduler_command", "Run scheduled scrapes, digests and upkeep (one "
-                      "dedicated process; safe to start several)."),
-    "scrape": Lazy("finder.cli.scrape:scrape_command", "Fetch, parse and import the named sources (or --all enabled "
-                   "ones); exits 1 if any run failed."),
+    "scheduler": Lazy(
+        "finder.cli.scheduler:scheduler_command",
+        "Run scheduled scrapes, digests and upkeep (one dedicated process; safe to start several).",
+    ),
+    "scrape": Lazy(
+        "finder.cli.scrape:scrape_command",
+        "Fetch, parse and import the named sources (or --all enabled ones); exits 1 if any run failed.",
+    ),
     "search": Lazy("finder.cli.search:search_command", "Search from the shell, and look after the search index."),
-    "serve": Lazy("finder.cli.serve:serve_command", "Serve the site and, beside it, the scheduler process (both stop "
-                  "on Ctrl-C)."),
+    "serve": Lazy(
+        "finder.cli.serve:serve_command", "Serve the site and, beside it, the scheduler process (both stop on Ctrl-C)."
+    ),
     "shell": Lazy("flask.cli:shell_command", "Run a shell in the app context.", app="info", short=True),
-    "sources": Lazy("finder.cli.scrape:sources_command", "List the source catalogue with each source's last run "
-                    "(`finder sources purge SLUG` removes a disabled source's listings)."),
+    "sources": Lazy(
+        "finder.cli.scrape:sources_command",
+        "List the source catalogue with each source's last run "
+        "(`finder sources purge SLUG` removes a disabled source's listings).",
+    ),
 }
 
 
@@ -107,7 +131,8 @@ class FinderGroup(click.Group):
         for name in names:
             lazy = COMMANDS.get(name)
             command = self.commands.get(name) or click.Command(
-                name, help=lazy.help, short_help=lazy.help if lazy.short else None)
+                name, help=lazy.help, short_help=lazy.help if lazy.short else None
+            )
             rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
@@ -151,8 +176,10 @@ def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool | None:
-    if ctx.get_parameter_source(param.name) in (click.core.ParameterSource.DEFAULT,
-                                                click.core.ParameterSource.DEFAULT_MAP):
+    if ctx.get_parameter_source(param.name) in (
+        click.core.ParameterSource.DEFAULT,
+        click.core.ParameterSource.DEFAULT_MAP,
+    ):
         return None
     os.environ["FLASK_DEBUG"] = "1" if value else "0"  # read by the app as it is created
     return value
@@ -164,24 +191,42 @@ def _show_versions(ctx: click.Context, param: click.Parameter, value: bool) -> N
     import platform
     from importlib.metadata import version
 
-    click.echo(f"Python {platform.python_version()}\nFlask {version('flask')}\nWerkzeug {version('werkzeug')}",
-               color=ctx.color)
+    click.echo(
+        f"Python {platform.python_version()}\nFlask {version('flask')}\nWerkzeug {version('werkzeug')}", color=ctx.color
+    )
     ctx.exit()
 
 
 ROOT_OPTIONS = [  # FlaskGroup's options and help, in its order (--env-file is read first)
-    click.Option(["-e", "--env-file"], type=click.Path(exists=True, dir_okay=False), is_eager=True,
-                 expose_value=False, callback=_load_env_files,
-                 help="Load environment variables from this file, taking precedence over those set by '.env' and "
-                      "'.flaskenv'. Variables set directly in the environment take highest precedence. "
-                      "python-dotenv must be installed."),
-    click.Option(["-A", "--app"], metavar="IMPORT", is_eager=True, expose_value=False, callback=_set_app,
-                 help="The Flask application or factory function to load, in the form 'module:name'. Module can be "
-                      "a dotted import or file path. Name is not required if it is 'app', 'application', "
-                      "'create_app', or 'make_app', and can be 'name(args)' to pass arguments."),
+    click.Option(
+        ["-e", "--env-file"],
+        type=click.Path(exists=True, dir_okay=False),
+        is_eager=True,
+        expose_value=False,
+        callback=_load_env_files,
+        help="Load environment variables from this file, taking precedence over those set by '.env' and "
+        "'.flaskenv'. Variables set directly in the environment take highest precedence. "
+        "python-dotenv must be installed.",
+    ),
+    click.Option(
+        ["-A", "--app"],
+        metavar="IMPORT",
+        is_eager=True,
+        expose_value=False,
+        callback=_set_app,
+        help="The Flask application or factory function to load, in the form 'module:name'. Module can be "
+        "a dotted import or file path. Name is not required if it is 'app', 'application', "
+        "'create_app', or 'make_app', and can be 'name(args)' to pass arguments.",
+    ),
     click.Option(["--debug/--no-debug"], expose_value=False, callback=_set_debug, help="Set debug mode."),
-    click.Option(["--version"], is_flag=True, is_eager=True, expose_value=False, callback=_show_versions,
-                 help="Show the Flask version."),
+    click.Option(
+        ["--version"],
+        is_flag=True,
+        is_eager=True,
+        expose_value=False,
+        callback=_show_versions,
+        help="Show the Flask version.",
+    ),
 ]
 
 

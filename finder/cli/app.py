@@ -23,8 +23,9 @@ def use_script_info(ctx: click.Context) -> None:
     root = ctx.find_root()
     if isinstance(root.obj, Launch):
         launch = root.obj
-        root.obj = ScriptInfo(app_import_path=launch.app_import_path, create_app=cli_app,
-                              load_dotenv_defaults=launch.load_dotenv_defaults)
+        root.obj = ScriptInfo(
+            app_import_path=launch.app_import_path, create_app=cli_app, load_dotenv_defaults=launch.load_dotenv_defaults
+        )
     if isinstance(ctx.obj, Launch):
         ctx.obj = root.obj
 
