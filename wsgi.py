@@ -1,4 +1,4 @@
-from finder import create_app
+from finder.web.app import create_app
 from finder.web.extensions import warn_if_limits_per_worker
 
 app = create_app()

@@ -132,11 +132,33 @@ class Config:
             problems.append("FINDER_DIGEST_HOUR must be 0..23")
         if self.DIGEST_WEEKDAY.strip().lower() not in WEEKDAYS:
             problems.append("FINDER_DIGEST_WEEKDAY must be a day name, monday..sunday")
+        provider = self.GEOCODER.strip().lower()
+        if provider not in ("", "offline"):
+            from geopy.geocoders import SERVICE_TO_GEOCODER
+
+            if provider not in SERVICE_TO_GEOCODER:
+                problems.append(f"FINDER_GEOCODER: unknown geopy provider {provider!r} (or offline)")
         from finder.ratelimit_store import missing_package
 
         if self.RATELIMIT_ENABLED and (missing := missing_package(self.RATELIMIT_STORAGE_URI)):
             problems.append(missing)
         return problems
+
+
+def load_config(**overrides) -> Config:
+    """Settings from the environment and `.env` (raises ValueError naming a bad setting)."""
+    from dotenv import load_dotenv
+
+    load_dotenv(ROOT / ".env", override=False)
+    return Config.from_env(**overrides)
+
+
+def configure_logging(config: Config) -> None:
+    """Log lines with time, level and logger at FINDER_LOG_LEVEL (the app and every `finder` command)."""
+    import logging
+
+    logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every import
 
 
 def data_dir(setting_value: str | None = None) -> Path:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-import feedparser
-
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing, Venue
@@ -88,6 +86,8 @@ class RssAdapter(Adapter):
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
         base = url or context.url
+        import feedparser  # imported when a feed is read, not whenever adapters load (`finder parse`)
+
         feed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
         if not feed.get("version") and not feed.entries:
             reason = getattr(feed.get("bozo_exception"), "args", [""])[0] if feed.get("bozo") else ""

@@ -11,7 +11,6 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
-from bs4 import BeautifulSoup
 from dateutil import parser as date_parser
 
 from scrapers.bare_times import note_bare
@@ -43,6 +42,8 @@ def html_to_text(markup: str) -> str:
         return ""
     if not looks_like_html(markup):
         return clean_text(html.unescape(markup))
+    from bs4 import BeautifulSoup  # ~0.2 s to import: only once some text is HTML
+
     soup = BeautifulSoup(markup, "html.parser")
     for br in soup.find_all("br"):
         br.replace_with("\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from finder import create_app
 from finder.cli import main
-from finder.commands.tools import doctor_command
-from finder.scaffold import create_adapter
+from finder.cli.scaffold import create_adapter
+from finder.cli.tools import doctor_command
 from tests.conftest import make_test_config
 
 

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from finder import create_app
-from finder.commands.demo import demo_group
+from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
 from finder.demo import demo_dir, demo_texts
 from finder.models import Listing, ListingSource, Occurrence

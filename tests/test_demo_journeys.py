@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from finder import create_app
-from finder.commands.demo import demo_group
+from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
 from finder.demo.content import ONLINE
 from tests.conftest import make_test_config

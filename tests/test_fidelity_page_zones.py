@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from finder.commands.parse import parse_command
+from finder.cli.parse import parse_command
 from finder.config import Config
 from scrapers.base import Context
 from scrapers.page_zones import apply_page_times, page_times

@@ -46,7 +46,7 @@ def test_a_venues_country_keeps_its_digits_only_postcode_home(resolver):
 
 
 def test_geocode_command_country_option_filters(gazetteer_path, monkeypatch):
-    from finder.commands import geo
+    from finder.cli import geo
 
     monkeypatch.setattr(geo, "_resolver", lambda: Resolver(gazetteer_path))
     result = CliRunner().invoke(geo.geocode_command, ["01310-100", "--country", "BR", "--json"])

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from finder.commands.parse import parse_command
+from finder.cli.parse import parse_command
 from finder.config import Config
 
 AS2 = "https://www.w3.org/ns/activitystreams"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
-from finder.commands.parse import parse_command
+from finder.cli.parse import parse_command
 from finder.config import Config
 from finder.geo.resolver import Resolver
 from finder.geo.time_zones import country_zone, settle_zone

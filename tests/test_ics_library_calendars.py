@@ -26,7 +26,7 @@ import recurring_ical_events
 from click.testing import CliRunner
 from flask import Flask
 
-from finder.commands.parse import parse_command, window
+from finder.cli.parse import parse_command, window
 from finder.config import Config
 from scrapers.ics.fields import series_key
 from scrapers.recurrence import MAX_OCCURRENCES, capped

@@ -18,7 +18,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from finder.commands.demo import demo_group
+from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
 from tests.conftest import make_test_config
 from tests.live_site import chromium_missing_reason, keep_local, serve

@@ -149,7 +149,7 @@ def test_finder_parse_reads_every_corpus_file_or_refuses_it_in_one_line():
     from click.testing import CliRunner
     from flask import Flask
 
-    from finder.commands.parse import parse_command
+    from finder.cli.parse import parse_command
     from finder.config import Config
 
     assert sorted(EXPECTED) == sorted(path.name for path in CORPUS.iterdir())

@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from finder import create_app
 from finder.cli import main
+from finder.cli.doctor import check_database, check_ratelimit
 from finder.db.engine import make_engine
 from finder.db.migrate import upgrade
-from finder.doctor import check_database, check_ratelimit
 from finder.ratelimit_store import missing_package
 from finder.web.extensions import limiter
 from tests.conftest import fresh_postgres_schema, make_test_config

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask, has_app_context
 
-from finder.commands.parse import parse_command, window
+from finder.cli.parse import parse_command, window
 from finder.config import Config
 from scrapers.detect import detect
 
@@ -95,7 +95,7 @@ def test_window_options_bound_occurrences_and_past_events_are_kept(run):
 def test_settings_come_from_the_environment_without_an_app(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from finder.commands.parse import _config
+    from finder.cli.parse import _config
 
     monkeypatch.setenv("FINDER_EXPANSION_DAYS", "14")
     with ThreadPoolExecutor(1) as pool:  # a fresh thread has no Flask app context
@@ -211,9 +211,11 @@ def test_url_that_fails_exits_with_one_line(run, httpserver):
 
 
 def test_parse_is_registered_on_the_finder_command():
+    import click
+
     from finder.cli import main
 
-    assert main.commands["parse"] is parse_command
+    assert main.get_command(click.Context(main), "parse") is parse_command
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from finder.commands.parse import parse_command
+from finder.cli.parse import parse_command
 from scrapers.base import Context, ParseError
 from scrapers.detect import detect
 from scrapers.places_csv import PlacesCsvAdapter

@@ -244,7 +244,7 @@ def catalogue_app(engine, db_url, tmp_path, body: str):
 
 def test_cli_scrape_sources_and_retag(engine, db_url, tmp_path, httpserver):
     pytest.importorskip("scrapers.fetch.fetcher")
-    from finder.commands.scrape import retag_command, scrape_command, sources_command
+    from finder.cli.scrape import retag_command, scrape_command, sources_command
 
     url = serve(httpserver, "/club.ics", CLUB_ICS)
     body = (f'[[source]]\nslug = "riverside"\nadapter = "ics"\nurl = "{url}"\ntimezone = "Europe/Paris"\n'
@@ -268,7 +268,7 @@ def test_cli_scrape_sources_and_retag(engine, db_url, tmp_path, httpserver):
 
 def test_cli_scrape_exits_1_when_a_source_fails(engine, db_url, tmp_path, httpserver):
     pytest.importorskip("scrapers.fetch.fetcher")
-    from finder.commands.scrape import scrape_command
+    from finder.cli.scrape import scrape_command
 
     httpserver.expect_request("/x.ics").respond_with_data("gone", status=404)
     body = f'[[source]]\nslug = "broken"\nadapter = "ics"\nurl = "{httpserver.url_for("/x.ics")}"\n'
@@ -280,7 +280,7 @@ def test_cli_scrape_exits_1_when_a_source_fails(engine, db_url, tmp_path, httpse
 
 
 def test_cli_reports_a_bad_catalogue(engine, db_url, tmp_path):
-    from finder.commands.scrape import sources_command
+    from finder.cli.scrape import sources_command
 
     app = catalogue_app(engine, db_url, tmp_path, '[[source]]\nslug = "x"\nadapter = "nope"\nurl = "https://x.example/"\n')
     with app.app_context():

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from finder.catalog.sources import load_catalog, sync_sources
-from finder.commands.scheduler import JobTable
+from finder.cli.scheduler import JobTable
 from finder.db.engine import make_sessionmaker
 from finder.jobs import locks as joblock
 from finder.jobs import scrape as scrape_jobs

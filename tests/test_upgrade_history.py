@@ -22,9 +22,9 @@ from sqlalchemy import inspect, text
 
 from finder import create_app
 from finder.cli import main
+from finder.cli.doctor import check_database
 from finder.db.engine import make_engine
 from finder.db.migrate import include_object
-from finder.doctor import check_database
 from finder.models import Base
 from tests.conftest import fresh_postgres_schema, make_test_config
 

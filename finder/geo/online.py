@@ -138,7 +138,8 @@ def purge_expired(engine: Engine, now: datetime | None = None) -> int:
 
 
 def _place(row) -> Place:
-    return Place(row.name, row.lat, row.lon, row.precision or "point", row.country, [])
+    return Place(row.name, row.lat, row.lon, row.precision or "point", row.country, [],
+                 attribution=attribution_for(row.provider))
 
 
 def _geopy_provider(config, name: str):
@@ -161,6 +162,23 @@ def get_online_geocoder(config, engine: Engine) -> OnlineGeocoder | None:
     if not config.GEOCODER or config.GEOCODER.strip().lower() == "offline":
         return None
     return OnlineGeocoder(config, engine)
+
+
+class PlaceResolver:
+    """What search looks `where=` up with when FINDER_GEOCODER names a provider: the gazetteer first, the online
+    geocoder (cached, rate-limited) when the gazetteer has no answer or is not installed. Resolves like a `Resolver`.
+    """
+
+    def __init__(self, gazetteer, online: OnlineGeocoder):
+        self.gazetteer, self.online = gazetteer, online
+
+    @property
+    def attribution(self) -> str:
+        return self.gazetteer.attribution if self.gazetteer is not None else self.online.attribution
+
+    def resolve(self, text: str, country_hint: str | None = None) -> Place | None:
+        place, _attribution = resolve_place(self.gazetteer, self.online, text, country_hint)
+        return place
 
 
 def resolve_place(resolver, online: OnlineGeocoder | None, text: str, country_hint: str | None = None):

@@ -52,6 +52,7 @@ class Place:
     population: int = 0
     score: float = field(default=0.0, repr=False, compare=False)
     metropolis: str = field(default="", repr=False, compare=False)  # the big city this town is a district of
+    attribution: str = field(default="", repr=False, compare=False)  # credit to show: set for online answers
 
     def to_dict(self) -> dict:
         return {"name": self.name, "lat": self.lat, "lon": self.lon, "precision": self.precision,

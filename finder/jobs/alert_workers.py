@@ -74,8 +74,8 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     from finder.alerts import digests
     from finder.alerts.delivery import digest_settings, outbox_dir
     from finder.alerts.matching import make_matcher
-    from finder.geo.resolver import get_resolver
     from finder.mail import outbox
+    from finder.web.extensions import place_resolver
     from finder.web.i18n import render_in_alert_locale
 
     config = job.config
@@ -84,7 +84,7 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     try:
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             if job.build:
-                built = digests.build_due(session, digest_settings(config), make_matcher(get_resolver(config)),
+                built = digests.build_due(session, digest_settings(config), make_matcher(place_resolver(app)),
                                           render_in_alert_locale, job.now, job.ids)
                 session.commit()
             if job.send:

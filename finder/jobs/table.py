@@ -133,12 +133,12 @@ def _record_abandoned(app: Flask, job: Job, taken: joblock.Taken) -> None:
 def send_alerts(app: Flask) -> str:
     from finder.alerts.delivery import run_digests
     from finder.alerts.matching import make_matcher
-    from finder.geo.resolver import get_resolver
+    from finder.web.extensions import place_resolver
     from finder.web.i18n import render_in_alert_locale
 
     config = app.config["FINDER"]
     with app.extensions["sessionmaker"]() as session:
-        built, sent = run_digests(session, config, make_matcher(get_resolver(config)), render_in_alert_locale)
+        built, sent = run_digests(session, config, make_matcher(place_resolver(app)), render_in_alert_locale)
         session.commit()
     return f"built={built.built} empty={built.empty} digest_failed={built.failed} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
 

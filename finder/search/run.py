@@ -84,7 +84,10 @@ def resolve_place(query: SearchQuery, resolver) -> dict | None:
     if rivals and "," not in query.where:  # "Springfield, Illinois" already chose one
         raise PlaceError(f"{query.where!r} names several places; pick one",
                          [_label(p) for p in [found, *rivals]][:8])
-    return {"name": found.name, "lat": found.lat, "lon": found.lon, "precision": found.precision}
+    place = {"name": found.name, "lat": found.lat, "lon": found.lon, "precision": found.precision}
+    if getattr(found, "attribution", ""):  # an online geocoder's answer carries its provider's credit
+        place["attribution"] = found.attribution
+    return place
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -21,7 +21,7 @@ from finder.ongoing import is_ongoing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 from finder.web.api_errors import error
 from finder.web.api_models import ErrorOut, ListingOut, SearchArgs, SearchOut, TagsOut
-from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
+from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter, place_resolver
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # spectree leaves routes under its own `path` out of the document, so its pages live one level down
@@ -74,11 +74,9 @@ def openapi():
                skip_validation=True, tags=["search"])
 def search():
     """Listings near a place matching interests and filters, best first, with reasons."""
-    from finder.geo.resolver import get_resolver
-
     config = current_app.config["FINDER"]
     query = SearchQuery.from_args(request.args)
-    resolver = None if query.has_point or not query.where else get_resolver(config)
+    resolver = None if query.has_point or not query.where else place_resolver()
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
     source_urls, terms = licences.page_sources(session, [r.listing.id for r in page.results])

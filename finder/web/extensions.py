@@ -36,6 +36,33 @@ def init_database(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
+def init_geocoder(app: Flask) -> None:
+    """The online geocoder when FINDER_GEOCODER names a geopy provider; none (the gazetteer alone) by default.
+
+    Raises ValueError for a provider geopy does not know, so a typo stops the app at start, not on a search."""
+    config = app.config["FINDER"]
+    app.extensions["online_geocoder"] = None
+    if config.GEOCODER.strip().lower() not in ("", "offline"):
+        from finder.geo.online import get_online_geocoder
+
+        app.extensions["online_geocoder"] = get_online_geocoder(config, app.extensions["engine"])
+
+
+def place_resolver(app: Flask | None = None):
+    """What a search (or an alert's saved search) looks `where=` up with: the gazetteer, then the online geocoder
+    when one is set (its cache answers again what a visitor's search already asked)."""
+    from finder.geo.resolver import get_resolver
+
+    app = app or current_app
+    gazetteer = get_resolver(app.config["FINDER"])
+    online = app.extensions.get("online_geocoder")
+    if online is None:
+        return gazetteer
+    from finder.geo.online import PlaceResolver
+
+    return PlaceResolver(gazetteer, online)
+
+
 def get_session() -> Session:
     """The request's session (created on first use, closed at teardown)."""
     if "db_session" not in g:

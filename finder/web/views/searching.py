@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from finder.geo.resolver import get_resolver
 from finder.search import PARAMS, PlaceError, QueryError, SearchQuery, run_search
-from finder.web.extensions import get_session
+from finder.web.extensions import get_session, place_resolver
 from scrapers.listing import KINDS
 
 RADII_KM = (2, 5, 10, 25, 50, 100)
@@ -54,8 +54,8 @@ def has_search(args: dict[str, str]) -> bool:
 
 
 def resolver():
-    """The place resolver (cached per gazetteer file by the geocoder; None when none is installed)."""
-    return get_resolver(current_app.config["FINDER"])
+    """The place resolver: the gazetteer (None when not installed), then the online geocoder when one is set."""
+    return place_resolver()
 
 
 def perform(args: dict[str, str], *, per_page: int | None = None, page_number: int | None = None) -> Outcome:
@@ -83,7 +83,7 @@ def perform(args: dict[str, str], *, per_page: int | None = None, page_number: i
 def point_name(lat: float, lon: float) -> str:
     """How a searched point ("use my location") reads on the page: the nearest town in the gazetteer
     ("Mitte, Berlin"), else "your location"; never raw coordinates."""
-    places = resolver()
+    places = get_resolver(current_app.config["FINDER"])  # the gazetteer: never an online lookup for this
     found = places.nearest(lat, lon) if places is not None else None
     return ", ".join(found.name.split(", ")[:2]) if found else _("your location")
 

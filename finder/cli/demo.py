@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from finder.commands.scrape import _summary, _synced_session
+from finder.cli.scrape import _summary, _synced_session
 from finder.models import Source
 
 ANCHOR_HELP = "Day (YYYY-MM-DD) the demo's dates are written around (default: today)."

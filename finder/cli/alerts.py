@@ -8,9 +8,9 @@ from flask.cli import AppGroup
 
 from finder.alerts.delivery import run_digests
 from finder.alerts.matching import make_matcher
-from finder.geo.resolver import get_resolver
 from finder.jobs.alert_workers import run_in_workers
 from finder.models import utcnow
+from finder.web.extensions import place_resolver
 from finder.web.i18n import render_in_alert_locale
 
 
@@ -30,7 +30,7 @@ def send(dry_run: bool, workers: int):
         built, sent = run_in_workers(config, workers, utcnow())
     else:
         with current_app.extensions["sessionmaker"]() as session:
-            built, sent = run_digests(session, config, make_matcher(get_resolver(config)), render_in_alert_locale,
+            built, sent = run_digests(session, config, make_matcher(place_resolver()), render_in_alert_locale,
                                       dry_run=dry_run)
             session.commit()
     if dry_run:

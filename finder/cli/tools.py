@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask.cli import ScriptInfo
 
-from finder import doctor, load_config
-from finder.config import ROOT
+from finder.cli import doctor
+from finder.config import ROOT, load_config
 
 
 @click.command("doctor")
@@ -14,6 +13,8 @@ def doctor_command():
     """Check settings, database, rate-limit store, gazetteer, SMTP and the source catalogue; say what to fix.
 
     Runs without starting the app, so it can report the settings that stop the app from starting."""
+    from flask.cli import ScriptInfo
+
     from finder.db.engine import make_engine
 
     try:
@@ -54,7 +55,7 @@ def _report(checks: list[doctor.Check]) -> None:
 @click.argument("name")
 def new_adapter_command(name: str):
     """Create scrapers/NAME.py, tests/test_NAME.py and a fixture (the test fails until you fill them in)."""
-    from finder.scaffold import create_adapter
+    from finder.cli.scaffold import create_adapter
 
     try:
         paths = create_adapter(ROOT, name)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import current_app, has_app_context
 
-from finder.config import ROOT, Config
+from finder.config import Config, configure_logging, load_config
 from scrapers.base import Context, ParseError
 from scrapers.listing import Listing
 
@@ -84,13 +84,15 @@ def _day(text: str, option: str) -> date:
 
 
 def _config() -> Config:
-    """The app's settings, or the environment's (and `.env`'s) when run without an app."""
-    if has_app_context():
-        return current_app.config["FINDER"]
-    from dotenv import load_dotenv
+    """The app's settings, or the environment's (and `.env`'s) when run without an app, as `finder parse` is."""
+    if "flask" in sys.modules:  # without Flask loaded there is no app context; do not load it just to ask
+        from flask import current_app, has_app_context
 
-    load_dotenv(ROOT / ".env", override=False)
-    return Config.from_env()
+        if has_app_context():
+            return current_app.config["FINDER"]
+    config = load_config()
+    configure_logging(config)  # the app's log lines, as when `finder parse` ran inside the app
+    return config
 
 
 def _settle_zones(listings: list[Listing], config: Config, tz_name: str | None, problems: list[str]) -> None:
@@ -206,6 +208,6 @@ def parse_command(source, format_name, since, until, tz_name, as_json):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    from finder.commands.parse_table import print_table
+    from finder.cli.parse_table import print_table
 
     print_table(rows)
