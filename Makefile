@@ -31,14 +31,20 @@ data/gazetteer.sqlite: | $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 
+# The suite on parallel workers (pytest-xdist, one per core; PYTEST_WORKERS=0 runs it in one process).
+# --dist loadgroup keeps the tests marked WRITES_DEMO_FILES (tests/conftest.py) on one worker.
+PYTEST_WORKERS ?= auto
+XDIST = -n $(PYTEST_WORKERS) --dist loadgroup
+
+# ruff, then the suite on SQLite and PostgreSQL. CI (.ci/run) runs `make test-future` after it.
 test: install chromium faketime
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory test-future
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # The suite again with the clock moved forward (libfaketime), so that a test built on today's date fails the
-# day it is written, not weeks later. The monotonic clock stays real (timeouts need it); tests/faketime mends
-# time.sleep, which libfaketime breaks in that mode; Chromium runs on the real clock (tests/live_site.py).
+# day it is written, not weeks later. CI (.ci/run) runs it after `make test`; run it yourself when a change
+# builds dates. The monotonic clock stays real (timeouts need it); tests/faketime mends time.sleep, which
+# libfaketime breaks in that mode; Chromium runs on the real clock (tests/live_site.py).
 # SQLite cases only: no SQL reads the database server's clock, so PostgreSQL adds time, not coverage.
 FUTURE_DAYS ?= 45 400
 FUTURE_ARGS ?= -k "not postgres"
@@ -50,7 +56,7 @@ test-future: install faketime
 	for days in $(FUTURE_DAYS); do \
 		echo "== the suite with the clock moved $$days days ahead"; \
 		PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +$${days}d \
-			$(BIN)/python -m pytest -q -p no:cacheprovider $(FUTURE_ARGS) || exit 1; \
+			$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) $(FUTURE_ARGS) || exit 1; \
 	done
 
 # Re-extract the interface's messages, merge them into the Spanish and German catalogues and compile the .mo

@@ -16,7 +16,6 @@ from pathlib import Path
 from finder.db.migrate import upgrade
 from finder.web.access_log import redact
 
-PORT = 5501  # this helper's range
 SECRET = "eyJhbGciOi.SECRET-confirm-token_42"
 
 
@@ -25,6 +24,13 @@ def test_redact_covers_every_token_route():
                  "/claims/manage/", "/privacy/mine/"):
         assert SECRET not in redact(f"GET {path}{SECRET}/x?token={SECRET} HTTP/1.1")
     assert redact("GET /search?where=Leeds HTTP/1.1") == "GET /search?where=Leeds HTTP/1.1"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (a fixed one collided between parallel runs)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(port: int, timeout_s: float = 30) -> None:
@@ -46,19 +52,20 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
     env = {**os.environ, "FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "test-secret", "HOME": str(home),
            "FINDER_DATA_DIR": str(tmp_path)}
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    port = free_port()
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{PORT}", "--no-control-socket",
+        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
          "--access-logfile", str(log), "--logger-class", "finder.web.access_log.RedactingLogger", "finder:create_app()"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(PORT)
-        request = urllib.request.Request(f"http://127.0.0.1:{PORT}/alerts/confirm/{SECRET}",
-                                         headers={"Referer": f"http://127.0.0.1:{PORT}/alerts/manage/{SECRET}"})
+        wait_for(port)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/alerts/confirm/{SECRET}",
+                                         headers={"Referer": f"http://127.0.0.1:{port}/alerts/manage/{SECRET}"})
         try:
             urllib.request.urlopen(request, timeout=10).read()
         except urllib.error.HTTPError:
             pass  # an unknown token answers an error page; what matters is the log line
-        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=10).read()
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode()

@@ -9,22 +9,13 @@ import math
 from dataclasses import replace
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from finder.geo.resolver import PlaceQueryError, Resolver
 from finder.search import PlaceError, QueryError, SearchQuery
 from finder.search.query import PARAMS
 from tests.live_site import build_site, serve
-
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +27,15 @@ def live_api(tmp_path_factory):
 
 
 def test_the_api_keeps_its_schema_and_never_fails(live_api):
+    import schemathesis  # here, not at the top: importing it costs every worker seconds of collection
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
     _, base = live_api
     api = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
     operations = [result.ok() for result in api.get_all_operations()]
@@ -45,7 +45,7 @@ def test_the_api_keeps_its_schema_and_never_fails(live_api):
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def check(case):
-            case.call_and_validate(base_url=base, checks=CHECKS)
+            case.call_and_validate(base_url=base, checks=checks)
 
         check()
 

@@ -14,7 +14,9 @@ from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
 from finder.demo import demo_dir, demo_texts
 from finder.models import Listing, ListingSource, Occurrence
-from tests.conftest import make_test_config
+from tests.conftest import WRITES_DEMO_FILES, make_test_config
+
+pytestmark = WRITES_DEMO_FILES
 
 
 def loaded_demo(folder, gazetteer_path):

@@ -12,7 +12,9 @@ from finder import create_app
 from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
 from finder.demo.content import ONLINE
-from tests.conftest import make_test_config
+from tests.conftest import WRITES_DEMO_FILES, make_test_config
+
+pytestmark = WRITES_DEMO_FILES
 
 FROZEN = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)  # a Sunday, a week after the bundled files' anchor
 COMMUNITIES = sorted(title for title, _kind, _cats, rule, *_ in ONLINE if rule is None)  # no dates: ongoing

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from finder.models import JobRun, ListingSource, Organization, ScrapeRun
+from tests.conftest import WRITES_DEMO_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("north", "south", "east", "west")
@@ -59,6 +60,7 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
     assert [(row.key, row.last_status, row.runs) for row in rows] == [(f"scrape:{s}", "ok", 2) for s in sorted(SOURCES)]
 
 
+@WRITES_DEMO_FILES
 def test_two_demo_loads_at_once_both_succeed(db_url, session, gazetteer_path):
     """The issue's own case: two `finder demo load` runs at once failed 15 runs with UniqueViolation."""
     env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",

@@ -20,10 +20,10 @@ import recurring_ical_events
 
 from finder.cli.demo import demo_group
 from finder.db.migrate import upgrade
-from tests.conftest import make_test_config
+from tests.conftest import WRITES_DEMO_FILES, make_test_config
 from tests.live_site import chromium_missing_reason, keep_local, serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, WRITES_DEMO_FILES]
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 

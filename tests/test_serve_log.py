@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import WRITES_DEMO_FILES
+
+pytestmark = WRITES_DEMO_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN_FOR_S = 60  # the minute; every job's first check falls in its first 30 s
 PAGES = ("/api/v1/search?where=London&kind=volunteer", "/search?where=Berlin", "/api/v1/search?where=Portland")
