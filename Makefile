@@ -29,6 +29,7 @@ install: $(STAMP)
 # nothing is imported twice) and serve the site with the scheduler beside it. On a fresh clone the gazetteer
 # is compiled meanwhile, beside the demo load (its progress bar on the terminal, the demo's lines after it);
 # the demo's listings it could not place yet are then geocoded (`finder geocode-missing`).
+# SERVE_ARGS: options of `finder serve`, e.g. make run SERVE_ARGS="--port 8000".
 run: $(RUN_STAMP)
 	$(BIN)/finder db upgrade
 	@if [ -f data/gazetteer.sqlite ]; then \
@@ -41,7 +42,7 @@ run: $(RUN_STAMP)
 		[ "$$status" = 0 ] || exit "$$status"; \
 		$(BIN)/finder geocode-missing; \
 	fi
-	$(BIN)/finder serve
+	$(BIN)/finder serve $(SERVE_ARGS)
 
 # The offline gazetteer, compiled once from the pinned GeoNames wheels (about a minute, ~35 MB).
 data/gazetteer.sqlite: | $(STAMP)
