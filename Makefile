@@ -3,26 +3,46 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: run test test-future lint install clean chromium faketime screenshots translations bench
 
 $(BIN)/python:
+	@echo "== creating .venv"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the project's dependencies change.
+# Reinstall only when the project's dependencies change. `make run` needs the site's dependencies and the
+# gazetteer's wheels, not the test tools (browsers, fuzzers, linters): its own stamp, and pip's own progress.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "== installing the site's dependencies into .venv (pip's progress below)"
+	$(BIN)/pip install --progress-bar on -e '.[gazetteer]'
+	touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,gazetteer]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
-# Install, build the gazetteer if missing, migrate, load the bundled demo through the real scrapers
-# (offline; nothing is imported twice), then serve the site with the scheduler beside it.
-run: install data/gazetteer.sqlite
+# Install (without the test tools), migrate, then load the bundled demo through the real scrapers (offline;
+# nothing is imported twice) and serve the site with the scheduler beside it. On a fresh clone the gazetteer
+# is compiled meanwhile, beside the demo load (its progress bar on the terminal, the demo's lines after it);
+# the demo's listings it could not place yet are then geocoded (`finder geocode-missing`).
+# SERVE_ARGS: options of `finder serve`, e.g. make run SERVE_ARGS="--port 8000".
+run: $(RUN_STAMP)
 	$(BIN)/finder db upgrade
-	$(BIN)/finder demo load
-	$(BIN)/finder serve
+	@if [ -f data/gazetteer.sqlite ]; then \
+		$(BIN)/finder demo load; \
+	else \
+		log=$$(mktemp); \
+		( $(BIN)/finder demo load >"$$log" 2>&1; echo $$? >"$$log.status" ) & \
+		$(BIN)/finder gazetteer build || { wait; rm -f "$$log" "$$log.status"; exit 1; }; \
+		wait; cat "$$log"; status=$$(cat "$$log.status"); rm -f "$$log" "$$log.status"; \
+		[ "$$status" = 0 ] || exit "$$status"; \
+		$(BIN)/finder geocode-missing; \
+	fi
+	$(BIN)/finder serve $(SERVE_ARGS)
 
 # The offline gazetteer, compiled once from the pinned GeoNames wheels (about a minute, ~35 MB).
 data/gazetteer.sqlite: | $(STAMP)

@@ -5,12 +5,15 @@ occurrences, organisations, search index) into a database already holding `--bas
 
 Last line: `ingest n=.. sqlite_per_s=.. postgres_per_s=..` (`na` when PostgreSQL does not answer).
 PostgreSQL: FINDER_TEST_POSTGRES_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test, in a
-throw-away schema.
+throw-away schema; with `--reuse-base` the base is kept in its own database on that server
+(`bench_ingest_base_<n>`) and each run imports into a fresh copy of it (`CREATE DATABASE ... TEMPLATE`).
+`--profile FILE` writes a cProfile of the first (new-listings) pass of each database to FILE.<dialect>.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
 import os
@@ -162,7 +165,7 @@ def sqlite_base(workdir: Path, base: int, reuse: bool) -> Path:
     return path
 
 
-def ingest_rate(url: str, n: int, batch: int) -> float:
+def ingest_rate(url: str, n: int, batch: int, profile: Path | None = None) -> float:
     """Listings per second of `n` new listings in batches of `batch`, each batch committed, until SQLite's
     write-ahead log is checkpointed into the database file; then logs the rate of the same batches
     imported again a day later (all unchanged: a daily re-scrape)."""
@@ -175,6 +178,9 @@ def ingest_rate(url: str, n: int, batch: int) -> float:
         session.commit()
         rates = []
         for now in (NOW, NOW + timedelta(days=1)):
+            profiler = cProfile.Profile() if profile and now == NOW else None
+            if profiler:
+                profiler.enable()
             started = time.perf_counter()
             for offset in range(0, n, batch):
                 ingest(session, source, items[offset:offset + batch], now=now, complete=False, hide_after_misses=2)
@@ -183,6 +189,9 @@ def ingest_rate(url: str, n: int, batch: int) -> float:
                 session.connection().exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
                 session.commit()
             rates.append(n / (time.perf_counter() - started))
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(f"{profile}.{engine.dialect.name}")
     engine.dispose()
     log.info("%s: %.0f new listings/s, then %.0f/s imported again unchanged", engine.dialect.name, *rates)
     return rates[0]
@@ -201,6 +210,34 @@ def postgres_url() -> str | None:
         return None
 
 
+def postgres_copy_rate(base_url: str, args) -> float:
+    """The rate into a fresh copy of a kept base database (built on first use; its name carries the size)."""
+    base_db = f"bench_ingest_base_v3_{args.base}"
+    run_db = f"bench_ingest_run_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": base_db}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{base_db}"'))
+    base = make_url(base_url).set(database=base_db).render_as_string(hide_password=False)
+    if not exists:
+        try:
+            build_base(base, args.base)
+        except BaseException:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{base_db}"'))
+            raise
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{run_db}" TEMPLATE "{base_db}" STRATEGY FILE_COPY'))
+    try:
+        url = make_url(base_url).set(database=run_db).render_as_string(hide_password=False)
+        return ingest_rate(url, args.n, args.batch, args.profile)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{run_db}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="listings to ingest")
@@ -208,8 +245,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="listings per ingest call")
     parser.add_argument("--parse-n", type=int, default=2000, help="events per generated body for parse rates")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--reuse-base", action="store_true", help="keep the SQLite base file in --workdir between runs")
+    parser.add_argument("--reuse-base", action="store_true", help="keep the bases between runs: the SQLite file in --workdir, the PostgreSQL database on its server")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the new-listings pass to FILE.<dialect>")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name, rate in parse_rates(args.parse_n).items():
@@ -217,12 +255,14 @@ def main() -> None:
     base_file = sqlite_base(args.workdir, args.base, args.reuse_base)
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         shutil.copyfile(base_file, Path(folder) / "bench.sqlite")
-        sqlite = ingest_rate(f"sqlite:///{folder}/bench.sqlite", args.n, args.batch)
+        sqlite = ingest_rate(f"sqlite:///{folder}/bench.sqlite", args.n, args.batch, args.profile)
     if not args.reuse_base:
         base_file.unlink()
     postgres = None
     base_url = None if args.skip_postgres else postgres_url()
-    if base_url:
+    if base_url and args.reuse_base:
+        postgres = postgres_copy_rate(base_url, args)
+    elif base_url:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(base_url)
         with admin.begin() as connection:
@@ -231,7 +271,7 @@ def main() -> None:
             url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
             url = url.render_as_string(hide_password=False)
             build_base(url, args.base)
-            postgres = ingest_rate(url, args.n, args.batch)
+            postgres = ingest_rate(url, args.n, args.batch, args.profile)
         finally:
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -288,6 +288,27 @@ def test_organisations_have_one_identity_across_sources(session):
     assert {listing.organization_id for listing in session.scalars(select(Listing))} == {orgs[0].id}
 
 
+def test_new_organisations_of_one_batch_match_one_by_one_creation(session):
+    """The batch's new organisations are created together (OrgCache.create_new) with what creating them one
+    by one gave: a name with its website once, however spelled; the same name first without a website,
+    then with one, becomes one organisation that gains the website; two websites, two organisations."""
+    source = make_source(session)
+    same = Organizer(name="Les Amis du Jeu", url="https://www.amisdujeu.example/")
+    spelled = Organizer(name="LES AMIS DU JEU", url="https://amisdujeu.example/")
+    bare, sited = Organizer(name="Chess Club"), Organizer(name="Chess Club", url="https://chess.example/")
+    first, second = Organizer(name="Run Club", url="https://run-a.example/"), Organizer(name="Run Club", url="https://run-b.example/")
+    ingest(session, source, [item(str(i), f"Event {i}", datetime(2026, 3, 10 + i, 19, 0, tzinfo=PARIS), organizer=organizer)
+                             for i, organizer in enumerate((same, spelled, bare, sited, first, second))], now=NOW)
+    orgs = {org.key: org for org in session.scalars(select(Organization))}
+    assert set(orgs) == {"les amis du jeu|amisdujeu.example", "chess club|chess.example", "run club|run-a.example",
+                         "run club|run-b.example"}
+    assert orgs["les amis du jeu|amisdujeu.example"].name == "Les Amis du Jeu"  # the first spelling met
+    by_title = {listing.title: listing.organization_id for listing in session.scalars(select(Listing))}
+    assert by_title["Event 0"] == by_title["Event 1"] == orgs["les amis du jeu|amisdujeu.example"].id
+    assert by_title["Event 2"] == by_title["Event 3"] == orgs["chess club|chess.example"].id
+    assert by_title["Event 4"] != by_title["Event 5"]
+
+
 def test_a_source_only_touches_its_own_listings(session):
     first, second = make_source(session, "a"), make_source(session, "b")
     ingest(session, first, batch(), now=NOW)

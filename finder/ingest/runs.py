@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -166,12 +167,12 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             url = None
     if feed:
         feed.resume_at = feed.resume_at or url  # a page that failed: everything before it is stored
-        _store(session, source, run, feed.listings(), context.problems, problems, complete, resolver, now, config,
-               feed=feed)
+        _store(session, source, run, _Read(feed.listings(), context.problems, problems, complete, feed), resolver, now,
+               config)
         if run.status in ("ok", "partial"):
             feed.save(context.memo.get("kept"))
         return
-    _store(session, source, run, listings, context.problems, problems, complete, resolver, now, config)
+    _store(session, source, run, _Read(listings, context.problems, problems, complete), resolver, now, config)
     if run.status == "empty":
         _forget(fetcher, source.url)  # read the page again next time, so the alarm holds until it is fixed
 
@@ -183,8 +184,20 @@ def _forget(fetcher, url: str) -> None:
         forget(url)
 
 
-def _store(session, source, run, listings, item_problems, page_problems, complete, resolver, now, config,
-           feed: IncrementalFeed | None = None) -> None:
+@dataclass
+class _Read:
+    """What the pages of one run added up to, for `_store`."""
+
+    listings: list
+    item_problems: list[str]  # the adapter's, per item
+    page_problems: list[str]  # a later page that failed, the page cap
+    complete: bool
+    feed: IncrementalFeed | None = None
+
+
+def _store(session, source, run, read: _Read, resolver, now, config) -> None:
+    listings, item_problems, page_problems = read.listings, read.item_problems, read.page_problems
+    complete, feed = read.complete, read.feed
     run.items = len(listings) + len(item_problems)
     valid = sum(1 for item in listings if not item.problems())
     if valid == 0 and not (feed and (feed.removed or feed.resumed)):  # a resumed feed may well have nothing new

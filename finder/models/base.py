@@ -33,7 +33,12 @@ class UTCDateTime(TypeDecorator):
 
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
+            generic = super().bind_processor(dialect)
+
+            def process_aware(value):  # psycopg takes aware values as they are: UTC ones need no conversion
+                return value if value is not None and value.tzinfo is UTC else generic(value)
+
+            return process_aware
 
         def process(value):
             if value is None:
