@@ -2,7 +2,8 @@
 
     python bench/search_bench.py --n 100000 [--queries 300] [--http-seconds 10] [--no-postgres] [--no-http]
 
-Prints p50/p95/p99 for SQLite and PostgreSQL (run_search end to end, and the SQL alone) next to a
+Prints p50/p95/p99 for SQLite and PostgreSQL (run_search end to end, the SQL alone, and run_search cold: no
+remembered online answers, as the first search of each filter set; per shape too) next to a
 numpy brute-force baseline on the same data, the HTTP throughput of /api/v1/search under gunicorn
 (2 workers, SQLite), and ends with the `search` figure line of DESIGN.md ('na' where not taken).
 SQLite: the index is compacted after loading (`search_index.compact`: FTS5 optimize, ANALYZE). PostgreSQL:
@@ -73,8 +74,9 @@ def percentiles(samples_s: list[float]) -> dict:
     return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99))}
 
 
-def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float], list[list[int]]]:
-    """(run_search seconds, SQL-only seconds, top ids) per query."""
+def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float], list[list[int]], list[float]]:
+    """(run_search seconds, SQL-only seconds, top ids, cold run_search seconds) per query; cold: with no
+    remembered online answers at all, as the first search of each filter set finds it."""
     engine = make_engine(url)
     maker = make_sessionmaker(engine)
     parsed = [SearchQuery.from_args(q["args"]) for q in queries]
@@ -96,8 +98,15 @@ def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float
             started = time.perf_counter()
             execute(session, plan)
             sql_only.append(time.perf_counter() - started)
+        cold = []
+        for query in parsed:
+            search_sql.forget_online_answers()
+            started = time.perf_counter()
+            run_search(session, query, None, now=NOW)
+            cold.append(time.perf_counter() - started)
+            session.expunge_all()
     engine.dispose()
-    return full, sql_only, tops
+    return full, sql_only, tops, cold
 
 
 def shape(query: dict) -> str:
@@ -224,11 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     sqlite_path = Path(options.workdir) / f"search_bench_{options.n}.sqlite"
     reuse = options.reuse_sqlite and sqlite_path.exists()
     sqlite_url = f"sqlite:///{sqlite_path}" if reuse else build_sqlite(sqlite_path, data)
-    full_s, sql_s, tops = time_backend(sqlite_url, queries)
+    full_s, sql_s, tops, cold_s = time_backend(sqlite_url, queries)
     full = percentiles(full_s)
     figures["sqlite_p50_ms"], figures["sqlite_p95_ms"] = full["p50"], full["p95"]
-    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", percentiles(sql_s), None)]
+    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", percentiles(sql_s), None),
+               ("sqlite cold", percentiles(cold_s), None)]
     shapes["sqlite"] = by_shape(queries, full_s)
+    shapes["sqlite cold"] = by_shape(queries, cold_s)
 
     if not options.no_postgres:
         try:
@@ -237,12 +248,13 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("postgres skipped: %s", error)
         else:
             try:
-                full_s, sql_s, tops = time_backend(pg_url, queries)
+                full_s, sql_s, tops, cold_s = time_backend(pg_url, queries)
                 full = percentiles(full_s)
                 figures["postgres_p95_ms"] = full["p95"]
                 report += [("postgres run_search", full, agreement(tops, brute_tops)),
-                           ("postgres SQL only", percentiles(sql_s), None)]
+                           ("postgres SQL only", percentiles(sql_s), None), ("postgres cold", percentiles(cold_s), None)]
                 shapes["postgres"] = by_shape(queries, full_s)
+                shapes["postgres cold"] = by_shape(queries, cold_s)
             finally:
                 if not options.reuse_postgres:
                     drop_postgres(options.postgres_url, schema)
