@@ -192,6 +192,8 @@ def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url
         if revision not in WRITES_BY_MODELS:  # those wrote the in-person listing only
             online = client.get("/api/v1/search?online=only&q=knitting")
             assert [r["title"] for r in online.json["results"]] == ["Upgrade Online Knitting Circle"]
+            beside = client.get("/api/v1/search?lat=51.5074&lon=-0.1278&q=knitting")  # SQLite: listing_geo_online
+            assert [r["title"] for r in beside.json["results"]] == ["Upgrade Online Knitting Circle"]
     finally:
         app.extensions["engine"].dispose()
 

@@ -3,7 +3,7 @@ republication (`republish = false` in the catalogue) are shown as links only (ti
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from finder.models import Listing, ListingSource, Source
@@ -36,15 +36,18 @@ def page_sources(session: Session, ids: list[int]) -> tuple[dict[int, str], dict
     found: dict[int, list] = {i: [] for i in ids}
     urls: dict[int, str] = {}
     if ids:
-        rows = session.execute(select(ListingSource.listing_id, ListingSource.source_url, Source.licence,
-                                      Source.attribution, Source.republish)
-                               .join(Source, Source.id == ListingSource.source_id)
-                               .where(ListingSource.listing_id.in_(ids)).order_by(ListingSource.id))
-        for row in rows:
+        for row in session.execute(_PAGE_SOURCES, {"ids": ids}):
             found[row.listing_id].append(row)
             if row.source_url:
                 urls.setdefault(row.listing_id, row.source_url)
     return urls, {listing_id: terms(sources) for listing_id, sources in found.items()}
+
+
+# Built once (building and compiling it cost more than running it): sources of a page's listings.
+_PAGE_SOURCES = (select(ListingSource.listing_id, ListingSource.source_url, Source.licence, Source.attribution,
+                        Source.republish)
+                 .join(Source, Source.id == ListingSource.source_id)
+                 .where(ListingSource.listing_id.in_(bindparam("ids", expanding=True))).order_by(ListingSource.id))
 
 
 def api_fields(value: dict) -> dict:

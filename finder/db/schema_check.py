@@ -15,7 +15,7 @@ from finder.db.migrate import alembic_config, include_object
 from finder.models import Base
 
 MAX_LISTED = 5
-INDEX_TABLES = {"sqlite": ("listing_geo", "search_meta", "listing_fts", "listing_fts_online"),
+INDEX_TABLES = {"sqlite": ("listing_geo", "listing_geo_online", "search_meta", "listing_fts", "listing_fts_online"),
                 "postgresql": ("listing_geo", "search_meta")}
 
 

@@ -9,6 +9,9 @@ partial GIN index on PostgreSQL): every search with a place also reads them, and
 then a few per cent of a word's. Each row also carries its unit-sphere vector (x, y, z) for cheap exact distances, and
 its text carries a 1° cell token (`cell_name`), so a text search near a place intersects the word's
 postings with the few cells around it instead of reading every listing with that word.
+On SQLite the placeless rows are also kept, narrow, in `listing_geo_online` (rowid = listing id, only the
+columns a filter or the score reads): the online branch of a search near a place scans or seeks that small
+table instead of the wide rows of `listing_geo`.
 
 `refresh(session, listing_ids)` rewrites the rows of those listings (hidden or cancelled listings
 are removed); callers own the commit. `compact` follows a bulk load; `create_objects` / `clear` serve
@@ -67,6 +70,17 @@ POSTGRES_MOVE = f"""INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}, tsv)
         || setweight(to_tsvector('english', labels), 'B') || setweight(to_tsvector('english', left(body, 20000)), 'C')
         || to_tsvector('simple', cell) FROM listing_geo_staging"""  # noqa: S608 (fixed names)
 
+# Placeless rows again, narrow (SQLite): what the online branch of a search reads (finder.search.sql).
+ONLINE_COLUMNS = ("id", "end_epoch", "next_epoch", "connection", "flags", "kind", "days_mask", "times_mask", "tags",
+                  "title_norm")
+ONLINE_DDL = """CREATE TABLE IF NOT EXISTS listing_geo_online (
+        id INTEGER PRIMARY KEY, end_epoch REAL, next_epoch REAL, connection REAL NOT NULL, flags INTEGER NOT NULL,
+        kind TEXT NOT NULL, days_mask INTEGER NOT NULL, times_mask INTEGER NOT NULL, tags TEXT NOT NULL,
+        title_norm TEXT NOT NULL)"""
+_ONLINE_VALUES = itemgetter(*ONLINE_COLUMNS)
+ONLINE_INSERT = f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) VALUES ({', '.join('?' * len(ONLINE_COLUMNS))})"  # noqa: S608 (fixed names)
+ONLINE_FILL = (f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) "  # noqa: S608 (fixed names)
+               f"SELECT {', '.join(ONLINE_COLUMNS)} FROM listing_geo WHERE lat_band = {NO_PLACE_BAND}")
 SQLITE_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         lat_band INTEGER NOT NULL, lon REAL NOT NULL, id INTEGER NOT NULL, lat REAL, x REAL, y REAL, z REAL,
@@ -76,12 +90,14 @@ SQLITE_DDL = (
     "CREATE UNIQUE INDEX IF NOT EXISTS listing_geo_id ON listing_geo (id)",
     "CREATE TABLE IF NOT EXISTS search_meta (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO search_meta (id, generation) VALUES (1, 0)",
+    ONLINE_DDL,
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(
         title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts_online USING fts5(
         title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
 )
 FTS_TABLES = ("listing_fts", "listing_fts_online")  # listings with a place, listings without one
+SQLITE_ROW_TABLES = ("listing_geo", "listing_geo_online")
 POSTGRES_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         id bigint PRIMARY KEY, lat_band integer NOT NULL, lon float8 NOT NULL, lat float8, x float8, y float8, z float8,
@@ -103,7 +119,8 @@ def create_objects(connection: Connection) -> None:
 
 
 def drop_objects(connection: Connection) -> None:
-    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql" else FTS_TABLES)
+    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql"
+                                              else ("listing_geo_online", *FTS_TABLES))
     for name in names:
         connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
@@ -113,7 +130,7 @@ def clear(connection: Connection) -> None:
     bump(connection)
     connection.execute(text("DELETE FROM listing_geo"))
     if connection.dialect.name != "postgresql":
-        for table in FTS_TABLES:
+        for table in ("listing_geo_online", *FTS_TABLES):
             connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 -- fixed names
 
 
@@ -180,8 +197,10 @@ def generation(session: Session) -> int:
 def delete_rows(connection: Connection, ids: list[int]) -> None:
     if not ids:
         return
-    connection.execute(text("DELETE FROM listing_geo WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
-                       {"ids": ids})
+    tables = ("listing_geo",) if connection.dialect.name == "postgresql" else SQLITE_ROW_TABLES
+    for table in tables:
+        connection.execute(text(f"DELETE FROM {table} WHERE id IN :ids")  # noqa: S608 -- fixed names
+                           .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
     if connection.dialect.name != "postgresql":
         for table in FTS_TABLES:
             connection.execute(text(f"DELETE FROM {table} WHERE rowid IN :ids")  # noqa: S608 -- fixed names
@@ -207,6 +226,8 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
         cells = {row["id"]: place_tokens(row) for row in rows}
         placeless = {row["id"] for row in rows if row["lat"] is None}
         connection.exec_driver_sql(SQLITE_INSERT, list(map(_GEO_VALUES, rows)))
+        if placeless:
+            connection.exec_driver_sql(ONLINE_INSERT, [_ONLINE_VALUES(row) for row in rows if row["id"] in placeless])
         texts = [(i, title, body, labels, cells.get(i, "")) for i, title, body, labels in fts]
         for table, without_place in zip(FTS_TABLES, (False, True), strict=True):
             chosen = [t for t in texts if (t[0] in placeless) is without_place]

@@ -37,6 +37,8 @@ _FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
 MAX_CELLS = 400
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 GENERATION_COLUMN = ", (SELECT generation FROM search_meta WHERE id = 1) AS generation"
+ONLINE_TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.rows)
+ONLINE_FTS = FTS_TABLES[1]  # their text
 GEO_COLUMNS = "g.id, g.lat, g.lon, g.kind, g.flags, g.next_epoch, g.connection, g.tags, g.title_norm"
 
 
@@ -178,8 +180,13 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
             text_match = _text(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
             score = _score_sql(plan, params, postgres, ":online_distance")
-            branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score",
-                             f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}{text_match}"))
+            if postgres:
+                where = f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}{text_match}"
+            else:  # its own narrow table holds only placeless rows; words and tags join their text table's matches
+                where = f"(g.flags & :online_bit) != 0 AND {common}"
+                if text_match:
+                    where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
+            branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score", where))
     else:
         text_match = _text(plan, params, postgres, "all", None)
         branches.append(("all", f"g.id, {null_distance} AS distance_km, g.next_epoch, "
@@ -189,9 +196,17 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     for name, columns, where in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
-               f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
-               f"FROM x ORDER BY {order} LIMIT :branch_limit")
+        if name == "online" and not postgres:
+            # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
+            # than scoring every row into a materialised set (fewer columns to decode, nothing written)
+            source = (f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid" if f"{ONLINE_FTS} MATCH" in where
+                      else f"{ONLINE_TABLE} g")
+            sql = (f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+                   f"FROM {source} WHERE {where} ORDER BY {order} LIMIT :branch_limit")
+        else:
+            sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
+                   f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
+                   f"FROM x ORDER BY {order} LIMIT :branch_limit")
         statement, names = _statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
         statements.append((name, statement, {key: params[key] for key in names if key in params}))
     return statements
