@@ -116,8 +116,8 @@ def test_sigterm_abandons_the_running_job_and_the_next_scheduler_takes_it_at_onc
         assert slow_source.hit.wait(30), (tmp_path / "first.log").read_text()
         clock = time.monotonic()
         first.send_signal(signal.SIGTERM)  # what `systemctl restart` sends
-        assert first.wait(timeout=10) == 0
-        assert time.monotonic() - clock < 5  # the grace period (0.5 s here), not the source's 30 s
+        assert first.wait(timeout=30) == 0
+        assert time.monotonic() - clock < 15  # the grace period (0.5 s here), not the source's 30 s (margin for a busy machine)
     finally:
         stop(first)
     log = (tmp_path / "first.log").read_text()
@@ -130,8 +130,8 @@ def test_sigterm_abandons_the_running_job_and_the_next_scheduler_takes_it_at_onc
     second = start_scheduler(scheduler_env, tmp_path / "second.log")
     try:
         clock = time.monotonic()
-        wait_for(lambda: ("ok", "") in runs(session), 20, lambda: (tmp_path / "second.log").read_text())
-        assert time.monotonic() - clock < 10  # not the 30-60 minutes of the old leases
+        wait_for(lambda: ("ok", "") in runs(session), 60, lambda: (tmp_path / "second.log").read_text())
+        assert time.monotonic() - clock < 25  # not the 30-60 minutes of the old leases
     finally:
         stop(second)
     assert job_row(session).last_status == "ok"
@@ -145,19 +145,19 @@ def test_a_killed_schedulers_job_is_taken_over_by_the_standby_within_a_lease(sch
     try:
         assert slow_source.hit.wait(30), (tmp_path / "first.log").read_text()
         standby = start_scheduler(scheduler_env, tmp_path / "standby.log")
-        wait_for(lambda: "scheduler started" in (tmp_path / "standby.log").read_text(), 20, "the standby's start")
+        wait_for(lambda: "scheduler started" in (tmp_path / "standby.log").read_text(), 60, "the standby's start")
         time.sleep(2 * float(FAST["FINDER_JOB_HEARTBEAT_S"]))
         assert job_row(session).lease_until > datetime.now(UTC)  # renewed by the heartbeat, still held
         first.kill()  # SIGKILL: no chance to say anything
         first.wait(timeout=10)
         clock = time.monotonic()
-        wait_for(lambda: ("ok", "") in runs(session), 30, "the standby's run")
+        wait_for(lambda: ("ok", "") in runs(session), 60, "the standby's run")
         taken_after_s = time.monotonic() - clock
     finally:
         stop(first)
         if standby is not None:
             stop(standby)
-    assert taken_after_s < float(FAST["FINDER_JOB_LEASE_S"]) + 5
+    assert taken_after_s < float(FAST["FINDER_JOB_LEASE_S"]) + 15
     statuses = runs(session)
     assert statuses[0][0] == "failed" and "died during the run" in statuses[0][1]
     assert statuses[1] == ("ok", "")
