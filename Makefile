@@ -106,6 +106,7 @@ screenshots: install chromium
 
 # Benchmarks print figure lines; they are never part of `make test`.
 bench: install data/gazetteer.sqlite
+	$(BIN)/pip install --quiet -e '.[test,gazetteer,bench]'
 	$(BIN)/python bench/geocode_bench.py
 	$(BIN)/python bench/search_bench.py --n 100000
 	$(BIN)/python bench/ingest_bench.py
