@@ -29,8 +29,9 @@ CHUNK = 500  # ids per IN (...) list
 COMMIT_EVERY = 200  # digests per transaction on the batch path
 CHANGE_FIELDS = ("status", "start", "venue")
 
-# match(session, query: dict, since: datetime, exclude_ids: set[int], limit: int) -> list[Listing]
-Matcher = Callable[[Session, dict, datetime, set, int], list]
+# match(session, query: dict, since: datetime, exclude_ids: set[int], limit: int, *, now: datetime, tz_name: str)
+#   -> list[Listing]: what is new to a saved search, judged at `now` (never the wall clock) in zone `tz_name`
+Matcher = Callable[..., list]
 # render(template_name, **context) -> str
 Renderer = Callable[..., str]
 
@@ -212,7 +213,8 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     """Record the digest for `period` (or an empty marker); True when there is something to send."""
     since = _since(alert)
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
-    new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1)
+    new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1, now=now,
+                                        tz_name=settings.timezone)
            if listing.id not in sent_ids]
     return record_digest(session, alert, period, settings, render, now, new,
                          changed_since(session, sent_ids, since)) is not None
