@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from finder import alerts, outbox
 from finder.digest_cards import Cards
 from finder.email_html import inline_css
-from finder.mail import build_message
 from finder.mail import message_id as mail_message_id
+from finder.mail_wire import build_wire_message
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
     try:
         made = [_record_or_fail(session, item.alert, item.period, now, item.problem,
                                 lambda i=item: record_digest(session, i.alert, i.period, settings, render, now,
-                                                             i.new, i.changes) is not None)
+                                                             i.new, i.changes, flush=False) is not None)
                 for item in batch]
         session.commit()
     except IntegrityError:
@@ -221,17 +221,20 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
 
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
-                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False) -> Digest | None:
+                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False,
+                  flush: bool = True) -> Digest | None:
     """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
     something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
-    The message is built before anything is changed, so an error building it leaves the alert as it was."""
+    The message is built before anything is changed, so an error building it leaves the alert as it was.
+    Without `flush` the rows are written at the caller's next flush (a batch writes them together)."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes and not welcome:
         alert.last_digest_at = now
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
-        session.flush()
+        if flush:
+            session.flush()
         return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
@@ -240,7 +243,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
     subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
                      **context).strip()
-    message = build_message(
+    message = build_wire_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
         text=render("email/digest.txt", **context), html=inline_css(render("email/digest.html", **context)),
         message_id=message_id, date=now,
@@ -251,7 +254,8 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
     alert.last_digest_at = now
     row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 
