@@ -21,11 +21,12 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from finder.alert_batch import NewListing, TextKey, Window, text_keys
+from finder.alert_batch import NewListing, Window
 from finder.geo import valid_coordinates
 from finder.models import Listing, Occurrence
 from finder.models.base import UTCDateTime
 from finder.search import PlaceError, QueryError, SearchQuery
+from finder.search_filters import TextKey, text_keys
 from finder.search_index import FTS_TABLES
 from finder.search_run import make_plan, resolve_place
 from finder.search_sql import Plan
