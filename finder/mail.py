@@ -225,7 +225,8 @@ def _write_eml(outbox_dir: Path, message: EmailMessage | str) -> str:
     outbox_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(message, str):
         found = _MESSAGE_ID.search(message.split("\r\n\r\n", 1)[0])
-        stem, data = (found.group(1) if found else "message"), message.encode("ascii")
+        # local files take the platform's line ends, as the email package writes them
+        stem, data = (found.group(1) if found else "message"), message.replace("\r\n", "\n").encode("ascii")
     else:
         stem, data = message["Message-ID"], message.as_bytes()
     path = outbox_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', stem.strip().strip('<>'))}.eml"
