@@ -287,9 +287,13 @@ def main() -> None:
     match_s, digests_s = report.seconds.get("match", 0.0), report.seconds.get("digests", 0.0)
     log.info("built %d digests (%d empty markers, %d skipped, %d broken queries): %d pending in the outbox, %d empty",
              report.built, report.empty, report.skipped, len(report.errors), shown, sent_rows)
-    log.info("seconds: total %.1f = matching %.1f (parse, window, text, history, per-alert match) + digests %.1f "
-             "(render, MIME, record, commit) + due alerts %.1f", seconds, match_s, digests_s,
-             seconds - match_s - digests_s)
+    if args.workers > 1:
+        log.info("seconds: total %.1f; summed over %d workers: matching %.1f (parse, window, text, history, per-alert "
+                 "match) + digests %.1f (render, MIME, record, commit)", seconds, args.workers, match_s, digests_s)
+    else:
+        log.info("seconds: total %.1f = matching %.1f (parse, window, text, history, per-alert match) + digests %.1f "
+                 "(render, MIME, record, commit) + due alerts %.1f", seconds, match_s, digests_s,
+                 seconds - match_s - digests_s)
     if report.built:
         log.info("per digest: %.2f ms building, %.3f ms matching per alert", 1000 * digests_s / report.built,
                  1000 * match_s / max(args.subscriptions, 1))
