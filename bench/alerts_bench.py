@@ -20,9 +20,11 @@ Last line: `alerts subscriptions=.. listings=.. seconds=..` (seconds = building 
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import math
 import random
+import resource
 import socket
 import sys
 import tempfile
@@ -64,11 +66,11 @@ class Towns:
     def __init__(self, rng: random.Random):
         lat, lon, population, self.label = city_centres()
         self.points = list(zip(lat.tolist(), lon.tolist(), strict=True))
-        self.weights = [p ** 0.9 for p in population.tolist()]
+        self.cum_weights = list(itertools.accumulate(p ** 0.9 for p in population.tolist()))  # summed once, not per draw
         self.rng = rng
 
     def near(self, spread_km: float) -> tuple[float, float]:
-        lat, lon = self.rng.choices(self.points, self.weights)[0]
+        lat, lon = self.rng.choices(self.points, cum_weights=self.cum_weights)[0]
         d_lat = self.rng.gauss(0, spread_km) / 111.2
         d_lon = self.rng.gauss(0, spread_km) / max(111.2 * math.cos(math.radians(lat)), 1.0)
         return max(-89.9, min(89.9, lat + d_lat)), ((lon + d_lon + 180) % 360) - 180
@@ -215,6 +217,12 @@ def send_to_local_server(config: Config, workers: int) -> None:
              sent.sent, Count.received, sent.connections, seconds, sent.sent / max(seconds, 1e-9))
 
 
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process and its finished child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", "--alerts", "--n", type=int, default=100_000, help="saved searches (alerts)")
@@ -262,6 +270,7 @@ def main() -> None:
             match_only(session, make_matcher(resolver, config.TIMEZONE), config)
         sys.stdout.write(f"alerts subscriptions={args.subscriptions} listings={args.listings} seconds=na\n")
         return
+    cpu = _cpu_s()
     if args.workers > 1:
         started = time.perf_counter()
         report, _ = run_in_workers(config, args.workers, NOW, send=False)
@@ -272,15 +281,23 @@ def main() -> None:
             report = digests.build_due(session, digest_settings(config), make_matcher(resolver, config.TIMEZONE),
                                        render_in_alert_locale, NOW)
             seconds = time.perf_counter() - started
+    cpu = _cpu_s() - cpu
+    log.info("CPU (user + system, this process and its workers): %.1f s for a wall time of %.1f s; load average %s "
+             "(a shared machine: wall time counts waiting for a core)", cpu, seconds,
+             " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     with app.app_context(), app.extensions["sessionmaker"]() as session:
         shown = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "pending"))
         sent_rows = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "empty"))
     match_s, digests_s = report.seconds.get("match", 0.0), report.seconds.get("digests", 0.0)
     log.info("built %d digests (%d empty markers, %d skipped, %d broken queries): %d pending in the outbox, %d empty",
              report.built, report.empty, report.skipped, len(report.errors), shown, sent_rows)
-    log.info("seconds: total %.1f = matching %.1f (parse, window, text, history, per-alert match) + digests %.1f "
-             "(render, MIME, record, commit) + due alerts %.1f", seconds, match_s, digests_s,
-             seconds - match_s - digests_s)
+    if args.workers > 1:
+        log.info("seconds: total %.1f; summed over %d workers: matching %.1f (parse, window, text, history, per-alert "
+                 "match) + digests %.1f (render, MIME, record, commit)", seconds, args.workers, match_s, digests_s)
+    else:
+        log.info("seconds: total %.1f = matching %.1f (parse, window, text, history, per-alert match) + digests %.1f "
+                 "(render, MIME, record, commit) + due alerts %.1f", seconds, match_s, digests_s,
+                 seconds - match_s - digests_s)
     if report.built:
         log.info("per digest: %.2f ms building, %.3f ms matching per alert", 1000 * digests_s / report.built,
                  1000 * match_s / max(args.subscriptions, 1))

@@ -7,9 +7,11 @@ import random
 from datetime import timedelta
 
 import pytest
+import time_machine
 from flask import render_template
 
 from finder.alerts import digests
+from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import AlertMatcher, make_matcher
 from finder.geo.resolver import Resolver
@@ -135,8 +137,22 @@ def test_single_alert_call_is_a_digest_matcher(session):
     fresh = add_listing(session, "Chess evening", lat=LAT, lon=LON, first_seen=NOW, last_seen=NOW)
     add_listing(session, "Old chess club", lat=LAT, lon=LON, first_seen=SINCE - timedelta(days=2))
     session.commit()
-    found = make_matcher(None)(session, {"lat": str(LAT), "lon": str(LON), "q": "chess"}, SINCE, set(), 11)
+    found = make_matcher(None)(session, {"lat": str(LAT), "lon": str(LON), "q": "chess"}, SINCE, set(), 11, now=NOW)
     assert [listing.id for listing in found] == [fresh.id]
+
+
+def test_build_one_matches_at_the_given_now_not_the_wall_clock(app, session):
+    """A digest built for `now` while the wall clock reads 60 days later finds what was new and upcoming at `now`."""
+    soon = add_listing(session, "Chess evening", lat=LAT, lon=LON, starts=[NOW + timedelta(days=2)], first_seen=NOW,
+                       last_seen=NOW)
+    alert = _alert(session, {"lat": str(LAT), "lon": str(LON), "when": "week"})
+    session.commit()
+    settings = digest_settings(app.config["FINDER"])
+    period = alerts.current_period("daily", NOW, settings.timezone, 0, settings.digest_weekday)
+    with app.app_context(), time_machine.travel(NOW + timedelta(days=60), tick=False):
+        assert digests.build_one(session, alert, period, settings, make_matcher(None), render_template, NOW)
+    session.commit()
+    assert [row.listing_id for row in session.query(AlertSent).filter_by(alert_id=alert.id)] == [soon.id]
 
 
 def _alert(session, query, email="a@example.org") -> Alert:

@@ -250,3 +250,27 @@ def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(eng
     recipients = sorted(parse_message(raw)["To"] for raw in handler.raw)
     assert recipients == sorted(f"reader{n}@example.org" for n in range(7))  # each exactly once
     assert len({id(session) for session in handler.sessions}) == 2  # one connection per worker
+
+
+def test_wire_built_digest_reads_as_the_email_package_would_build_it():
+    from finder.mail.wire import WireMessage, build_wire_message
+
+    fields = dict(sender="Kindred <kindred@example.org>", subject="3 new for “Gärten” " + "ü" * 80,
+                  text="New for “Gärten”\n\n* Hill walk\n  https://kindred.example.org/listings/1\n",
+                  html="<p>Hill walk</p>", message_id="<digest-1-2026-12-01@kindred.example.org>",
+                  headers={"List-Unsubscribe": f"<{BASE}/alerts/unsubscribe/{'x' * 150}>",
+                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                  date=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    wired = build_wire_message(recipient="a@example.org", **fields)
+    raw = wired.as_bytes()
+    assert isinstance(wired, WireMessage) and b"\r\n\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    assert_dated_and_identified(raw)
+    assert_one_click(raw)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    ours, theirs = parse_message(raw), parse_message(build_message(recipient="a@example.org", **fields).as_bytes())
+    for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe"):
+        assert ours[name] == theirs[name], name
+    for kind in ("plain", "html"):
+        same = [message.get_body((kind,)).get_content().replace("\r\n", "\n") for message in (ours, theirs)]
+        assert same[0] == same[1], kind
+    assert build_wire_message(recipient="ä@example.org", **fields)["To"] == "ä@example.org"  # the email package's

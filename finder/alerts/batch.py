@@ -2,14 +2,15 @@
 
 The listings first seen in a window (a day's new ones) are read once into a `Window` of index rows
 (`finder.index.rows` row fields plus `first_seen`); each saved search arrives as search's own `Plan`
-(`finder.search.run.make_plan`), so parsing and filter meanings stay search's. Sets of listings are
-Python ints used as bit sets (bit i = the i-th listing by first_seen), so each filter is one AND, and
-"first seen after `since`" is a run of high bits. A grid of 0.5° cells over the listings with a place
-finds the few near a point; the survivors get the SQL's exact tests (latitude bands, longitude range,
-straight-line distance between unit vectors). Online listings (indexed without a place) join a point
-query's matches unless it says `online=exclude`. Text (stemmed full-text matching) is the database's:
-callers pass `text_hits`, the ids each `text_keys(plan)` expression matches among the window's listings.
-Matches come back in search order (`best` score or `soonest`) with `ranking.score`, as the SQL sorts.
+(`finder.search.run.make_plan`), so parsing and filter meanings stay search's. Each filter is search's own
+definition (`finder.search.filters`: the row test beside the SQL condition). Sets of listings are Python ints
+used as bit sets (bit i = the i-th listing by first_seen): a filter's set for a value (a kind list, a date
+window) is computed once and shared by every plan asking the same, so each filter is one AND, and "first seen
+after `since`" is a run of high bits. A grid of 0.5° cells over the listings with a place finds the few near a
+point; the survivors get the place filter's row test (`search_filters.Near`). Online listings (indexed without
+a place) join a point query's matches unless it says `online=exclude`. Text (stemmed full-text matching) is the
+database's: callers pass `text_hits`, the ids each `text_keys(plan)` expression matches among the window's
+listings. Matches come back in search order (`best` score or `soonest`) with `ranking.score`, as the SQL sorts.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from finder import ranking
-from finder.geo.math import EARTH_RADIUS_KM, bounding_box
-from finder.index.rows import DAY_NAMES, FLAG_BITS, NO_PLACE_BAND, TIME_BITS, lat_band, unit_vector
+from finder.geo.math import bounding_box
+from finder.index.rows import FLAG_BITS, NO_PLACE_BAND, lat_band
+from finder.search.filters import FILTERS, Near, TextKey
 from finder.search.sql import Plan
-
-ONGOING = FLAG_BITS["ongoing"]
 
 GRID_BANDS = 5  # grid rows are 5 latitude bands (0.5°)
 GRID_LON_DEGREES = 0.5
 WALK_ABOVE = 4  # walk a precomputed order when a distance-free group has more than this many per wanted listing
-TextKey = tuple[str, tuple[str, ...]]  # ("AND" | "OR", folded words), as search joins them
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +55,6 @@ class NewListing:
     spans: tuple[tuple[float, float], ...] = ()  # scheduled occurrences: (start, end or start), epoch s
 
 
-def text_keys(plan: Plan) -> list[TextKey]:
-    """The full-text expressions `plan` needs answered: all terms (AND), interest words (OR)."""
-    keys = []
-    if plan.terms:
-        keys.append(("AND", tuple(plan.terms)))
-    if plan.interest_words:
-        keys.append(("OR", tuple(plan.interest_words)))
-    return keys
-
-
 def set_bits(bits: int) -> Iterable[int]:
     """Positions of the set bits, lowest first."""
     while bits:
@@ -83,26 +72,15 @@ class Window:
         self.first_seen = [item.first_seen for item in self.items]
         self.position = {item.id: i for i, item in enumerate(self.items)}
         self.all = (1 << len(self.items)) - 1
-        self.alive = self.placed = self.online = 0
-        self.kinds: dict[str, int] = {}
-        self.flags = dict.fromkeys(FLAG_BITS.values(), 0)
-        self.days = dict.fromkeys((1 << i for i in range(len(DAY_NAMES))), 0)
-        self.times = dict.fromkeys(TIME_BITS.values(), 0)
+        self.placed = self.online = 0
         self.tags: dict[str, int] = {}
         self.grid: dict[tuple[int, int], int] = {}
-        self._windows: dict[tuple[float, float], int] = {}
+        self._passing: dict[tuple[int, object], int] = {}  # (filter's place in FILTERS, value): who passes
         self._orders: dict[tuple[bool, bool, bool], list[int]] = {}
         self._texts: dict[TextKey, int | None] = {}  # text hits as bit sets (the hits of one prepare)
         self.hours = [None if item.next_epoch is None else (item.next_epoch - now) / 3600.0 for item in self.items]
         for i, item in enumerate(self.items):
             bit = 1 << i
-            if item.end_epoch is None or item.end_epoch >= now:
-                self.alive |= bit
-            self.kinds[item.kind] = self.kinds.get(item.kind, 0) | bit
-            for table, mask in ((self.flags, item.flags), (self.days, item.days_mask), (self.times, item.times_mask)):
-                for value in table:
-                    if mask & value:
-                        table[value] |= bit
             for slug in item.tags.strip("|").split("|"):
                 if slug:
                     self.tags[slug] = self.tags.get(slug, 0) | bit
@@ -125,7 +103,7 @@ class Window:
         stop words): like the SQL, near a point it restricts nothing, and without a point it matches nothing.
         """
         first = bisect_right(self.first_seen, since)
-        chosen = self.alive & (self.all >> first << first) & self._filters(plan, text_hits)
+        chosen = (self.all >> first << first) & self._filters(plan, text_hits)
         for listing_id in exclude_ids:
             if listing_id in self.position:
                 chosen &= ~(1 << self.position[listing_id])
@@ -165,19 +143,10 @@ class Window:
 
     def _filters(self, plan: Plan, text_hits: Mapping[TextKey, frozenset[int] | None]) -> int:
         chosen = self.all
-        if plan.kinds:
-            chosen &= _union(self.kinds.get(kind, 0) for kind in plan.kinds)
-        for value, members in self.flags.items():
-            if plan.must_flags & value:
-                chosen &= members
-        for mask, table in ((plan.any_flags, self.flags), (plan.days_mask, self.days), (plan.times_mask, self.times)):
-            if mask:
-                chosen &= _union(members for value, members in table.items() if mask & value)
-        if plan.online in ("only", "exclude"):
-            online = self.flags[FLAG_BITS["online"]]
-            chosen &= online if plan.online == "only" else ~online
-        if plan.window:
-            chosen &= self._in_window(*(moment.timestamp() for moment in plan.window))
+        for place, spec in enumerate(FILTERS):
+            value = spec.value(plan)
+            if value is not None:
+                chosen &= self._passes(place, value)
         if plan.terms:
             chosen &= self._text(("AND", tuple(plan.terms)), text_hits, plan)
         if plan.tags or plan.interest_words:
@@ -195,16 +164,13 @@ class Window:
             return self.all if plan.lat is not None else 0
         return self._texts[key]
 
-    def _in_window(self, start: float, end: float) -> int:
-        """Listings whose next start, or some scheduled occurrence, falls in [start, end), and ongoing ones
-        that began before `end` (as search's SQL)."""
-        if (start, end) not in self._windows:
-            self._windows[start, end] = _union(
-                1 << i for i, item in enumerate(self.items)
-                if (item.next_epoch is not None and start <= item.next_epoch < end)
-                or (item.flags & ONGOING and (item.next_epoch is None or item.next_epoch < end))
-                or any(begins < end and finishes > start for begins, finishes in item.spans))
-        return self._windows[start, end]
+    def _passes(self, place: int, value) -> int:
+        """The listings that pass filter FILTERS[place] for `value` (its row test, once per distinct value)."""
+        key = (place, value)
+        if key not in self._passing:
+            keep = FILTERS[place].keep
+            self._passing[key] = _union(1 << i for i, item in enumerate(self.items) if keep(value, item))
+        return self._passing[key]
 
     def _cells(self, plan: Plan) -> int:
         """Listings in the grid cells that the query's box touches (a superset of the SQL's box)."""
@@ -218,24 +184,14 @@ class Window:
         return _union(self.grid.get((row, column), 0) for row in rows for column in columns)
 
     def _near(self, plan: Plan, candidates: int) -> list[tuple[tuple, int]]:
-        """The SQL's spatial tests on each candidate: band, longitude range, distance <= radius."""
-        box = bounding_box(plan.lat, plan.lon, plan.radius_km)
-        low_band, high_band = lat_band(box.min_lat), lat_band(box.max_lat)
-        x0, y0, z0 = unit_vector(plan.lat, plan.lon)
+        """The place filter's row test (search's SQL tests: band, longitude range, distance <= radius) on each
+        candidate."""
+        distance_of = Near.of(plan).tester()
         found = []
         for i in set_bits(candidates):
-            item = self.items[i]
-            if not low_band <= item.lat_band <= high_band:
-                continue
-            if box.min_lon <= box.max_lon:
-                if not box.min_lon <= item.lon <= box.max_lon:
-                    continue
-            elif not (item.lon >= box.min_lon or item.lon <= box.max_lon):
-                continue
-            dx, dy, dz = item.x - x0, item.y - y0, item.z - z0
-            distance_km = EARTH_RADIUS_KM * math.sqrt(dx * dx + dy * dy + dz * dz)
-            if distance_km <= plan.radius_km:
-                found.append((self._key(plan, i, distance_km, False), item.id))
+            distance_km = distance_of(self.items[i])
+            if distance_km is not None:
+                found.append((self._key(plan, i, distance_km, False), self.items[i].id))
         return found
 
     def _key(self, plan: Plan, i: int, distance_km: float | None, online: bool) -> tuple:

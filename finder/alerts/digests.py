@@ -21,8 +21,8 @@ from finder.alerts.cards import Cards
 from finder.db.engine import chunked
 from finder.mail import outbox
 from finder.mail.inline_css import inline_css
-from finder.mail.send import build_message
 from finder.mail.send import message_id as mail_message_id
+from finder.mail.wire import build_wire_message
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,9 @@ DIGEST_CAP = 10
 COMMIT_EVERY = 200  # digests per transaction on the batch path
 CHANGE_FIELDS = ("status", "start", "venue")
 
-# match(session, query: dict, since: datetime, exclude_ids: set[int], limit: int) -> list[Listing]
-Matcher = Callable[[Session, dict, datetime, set, int], list]
+# match(session, query: dict, since: datetime, exclude_ids: set[int], limit: int, *, now: datetime, tz_name: str)
+#   -> list[Listing]: what is new to a saved search, judged at `now` (never the wall clock) in zone `tz_name`
+Matcher = Callable[..., list]
 # render(template_name, **context) -> str
 Renderer = Callable[..., str]
 
@@ -138,7 +139,7 @@ def _record_batch(session: Session, report: BuildReport, batch: list, settings: 
     try:
         made = [_record_or_fail(session, item.alert, item.period, now, item.problem,
                                 lambda i=item: record_digest(session, i.alert, i.period, settings, render, now,
-                                                             i.new, i.changes) is not None)
+                                                             i.new, i.changes, flush=False) is not None)
                 for item in batch]
         session.commit()
     except IntegrityError:
@@ -213,24 +214,28 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
     """Record the digest for `period` (or an empty marker); True when there is something to send."""
     since = _since(alert)
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
-    new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1)
+    new = [listing for listing in match(session, alert.query, since, sent_ids, DIGEST_CAP + 1, now=now,
+                                        tz_name=settings.timezone)
            if listing.id not in sent_ids]
     return record_digest(session, alert, period, settings, render, now, new,
                          changed_since(session, sent_ids, since)) is not None
 
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
-                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False) -> Digest | None:
+                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False,
+                  flush: bool = True) -> Digest | None:
     """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
     something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
-    The message is built before anything is changed, so an error building it leaves the alert as it was."""
+    The message is built before anything is changed, so an error building it leaves the alert as it was.
+    Without `flush` the rows are written at the caller's next flush (a batch writes them together)."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes and not welcome:
         alert.last_digest_at = now
         session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
-        session.flush()
+        if flush:
+            session.flush()
         return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
@@ -239,7 +244,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
                    postal_address=settings.postal_address, base_url=settings.base_url, **links)
     subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
                      **context).strip()
-    message = build_message(
+    message = build_wire_message(
         sender=settings.mail_from, recipient=alert.email, subject=subject,
         text=render("email/digest.txt", **context), html=inline_css(render("email/digest.html", **context)),
         message_id=message_id, date=now,
@@ -250,7 +255,8 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
     alert.last_digest_at = now
     row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

@@ -21,13 +21,14 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from finder.alerts.batch import NewListing, TextKey, Window, text_keys
+from finder.alerts.batch import NewListing, Window
 from finder.db.engine import chunked
 from finder.geo.math import valid_coordinates
 from finder.index.rows import FTS_TABLES
-from finder.models import Listing, Occurrence, utcnow
+from finder.models import Listing, Occurrence
 from finder.models.base import UTCDateTime
 from finder.search import PlaceError, QueryError, SearchQuery
+from finder.search.filters import TextKey, text_keys
 from finder.search.run import make_plan, resolve_place
 from finder.search.sql import Plan
 
@@ -79,9 +80,10 @@ class AlertMatcher:
         self.resolver = resolver
         self.tz_name = tz_name
 
-    def __call__(self, session: Session, query: dict, since: datetime, exclude_ids: set, limit: int) -> list:
-        """`digests.Matcher`: the listings new to one saved search since `since`."""
-        prepared = self.prepare(session, [(None, query, since)], now=utcnow())
+    def __call__(self, session: Session, query: dict, since: datetime, exclude_ids: set, limit: int, *,
+                 now: datetime, tz_name: str | None = None) -> list:
+        """`digests.Matcher`: the listings new to one saved search since `since`, as search finds them at `now`."""
+        prepared = self.prepare(session, [(None, query, since)], now=now, tz_name=tz_name)
         return prepared.matches(None, exclude_ids, limit)
 
     def prepare(self, session: Session, requests: Iterable[tuple[Hashable, dict, datetime]], *, now: datetime,

@@ -54,6 +54,8 @@ def run_in_workers(config: Config, workers: int, now: datetime, *, build: bool =
             for name in ("built", "empty", "skipped", "failed"):
                 setattr(built, name, getattr(built, name) + getattr(part_built, name))
             built.errors += part_built.errors
+            for name, seconds in part_built.seconds.items():  # summed over workers: CPU-like, not wall time
+                built.seconds[name] = built.seconds.get(name, 0.0) + seconds
             for name in ("sent", "retry", "failed", "connections"):
                 setattr(sent, name, getattr(sent, name) + getattr(part_sent, name))
     return built, sent

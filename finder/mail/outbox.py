@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from finder.mail.send import MailError, Sender, parse_message
+from finder.mail.send import MailError, Sender
 from finder.models import Alert, Digest
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: date
                 continue
             digest = session.get(Digest, digest_id)
             try:
-                sender.send(parse_message(digest.message))
+                sender.send_stored(digest.message, digest.recipient)
             except MailError as error:
                 _failed(session, digest, error, now, report)
             else:

@@ -24,6 +24,7 @@ _NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 # or RFC 5322 syntax, so mail providers would offer no one-click unsubscribe. Parsed messages keep their lines.
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 READ_POLICY = policy.default.clone(max_line_length=998, refold_source="none")
+_MESSAGE_ID = re.compile(r"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
@@ -146,14 +147,30 @@ class Sender:
         """Where `message` went; raises MailError (temporary or permanent)."""
         if self.settings is None:
             return _write_eml(self.outbox_dir, message)
+        return self._submit(lambda client: client.send_message(message))
+
+    def send_stored(self, raw: str, recipient: str) -> str:
+        """Send a message as the outbox stored it (wire text) to `recipient`; raises MailError.
+
+        ASCII messages (every digest, see `finder.mail.wire`) go out byte for byte, without parsing and
+        re-serialising them through the email package (several ms a message); others take `send`."""
+        if not raw.isascii():
+            return self.send(parse_message(raw))
+        if self.settings is None:
+            return _write_eml(self.outbox_dir, raw)
+        head = raw.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
+        sender = parseaddr(BytesParser(policy=READ_POLICY).parsebytes(head.encode(), headersonly=True)["From"] or "")[1]
+        return self._submit(lambda client: client.sendmail(sender, [recipient], raw))
+
+    def _submit(self, hand_over) -> str:
         reused = self._client is not None
         try:
-            self._open().send_message(message)
+            hand_over(self._open())
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
             if not reused:
                 raise MailError(f"SMTP server unreachable: {error}", temporary=True) from error
-            return self.send(message)  # the kept connection had gone stale: once more on a fresh one
+            return self._submit(hand_over)  # the kept connection had gone stale: once more on a fresh one
         except smtplib.SMTPRecipientsRefused as error:  # the server reset the transaction: the connection stays
             code = next(iter(error.recipients.values()))[0]
             raise MailError(f"recipient refused: {code}", temporary=400 <= code < 500, code=code) from error
@@ -203,10 +220,16 @@ def _connect(settings: SmtpSettings, timeout_s: float) -> smtplib.SMTP:
     return client
 
 
-def _write_eml(outbox_dir: Path, message: EmailMessage) -> str:
+def _write_eml(outbox_dir: Path, message: EmailMessage | str) -> str:
+    """Write the message (or stored ASCII wire text) as an .eml file named after its Message-ID."""
     outbox_dir.mkdir(parents=True, exist_ok=True)
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message["Message-ID"].strip("<>"))
-    path = outbox_dir / f"{stem}.eml"
-    path.write_bytes(message.as_bytes())
+    if isinstance(message, str):
+        found = _MESSAGE_ID.search(message.split("\r\n\r\n", 1)[0])
+        # local files take the platform's line ends, as the email package writes them
+        stem, data = (found.group(1) if found else "message"), message.replace("\r\n", "\n").encode("ascii")
+    else:
+        stem, data = message["Message-ID"], message.as_bytes()
+    path = outbox_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', stem.strip().strip('<>'))}.eml"
+    path.write_bytes(data)
     log.info("mail written to %s (no FINDER_SMTP_URL set)", path)
     return str(path)

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from finder import ranking
-from finder.geo.math import EARTH_RADIUS_KM, bounding_box
+from finder.geo.math import bounding_box
 from finder.index import rows as search_index
 from finder.index.rows import (
     FLAG_BITS,
@@ -27,11 +27,10 @@ from finder.index.rows import (
     NO_PLACE_BAND,
     ONLINE_CELL,
     cell_name,
-    lat_band,
     tag_token,
-    unit_vector,
 )
 from finder.models.base import UTCDateTime
+from finder.search.filters import Near, sql_conditions
 
 _FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
 MAX_CELLS = 400
@@ -240,36 +239,8 @@ def _statement(sql: str, postgres: bool, lists: tuple[str, ...]) -> tuple[object
 
 
 def _filters(plan: Plan, params: dict) -> list[str]:
-    found = ["(g.end_epoch IS NULL OR g.end_epoch >= :now)"]
-    if plan.kinds:
-        params["kinds"] = list(plan.kinds)
-        found.append("g.kind IN :kinds")
-    if plan.must_flags:
-        params["must_flags"] = plan.must_flags
-        found.append("(g.flags & :must_flags) = :must_flags")
-    if plan.any_flags:
-        params["any_flags"] = plan.any_flags
-        found.append("(g.flags & :any_flags) != 0")
-    if plan.days_mask:
-        params["days_mask"] = plan.days_mask
-        found.append("(g.days_mask & :days_mask) != 0")
-    if plan.times_mask:
-        params["times_mask"] = plan.times_mask
-        found.append("(g.times_mask & :times_mask) != 0")
-    if plan.online in ("only", "exclude"):
-        params["online_flag"] = FLAG_BITS["online"]
-        found.append("(g.flags & :online_flag) " + ("!= 0" if plan.online == "only" else "= 0"))
-    if plan.window:
-        params["win_from"], params["win_to"] = plan.window
-        params["from_epoch"], params["to_epoch"] = (w.timestamp() for w in plan.window)
-        params["ongoing_bit"] = FLAG_BITS["ongoing"]
-        # an ongoing listing is available in any window that ends after its start (finder.ongoing)
-        found.append("((g.next_epoch >= :from_epoch AND g.next_epoch < :to_epoch) "
-                     "OR ((g.flags & :ongoing_bit) != 0 AND (g.next_epoch IS NULL OR g.next_epoch < :to_epoch)) "
-                     "OR EXISTS (SELECT 1 FROM occurrences o "
-                     "WHERE o.listing_id = g.id AND o.status = 'scheduled' AND o.start < :win_to "
-                     "AND COALESCE(o.\"end\", o.start) > :win_from))")
-    return found
+    """Every filter's condition, from the one definition search and alerts share (`finder.search.filters`)."""
+    return sql_conditions(plan, params)
 
 
 def _text(plan: Plan, params: dict, postgres: bool, branch: str, cells: list[str] | None) -> str:
@@ -356,14 +327,7 @@ def _instr(postgres: bool) -> str:
 
 
 def _spatial(plan: Plan, params: dict) -> tuple[str, str]:
-    box = bounding_box(plan.lat, plan.lon, plan.radius_km)
-    params["bands"] = list(range(lat_band(box.min_lat), lat_band(box.max_lat) + 1))
-    x0, y0, z0 = unit_vector(plan.lat, plan.lon)
-    params.update(min_lon=box.min_lon, max_lon=box.max_lon, x0=x0, y0=y0, z0=z0, earth_r=EARTH_RADIUS_KM)
-    lon_test = ("g.lon BETWEEN :min_lon AND :max_lon" if box.min_lon <= box.max_lon
-                else "(g.lon >= :min_lon OR g.lon <= :max_lon)")
-    dist = "(:earth_r * sqrt((g.x - :x0) * (g.x - :x0) + (g.y - :y0) * (g.y - :y0) + (g.z - :z0) * (g.z - :z0)))"
-    return f"g.lat_band IN :bands AND {lon_test}", dist
+    return Near.of(plan).sql(params)  # the place filter, shared with alerts (`finder.search.filters`)
 
 
 def _score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:

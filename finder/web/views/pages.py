@@ -46,8 +46,17 @@ def _site_globals() -> dict:
     return {
         "admin_email": config.ADMIN_EMAIL,
         "map_tile_url": config.MAP_TILE_URL,
-        "alerts_available": any(rule.rule == "/alerts/new" for rule in current_app.url_map.iter_rules()),
+        "alerts_available": _alerts_available(),
     }
+
+
+def _alerts_available() -> bool:
+    """Whether the app serves /alerts/new: read from its routes once, not on every render (100,000 digests render
+    three templates each)."""
+    if "alerts_available" not in current_app.extensions:
+        current_app.extensions["alerts_available"] = any(rule.rule == "/alerts/new"
+                                                         for rule in current_app.url_map.iter_rules())
+    return current_app.extensions["alerts_available"]
 
 
 @bp.get("/")
