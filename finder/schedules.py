@@ -4,7 +4,7 @@ The one reader of RRULE text in finder: `rule_parts` splits a rule once; `schedu
 source's own words) as a `Schedule`; `rule_period_days` (ranking's recurrence kinds) and `rule_weekdays`
 (the search index's weekday bits) read what they need through `rule_parts`. `schedule_words` puts a schedule
 in English for ranking's reasons and the API; the site puts the same `Schedule` in the visitor's language
-(`finder.web.views.display.schedule_in_words`).
+(`finder.web.views.display_words.schedule_in_words`).
 """
 
 from __future__ import annotations

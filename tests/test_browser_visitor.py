@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from finder.web.views.display import local_when
+from finder.web.views.display_time import local_when
 from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser

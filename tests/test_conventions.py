@@ -170,6 +170,6 @@ def test_pages_reach_the_api_errors_not_the_api():
     assert "finder.web.api" not in modules and "finder.web.api_errors" in modules
 
 
-@pytest.mark.parametrize("module", ["ingest/importer.py", "ingest/runs.py"])
+@pytest.mark.parametrize("module", ["ingest/importer.py", "ingest/batch.py", "ingest/upsert.py", "ingest/runs.py"])
 def test_the_importer_never_reads_the_environment(module):
     assert "from_env" not in (ROOT / "finder" / module).read_text()

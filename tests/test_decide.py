@@ -8,7 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import time_machine
 
-from finder.web.views.display import distance, is_stale, until
+from finder.web.views.display import is_stale
+from finder.web.views.display_time import until
+from finder.web.views.display_words import distance
 from tests.site_data import LONDON, add, north, weekly
 from tests.test_site import page, site  # noqa: F401 (the seeded site fixture)
 

@@ -20,7 +20,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-from finder.ingest import importer as ingest_module
+from finder.ingest import upsert
 from finder.ingest.fetch_state import DatabaseFetchStore
 from finder.ingest.runs import run_source
 from finder.models import Listing, ListingSource, Occurrence, ScrapeRun, Source
@@ -316,7 +316,7 @@ def full_backlog():
 def test_a_crash_in_the_middle_of_an_import_leaves_the_previous_state(world, monkeypatch):
     before = world.good_state()
     world.serve("/feed", CLUB_ICS.replace(b"SUMMARY:", b"SUMMARY:New: "))
-    real, calls = ingest_module.sync_occurrences, []
+    real, calls = upsert.sync_occurrences, []
 
     def crash_on_second(*args, **kwargs):
         calls.append(1)
@@ -324,7 +324,7 @@ def test_a_crash_in_the_middle_of_an_import_leaves_the_previous_state(world, mon
             raise RuntimeError("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "sync_occurrences", crash_on_second)
+    monkeypatch.setattr(upsert, "sync_occurrences", crash_on_second)
     run = world.after_fault(before)
     assert run.status == "failed" and "power cut" in run.error and len(calls) == 2
 
@@ -332,17 +332,17 @@ def test_a_crash_in_the_middle_of_an_import_leaves_the_previous_state(world, mon
 HARD_CRASH = textwrap.dedent("""
     import os, sys
     from datetime import datetime, UTC
-    from finder.ingest import importer as ingest
+    from finder.ingest import upsert
     from finder.config import Config
     from finder.db.engine import make_engine, make_sessionmaker
     from finder.ingest.runs import run_source
-    real, calls = ingest.sync_occurrences, []
+    real, calls = upsert.sync_occurrences, []
     def die_on_second(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             os._exit(9)
         return real(*args, **kwargs)
-    ingest.sync_occurrences = die_on_second
+    upsert.sync_occurrences = die_on_second
     config = Config.from_env(DATABASE_URL=sys.argv[1], FETCH_ALLOW_PRIVATE=True, FETCH_MIN_DELAY_S=0.0)
     with make_sessionmaker(make_engine(sys.argv[1]))() as session:
         run_source(session, "faulty", now=datetime(2026, 3, 2, 12, tzinfo=UTC), config=config)

@@ -18,7 +18,8 @@ from bs4 import BeautifulSoup
 from finder import create_app
 from finder.alerts.cards import Cards
 from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR, render_in_alert_locale
-from finder.web.views.display import ago, distance, local_when
+from finder.web.views.display_time import ago, local_when
+from finder.web.views.display_words import distance
 from tests.conftest import clear_tables, make_test_config
 from tests.site_data import seed
 
@@ -312,7 +313,7 @@ def test_schedules_and_reasons_on_result_cards_follow_the_locale(site, lang, sch
 def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, german):
     from flask_babel import force_locale
 
-    from finder.web.views.display import describe_rule
+    from finder.web.views.display_words import describe_rule
 
     app, _, _ = site
     with app.test_request_context("/"):
@@ -326,7 +327,7 @@ def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
 
     from finder.ranking import Reason
     from finder.schedules import Schedule
-    from finder.web.views.display import reason_words
+    from finder.web.views.display_words import reason_words
 
     app, _, _ = site
     reasons = [Reason("wheelchair"), Reason("in_person"), Reason("from_home"), Reason("in_place", {"place": "Lyon"}),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from finder.models import Listing
-from finder.web.views.display import local_when
+from finder.web.views.display_time import local_when
 from tests.test_site import page, site  # noqa: F401 - the seeded site fixture
 
 BERLIN = ZoneInfo("Europe/Berlin")

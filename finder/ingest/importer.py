@@ -10,54 +10,29 @@ import gc
 import logging
 from collections.abc import Collection
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from finder.config import Config
-from finder.db.engine import ID_CHUNK
 from finder.geo.time_zones import settle_zone
-from finder.identity import as_utc, stable_key
+from finder.identity import stable_key
 from finder.index import rows as search_index
+from finder.ingest.batch import Batch, IngestReport, ensure_tags, load_links
 from finder.ingest.defaults import apply_source_defaults
 from finder.ingest.insert import insert_new
 from finder.ingest.liveness import count_misses, mark_seen, remove_links
-from finder.ingest.merge import Candidates, find_duplicate
+from finder.ingest.merge import Candidates
 from finder.ingest.organizations import OrgCache
 from finder.ingest.overrides import apply_overrides
-from finder.ingest.prepare import (
-    Prepared,
-    apply_fields,
-    fill_blanks,
-    prepare,
-    set_tags,
-    sync_occurrences,
-)
-from finder.models import Listing, ListingChange, ListingSource, Source, Tag, utcnow
+from finder.ingest.prepare import Prepared, prepare
+from finder.ingest.upsert import add_item, refresh_next_start, update_item
+from finder.models import ListingSource, Source, utcnow
 from finder.tags import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 ITEM_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)  # what bad values raise
-
-
-@dataclass
-class IngestReport:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    gone: int = 0  # known listings this source stopped listing in this run
-    invalid: int = 0
-    merged: int = 0  # new to this source but matched a listing from another source
-    problems: list[str] = field(default_factory=list)
-    listing_ids: set[int] = field(default_factory=set)  # listings written or whose liveness changed
-    touched: set = field(default_factory=set, repr=False)  # the same, as ORM objects (ids may be unset)
-
-    @property
-    def items(self) -> int:
-        return self.inserted + self.updated + self.unchanged + self.invalid
 
 
 def ingest(
@@ -123,21 +98,6 @@ def collector_paused():
         gc.enable()
 
 
-@dataclass
-class _Batch:
-    """What every item of one ingest call is written against (instead of a dozen positional arguments)."""
-
-    session: Session
-    source: Source
-    tags: dict[str, Tag]
-    orgs: OrgCache
-    report: IngestReport
-    resolver: object
-    now: datetime
-    candidates: Candidates | None = None
-    fresh: list[tuple[str, Prepared]] = field(default_factory=list)  # new listings, inserted in bulk after the loop
-
-
 def _ingest(session, source, listings, resolver, now, complete, hide_after_misses, vocabulary) -> IngestReport:
     now = now or utcnow()
     hide_after = hide_after_misses
@@ -145,7 +105,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     report = IngestReport()
     batch = _valid_items(source, listings, report, resolver)
     links = load_links(session, source, None if complete else list(batch))
-    run = _Batch(session, source, ensure_tags(session, vocabulary), OrgCache(session), report, resolver, now)
+    run = Batch(session, source, ensure_tags(session, vocabulary), OrgCache(session), report, resolver, now)
     run.orgs.prefetch((item.organizer.name, item.organizer.url) for item in batch.values())
     seen: list[ListingSource] = []  # marked seen in bulk after the loop
     prepared_items = _prepared_items(batch, source, vocabulary, now, report)
@@ -154,16 +114,16 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
         for key, prepared in prepared_items.items():
             link = links.get(key)
             if link is None:
-                link = _add(run, key, prepared)
+                link = add_item(run, key, prepared)
                 if link is None:
                     continue
                 links[key] = link
             elif link.content_hash == prepared.hash:
                 report.unchanged += 1
-                _refresh_next_start(link.listing, prepared, now, report)
+                refresh_next_start(link.listing, prepared, now, report)
             else:
                 report.updated += 1
-                _update(run, link, prepared)
+                update_item(run, link, prepared)
             seen.append(link)
         mark_seen(session, seen, now, report.touched)
         if complete:
@@ -179,7 +139,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     return report
 
 
-def _with_organizations(run: _Batch) -> list[tuple[str, Prepared, object]]:
+def _with_organizations(run: Batch) -> list[tuple[str, Prepared, object]]:
     """The new listings with their organisations, those new to the database created together."""
     organizers = [(prepared.item.organizer.name, prepared.item.organizer.url) for _key, prepared in run.fresh]
     run.orgs.create_new(organizers)
@@ -222,111 +182,3 @@ def _prepared_items(batch: dict, source: Source, vocabulary: Vocabulary, now: da
             continue
         prepared_items[key] = prepared
     return prepared_items
-
-
-def load_links(session: Session, source: Source, keys: list[str] | None) -> dict[str, ListingSource]:
-    """This source's provenance rows (with their listings): all of them, or those with `keys`."""
-    query = select(ListingSource).where(ListingSource.source_id == source.id).options(joinedload(ListingSource.listing))
-    if keys is None:
-        return {link.source_key: link for link in session.scalars(query).unique()}
-    found = {}
-    for offset in range(0, len(keys), ID_CHUNK):
-        chunk = keys[offset:offset + ID_CHUNK]
-        found.update((link.source_key, link) for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique())
-    return found
-
-
-def ensure_tags(session: Session, vocabulary: Vocabulary) -> dict[str, Tag]:
-    """Tag rows for every vocabulary entry (created or relabelled as needed), by slug."""
-    rows = {tag.slug: tag for tag in session.scalars(select(Tag))}
-    for definition in vocabulary.all():
-        row = rows.get(definition.slug)
-        if row is None:
-            row = rows[definition.slug] = Tag(slug=definition.slug, label=definition.label, facet=definition.facet)
-            session.add(row)
-        elif (row.label, row.facet) != (definition.label, definition.facet):
-            row.label, row.facet = definition.label, definition.facet
-    return rows
-
-
-def _add(run: _Batch, key: str, prepared: Prepared) -> ListingSource | None:
-    """A key new to this source: merged into another source's listing (its link returned), or queued in `run.fresh`."""
-    prepared.geocode(run.resolver)
-    listing = find_duplicate(run.session, run.source, prepared, run.candidates)
-    if listing is None:
-        run.report.inserted += 1
-        run.fresh.append((key, prepared))
-        return None
-    run.report.merged += 1
-    fill_blanks(listing, prepared, run.orgs)
-    set_tags(listing, prepared.tags, run.tags, keep=True)
-    _status_from_secondary(run.session, listing, prepared, run.now)
-    link = ListingSource(
-        listing=listing,
-        source_id=run.source.id,
-        source_key=key,
-        source_url=prepared.item.url[:2000],
-        content_hash=prepared.hash,
-        missed_runs=0,
-        first_seen=run.now,
-        last_seen=run.now,
-    )
-    run.session.add(link)
-    run.report.touched.add(listing)
-    return link
-
-
-def _update(run: _Batch, link: ListingSource, prepared: Prepared) -> None:
-    session, now, listing = run.session, run.now, link.listing
-    prepared.geocode(run.resolver)
-    link.content_hash = prepared.hash
-    link.source_url = prepared.item.url[:2000]
-    if not _is_primary(link):
-        fill_blanks(listing, prepared, run.orgs)
-        set_tags(listing, prepared.tags, run.tags, keep=True)
-        _status_from_secondary(session, listing, prepared, now)
-        run.report.touched.add(listing)
-        return
-    before = (listing.status, listing.start, _venue_line(listing))
-    apply_fields(listing, prepared, run.orgs)
-    sync_occurrences(listing, prepared)
-    set_tags(listing, prepared.tags, run.tags)
-    listing.content_hash = prepared.hash
-    listing.updated_at = now
-    after = (listing.status, listing.start, _venue_line(listing))
-    for name, old, new in zip(("status", "start", "venue"), before, after, strict=True):
-        if old != new and (name != "venue" or old):
-            session.add(ListingChange(listing=listing, field=name, old=_text(old), new=_text(new), changed_at=now))
-    run.report.touched.add(listing)
-
-
-def _status_from_secondary(session, listing: Listing, prepared: Prepared, now) -> None:
-    """A cancellation or postponement said by any source applies to the merged listing."""
-    if prepared.status != "scheduled" and listing.status == "scheduled":
-        session.add(ListingChange(listing=listing, field="status", old="scheduled", new=prepared.status, changed_at=now))
-        listing.status = prepared.status
-
-
-def _refresh_next_start(listing: Listing, prepared: Prepared, now, report: IngestReport) -> None:
-    if listing.next_start is not None and listing.next_start < now and _is_primary_cheap(listing):
-        listing.next_start = prepared.next_start
-        report.touched.add(listing)
-
-
-def _is_primary(link: ListingSource) -> bool:
-    others = [other.id for other in link.listing.sources if other.id is not None]
-    return link.id is None or not others or link.id == min(others)
-
-
-def _is_primary_cheap(listing: Listing) -> bool:
-    return len(listing.sources) == 1
-
-
-def _venue_line(listing: Listing) -> str:
-    return ", ".join(p for p in (listing.venue_name, listing.street, listing.locality) if p)
-
-
-def _text(value) -> str:
-    if isinstance(value, datetime):
-        return as_utc(value, None).isoformat()
-    return "" if value is None else str(value)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.index import rows as search_index
-from finder.ingest.importer import ensure_tags
+from finder.ingest.batch import ensure_tags
 from finder.ingest.prepare import set_tags
 from finder.models import Listing, ListingSource
 from finder.tags import Vocabulary, load_vocabulary

@@ -11,7 +11,8 @@ from finder.catalog import licences
 from finder.web import feeds
 from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.web.views import searching
-from finder.web.views.display import describe_rule, kind_label, local_when
+from finder.web.views.display_time import local_when
+from finder.web.views.display_words import describe_rule, kind_label
 from finder.web.views.zones import shown_zone
 
 bp = Blueprint("feeds", __name__)

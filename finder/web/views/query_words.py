@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from finder.tags import load_vocabulary
 from finder.web.i18n import tag_label
-from finder.web.views.display import kind_label
+from finder.web.views.display_words import kind_label
 from finder.web.views.searching import WHEN_CHOICES, point_name
 
 TIMES = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening")}
