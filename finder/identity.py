@@ -18,8 +18,8 @@ from rapidfuzz.process import extract
 
 from finder.geo.math import haversine_km
 from finder.tags import normalize
-from scrapers.text import status_from_text as title_status
-from scrapers.text import zone
+from scrapers.hints import status_from_text as title_status
+from scrapers.times import zone
 
 MAX_KEY = 500
 ORG_KEY_NAME = 200  # + "|" + ORG_KEY_DOMAIN = the 300 characters of Organization.key
@@ -59,7 +59,7 @@ def merge_group(first_day: str, title: str) -> str:
 
 def status_from_text(status: str, title: str, description: str) -> str:
     """'cancelled'/'postponed' when the title carries a status marker ("CANCELLED:", "[Cancelled]", see
-    `scrapers.text.status_from_text`) or the description starts with the word; a word elsewhere in a title
+    `scrapers.hints.status_from_text`) or the description starts with the word; a word elsewhere in a title
     ("Never Cancelled Choir") is no status."""
     if status != "scheduled":
         return status

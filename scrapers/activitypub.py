@@ -12,18 +12,10 @@ from __future__ import annotations
 from scrapers import register
 from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.hints import is_meeting_url, valid_point
 from scrapers.listing import Listing, Organizer, Venue
-from scrapers.text import (
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    json_object,
-    safe_url,
-    split_categories,
-    valid_point,
-    zone,
-    zoned_span,
-)
+from scrapers.text import clean_text, description_pair, json_object, safe_url, split_categories
+from scrapers.times import zone, zoned_span
 
 WRAPPERS = {"Create", "Update", "Announce", "Add"}
 COLLECTIONS = {"OrderedCollection", "OrderedCollectionPage", "Collection", "CollectionPage"}

@@ -1,7 +1,7 @@
 """Times a source gave without a zone ("2019-09-13T10:00"): noticed while an item is read, settled later.
 
 An adapter reads a bare time in the default zone it was handed (the catalogue's `timezone`, else UTC)
-through `scrapers.text.localize`/`aware` or `scrapers.ics.times`; those call `note_bare(zone_name)`.
+through `scrapers.times.localize`/`aware` or `scrapers.ics.times`; those call `note_bare(zone_name)`.
 `Context.each` watches each item (`watching()`) and marks a listing `assumed_timezone` when one of its
 times was read in such a default rather than in a zone the item (or its calendar) stated.
 

@@ -13,9 +13,11 @@ from lxml import etree
 from scrapers import register
 from scrapers.bare_times import note_bare
 from scrapers.base import Adapter, Context, ParseError
+from scrapers.hints import valid_point
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.recurrence import expand
-from scrapers.text import clean_text, description_pair, iso_duration, safe_url, split_categories, valid_point, zone
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
+from scrapers.times import iso_duration, zone
 
 AUDIENCES = {"teens": "teens", "kids": "kids", "children": "kids", "seniors": "seniors", "families": "families",
              "groups": "groups", "youth": "teens", "high school students": "teens"}

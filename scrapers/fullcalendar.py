@@ -20,23 +20,13 @@ from scrapers import register
 from scrapers.address import venue_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.eventon import eventon_details
+from scrapers.hints import status_from_text, valid_point
 from scrapers.listing import Listing, Occurrence, Organizer, Venue
 from scrapers.page_zones import apply_page_times, page_times
 from scrapers.recurrence import in_window
 from scrapers.spans import settle_span
-from scrapers.text import (
-    clean_text,
-    decode_body,
-    description_pair,
-    html_to_text,
-    load_json,
-    localize,
-    safe_url,
-    split_categories,
-    status_from_text,
-    valid_point,
-    zone,
-)
+from scrapers.text import clean_text, decode_body, description_pair, html_to_text, load_json, safe_url, split_categories
+from scrapers.times import localize, zone
 
 _DATE_ONLY = 10  # len("2024-05-01")
 

@@ -18,16 +18,10 @@ from datetime import UTC, datetime
 from scrapers import register
 from scrapers.address import address_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.hints import is_meeting_url, valid_point
 from scrapers.listing import Listing, Venue
-from scrapers.text import (
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    safe_url,
-    split_categories,
-    valid_point,
-    zone,
-)
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
+from scrapers.times import zone
 
 ONLINE_PLACES = {"online", "on-line", "on line", "virtual", "virtuel", "en ligne", "internet", "web", "stream"}
 

@@ -15,16 +15,11 @@ from scrapers import register
 from scrapers.address import is_online_place, venue_from_text
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.gcal_recurrence import expand_lines
+from scrapers.hints import is_meeting_url, status_from_text
 from scrapers.listing import Listing, Occurrence, Organizer
 from scrapers.recurrence import in_window
-from scrapers.text import (
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    localize,
-    safe_url,
-    status_from_text,
-)
+from scrapers.text import clean_text, description_pair, safe_url
+from scrapers.times import localize
 
 
 def _document(body: bytes) -> dict:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from scrapers.ics.clean import clean_rule_line
 from scrapers.recurrence import MAX_OCCURRENCES, Expansion, expand
-from scrapers.text import offset_zone, zone
+from scrapers.times import offset_zone, zone
 
 
 def expand_lines(start, end, lines: list[str], window_start: datetime, window_end: datetime) -> tuple[list[tuple], Expansion]:

@@ -26,8 +26,10 @@ from jsonpath_ng.ext import parse as parse_path
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
+from scrapers.hints import valid_point
 from scrapers.listing import KINDS, Listing, Organizer, Venue
-from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
+from scrapers.text import clean_text, description_pair, load_json, safe_url, split_categories
+from scrapers.times import parse_when
 
 FIELDS = ("title", "description", "url", "source_key", "start", "end", "lat", "lon", "venue_name", "street",
           "locality", "region", "postcode", "country", "organizer", "organizer_url", "categories", "image_url",

@@ -21,17 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.hints import is_meeting_url, valid_point
 from scrapers.listing import Listing, Organizer, Venue
-from scrapers.text import (
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    safe_url,
-    split_categories,
-    valid_point,
-    zone,
-    zoned_span,
-)
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
+from scrapers.times import zone, zoned_span
 
 STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "scheduled", "CONFIRMED": "scheduled"}
 DEFAULT_LIMIT = 10

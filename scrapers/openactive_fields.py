@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from scrapers.base import Context
+from scrapers.hints import access_hints, audience_hints, is_meeting_url
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import expand_rule, in_window
 from scrapers.schemaorg.fields import (
@@ -30,7 +31,7 @@ from scrapers.schemaorg.fields import (
     venue_of,
 )
 from scrapers.schemaorg.schedule import schedule_series
-from scrapers.text import access_hints, audience_hints, description_pair, is_meeting_url, safe_url
+from scrapers.text import description_pair, safe_url
 
 CROSSWALK = Path(__file__).resolve().parent.parent / "data" / "openactive_activities.json"
 SESSION_TYPES = {"SessionSeries", "ScheduledSession", "CourseInstance", "Event", "OnDemandEvent",

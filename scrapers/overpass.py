@@ -15,8 +15,9 @@ import re
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
 from scrapers.decoding import decode_body
+from scrapers.hints import valid_point
 from scrapers.listing import Listing, Venue
-from scrapers.text import clean_text, description_pair, html_to_text, safe_url, valid_point
+from scrapers.text import clean_text, description_pair, html_to_text, safe_url
 
 COMMUNITY_TAGS = {
     "club": "*",

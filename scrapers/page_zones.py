@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from scrapers.bare_times import relocalise
-from scrapers.text import zone
+from scrapers.times import zone
 
 MAX_PAIRS = 60  # enough to pin a zone; bounds the work on a long page
 MAX_OFFSET = timedelta(hours=14)

@@ -28,9 +28,10 @@ import re
 from scrapers import register
 from scrapers.address import venue_from_text
 from scrapers.base import Adapter, Context, ParseError
+from scrapers.hints import valid_point
 from scrapers.hsds.tabular import MAX_ROWS, decode_csv
 from scrapers.listing import KINDS, Listing, Organizer
-from scrapers.text import clean_text, description_pair, safe_url, split_categories, valid_point
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
 
 # Column names tried when the mapping names none, compared without case, spaces, '_' or '-'.
 USUAL_COLUMNS = {

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.listing import Listing, Venue
-from scrapers.text import clean_text, description_pair, localize, parse_when, safe_url, split_categories
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
+from scrapers.times import localize, parse_when
 
 EVENT_NS = "http://purl.org/rss/1.0/modules/event/"
 XCAL_NS = "urn:ietf:params:xml:ns:xcal"

@@ -18,8 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.hints import valid_point
 from scrapers.listing import Listing, Organizer, Venue
-from scrapers.text import clean_text, description_pair, load_json, parse_when, safe_url, split_categories, valid_point
+from scrapers.text import clean_text, description_pair, load_json, safe_url, split_categories
+from scrapers.times import parse_when
 
 DEFAULT_LIMIT = 1000  # SODA 2.x answers this many rows when the URL sets no $limit
 DEFAULT_COLUMNS = {

@@ -7,19 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, json_document
+from scrapers.hints import is_meeting_url, valid_point
 from scrapers.listing import Listing, Organizer, Venue
-from scrapers.text import (
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    json_object,
-    localize,
-    offset_zone,
-    safe_url,
-    split_categories,
-    valid_point,
-    zone,
-)
+from scrapers.text import clean_text, description_pair, json_object, safe_url, split_categories
+from scrapers.times import localize, offset_zone, zone
 
 FREE_WORDS = {"free", "gratis", "kostenlos", "gratuit", "0", "$0", "€0"}
 

@@ -11,9 +11,9 @@ import pytest
 
 from finder.identity import status_from_text as importer_status
 from scrapers.base import Context
+from scrapers.hints import status_from_text
 from scrapers.ics.adapter import ICalendar
 from scrapers.schemaorg.adapter import SchemaOrgAdapter
-from scrapers.text import status_from_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fidelity" / "cancel_words.ics"
 WINDOW = Context(window_start=datetime(2030, 1, 1, tzinfo=UTC), window_end=datetime(2030, 3, 1, tzinfo=UTC))

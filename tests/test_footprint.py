@@ -107,6 +107,6 @@ def test_registered(corpus):
 def test_iso_duration(text, expected):
     from dateutil.relativedelta import relativedelta
 
-    from scrapers.text import iso_duration
+    from scrapers.times import iso_duration
 
     assert iso_duration(text) == (relativedelta(**expected) if expected else None)

@@ -121,7 +121,7 @@ def test_registered():
     ("name", "hours"), [("UTC+0", 0), ("UTC+2", 2), ("UTC-5:30", -5.5), ("GMT+10", 10), ("Europe/Berlin", None), ("UTC+99", None)]
 )
 def test_offset_zone_reads_non_olson_names(name, hours):
-    from scrapers.text import offset_zone
+    from scrapers.times import offset_zone
 
     tz = offset_zone(name)
     assert (tz.utcoffset(None) / timedelta(hours=1) if tz else None) == hours

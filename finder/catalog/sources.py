@@ -20,7 +20,7 @@ from finder.models import Source
 from finder.tags import load_vocabulary
 from scrapers import ADAPTERS
 from scrapers.listing import KINDS
-from scrapers.text import zone
+from scrapers.times import zone
 
 ADAPTER_NAMES = (
     "ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata",

@@ -64,7 +64,7 @@ def _when(value) -> str | None:
 
 def window(since: str | None, until: str | None, days: int, tz_name: str, today: date | None = None):
     """(window_start, window_end) aware datetimes: `since` 00:00 to the end of `until` in zone `tz_name`."""
-    from scrapers.text import zone
+    from scrapers.times import zone
 
     tz = zone(tz_name) or UTC
     first = _day(since, "--since") if since else (today or datetime.now(tz).date())

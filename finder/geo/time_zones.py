@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from scrapers.bare_times import relocalise
-from scrapers.text import zone
+from scrapers.times import zone
 
 log = logging.getLogger(__name__)
 SYSTEM_ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")

@@ -12,7 +12,7 @@ from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event
 
 from finder.web.feeds_series import series_events
-from scrapers.text import zone
+from scrapers.times import zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_EVENTS_PER_LISTING = 60

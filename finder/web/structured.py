@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
-from scrapers.text import safe_url, zone
+from scrapers.text import safe_url
+from scrapers.times import zone
 
 ORGANIZATION_KINDS = ("club", "service")
 STATUS = {"cancelled": "https://schema.org/EventCancelled", "postponed": "https://schema.org/EventPostponed"}

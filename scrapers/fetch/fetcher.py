@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import closing
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
-from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ReadTimeoutError
 
-from scrapers.fetch import guard, robots
+from scrapers.fetch import conditional_get, guard, robots, transport
 from scrapers.fetch.parts import (
-    CHUNK_BYTES,
     REDIRECT_STATUSES,
     RETRY_STATUSES,
-    VALIDATOR_TTL_S,
     FetchError,
     FetchResult,
     FetchSettings,
@@ -42,34 +36,12 @@ log = logging.getLogger(__name__)
 __all__ = ["FetchError", "FetchResult", "FetchSettings", "FetchStore", "Fetcher", "MemoryFetchStore", "detect_encoding"]
 
 
-class _Transient(Exception):
-    """A failure worth retrying (timeouts, dropped connections)."""
-
-
-@dataclass
-class _Response:
-    url: str
-    status: int
-    reason: str
-    headers: CaseInsensitiveDict
-    body: bytes = b""
-
-
 def _when(epoch_s: float) -> datetime:
     return datetime.fromtimestamp(epoch_s, UTC)
 
 
 def _stamp(epoch_s: float) -> str:
     return _when(epoch_s).isoformat(timespec="seconds")
-
-
-def _host_key(url: str) -> str:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    except ValueError:
-        raise FetchError(f"invalid port in {url}") from None
-    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 class Fetcher:
@@ -142,30 +114,30 @@ class Fetcher:
             raise FetchError(f"more than {self.settings.max_redirects} redirects (started at {[*chain, current][0]})")
         return target
 
-    def _result(self, response: _Response, chain: tuple[str, ...]) -> FetchResult:
+    def _result(self, response: transport.Response, chain: tuple[str, ...]) -> FetchResult:
         if response.status == 304:
             return FetchResult(response.url, 304, b"", response.headers, True, None, chain)
         if not 200 <= response.status < 300:
             raise FetchError(f"HTTP {response.status} {response.reason} from {response.url}".strip(), response.status)
-        self._remember_validators(response)
+        conditional_get.remember_validators(self.store, response)
         encoding = detect_encoding(response.body, response.headers.get("Content-Type"))
         return FetchResult(response.url, response.status, response.body, response.headers, False, encoding, chain)
 
     # --- one hop: back-off, guard, robots, pacing, request with retries -------------------------
 
-    def _get(self, url: str, conditional: bool) -> _Response:
-        host = _host_key(url)
+    def _get(self, url: str, conditional: bool) -> transport.Response:
+        host = robots.host_key(url)
         self._check_backoff(host)
         pinned_ips = self._check_address(url)
         self._check_robots(url)
-        headers = self._validators(url) if conditional else {}
+        headers = conditional_get.validators(self.store, url) if conditional else {}
         waited_s, attempt, attempts = 0.0, 0, self.settings.retries + 1
         while True:
             self._wait_turn(host, url)
             hinted_s = None
             try:
-                response = self._send(url, pinned_ips, headers)
-            except _Transient as error:
+                response = transport.send(self._session, self.settings, url, pinned_ips, headers)
+            except transport.Transient as error:
                 failure, status = str(error), None
             else:
                 if response.status not in RETRY_STATUSES:
@@ -209,63 +181,6 @@ class Fetcher:
         except guard.AddressRefused as error:
             raise FetchError(str(error)) from None
 
-    def _send(self, url: str, pinned_ips: tuple[str, ...], headers: dict, body_limit: int | None = None) -> _Response:
-        timeout_s = self.settings.timeout_s
-        try:
-            request = self._session.prepare_request(requests.Request("GET", url, headers=headers))
-            # The adapter directly: Session.send would read a redirect's whole body, uncapped.
-            response = self._session.get_adapter(request.url).send(
-                request,
-                stream=True,
-                timeout=(timeout_s, timeout_s),
-                verify=self.settings.ca_bundle or True,
-                proxies={},
-                pinned_ips=pinned_ips,
-            )
-        except requests.exceptions.ConnectTimeout:
-            raise _Transient(f"connect to {url} timed out after {timeout_s:g} s") from None
-        except requests.exceptions.ReadTimeout:
-            raise _Transient(f"read from {url} timed out after {timeout_s:g} s (no answer)") from None
-        except requests.exceptions.SSLError as error:
-            raise FetchError(f"TLS failure with {url}: {_first_line(error)}") from None
-        except requests.exceptions.ConnectionError as error:
-            raise _Transient(f"connection to {url} failed: {_first_line(error)}") from None
-        except (requests.exceptions.RequestException, guard.AddressRefused) as error:
-            raise FetchError(f"request to {url} failed: {_first_line(error)}") from None
-        with closing(response):
-            body = b""
-            if 200 <= response.status_code < 300:
-                body = self._read_body(response, url, body_limit)
-            return _Response(url, response.status_code, response.reason or "", response.headers, body)
-
-    def _read_body(self, response, url: str, truncate_at: int | None) -> bytes:
-        """The body, streamed; FetchError beyond max_bytes (or cut at `truncate_at` instead)."""
-        limit = self.settings.max_bytes if truncate_at is None else truncate_at
-        declared = response.headers.get("Content-Length", "").strip()
-        if truncate_at is None and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"body of {url} is {int(declared)} bytes, over the {limit}-byte limit; not downloaded")
-        chunks, total, started = [], 0, time.monotonic()
-        try:
-            for chunk in response.iter_content(CHUNK_BYTES):
-                total += len(chunk)
-                if total > limit:
-                    if truncate_at is not None:
-                        chunks.append(chunk[: len(chunk) - (total - limit)])
-                        break
-                    raise FetchError(f"body of {url} is over the {limit}-byte limit; download aborted")
-                chunks.append(chunk)
-                if time.monotonic() - started > self.settings.max_duration_s:
-                    raise FetchError(f"download of {url} took over {self.settings.max_duration_s:g} s; aborted")
-        except requests.exceptions.ConnectionError as error:
-            if isinstance(error.args[0] if error.args else None, ReadTimeoutError):
-                raise _Transient(f"read from {url} timed out after {self.settings.timeout_s:g} s mid-body") from None
-            raise _Transient(f"connection to {url} lost mid-body") from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise _Transient(f"body of {url} ended early (shorter than announced, or cut)") from None
-        except requests.exceptions.ContentDecodingError as error:
-            raise FetchError(f"body of {url} could not be decompressed: {_first_line(error)}") from None
-        return b"".join(chunks)
-
     # --- robots.txt ------------------------------------------------------------------------------
 
     def _check_robots(self, url: str) -> None:
@@ -284,8 +199,10 @@ class Fetcher:
         current, now = robots.robots_url(url), self._clock()
         for _hop in range(self.settings.max_redirects + 1):
             try:
-                response = self._send(current, self._check_address(current), {}, robots.ROBOTS_MAX_BYTES)
-            except (_Transient, FetchError) as error:
+                response = transport.send(
+                    self._session, self.settings, current, self._check_address(current), {}, robots.ROBOTS_MAX_BYTES
+                )
+            except (transport.Transient, FetchError) as error:
                 return robots.rules_unreachable(str(error), now)
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
@@ -324,29 +241,3 @@ class Fetcher:
         if wait_s > 0:
             self._sleep(wait_s)
         self._hosts.mark_request(host)
-
-    # --- conditional GET -------------------------------------------------------------------------
-
-    def _validators(self, url: str) -> dict:
-        saved = self.store.get(f"url:{url}") or {}
-        headers = {}
-        if saved.get("etag"):
-            headers["If-None-Match"] = saved["etag"]
-        if saved.get("last_modified"):
-            headers["If-Modified-Since"] = saved["last_modified"]
-        return headers
-
-    def _remember_validators(self, response: _Response) -> None:
-        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
-        if etag or modified:
-            self.store.put(f"url:{response.url}", {"etag": etag, "last_modified": modified}, VALIDATOR_TTL_S)
-
-
-def _first_line(error: BaseException) -> str:
-    """The innermost useful words of a requests/urllib3 error, on one line."""
-    inner = error.args[0] if isinstance(error, requests.RequestException) and error.args else error
-    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError wraps the real cause
-    text = str(inner).strip() or type(inner).__name__
-    if "): " in text and "(host=" in text:
-        text = text.split("): ", 1)[1]
-    return text.splitlines()[0].rstrip('")')[:300]

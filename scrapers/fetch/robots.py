@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from scrapers.fetch.parts import FetchError
+
 ROBOTS_TTL_S = 24 * 3600
 ROBOTS_FAILURE_TTL_S = 600
 ROBOTS_MAX_BYTES = 500 * 1024
@@ -23,6 +25,16 @@ def origin_of(url: str) -> str:
     """`scheme://host[:port]` of `url`, lower-cased."""
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def host_key(url: str) -> str:
+    """`host:port` of `url` (port defaulted by scheme), the key of the per-host ledger."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        raise FetchError(f"invalid port in {url}") from None
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def robots_url(url: str) -> str:

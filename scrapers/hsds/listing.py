@@ -5,17 +5,10 @@ from __future__ import annotations
 import re
 
 from scrapers.base import Context
+from scrapers.hints import access_hints, audience_hints, valid_point
 from scrapers.hsds.schedule import dated_series, schedule_text
 from scrapers.listing import Listing, Organizer, Venue
-from scrapers.text import (
-    access_hints,
-    audience_hints,
-    clean_text,
-    description_pair,
-    safe_url,
-    split_categories,
-    valid_point,
-)
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
 
 _FREE = re.compile(r"\bfree\b|\bno (?:fee|charge|cost)|^none\b", re.IGNORECASE)
 STATUSES = {"inactive": "cancelled", "defunct": "cancelled", "temporarily closed": "postponed"}

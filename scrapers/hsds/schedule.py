@@ -10,7 +10,8 @@ import re
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 
 from scrapers.recurrence import Expansion, expand
-from scrapers.text import clean_text, parse_when, zone
+from scrapers.text import clean_text
+from scrapers.times import parse_when, zone
 
 DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "-1": "last"}

@@ -20,13 +20,14 @@ import x_wr_timezone
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError
 from scrapers.decoding import decode_body
+from scrapers.hints import status_from_text
 from scrapers.ics.clean import looks_like_ical, repair
 from scrapers.ics.fields import fill_fields, group_id, series_key
 from scrapers.ics.series import bound_rules, first_instance, instances, query
 from scrapers.ics.times import Moments, drop_broken_ends
 from scrapers.listing import Listing, Occurrence
 from scrapers.recurrence import MAX_OCCURRENCES, capped, in_window
-from scrapers.text import clean_text, status_from_text
+from scrapers.text import clean_text
 
 log = logging.getLogger(__name__)
 _ZONE_CACHE_LOCK = threading.Lock()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from scrapers.text import zone
+from scrapers.times import zone
 
 RRULE_PARTS = {
     "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",

@@ -7,19 +7,10 @@ import re
 from datetime import date, datetime
 
 from scrapers.address import is_online_place, venue_from_text
+from scrapers.hints import access_hints, audience_hints, is_meeting_url, status_from_text, valid_point
 from scrapers.ics.times import Moments
 from scrapers.listing import Listing, Organizer
-from scrapers.text import (
-    access_hints,
-    audience_hints,
-    clean_text,
-    description_pair,
-    is_meeting_url,
-    safe_url,
-    split_categories,
-    status_from_text,
-    valid_point,
-)
+from scrapers.text import clean_text, description_pair, safe_url, split_categories
 
 _MANGLED = re.compile(r"[<>\"\s]|&#|&[a-z]+;", re.IGNORECASE)
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from scrapers.bare_times import note_bare
 from scrapers.spans import settle_span
-from scrapers.text import clean_text, zone
+from scrapers.text import clean_text
+from scrapers.times import zone
 
 UTC_NAMES = {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Etc/Universal", "Universal"}
 

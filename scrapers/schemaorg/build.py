@@ -25,7 +25,8 @@ from scrapers.schemaorg.fields import (
 from scrapers.schemaorg.nodes import types_of
 from scrapers.schemaorg.schedule import Series, schedule_series, schedule_words
 from scrapers.spans import settle_span
-from scrapers.text import description_pair, localize, safe_url, split_categories
+from scrapers.text import description_pair, safe_url, split_categories
+from scrapers.times import localize
 
 
 def _description(node: dict) -> tuple[str, str]:

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from dateutil import parser as date_parser
 
 from scrapers.address import address_from_text
+from scrapers.hints import valid_point
 from scrapers.listing import Organizer, Venue
 from scrapers.schemaorg.nodes import short_type, types_of
-from scrapers.text import clean_text, fixed_offset, iso_duration, localize, safe_url, valid_point
+from scrapers.text import clean_text, safe_url
+from scrapers.times import fixed_offset, iso_duration, localize
 
 # EventOn writes '2019-9-18T10-10-00-00' for 10:00 (hour, hour again, minutes, '00').
 _EVENTON = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2})-\4-(\d{2})-\d{2}$")

@@ -17,7 +17,7 @@ from scrapers.base import Context
 from scrapers.hsds.schedule import DAYS, days_text
 from scrapers.schemaorg.fields import first, parse_date, text_of
 from scrapers.schemaorg.nodes import short_type
-from scrapers.text import iso_duration, zone
+from scrapers.times import iso_duration, zone
 
 DAY_CODES = {name.casefold(): code for code, name in DAYS.items()}
 FREQUENCY_WORDS = {"daily": ("DAILY", 1), "weekly": ("WEEKLY", 1), "fortnightly": ("WEEKLY", 2),

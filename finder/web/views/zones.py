@@ -15,7 +15,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from scrapers.text import zone
+from scrapers.times import zone
 
 TZ_COOKIE = "tz"  # set by static/js/site.js; an IANA zone name such as "Europe/Berlin"
 MAX_ZONE_NAME = 64
