@@ -21,7 +21,7 @@ from finder.config import Config
 from finder.db.engine import ID_CHUNK
 from finder.geo.time_zones import settle_zone
 from finder.identity import as_utc, stable_key
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.ingest.defaults import apply_source_defaults
 from finder.ingest.insert import insert_new
 from finder.ingest.liveness import count_misses, mark_seen, remove_links
@@ -101,7 +101,7 @@ def _remove(session, source, removed, listings, report: IngestReport, hide_after
     report.listing_ids |= ids
     report.touched |= touched
     if ids:
-        search_index.refresh(session, ids)
+        index_writes.refresh(session, ids)
 
 
 @contextmanager
@@ -175,7 +175,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     changed = apply_overrides(session, report.listing_ids)  # organisers' corrections and opt-outs outlive re-scrapes
     session.flush()
     if known | changed:  # new listings got their index rows as they were inserted
-        search_index.refresh(session, known | changed)
+        index_writes.refresh(session, known | changed)
     return report
 
 
