@@ -44,7 +44,8 @@ from finder.alerts.matching import make_matcher  # noqa: E402
 from finder.config import Config  # noqa: E402
 from finder.db.engine import make_engine  # noqa: E402
 from finder.geo.resolver import get_resolver  # noqa: E402
-from finder.index import rows as search_index  # noqa: E402
+from finder.index import schema as index_schema  # noqa: E402
+from finder.index import writes as index_writes  # noqa: E402
 from finder.jobs.alert_workers import run_in_workers  # noqa: E402
 from finder.mail import outbox  # noqa: E402
 from finder.models import Alert, Base, Digest, Listing, ListingTag, Occurrence, Tag  # noqa: E402
@@ -113,7 +114,7 @@ def make_listings(session, rng: random.Random, towns: Towns, count: int, first_s
     session.execute(insert(ListingTag), links)
     if occurrences:
         session.execute(insert(Occurrence), occurrences)
-    search_index.refresh(session, range(start_id, start_id + count))
+    index_writes.refresh(session, range(start_id, start_id + count))
     session.commit()
 
 
@@ -244,7 +245,7 @@ def main() -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
+        index_schema.create_objects(connection)
     engine.dispose()
     config = Config(DATABASE_URL=url, SECRET_KEY="bench-secret", BASE_URL="https://kindred.example", SMTP_URL="",
                     OUTBOX_DIR=str(workdir / "outbox"), TIMEZONE="UTC", DIGEST_HOUR=8,

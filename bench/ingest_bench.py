@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.identity import merge_group  # noqa: E402
 from finder.index import rows as search_index  # noqa: E402
+from finder.index import schema as index_schema  # noqa: E402
+from finder.index import writes as index_writes  # noqa: E402
 from finder.ingest.importer import ingest  # noqa: E402
 from finder.models import Base, Listing, ListingSource, ListingTag, Organization, Source, Tag  # noqa: E402
 from finder.models import Occurrence as StoredOccurrence  # noqa: E402
@@ -128,7 +130,7 @@ def fill_base(engine, base: int) -> None:
             occurrences.append({"listing_id": i + 1, "start": start, "end": None, "status": "scheduled", "all_day": False})
             tagged.append({"listing_id": i + 1, "tag_id": tag + 1})
             slugs.append(vocabulary[tag])
-        # the index rows as search_index.refresh would write them, built from unsaved Listing objects
+        # the index rows as index_writes.refresh would write them, built from unsaved Listing objects
         geo = [search_index.index_row(Listing(**row), [tag.slug], [(row["start"], None, "scheduled", False)])
                for row, tag in zip(rows, slugs, strict=True)]
         with engine.begin() as connection:
@@ -136,7 +138,7 @@ def fill_base(engine, base: int) -> None:
             connection.execute(insert(ListingSource), links)
             connection.execute(insert(StoredOccurrence), occurrences)
             connection.execute(insert(ListingTag), tagged)
-            search_index.write_rows(connection, geo, [(r["id"], r["title"], "", t.label) for r, t in zip(rows, slugs, strict=True)])
+            index_writes.write_rows(connection, geo, [(r["id"], r["title"], "", t.label) for r, t in zip(rows, slugs, strict=True)])
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('listings', 'id'), :n)"), {"n": base + 1})
@@ -149,7 +151,7 @@ def build_base(url: str, base: int) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
+        index_schema.create_objects(connection)
     started = time.perf_counter()
     fill_base(engine, base)
     log.info("%s: base of %d listings in %.1f s", engine.dialect.name, base, time.perf_counter() - started)

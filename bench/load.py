@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.search_http import _wait_ready, free_port  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.demo.content import CITIES  # noqa: E402
-from finder.index import rows as search_index  # noqa: E402
+from finder.index import schema as index_schema  # noqa: E402
 from finder.models import Base, ScrapeRun  # noqa: E402
 
 log = logging.getLogger("bench.load")
@@ -58,7 +58,7 @@ def prepare(database_url: str, env: dict) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
+        index_schema.create_objects(connection)
     engine.dispose()
     subprocess.run([str(FINDER), "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
 

@@ -6,7 +6,7 @@ Prints p50/p95/p99 for SQLite and PostgreSQL (run_search end to end, the SQL alo
 remembered online answers, as the first search of each filter set; per shape too) next to a
 numpy brute-force baseline on the same data, the HTTP throughput of /api/v1/search under gunicorn
 (2 workers, SQLite), and ends with the `search` figure line of DESIGN.md ('na' where not taken).
-SQLite: the index is compacted after loading (`search_index.compact`: FTS5 optimize, ANALYZE). PostgreSQL:
+SQLite: the index is compacted after loading (`index_schema.compact`: FTS5 optimize, ANALYZE). PostgreSQL:
 the index table is loaded in band order, CLUSTERed and ANALYZEd; session setting jit=off.
 """
 
@@ -31,7 +31,7 @@ from bench.search_brute import brute_top  # noqa: E402
 from bench.search_data import NOW, WORDS, Data, load  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.geo.math import KM_PER_DEGREE_LAT  # noqa: E402
-from finder.index import rows as search_index  # noqa: E402
+from finder.index import schema as index_schema  # noqa: E402
 from finder.models import Base  # noqa: E402
 from finder.search import SearchQuery, run_search  # noqa: E402
 from finder.search import sql as search_sql  # noqa: E402
@@ -128,7 +128,7 @@ def fill(engine, data: Data) -> None:
     """The schema, the search-index objects and the listings of `data`, in one transaction."""
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
-        search_index.create_objects(connection)
+        index_schema.create_objects(connection)
         load(connection, data)
 
 
@@ -140,7 +140,7 @@ def build_sqlite(path: Path, data: Data) -> str:
     started = time.perf_counter()
     fill(engine, data)
     with engine.begin() as connection:
-        search_index.compact(connection)
+        index_schema.compact(connection)
     engine.dispose()
     log.info("sqlite loaded in %.1f s (%s)", time.perf_counter() - started, path)
     return url
@@ -151,9 +151,9 @@ def reuse_sqlite(path: Path) -> str:
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     with engine.begin() as connection:
-        search_index.create_objects(connection)
+        index_schema.create_objects(connection)
         if connection.exec_driver_sql("SELECT 1 FROM listing_geo_online LIMIT 1").first() is None:
-            connection.exec_driver_sql(search_index.ONLINE_FILL)
+            connection.exec_driver_sql(index_schema.ONLINE_FILL)
     engine.dispose()
     return url
 

@@ -1,7 +1,7 @@
 """Synthetic listings for the search benchmark: clustered around real city centres, loaded in bulk.
 
 Arrays (numpy) are the single source: the databases are loaded from them through
-`finder.index.rows.write_rows`, and the brute-force baseline scans them directly.
+`finder.index.writes.write_rows`, and the brute-force baseline scans them directly.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class Data:
 
 def load(connection: Connection, data: Data, chunk: int = 20_000) -> None:
     """Listings, tags and index rows into an empty schema (index rows in band order)."""
-    from finder.index.rows import lat_band, title_norm, write_rows
+    from finder.index.rows import lat_band, title_norm
+    from finder.index.writes import write_rows
 
     tag_ids = {slug: i + 1 for i, slug in enumerate(data.slugs)}
     vocabulary = load_vocabulary()

@@ -21,7 +21,7 @@ from finder import create_app
 from finder.config import Config
 from finder.db.engine import make_engine, make_sessionmaker
 from finder.db.migrate import upgrade
-from finder.index import rows as search_index
+from finder.index import schema as index_schema
 from finder.models import Base
 from tests import route_cache
 
@@ -104,7 +104,7 @@ def build_schema(url: str) -> None:
 
 
 # Objects outside the models (search indexes) register their creators here.
-SCHEMA_HOOKS: list = [search_index.create_objects]
+SCHEMA_HOOKS: list = [index_schema.create_objects]
 
 
 def _database(request, tmp_path_factory, prepare):
@@ -181,7 +181,7 @@ END $$"""
 
 
 # Search-index tables and other non-model objects register their cleaners here.
-CLEAR_HOOKS: list = [search_index.clear]
+CLEAR_HOOKS: list = [index_schema.clear]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Listings for search tests: inserted through the ORM, indexed with search_index.refresh."""
+"""Listings for search tests: inserted through the ORM, indexed with index_writes.refresh."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from finder import ranking
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.models import Listing, Occurrence, Tag
 from finder.tags import load_vocabulary
 from tests.conftest import FROZEN_NOW
@@ -49,5 +49,5 @@ def add_listing(session, title: str, *, lat=None, lon=None, kind="club", tags=()
         listing.start = min(starts)
     session.add(listing)
     session.flush()
-    search_index.refresh(session, [listing.id])
+    index_writes.refresh(session, [listing.id])
     return listing

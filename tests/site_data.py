@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from finder import ranking
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.models import Listing, ListingSource, Occurrence, Organization, ScrapeRun, Source, Tag
 from finder.tags import load_vocabulary
 
@@ -55,7 +55,7 @@ def add(session, title: str, *, point=None, tags=(), starts=(), rrule=None, sour
     listing.last_seen = now - timedelta(days=1)
     session.add(listing)
     session.flush()
-    search_index.refresh(session, [listing.id])
+    index_writes.refresh(session, [listing.id])
     return listing
 
 
@@ -126,7 +126,7 @@ def seed(session) -> dict[str, int]:
                        starts=[now + timedelta(days=3)], locality="Paris", timezone="Europe/Paris").id
     hidden = add(session, "Gone Away Club", point=north(LONDON, 1), tags=["music"])
     hidden.liveness = "hidden"
-    search_index.refresh(session, [hidden.id])
+    index_writes.refresh(session, [hidden.id])
     ids["hidden"] = hidden.id
     ids["org"] = ramblers.id
     return ids
@@ -151,5 +151,5 @@ def seed_hostile(session) -> dict[str, int]:
     )
     listing.tags = [tag(session, "hostile-tag", HOSTILE)]
     session.flush()
-    search_index.refresh(session, [listing.id])
+    index_writes.refresh(session, [listing.id])
     return {"listing": listing.id, "org": org.id}

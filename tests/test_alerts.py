@@ -14,7 +14,7 @@ from aiosmtpd.smtp import Envelope
 from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import run_digests
 from finder.alerts.matching import make_matcher
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.mail import outbox
 from finder.mail.send import MailError, build_message, clean_header, deliver, parse_message
 from finder.models import Alert, Digest, Listing, ListingChange
@@ -87,7 +87,7 @@ def add_listing(session, title: str, first_seen: datetime, **fields) -> Listing:
     listing = Listing(**values)
     session.add(listing)
     session.flush()
-    search_index.refresh(session, [listing.id])
+    index_writes.refresh(session, [listing.id])
     session.commit()
     return listing
 

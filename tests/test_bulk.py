@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from finder.db import bulk
-from finder.index import rows as search_index
+from finder.index import schema as index_schema
+from finder.index import writes as index_writes
 from finder.ingest.importer import ingest
 from finder.models import Listing, Occurrence, Source
 from scrapers.listing import Listing as Item
@@ -34,7 +35,7 @@ def test_reserved_ids_follow_every_stored_one(session):
 def test_rows_read_back_as_the_orm_would_have_stored_them(session):
     """Aware datetimes, booleans, JSON lists and NULLs round-trip; left-out columns get their defaults."""
     connection = session.connection()
-    search_index.bump(connection)  # the write that takes SQLite's lock before ids are reserved
+    index_schema.bump(connection)  # the write that takes SQLite's lock before ids are reserved
     [listing_id] = bulk.reserve_ids(connection, Listing.__table__, 1)
     start = datetime(2026, 3, 10, 19, 30, tzinfo=PARIS)
     bulk.insert_rows(connection, Listing.__table__, [{
@@ -70,7 +71,7 @@ def test_new_listings_get_the_index_rows_a_refresh_would_write(session):
     session.flush()
     written = _index(session)
     assert len(written["geo"]) == 2  # the cancelled listing is not searchable
-    search_index.refresh(session, session.scalars(select(Listing.id)).all())
+    index_writes.refresh(session, session.scalars(select(Listing.id)).all())
     assert _index(session) == written
 
 
@@ -78,7 +79,7 @@ def _index(session) -> dict:
     geo = session.execute(text("SELECT * FROM listing_geo ORDER BY id")).mappings().all()
     found = {"geo": [dict(row) for row in geo]}
     if session.get_bind().dialect.name == "sqlite":
-        for table in search_index.FTS_TABLES:
+        for table in index_schema.FTS_TABLES:
             found[table] = session.execute(text(f"SELECT rowid, title, body, tags, cell FROM {table} ORDER BY rowid")).all()
     else:
         found["geo"] = [{**row, "tsv": str(row["tsv"])} for row in found["geo"]]

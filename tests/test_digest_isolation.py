@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from finder.alerts import subscriptions as alerts
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.mail.send import build_message, clean_header
 from finder.models import Alert, Digest, Listing
 from tests.conftest import clear_tables
@@ -43,7 +43,7 @@ def seed(engine, now: datetime) -> dict[str, int]:
                           start=now + timedelta(days=3), description="A walk in the hills.")
         session.add(listing)
         session.flush()
-        search_index.refresh(session, [listing.id])
+        index_writes.refresh(session, [listing.id])
         poisoned = {f"name {char!r}": dict(name=f"Walks{char}Bcc: victim@example.org") for char in LINE_BREAKS}
         poisoned |= {
             "to 9999-12-31": dict(query={**HERE, "to": "9999-12-31"}),

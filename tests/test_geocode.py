@@ -10,9 +10,10 @@ import pytest
 
 from finder.cli import main
 from finder.config import Config
+from finder.geo.gazetteer import Place
 from finder.geo.math import haversine_km
 from finder.geo.place_text import Reading, interpretations, looks_like_postcode, name_keys, postcode_keys
-from finder.geo.resolver import Place, PlaceQueryError, Resolver, geocode_listing, get_resolver
+from finder.geo.resolver import PlaceQueryError, Resolver, geocode_listing, get_resolver
 from scrapers.listing import Listing, Venue
 from tests.conftest import FIXTURES
 

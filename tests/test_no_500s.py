@@ -10,7 +10,7 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from icalendar import Calendar
 
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.models import Listing
 from tests.trust_helpers import ADMIN_PASSWORD, app_for, csrf_from, login, post_form, soon
 
@@ -39,7 +39,7 @@ def add_listing(app, title: str) -> int:
                           end=start + timedelta(hours=2), next_start=start)
         session.add(listing)
         session.flush()
-        search_index.refresh(session, [listing.id])
+        index_writes.refresh(session, [listing.id])
         session.commit()
         return listing.id
 

@@ -205,13 +205,13 @@ def test_place_text_through_the_gazetteer(session, town, gazetteer_path):
 def test_refresh_removes_hidden_listings(session, town):
     from sqlalchemy import select
 
-    from finder.index import rows as search_index
+    from finder.index import writes as index_writes
     from finder.models import Listing
 
     chess = session.scalar(select(Listing).where(Listing.title == "Chess Club"))
     chess.liveness = "hidden"
     session.flush()
-    search_index.refresh(session, [chess.id])
+    index_writes.refresh(session, [chess.id])
     assert "Chess Club" not in titles(search(session))
 
 

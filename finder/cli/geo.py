@@ -135,9 +135,9 @@ def source_defaults(listing: Listing) -> dict:
 
 def _refresh_and_commit(session, changed_ids: list[int]) -> None:
     if changed_ids:
-        from finder.index import rows as search_index
+        from finder.index import writes as index_writes
 
-        search_index.refresh(session, list(changed_ids))
+        index_writes.refresh(session, list(changed_ids))
         changed_ids.clear()
     session.commit()
 

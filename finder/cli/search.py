@@ -7,7 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from finder.index import rows as search_index
+from finder.index import schema as index_schema
+from finder.index import writes as index_writes
 from finder.models import Listing
 from finder.ranking import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
@@ -50,10 +51,10 @@ def query_command(params: tuple[str, ...]):
 def reindex_command():
     """Rebuild the search index (listing_geo and its text index) from the listings table."""
     with current_app.extensions["sessionmaker"]() as session:
-        search_index.create_objects(session.connection())
-        search_index.clear(session.connection())
+        index_schema.create_objects(session.connection())
+        index_schema.clear(session.connection())
         ids = session.scalars(select(Listing.id)).all()
-        written = search_index.refresh(session, ids)
-        search_index.compact(session.connection())
+        written = index_writes.refresh(session, ids)
+        index_schema.compact(session.connection())
         session.commit()
     click.echo(f"search index: {written} listings indexed of {len(ids)}")

@@ -27,7 +27,8 @@ def refill_empty_index(url: str) -> int:
     from sqlalchemy import select, text
 
     from finder.db.engine import make_engine, make_sessionmaker
-    from finder.index import rows as search_index
+    from finder.index import schema as index_schema
+    from finder.index import writes as index_writes
     from finder.models import Listing
 
     engine = make_engine(url)
@@ -38,9 +39,9 @@ def refill_empty_index(url: str) -> int:
             searchable = select(Listing.id).where(Listing.liveness != "hidden", Listing.status != "cancelled")
             if session.execute(searchable.limit(1)).first() is None:
                 return 0
-            search_index.clear(session.connection())
-            written = search_index.refresh(session, session.scalars(select(Listing.id)).all())
-            search_index.compact(session.connection())
+            index_schema.clear(session.connection())
+            written = index_writes.refresh(session, session.scalars(select(Listing.id)).all())
+            index_schema.compact(session.connection())
             session.commit()
             return written
     finally:

@@ -18,8 +18,9 @@ from geopy.exc import GeopyError
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from finder.geo.gazetteer import Place
 from finder.geo.math import fold
-from finder.geo.resolver import Place, check_place_text
+from finder.geo.resolver import check_place_text
 from finder.models import GeocodeCache, GeocodeRate
 
 log = logging.getLogger(__name__)

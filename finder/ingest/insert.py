@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from finder.db import bulk
 from finder.index import rows as search_index
+from finder.index import schema as index_schema
+from finder.index import writes as index_writes
 from finder.ingest.prepare import listing_values
 from finder.models import Listing, ListingSource, ListingTag, Occurrence, Source, Tag
 
@@ -23,7 +25,7 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     if not fresh:
         return set()
     connection = session.connection()
-    search_index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
+    index_schema.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
     ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
     tag_ids = {slug: tag.id for slug, tag in tags.items()}
     labels = {slug: search_index.label_text(slug, tag.label) for slug, tag in tags.items()}
@@ -38,7 +40,7 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
         links.append((listing_id, source.id, key, 0, prepared.item.url[:2000], prepared.hash, now, now))
         slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
         tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
-        if values["status"] != "cancelled":  # what search_index.refresh would write for this listing
+        if values["status"] != "cancelled":  # what index_writes.refresh would write for this listing
             index_rows.append(search_index.index_row(
                 _row_as_listing(values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
             texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
@@ -46,7 +48,7 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
     bulk.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
     bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
-    search_index.write_rows(connection, index_rows, texts)
+    index_writes.write_rows(connection, index_rows, texts)
     return set(ids)
 
 
@@ -56,5 +58,5 @@ def _row_as_listing(values: dict) -> SimpleNamespace:
     Why not a `Listing`: these rows are written by `bulk.insert_rows`, never through the session, and an
     ORM object per new listing (with its instrumentation and identity-map entry) would cost more than
     the rest of its index row. `index_row` reads attributes only, so a namespace of the same values gives
-    the row `search_index.refresh` would write from the stored listing (tests/test_bulk.py checks they agree)."""
+    the row `index_writes.refresh` would write from the stored listing (tests/test_bulk.py checks they agree)."""
     return SimpleNamespace(**values)

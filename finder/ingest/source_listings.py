@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.db.engine import chunked
-from finder.index import rows as search_index
+from finder.index import schema as index_schema
+from finder.index import writes as index_writes
 from finder.ingest.liveness import liveness_of
 from finder.ingest.overrides import suppressed
 from finder.models import Listing, ListingSource, Source, Suppression
@@ -34,7 +35,7 @@ def hide_blocked(session: Session, source: Source) -> list[int]:
             listing.liveness = "hidden"
             hidden.append(listing.id)
     session.flush()
-    search_index.refresh(session, hidden)
+    index_writes.refresh(session, hidden)
     return hidden
 
 
@@ -50,7 +51,7 @@ def show_unblocked(session: Session, source: Source, hide_after: int) -> list[in
             listing.liveness = liveness
             shown.append(listing.id)
     session.flush()
-    search_index.refresh(session, shown)
+    index_writes.refresh(session, shown)
     return shown
 
 
@@ -63,12 +64,12 @@ def purge(session: Session, source: Source) -> tuple[int, int]:
     shared = list(session.scalars(select(Listing.id).where(Listing.id.in_(mine), Listing.id.in_(others))))
     connection = session.connection()
     for chunk in chunked(only_mine):
-        search_index.delete_rows(connection, chunk)
+        index_writes.delete_rows(connection, chunk)
         session.execute(delete(Listing).where(Listing.id.in_(chunk)))  # children go by ON DELETE CASCADE
     session.execute(delete(ListingSource).where(ListingSource.source_id == source.id))
     session.expire_all()
-    search_index.bump(connection)
-    search_index.refresh(session, shared)
+    index_schema.bump(connection)
+    index_writes.refresh(session, shared)
     return len(only_mine), len(shared)
 
 

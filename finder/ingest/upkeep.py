@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from finder.db.engine import chunked
-from finder.index import rows as search_index
+from finder.index import writes as index_writes
 from finder.models import Listing, Occurrence, ScrapeRun, Source
 from scrapers.recurrence import expand_rule
 
@@ -57,7 +57,7 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
     session.flush()
     changed |= set(session.scalars(select(Listing.id).where(Listing.next_start < now)))
     refresh_next_start(session, now, changed)
-    search_index.refresh(session, changed)
+    index_writes.refresh(session, changed)
     return len(changed)
 
 

@@ -19,16 +19,17 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from finder import ranking
+from finder.geo.math import EARTH_RADIUS_KM, bounding_box
+from finder.index import schema as index_schema
 from finder.geo.math import bounding_box
-from finder.index import rows as search_index
 from finder.index.rows import (
     FLAG_BITS,
-    FTS_TABLES,
     NO_PLACE_BAND,
     ONLINE_CELL,
     cell_name,
     tag_token,
 )
+from finder.index.schema import FTS_TABLES
 from finder.models.base import UTCDateTime
 from finder.search.filters import Near, sql_conditions
 
@@ -36,7 +37,7 @@ _FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
 MAX_CELLS = 400
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 GENERATION_COLUMN = ", (SELECT generation FROM search_meta WHERE id = 1) AS generation"
-ONLINE_TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.rows)
+ONLINE_TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.schema)
 ONLINE_FTS = FTS_TABLES[1]  # their text
 GEO_COLUMNS = "g.id, g.lat, g.lon, g.kind, g.flags, g.next_epoch, g.connection, g.tags, g.title_norm"
 
@@ -70,7 +71,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
 
     Each branch answers its best `offset + limit` rows and its count; the page is cut from their
     merge in the same order as SQL. The online branch does not depend on the place, so its answer
-    is kept for the same filters, minute and index generation (see `search_index.generation`).
+    is kept for the same filters, minute and index generation (see `index_schema.generation`).
     """
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -80,7 +81,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     for name, statement, params in build(plan, dialect):
         key = None
         if name == "online":
-            generation = search_index.generation(session) if generation is None else generation
+            generation = index_schema.generation(session) if generation is None else generation
             key = (str(session.get_bind().url), generation, statement.text, _frozen(params))
         rows = _ONLINE_CACHE.get(key) if key else None
         if rows is None:

@@ -12,7 +12,7 @@ here from listing_geo, so no reindex is needed. PostgreSQL keeps reading listing
 
 from alembic import op
 
-from finder.index import rows as search_index
+from finder.index import schema as index_schema
 
 revision = "0007"
 down_revision = "0006"
@@ -23,9 +23,9 @@ depends_on = None
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         return
-    op.execute(search_index.ONLINE_DDL)
+    op.execute(index_schema.ONLINE_DDL)
     op.execute("DELETE FROM listing_geo_online")
-    op.execute(search_index.ONLINE_FILL)
+    op.execute(index_schema.ONLINE_FILL)
 
 
 def downgrade() -> None:

@@ -1,0 +1,106 @@
+"""The search index's tables: their DDL per dialect, create / drop / clear / compact, and the change counter.
+
+SQLite: `listing_geo` is a `WITHOUT ROWID` table keyed `(lat_band, lon, id)` (0.1° latitude bands),
+so a radius query reads a few short key ranges; `listing_fts` is an FTS5 table keyed by listing id
+(porter stemming). PostgreSQL: `listing_geo` is a plain table with a btree on `(lat_band, lon)` and a
+`tsvector` column (english stemming) with a GIN index. Listings without coordinates sit in band
+NO_PLACE_BAND (with `lon` 0), and their text is indexed apart (`listing_fts_online` on SQLite, a
+partial GIN index on PostgreSQL): every search with a place also reads them, and their postings are
+then a few per cent of a word's.
+On SQLite the placeless rows are also kept, narrow, in `listing_geo_online` (rowid = listing id, only the
+columns a filter or the score reads): the online branch of a search near a place scans or seeks that small
+table instead of the wide rows of `listing_geo`. `compact` follows a bulk load; `create_objects` / `clear`
+serve migrations and tests.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from finder.index.rows import NO_PLACE_BAND
+
+GEO_COLUMNS = ("lat_band", "lon", "id", "lat", "x", "y", "z", "kind", "flags", "days_mask", "times_mask", "next_epoch",
+               "end_epoch", "connection", "tags", "title_norm")
+
+# Placeless rows again, narrow (SQLite): what the online branch of a search reads (finder.search.sql).
+ONLINE_COLUMNS = ("id", "end_epoch", "next_epoch", "connection", "flags", "kind", "days_mask", "times_mask", "tags",
+                  "title_norm")
+ONLINE_DDL = """CREATE TABLE IF NOT EXISTS listing_geo_online (
+        id INTEGER PRIMARY KEY, end_epoch REAL, next_epoch REAL, connection REAL NOT NULL, flags INTEGER NOT NULL,
+        kind TEXT NOT NULL, days_mask INTEGER NOT NULL, times_mask INTEGER NOT NULL, tags TEXT NOT NULL,
+        title_norm TEXT NOT NULL)"""
+ONLINE_FILL = (f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) "  # noqa: S608 (fixed names)
+               f"SELECT {', '.join(ONLINE_COLUMNS)} FROM listing_geo WHERE lat_band = {NO_PLACE_BAND}")
+SQLITE_DDL = (
+    """CREATE TABLE IF NOT EXISTS listing_geo (
+        lat_band INTEGER NOT NULL, lon REAL NOT NULL, id INTEGER NOT NULL, lat REAL, x REAL, y REAL, z REAL,
+        kind TEXT NOT NULL, flags INTEGER NOT NULL, days_mask INTEGER NOT NULL, times_mask INTEGER NOT NULL,
+        next_epoch REAL, end_epoch REAL, connection REAL NOT NULL, tags TEXT NOT NULL, title_norm TEXT NOT NULL,
+        PRIMARY KEY (lat_band, lon, id)) WITHOUT ROWID""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS listing_geo_id ON listing_geo (id)",
+    "CREATE TABLE IF NOT EXISTS search_meta (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO search_meta (id, generation) VALUES (1, 0)",
+    ONLINE_DDL,
+    """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(
+        title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts_online USING fts5(
+        title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
+)
+FTS_TABLES = ("listing_fts", "listing_fts_online")  # listings with a place, listings without one
+SQLITE_ROW_TABLES = ("listing_geo", "listing_geo_online")
+POSTGRES_DDL = (
+    """CREATE TABLE IF NOT EXISTS listing_geo (
+        id bigint PRIMARY KEY, lat_band integer NOT NULL, lon float8 NOT NULL, lat float8, x float8, y float8, z float8,
+        kind text NOT NULL, flags integer NOT NULL, days_mask integer NOT NULL, times_mask integer NOT NULL,
+        next_epoch float8, end_epoch float8, connection float8 NOT NULL, tags text NOT NULL,
+        title_norm text NOT NULL, tsv tsvector NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS listing_geo_band_lon ON listing_geo (lat_band, lon)",
+    "CREATE INDEX IF NOT EXISTS listing_geo_tsv ON listing_geo USING gin (tsv)",
+    f"CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) WHERE lat_band = {NO_PLACE_BAND}",
+    "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
+    "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
+)
+
+
+def create_objects(connection: Connection) -> None:
+    """Create the index tables for this connection's dialect (idempotent)."""
+    for statement in POSTGRES_DDL if connection.dialect.name == "postgresql" else SQLITE_DDL:
+        connection.execute(text(statement))
+
+
+def drop_objects(connection: Connection) -> None:
+    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql"
+                                              else ("listing_geo_online", *FTS_TABLES))
+    for name in names:
+        connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+def clear(connection: Connection) -> None:
+    """Empty the index tables (tests)."""
+    bump(connection)
+    connection.execute(text("DELETE FROM listing_geo"))
+    if connection.dialect.name != "postgresql":
+        for table in ("listing_geo_online", *FTS_TABLES):
+            connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 -- fixed names
+
+
+def compact(connection: Connection) -> None:
+    """After a bulk load: merge each FTS5 table into one segment (a word's postings are then read, and
+    skipped through, in one piece) and refresh the planner's statistics."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE listing_geo"))
+        return
+    for table in FTS_TABLES:
+        connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608 -- fixed names
+    connection.execute(text("ANALYZE"))
+
+
+def bump(connection: Connection) -> None:
+    """Mark the index changed: answers remembered for an older generation are no longer used."""
+    connection.execute(text("UPDATE search_meta SET generation = generation + 1 WHERE id = 1"))
+
+
+def generation(session: Session) -> int:
+    """The index's change counter (bumped by every refresh)."""
+    return int(session.execute(text("SELECT generation FROM search_meta WHERE id = 1")).scalar() or 0)

@@ -1,0 +1,125 @@
+"""Writes to the search index: `refresh` from the listings table, `write_rows` (COPY on PostgreSQL), `delete_rows`.
+
+`refresh(session, listing_ids)` rewrites the rows of those listings (hidden or cancelled listings
+are removed); callers own the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import itemgetter
+
+from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy.orm import Session
+
+from finder.db.engine import ID_CHUNK
+from finder.geo.math import fold
+from finder.index.rows import index_row, label_text, place_tokens
+from finder.index.schema import FTS_TABLES, GEO_COLUMNS, ONLINE_COLUMNS, SQLITE_ROW_TABLES, bump
+from finder.models import Listing, ListingTag, Occurrence, Tag
+
+INDEXED = tuple(getattr(Listing, name) for name in (
+    "id", "kind", "title", "description", "lat", "lon", "online", "timezone", "recurrence", "recurrence_text",
+    "start", "end", "all_day", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
+    "for_groups", "wheelchair", "sign_language", "newcomer_friendly"))
+_GEO_VALUES = itemgetter(*GEO_COLUMNS)
+SQLITE_INSERT = f"INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}) VALUES ({', '.join('?' * len(GEO_COLUMNS))})"  # noqa: S608 (fixed names)
+# PostgreSQL: rows are streamed by COPY into a temporary staging table, then moved into `listing_geo` by one
+# INSERT ... SELECT that builds each row's tsvector on the server: a statement per row (executemany) cost
+# the importer a round trip and a parameter conversion per listing.
+POSTGRES_STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS listing_geo_staging (
+    lat_band integer, lon float8, id bigint, lat float8, x float8, y float8, z float8, kind text, flags integer,
+    days_mask integer, times_mask integer, next_epoch float8, end_epoch float8, connection float8, tags text,
+    title_norm text, title text, labels text, body text, cell text) ON COMMIT DELETE ROWS"""
+POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(GEO_COLUMNS)}, title, labels, body, cell) FROM STDIN"
+POSTGRES_MOVE = f"""INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}, tsv)
+    SELECT {', '.join(GEO_COLUMNS)}, setweight(to_tsvector('english', title), 'A')
+        || setweight(to_tsvector('english', labels), 'B') || setweight(to_tsvector('english', left(body, 20000)), 'C')
+        || to_tsvector('simple', cell) FROM listing_geo_staging"""  # noqa: S608 (fixed names)
+
+_ONLINE_VALUES = itemgetter(*ONLINE_COLUMNS)
+ONLINE_INSERT = f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) VALUES ({', '.join('?' * len(ONLINE_COLUMNS))})"  # noqa: S608 (fixed names)
+
+
+def refresh(session: Session, listing_ids: Iterable[int]) -> int:
+    """Bring the index rows of these listings in step with the listings table; returns rows written."""
+    ids = sorted({int(i) for i in listing_ids})
+    written = 0
+    connection = session.connection()
+    if ids:
+        bump(connection)
+    for offset in range(0, len(ids), ID_CHUNK):
+        chunk = ids[offset:offset + ID_CHUNK]
+        delete_rows(connection, chunk)
+        listings = session.execute(
+            select(*INDEXED).where(Listing.id.in_(chunk), Listing.liveness != "hidden", Listing.status != "cancelled")
+        ).all()
+        tags, occurrences = _children(session, [item.id for item in listings])
+        rows = [index_row(item, [slug for slug, _ in tags.get(item.id, ())], occurrences.get(item.id, []))
+                for item in listings]
+        fts = [(item.id, item.title, item.description,
+                " ".join(label_text(slug, label) for slug, label in tags.get(item.id, ()))) for item in listings]
+        written += write_rows(connection, rows, fts)
+    return written
+
+
+def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
+    """(slug, label) of the tags (by slug) and (start, end, status, all_day) of the occurrences, by listing id."""
+    tags: dict[int, list] = {}
+    occurrences: dict[int, list] = {}
+    if not ids:
+        return tags, occurrences
+    query = (select(ListingTag.listing_id, Tag.slug, Tag.label).join(Tag, Tag.id == ListingTag.tag_id)
+             .where(ListingTag.listing_id.in_(ids)).order_by(ListingTag.listing_id, Tag.slug))
+    for listing_id, slug, label in session.execute(query):
+        tags.setdefault(listing_id, []).append((slug, label))
+    query = (select(Occurrence.listing_id, Occurrence.start, Occurrence.end, Occurrence.status, Occurrence.all_day)
+             .where(Occurrence.listing_id.in_(ids)).order_by(Occurrence.listing_id, Occurrence.start))
+    for listing_id, *occurrence in session.execute(query):
+        occurrences.setdefault(listing_id, []).append(tuple(occurrence))
+    return tags, occurrences
+
+
+
+
+def delete_rows(connection: Connection, ids: list[int]) -> None:
+    if not ids:
+        return
+    tables = ("listing_geo",) if connection.dialect.name == "postgresql" else SQLITE_ROW_TABLES
+    for table in tables:
+        connection.execute(text(f"DELETE FROM {table} WHERE id IN :ids")  # noqa: S608 -- fixed names
+                           .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+    if connection.dialect.name != "postgresql":
+        for table in FTS_TABLES:
+            connection.execute(text(f"DELETE FROM {table} WHERE rowid IN :ids")  # noqa: S608 -- fixed names
+                               .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+
+
+def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, str, str, str]]) -> int:
+    """Insert prepared index rows and their text (id, title, body, tag labels)."""
+    if not rows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        texts = {i: (title, body, labels) for i, title, body, labels in fts}
+        connection.exec_driver_sql(POSTGRES_STAGING)
+        cursor = connection.connection.dbapi_connection.cursor()
+        with cursor:
+            with cursor.copy(POSTGRES_COPY) as copy:
+                for row in rows:
+                    title, body, labels = texts.get(row["id"], ("", "", ""))
+                    copy.write_row((*_GEO_VALUES(row), fold(title), fold(labels), fold(body), place_tokens(row)))
+            cursor.execute(POSTGRES_MOVE)
+            cursor.execute("DELETE FROM listing_geo_staging")
+    else:  # straight to the driver: SQLAlchemy's per-row parameter handling costs more than these inserts
+        cells = {row["id"]: place_tokens(row) for row in rows}
+        placeless = {row["id"] for row in rows if row["lat"] is None}
+        connection.exec_driver_sql(SQLITE_INSERT, list(map(_GEO_VALUES, rows)))
+        if placeless:
+            connection.exec_driver_sql(ONLINE_INSERT, [_ONLINE_VALUES(row) for row in rows if row["id"] in placeless])
+        texts = [(i, title, body, labels, cells.get(i, "")) for i, title, body, labels in fts]
+        for table, without_place in zip(FTS_TABLES, (False, True), strict=True):
+            chosen = [t for t in texts if (t[0] in placeless) is without_place]
+            if chosen:
+                connection.exec_driver_sql(f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
+                                           "VALUES (?, ?, ?, ?, ?)", chosen)
+    return len(rows)
