@@ -25,7 +25,6 @@ from finder.alerts.batch import NewListing, Window
 from finder.db.engine import chunked
 from finder.geo.math import valid_coordinates
 from finder.index.schema import FTS_TABLES
-from finder.models import Listing, Occurrence, utcnow
 from finder.models import Listing, Occurrence
 from finder.models.base import UTCDateTime
 from finder.search import PlaceError, QueryError, SearchQuery

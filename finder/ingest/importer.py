@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from finder.config import Config
 from finder.geo.time_zones import settle_zone
-from finder.identity import as_utc, stable_key
-from finder.index import writes as index_writes
 from finder.identity import stable_key
+from finder.index import writes as index_writes
 from finder.ingest.batch import Batch, IngestReport, ensure_tags, load_links
 from finder.ingest.defaults import apply_source_defaults
 from finder.ingest.insert import insert_new

@@ -19,9 +19,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from finder import ranking
-from finder.geo.math import EARTH_RADIUS_KM, bounding_box
-from finder.index import schema as index_schema
 from finder.geo.math import bounding_box
+from finder.index import schema as index_schema
 from finder.index.rows import (
     FLAG_BITS,
     NO_PLACE_BAND,
