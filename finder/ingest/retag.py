@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from finder.index import writes as index_writes
 from finder.ingest.batch import ensure_tags
-from finder.ingest.importer import ensure_tags
 from finder.ingest.prepare import set_tags
 from finder.models import Listing, ListingSource
 from finder.tags import Vocabulary, load_vocabulary
