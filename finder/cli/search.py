@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from finder.index import rows as search_index
 from finder.models import Listing
-from finder.ranking import english
+from finder.reasons import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 
