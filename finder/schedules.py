@@ -3,7 +3,7 @@
 The one reader of RRULE text in finder: `rule_parts` splits a rule once; `schedule_of` reads it (or the
 source's own words) as a `Schedule`; `rule_period_days` (ranking's recurrence kinds) and `rule_weekdays`
 (the search index's weekday bits) read what they need through `rule_parts`. `schedule_words` puts a schedule
-in English for ranking's reasons and the API; the site puts the same `Schedule` in the visitor's language
+in English for finder.reasons and the API; the site puts the same `Schedule` in the visitor's language
 (`finder.web.views.display_words.schedule_in_words`).
 """
 
@@ -85,7 +85,7 @@ def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
 
 
 def schedule_words(schedule: Schedule) -> str:
-    """The schedule in English: "Meets every Tuesday" (ranking's reasons and the API)."""
+    """The schedule in English: "Meets every Tuesday" (finder.reasons and the API)."""
     if schedule.text:
         return "Meets " + schedule.text
     if schedule.ordinal:

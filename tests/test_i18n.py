@@ -325,7 +325,7 @@ def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, ger
 def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
     from flask_babel import force_locale
 
-    from finder.ranking import Reason
+    from finder.reasons import Reason
     from finder.schedules import Schedule
     from finder.web.views.display_words import reason_words
 
@@ -348,9 +348,9 @@ def test_a_card_in_german_shows_german_reasons(site):
 
 
 def test_rewording_a_reason_in_english_changes_the_api_not_the_card(site, monkeypatch):
-    from finder import ranking
+    from finder import reasons as reasoning
 
-    monkeypatch.setattr(ranking, "english", lambda reason: f"Because: {reason.code}")
+    monkeypatch.setattr(reasoning, "english", lambda reason: f"Because: {reason.code}")
     _, client, _ = site
     results = soup_of(client, "/search?where=London&radius_km=10&interests=hiking")
     card = next(c for c in results.select("article.card") if "Riverside Walking Group" in c.get_text())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.jobs import table as jobs
 from finder.models import FetchState, JobRun
@@ -35,21 +36,21 @@ def test_cadences():
 
 def test_lease_refuses_a_second_start_within_the_interval(engine, session):
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    assert joblock.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="a")
-    assert not joblock.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="b")  # leased
-    joblock.finish(engine, "k", status="ok", error="", now=now + timedelta(seconds=5), owner="a")
-    assert not joblock.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=10),
+    assert leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="a")
+    assert not leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="b")  # leased
+    leases.finish(engine, "k", status="ok", error="", now=now + timedelta(seconds=5), owner="a")
+    assert not leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=10),
                                  owner="b")  # ran recently
-    assert joblock.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=601), owner="b")
+    assert leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=601), owner="b")
     row = session.get(JobRun, "k")
     assert (row.owner, row.runs) == ("b", 2)
 
 
 def test_an_expired_lease_can_be_taken_over(engine, session):
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    assert joblock.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now, owner="dead")
-    assert not joblock.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now + timedelta(seconds=30))
-    assert joblock.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now + timedelta(seconds=61))
+    assert leases.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now, owner="dead")
+    assert not leases.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now + timedelta(seconds=30))
+    assert leases.try_lease(engine, "crashy", min_interval_s=0, lease_s=60, now=now + timedelta(seconds=61))
 
 
 def test_two_scheduler_processes_run_a_job_once(db_url, engine, session):

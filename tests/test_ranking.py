@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from finder import ranking
+from finder.reasons import KIND_LABELS, MAX_REASONS, Reason, english, reasons
 from finder.schedules import schedule_phrase
 
 
@@ -132,9 +133,9 @@ REASON_CASES = [
 
 @pytest.mark.parametrize(("fields", "expected"), REASON_CASES)
 def test_reasons(fields, expected):
-    found = [ranking.english(reason) for reason in ranking.reasons(**fields)]
+    found = [english(reason) for reason in reasons(**fields)]
     assert found == expected
-    assert 2 <= len(found) <= ranking.MAX_REASONS
+    assert 2 <= len(found) <= MAX_REASONS
 
 
 def test_small_group_signals():
@@ -149,21 +150,21 @@ def test_schedule_in_words_keeps_day_names_capitalised():
 
 
 def test_a_listing_placed_only_by_its_town_says_the_town_not_a_distance():
-    why = [ranking.english(r) for r in ranking.reasons(kind="event", distance_km=0.004, approximate_place="London",
+    why = [english(r) for r in reasons(kind="event", distance_km=0.004, approximate_place="London",
                                                           newcomer=True)]
     assert why[:2] == ["In London", "Newcomer-friendly"]
     assert not any("away" in reason or reason == "Right here" for reason in why)
 
 
 def test_reasons_are_values_with_a_code_and_params():
-    why = ranking.reasons(kind="club", rrule="FREQ=WEEKLY;BYDAY=TU", matched_interests=[("games", "Games")])
+    why = reasons(kind="club", rrule="FREQ=WEEKLY;BYDAY=TU", matched_interests=[("games", "Games")])
     assert [reason.code for reason in why] == ["meets", "matches_interest"]
     assert why[1].params == {"slug": "games", "label": "Games"} and why[0]["schedule"].days == ("TU",)
     with pytest.raises(ValueError, match="unknown reason"):
-        ranking.english(ranking.Reason("no_such_code"))
+        english(Reason("no_such_code"))
 
 
 def test_every_kind_has_its_english_words():
     from scrapers.listing import KINDS
 
-    assert tuple(ranking.KIND_LABELS) == KINDS
+    assert tuple(KIND_LABELS) == KINDS

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from finder.catalog.sources import load_catalog, sync_sources
 from finder.cli.scheduler import JobTable
 from finder.db.engine import make_sessionmaker
-from finder.jobs import locks as joblock
+from finder.jobs import leases
 from finder.jobs import scrape as scrape_jobs
 from finder.jobs import table as jobs
 from finder.models import JobRun, ScrapeRun, Source, utcnow
@@ -55,9 +55,9 @@ def test_retry_delays_double_but_stay_inside_a_quarter_interval(engine, session)
     now = utcnow()
     delays = []
     for attempt in range(6):
-        taken = joblock.try_lease(engine, "hourly", min_interval_s=3600, lease_s=60, now=now)
+        taken = leases.try_lease(engine, "hourly", min_interval_s=3600, lease_s=60, now=now)
         assert taken, attempt
-        joblock.finish(engine, "hourly", status="failed", error="x", now=now, interval_s=3600, retry_s=30)
+        leases.finish(engine, "hourly", status="failed", error="x", now=now, interval_s=3600, retry_s=30)
         session.expire_all()
         row = session.get(JobRun, "hourly")
         delays.append((row.retry_after - now).total_seconds())

@@ -11,6 +11,7 @@ from finder import ranking
 from finder.geo.math import EARTH_RADIUS_KM, haversine_km
 from finder.geo.resolver import Resolver
 from finder.index.rows import title_norm, unit_vector
+from finder.reasons import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 from tests.search_helpers import LONDON, NOW, add_listing, km_north
 
@@ -149,7 +150,7 @@ def test_paging_keeps_the_total(session, town):
 def test_results_carry_reasons_and_next_start(session, town):
     page = search(session, lat=LAT, lon=LON, radius_km=30, interests="gardening")
     result = page.results[0]
-    assert [ranking.english(r) for r in result.reasons[:3]] == ["Meets every Tuesday", "Right here",
+    assert [english(r) for r in result.reasons[:3]] == ["Meets every Tuesday", "Right here",
                                                                 "Matches Gardening"]
     assert result.next_start == NOW + timedelta(days=6, hours=6)
     assert all(len(r.reasons) >= 2 for r in search(session).results)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from finder.index import schema as index_schema
 from finder.index import writes as index_writes
 from finder.models import Listing
-from finder.ranking import english
+from finder.reasons import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
 
 

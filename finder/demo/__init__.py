@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from finder.config import data_dir
-from finder.demo import formats
+from finder.demo import api_formats, formats
 from finder.demo.build import city_ics
 from finder.demo.content import CITIES
 
@@ -32,11 +32,11 @@ def demo_texts(anchor: date) -> dict[str, str]:
         "online-communities.html": formats.online_page(),
         "toronto-whats-on.html": formats.jsonld_page(by_slug["toronto"], anchor),
         "sydney-whats-on.html": formats.jsonld_page(by_slug["sydney"], anchor),
-        "london-volunteer-hub.json": formats.tec_json(by_slug["london"], anchor),
-        "berlin-kiez-gancio.json": formats.gancio_json(by_slug["berlin"], anchor),
-        "clubs-overpass.json": formats.overpass_json(),
-        "services-hsds.json": formats.hsds_json([by_slug["portland"], by_slug["london"], by_slug["toronto"]]),
-        "portland-volunteer-socrata.json": formats.socrata_json(by_slug["portland"], anchor),
+        "london-volunteer-hub.json": api_formats.tec_json(by_slug["london"], anchor),
+        "berlin-kiez-gancio.json": api_formats.gancio_json(by_slug["berlin"], anchor),
+        "clubs-overpass.json": api_formats.overpass_json(),
+        "services-hsds.json": api_formats.hsds_json([by_slug["portland"], by_slug["london"], by_slug["toronto"]]),
+        "portland-volunteer-socrata.json": api_formats.socrata_json(by_slug["portland"], anchor),
     })
     return files
 

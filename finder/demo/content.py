@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The rest is data, kept compact as written: `ruff format` leaves it alone.
+# fmt: off
 # name, region, country, IANA zone, centre, postcode near the centre, neighbourhoods (name, dlat, dlon)
 CITIES = [
     dict(slug="portland", name="Portland", region="OR", country="US", tz="America/Los_Angeles",
@@ -170,3 +172,4 @@ VOLUNTEER_ROLES = [
     ("Library reading helper", "Read stories with children at the weekend story hour; training provided.",
      ["Education", "Children & Youth"]),
 ]
+# fmt: on

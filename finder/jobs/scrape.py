@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from finder.db.retry import with_retries
+from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.models import ScrapeRun, Source, utcnow
 
@@ -50,7 +51,7 @@ def run_source_locked(app: Flask, session, slug: str, **options) -> ScrapeRun:
     progress elsewhere; the outcome is recorded on the job's row, so the scheduler counts it as a run."""
     run = None
     try:
-        with joblock.exclusive(app.extensions["engine"], f"scrape:{slug}", min_interval_s=0, lease=joblock.Lease.from_config(app.config["FINDER"]),
+        with joblock.exclusive(app.extensions["engine"], f"scrape:{slug}", min_interval_s=0, lease=leases.Lease.from_config(app.config["FINDER"]),
                                force=True, wait_s=SOURCE_LOCK_WAIT_S) as taken:
             if taken is None:
                 raise TimeoutError(f"source {slug}: still being run elsewhere after {SOURCE_LOCK_WAIT_S}s")

@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from finder.ingest import upkeep as maintenance
+from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.jobs import scrape as scrape_jobs
 from finder.models import JobRun, Source, utcnow
@@ -66,7 +67,7 @@ def is_due(app: Flask, job: Job, now: datetime) -> bool:
         scraped = scrape_jobs.last_scraped(app, job.source)
         if scraped is not None and scraped > now - timedelta(seconds=job.interval_s):
             return False
-    return joblock.is_due(app.extensions["engine"], job.key, min_interval_s=job.interval_s, now=now)
+    return leases.is_due(app.extensions["engine"], job.key, min_interval_s=job.interval_s, now=now)
 
 
 def run_job(app: Flask, job: Job, now: datetime | None = None) -> bool:
@@ -80,7 +81,7 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> bool:
         if job.key in joblock.held_keys() or not is_due(app, job, now):
             log.debug("job %s skipped: not due, or running elsewhere", job.key)
             return False
-        with joblock.exclusive(engine, job.key, min_interval_s=job.interval_s, lease=joblock.Lease.from_config(app.config["FINDER"]), now=now) as taken:
+        with joblock.exclusive(engine, job.key, min_interval_s=job.interval_s, lease=leases.Lease.from_config(app.config["FINDER"]), now=now) as taken:
             if taken is None:
                 log.debug("job %s skipped: taken by another scheduler", job.key)
                 return False
@@ -121,7 +122,7 @@ def abandon_running(app: Flask, reason: str) -> list[str]:
     return released
 
 
-def _record_abandoned(app: Flask, job: Job, taken: joblock.Taken) -> None:
+def _record_abandoned(app: Flask, job: Job, taken: leases.Taken) -> None:
     """The run a dead scheduler left behind (its lease expired), recorded as failed."""
     reason = f"aborted: its scheduler ({taken.abandoned_by}) died during the run (lease expired)"
     log.warning("job %s: the run started %s by %s was abandoned; recorded as failed", job.key,

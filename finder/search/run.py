@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from finder import ranking
+from finder import reasons as reasoning
 from finder.geo.math import fold
 from finder.index.rows import FLAG_BITS, TIME_BITS
 from finder.models import Listing, ListingTag, Tag
@@ -31,7 +31,7 @@ class SearchResult:
     distance_km: float | None
     next_start: datetime | None
     score: float
-    reasons: list[ranking.Reason]  # words at the edge: ranking.english (API), the site's reason_words
+    reasons: list[reasoning.Reason]  # words at the edge: reasoning.english (API), the site's reason_words
     matched_tags: list[str] = field(default_factory=list)
 
 
@@ -218,7 +218,7 @@ def _result(listing: Listing, distance_km: float | None, score: float, plan: Pla
     matched = [t for t in listing.tags if t.slug in set(plan.tags)]
     starts = next_start(listing, now, plan.window)
     local = starts.astimezone(_zone(listing.timezone or "UTC")) if starts else None
-    why = ranking.reasons(
+    why = reasoning.reasons(
         kind=listing.kind, rrule=listing.recurrence, recurrence_text=listing.recurrence_text or "",
         next_start_local=local, distance_km=distance_km, online=listing.online,
         matched_interests=[(t.slug, t.label) for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,

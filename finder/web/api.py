@@ -14,7 +14,7 @@ from spectree import Response, SpecTree
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from finder import ranking
+from finder import reasons as reasoning
 from finder.catalog import licences
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
@@ -101,7 +101,7 @@ def listing(listing_id: int):
 
     now = datetime.now().astimezone()
     starts = next_start(item, now, None)
-    why = ranking.reasons(kind=item.kind, rrule=item.recurrence, recurrence_text=item.recurrence_text or "",
+    why = reasoning.reasons(kind=item.kind, rrule=item.recurrence, recurrence_text=item.recurrence_text or "",
                           next_start_local=_local(item, starts), online=item.online,
                           newcomer=item.newcomer_friendly, free=item.free, wheelchair=item.wheelchair,
                           ongoing=starts is None and is_ongoing(item, now))
@@ -140,13 +140,13 @@ def tags():
                              for t in load_vocabulary().all()]})
 
 
-def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[ranking.Reason],
+def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[reasoning.Reason],
             source_url: str | None) -> dict:
     source_url = source_url or item.url
     return {
         "id": item.id, "title": item.title, "kind": item.kind,
         "distance_km": None if distance_km is None or item.online else round(distance_km, 3),
-        "next_start": _iso(item, starts), "reasons": [ranking.english(r) for r in reasons],
+        "next_start": _iso(item, starts), "reasons": [reasoning.english(r) for r in reasons],
         "url": f"/listings/{item.id}",
         "source_url": source_url, "lat": item.lat, "lon": item.lon, "tags": [t.slug for t in item.tags],
         "online": item.online,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask_babel import gettext as _
 
-from finder.ranking import Reason
+from finder.reasons import Reason
 from finder.web.views.display_links import SOURCE_LINK_REL, outbound, paragraphs, sanitized, similar_query
 from finder.web.views.display_time import ago, duration, local_day, local_when, until
 from finder.web.views.display_words import KIND_LABELS, card_kind, describe_rule, distance, kind_label, reason_words

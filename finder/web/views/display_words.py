@@ -1,4 +1,4 @@
-"""Kinds, schedules, distances and ranking's reasons in the visitor's words."""
+"""Kinds, schedules, distances and finder.reasons' reasons in the visitor's words."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 
 from finder import ranking
+from finder import reasons as reasoning
 from finder.geo.math import km_to_miles
-from finder.ranking import Reason
+from finder.reasons import Reason
 from finder.schedules import DAY_CODES, Schedule, schedule_of, schedule_words
 from finder.web.views.display_time import local_when
 from finder.web.views.searching import KIND_CHOICES
@@ -23,7 +24,7 @@ EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets wee
          "MONTHLY": lazy_gettext("Meets monthly"), "YEARLY": lazy_gettext("Meets yearly")}
 EVERY_N = {"DAILY": lazy_gettext("Meets every %(num)d days"), "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
            "MONTHLY": lazy_gettext("Meets every %(num)d months"), "YEARLY": lazy_gettext("Meets every %(num)d years")}
-# Reasons (finder.ranking.Reason) whose words take no parameter, by code.
+# Reasons (finder.reasons.Reason) whose words take no parameter, by code.
 REASON_WORDS = {"wheelchair": lazy_gettext("Wheelchair accessible"), "ongoing": lazy_gettext("Ongoing"),
                 "in_person": lazy_gettext("In person"), "from_home": lazy_gettext("Join from home"),
                 "online": lazy_gettext("Online"), "free": lazy_gettext("Free"),
@@ -101,7 +102,7 @@ def card_kind(listing) -> str:
 
 
 def reason_words(reason: Reason) -> str:
-    """One of ranking's reasons in the visitor's language."""
+    """One of finder.reasons' reasons in the visitor's language."""
     from finder.web.i18n import tag_label
 
     code = reason.code
@@ -120,4 +121,4 @@ def reason_words(reason: Reason) -> str:
         return distance(reason["km"], reason["unit"])
     if code == "kind":
         return kind_label(reason["kind"])
-    return ranking.english(reason)
+    return reasoning.english(reason)
