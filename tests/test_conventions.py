@@ -19,7 +19,7 @@ CONTRACT_ADAPTERS = {"ics", "schemaorg", "tec", "gancio", "mobilizon", "activity
 
 # Pure modules: settings, vocabulary, the scorer, the one RRULE reader, identity rules, geo math. They import the
 # standard library, parsing libraries, `scrapers` and each other only: no database, no web framework.
-PURE = {"finder.config", "finder.tags", "finder.tags_file", "finder.ranking", "finder.reasons", "finder.schedules",
+PURE = {"finder.lazy", "finder.config", "finder.tags", "finder.tags_file", "finder.ranking", "finder.reasons", "finder.schedules",
         "finder.identity", "finder.ongoing", "finder.ratelimit_store", "finder.geo.math", "finder.geo.postcode_shapes",
         "finder.web.feeds_series"}
 # Each area's layer: an area imports only areas of a lower layer (or itself, or an edge listed in SIDEWAYS).
@@ -108,7 +108,7 @@ def layer_breaks() -> list[str]:
 
 def test_every_area_imports_only_areas_below_it():
     assert not (set(area(m) for m in finder_modules()) - set(LAYERS) - {"ranking", "reasons", "config", "tags",
-                                                                       "tags_file", "schedules", "identity", "ongoing",
+                                                                       "tags_file", "schedules", "identity", "ongoing", "lazy",
                                                                        "ratelimit_store"})
     assert layer_breaks() == []
 
@@ -120,6 +120,31 @@ def test_pure_modules_import_no_database_no_framework_and_only_pure_finder(modul
     assert not roots & (DATABASE | FRAMEWORK | {"werkzeug"}), roots & (DATABASE | FRAMEWORK | {"werkzeug"})
     impure = {n for n in found if n.startswith("finder.") and n in finder_modules() and n not in PURE}
     assert not impure, impure
+
+
+PUBLIC_PACKAGES = {"db", "geo", "catalog", "index", "ingest", "search", "mail", "alerts", "trust", "web", "jobs"}
+
+
+def test_other_areas_import_only_a_package_s_public_names():
+    """`from finder.search import run_search`, never `from finder.search.run import ...` from outside search/; and
+    only names the package's `__init__` lists in `__all__`."""
+    import importlib
+
+    found = []
+    for name, path in finder_modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            parts = node.module.split(".")
+            if parts[0] != "finder" or len(parts) < 2 or parts[1] not in PUBLIC_PACKAGES or parts[1] == area(name):
+                continue
+            if len(parts) > 2:
+                if ".".join(parts[:3]) not in PURE:  # a pure module may be imported as itself
+                    found.append(f"{name}: from {node.module} import ...")
+                continue
+            public = set(importlib.import_module(node.module).__all__)
+            found += [f"{name}: {node.module}.{a.name} is not public" for a in node.names if a.name not in public]
+    assert found == []
 
 
 def test_only_the_web_jobs_and_cli_import_the_web_framework():

@@ -21,10 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from finder import ranking
-from finder.geo.math import bounding_box
-from finder.index.rows import FLAG_BITS, NO_PLACE_BAND, lat_band
-from finder.search.filters import FILTERS, Near, TextKey
-from finder.search.sql import Plan
+from finder.geo import bounding_box
+from finder.index import FLAG_BITS, NO_PLACE_BAND, lat_band
+from finder.search import FILTERS, Near, Plan, TextKey
 
 GRID_BANDS = 5  # grid rows are 5 latitude bands (0.5°)
 GRID_LON_DEGREES = 0.5

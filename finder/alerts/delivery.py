@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from finder import mail
 from finder.alerts import digests
 from finder.alerts import subscriptions as alerts
 from finder.alerts.digests import Renderer
 from finder.config import Config
-from finder.mail import outbox
-from finder.mail.send import MailError, build_message, deliver, message_id, parse_message
+from finder.mail import MailError, build_message, deliver, message_id, parse_message
 from finder.models import Alert, Digest, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def send_confirmation(session: Session, config: Config, alert: Alert, render: Re
         message_id=message_id(f"confirm-{alert.id}-{period}", base), headers={"Auto-Submitted": "auto-generated"},
         date=now,
     )
-    digest = outbox.record(session, alert_id=alert.id, period=period, kind="confirm", message=message, now=now)
+    digest = mail.record(session, alert_id=alert.id, period=period, kind="confirm", message=message, now=now)
     session.flush()
     _deliver_now(config, digest, now)
 
@@ -74,7 +74,7 @@ def _deliver_now(config: Config, digest: Digest, now: datetime) -> None:
 
 def run_digests(session: Session, config: Config, match: digests.Matcher, render: Renderer,
                 now: datetime | None = None, dry_run: bool = False,
-                ids: tuple[int, int] | None = None) -> tuple[digests.BuildReport, outbox.SendReport | None]:
+                ids: tuple[int, int] | None = None) -> tuple[digests.BuildReport, mail.SendReport | None]:
     """Build what is due now, then send the outbox (unless `dry_run`, which builds nothing); with `ids`, only
     for the alerts in that inclusive id range (one worker's share)."""
     now = now or utcnow()
@@ -84,7 +84,7 @@ def run_digests(session: Session, config: Config, match: digests.Matcher, render
         session.rollback()
         return digests.BuildReport(built=len(due)), None
     built = digests.build_due(session, settings, match, render, now, ids)
-    sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now,
+    sent = mail.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now,
                                alert_ids=ids)
     return built, sent
 
@@ -105,6 +105,6 @@ def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: da
                             subject=f"Kindred: {len(slugs)} source(s) yielding nothing", text=text, html=None,
                             message_id=message_id(period, config.BASE_URL), date=now,
                             headers={"Auto-Submitted": "auto-generated"})
-    outbox.record(session, alert_id=None, period=period, kind="admin", message=message, now=now)
+    mail.record(session, alert_id=None, period=period, kind="admin", message=message, now=now)
     session.flush()
-    outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)
+    mail.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config), now=now)

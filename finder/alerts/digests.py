@@ -16,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finder import mail
 from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
-from finder.db.engine import chunked
-from finder.mail import outbox
-from finder.mail.inline_css import inline_css
-from finder.mail.send import message_id as mail_message_id
-from finder.mail.wire import build_wire_message
+from finder.db import chunked
+from finder.mail import build_wire_message, inline_css
+from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
 
 log = logging.getLogger(__name__)
@@ -253,7 +252,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
                  "Auto-Submitted": "auto-generated"},
     )
     alert.last_digest_at = now
-    row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
+    row = mail.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     if flush:
         session.flush()

@@ -22,15 +22,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from finder.alerts.batch import NewListing, Window
-from finder.db.engine import chunked
-from finder.geo.math import valid_coordinates
-from finder.index.schema import FTS_TABLES
+from finder.db import chunked
+from finder.geo import valid_coordinates
+from finder.index import FTS_TABLES
 from finder.models import Listing, Occurrence
 from finder.models.base import UTCDateTime
-from finder.search import PlaceError, QueryError, SearchQuery
-from finder.search.filters import TextKey, text_keys
-from finder.search.run import make_plan, resolve_place
-from finder.search.sql import Plan
+from finder.search import PlaceError, Plan, QueryError, SearchQuery, TextKey, make_plan, resolve_place, text_keys
 
 log = logging.getLogger(__name__)
 MAX_NUMBER_CHARS = 40  # longer lat/lon text takes search's own parse (and its error)

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from finder.config import WEEKDAYS
-from finder.mail.send import address_key, canonical_address, clean_header, valid_address
+from finder.mail import address_key, canonical_address, clean_header, valid_address
 from finder.models import Alert
 from finder.search import QUERY_PARAMS, QueryError, SearchQuery
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.config import SHIPPED, data_dir, locate
-from finder.db.upsert import insert_or_ignore
+from finder.db import insert_or_ignore
 from finder.models import Source
 from finder.tags import load_vocabulary
 from scrapers import ADAPTERS

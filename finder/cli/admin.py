@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from finder.trust.admins import AdminError, create_admin
+from finder.trust import AdminError, create_admin
 
 
 @click.group("admin")
@@ -30,7 +30,7 @@ def admin_create(username: str, password: str):
 @admin_group.command("purge-unsubscribed")
 def admin_purge_unsubscribed():
     """Delete subscriber data FINDER_DELETE_UNSUBSCRIBED_AFTER_DAYS after unsubscribing (also a daily job)."""
-    from finder.trust.privacy import delete_unsubscribed
+    from finder.trust import delete_unsubscribed
 
     config = current_app.config["FINDER"]
     with current_app.extensions["sessionmaker"]() as session:

@@ -6,12 +6,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from finder.alerts.delivery import run_digests
-from finder.alerts.matching import make_matcher
-from finder.jobs.alert_workers import run_in_workers
+from finder.alerts import make_matcher, run_digests
+from finder.jobs import run_in_workers
 from finder.models import utcnow
-from finder.web.extensions import place_resolver
-from finder.web.i18n import render_in_alert_locale
+from finder.web import place_resolver, render_in_alert_locale
 
 
 @click.group("alerts", cls=AppGroup)

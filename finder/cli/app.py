@@ -8,7 +8,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 def cli_app():
     """The app for a command; a settings problem is one line (exit 1), not a traceback."""
-    from finder.web.app import create_app
+    from finder.web import create_app
 
     try:
         return create_app()

@@ -15,7 +15,7 @@ def db_group():
 @click.option("--revision", default="head", help="Target revision (default: head).")
 def db_upgrade(revision: str):
     """Apply migrations up to the latest schema."""
-    from finder.db.migrate import upgrade
+    from finder.db import upgrade
 
     config = current_app.config["FINDER"]
     indexed = upgrade(config.database_url, revision)

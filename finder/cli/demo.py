@@ -37,9 +37,9 @@ def load(anchor: str | None):
     from rich.console import Console
 
     from finder.demo import build_demo_files, demo_dir
-    from finder.geo.resolver import get_resolver
-    from finder.ingest.runs import default_fetcher
-    from finder.jobs.scrape import run_source_locked
+    from finder.geo import get_resolver
+    from finder.ingest import default_fetcher
+    from finder.jobs import run_source_locked
 
     day = _anchor(anchor)
     build_demo_files(demo_dir(current_app.config["FINDER"].data_dir), day)

@@ -28,7 +28,7 @@ def check_settings(config: Config) -> Check:
 
 def check_database(engine: Engine, url: str = "") -> Check:
     """Connects, and the schema matches the code (revision and tables: finder.db.schema_check)."""
-    from finder.db.schema_check import current_revision, schema_problems
+    from finder.db import current_revision, schema_problems
 
     try:
         with engine.connect() as connection:
@@ -52,7 +52,7 @@ def check_ratelimit(config: Config) -> Check:
 
 
 def check_gazetteer(config: Config) -> Check:
-    from finder.geo.resolver import get_resolver
+    from finder.geo import get_resolver
 
     path = config.path(config.GAZETTEER_PATH)
     if not path.is_file():
@@ -67,7 +67,7 @@ def check_gazetteer(config: Config) -> Check:
 def check_smtp(config: Config, timeout_s: float = 5.0) -> Check:
     if not config.SMTP_URL:
         return Check("smtp", True, f"no FINDER_SMTP_URL: emails are written to {config.OUTBOX_DIR}/")
-    from finder.mail.send import SmtpSettings
+    from finder.mail import SmtpSettings
 
     try:
         settings = SmtpSettings.from_url(config.SMTP_URL)
@@ -81,7 +81,7 @@ def check_smtp(config: Config, timeout_s: float = 5.0) -> Check:
 
 
 def check_catalog(config: Config) -> Check:
-    from finder.catalog.sources import CatalogError, load_catalog
+    from finder.catalog import CatalogError, load_catalog
 
     try:
         specs = load_catalog(config.path(config.SOURCES_FILE))

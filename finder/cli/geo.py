@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import or_, select
 
-from finder.geo.resolver import PlaceQueryError, geocode_listing, get_resolver
+from finder.geo import PlaceQueryError, geocode_listing, get_resolver
 from finder.models import Listing
 from scrapers.listing import Listing as ParsedListing
 from scrapers.listing import Venue
@@ -31,7 +31,7 @@ def gazetteer_build(out_path: Path | None, fixture: Path | None):
     """Compile the gazetteer from the pinned GeoNames wheels (the `gazetteer` extra)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from finder.geo.build import STEPS, build_gazetteer, load_fixture
+    from finder.geo import STEPS, build_gazetteer, load_fixture
 
     config = current_app.config["FINDER"]
     out_path = out_path or config.path(config.GAZETTEER_PATH)
@@ -135,9 +135,9 @@ def source_defaults(listing: Listing) -> dict:
 
 def _refresh_and_commit(session, changed_ids: list[int]) -> None:
     if changed_ids:
-        from finder.index import writes as index_writes
+        from finder import index
 
-        index_writes.refresh(session, list(changed_ids))
+        index.refresh(session, list(changed_ids))
         changed_ids.clear()
     session.commit()
 

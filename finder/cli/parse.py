@@ -99,8 +99,7 @@ def _settle_zones(listings: list[Listing], config: Config, tz_name: str | None, 
     """Bare times into the venue's zone (through the gazetteer, when there is one), else --timezone, else UTC."""
     if not any(listing.assumed_timezone for listing in listings):
         return
-    from finder.geo.resolver import get_resolver
-    from finder.geo.time_zones import settle_zone
+    from finder.geo import get_resolver, settle_zone
 
     resolver = get_resolver(config)
     for listing in listings:

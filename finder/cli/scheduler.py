@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask import Flask, current_app
 
-from finder.jobs import locks as joblock
-from finder.jobs import table as jobs
+from finder import jobs
+from finder import jobs as joblock
 
 log = logging.getLogger(__name__)
 RELOAD_S = 600  # re-read the catalogue file: new, changed or disabled sources
@@ -137,8 +137,8 @@ class JobTable:
 
 def sync_catalog(app: Flask) -> None:
     """Mirror the catalogue file into the Source table (idempotent; safe while other schedulers do the same)."""
-    from finder.catalog.sources import CatalogError, load_catalog, sync_sources
-    from finder.db.retry import with_retries
+    from finder.catalog import CatalogError, load_catalog, sync_sources
+    from finder.db import with_retries
 
     config = app.config["FINDER"]
     try:

@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from finder.catalog.sources import CatalogError, load_catalog, sync_sources
-from finder.ingest.runs import default_fetcher, last_runs
-from finder.jobs.scrape import run_source_locked
+from finder.catalog import CatalogError, load_catalog, sync_sources
+from finder.ingest import default_fetcher, last_runs
+from finder.jobs import run_source_locked
 from finder.models import Source
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "empty": "red", "failed": "red"}
@@ -42,7 +42,7 @@ def _synced_session():
 @click.option("--all", "every", is_flag=True, help="Run every enabled source.")
 def scrape_command(slugs: tuple[str, ...], every: bool):
     """Fetch, parse and import the named sources (or --all enabled ones); exits 1 if any run failed."""
-    from finder.geo.resolver import get_resolver
+    from finder.geo import get_resolver
 
     config = current_app.config["FINDER"]
     with _synced_session() as session:
@@ -101,7 +101,7 @@ def purge_command(slugs: tuple[str, ...], all_disabled: bool):
     """Delete the listings of disabled sources (and their search-index rows); listings another source also
     lists stay, unlinked from these. Disable a source first (enabled = false in data/sources.local.toml, or
     block it in /admin), else its next run brings them back."""
-    from finder.ingest.source_listings import count_listings, purge
+    from finder.ingest import count_listings, purge
 
     with _synced_session() as session:
         known = {s.slug: s for s in session.scalars(select(Source).order_by(Source.slug))}
@@ -155,9 +155,9 @@ def _list_sources():
 def discover_command(place: str, radius_km: float, worship: bool, postcode: str):
     """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon, Open Referral UK), each previewed, into the
     suggestion queue for an administrator to approve on the admin pages (/admin)."""
-    from finder.geo.resolver import PlaceQueryError, get_resolver
+    from finder.geo import PlaceQueryError, get_resolver
     from finder.models import utcnow
-    from finder.trust.discover import discover
+    from finder.trust import discover
 
     config = current_app.config["FINDER"]
     resolver = get_resolver(config)
@@ -191,7 +191,7 @@ def discover_command(place: str, radius_km: float, worship: bool, postcode: str)
 @click.command("retag")
 def retag_command():
     """Re-run the tagger over every stored listing (after data/tags.toml changes)."""
-    from finder.ingest.retag import retag
+    from finder.ingest import retag
 
     with _synced_session() as session:
         seen, changed = retag(session)

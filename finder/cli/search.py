@@ -7,8 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from finder.index import schema as index_schema
-from finder.index import writes as index_writes
+from finder import index
 from finder.models import Listing
 from finder.reasons import english
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
@@ -29,7 +28,7 @@ def query_command(params: tuple[str, ...]):
         if not sep:
             raise click.UsageError(f"expected NAME=VALUE, got {pair!r}")
         args[name] = value
-    from finder.geo.resolver import get_resolver
+    from finder.geo import get_resolver
 
     config = current_app.config["FINDER"]
     try:
@@ -51,10 +50,10 @@ def query_command(params: tuple[str, ...]):
 def reindex_command():
     """Rebuild the search index (listing_geo and its text index) from the listings table."""
     with current_app.extensions["sessionmaker"]() as session:
-        index_schema.create_objects(session.connection())
-        index_schema.clear(session.connection())
+        index.create_objects(session.connection())
+        index.clear(session.connection())
         ids = session.scalars(select(Listing.id)).all()
-        written = index_writes.refresh(session, ids)
-        index_schema.compact(session.connection())
+        written = index.refresh(session, ids)
+        index.compact(session.connection())
         session.commit()
     click.echo(f"search index: {written} listings indexed of {len(ids)}")

@@ -15,7 +15,7 @@ def doctor_command():
     Runs without starting the app, so it can report the settings that stop the app from starting."""
     from flask.cli import ScriptInfo
 
-    from finder.db.engine import make_engine
+    from finder.db import make_engine
 
     try:
         config = click.get_current_context().ensure_object(ScriptInfo).load_app().config["FINDER"]

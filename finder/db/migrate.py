@@ -26,9 +26,8 @@ def refill_empty_index(url: str) -> int:
     """Rebuild the search index when it holds no row while searchable listings exist; returns rows written."""
     from sqlalchemy import select, text
 
+    from finder import index
     from finder.db.engine import make_engine, make_sessionmaker
-    from finder.index import schema as index_schema
-    from finder.index import writes as index_writes
     from finder.models import Listing
 
     engine = make_engine(url)
@@ -39,9 +38,9 @@ def refill_empty_index(url: str) -> int:
             searchable = select(Listing.id).where(Listing.liveness != "hidden", Listing.status != "cancelled")
             if session.execute(searchable.limit(1)).first() is None:
                 return 0
-            index_schema.clear(session.connection())
-            written = index_writes.refresh(session, session.scalars(select(Listing.id)).all())
-            index_schema.compact(session.connection())
+            index.clear(session.connection())
+            written = index.refresh(session, session.scalars(select(Listing.id)).all())
+            index.compact(session.connection())
             session.commit()
             return written
     finally:

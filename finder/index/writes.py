@@ -12,7 +12,7 @@ from operator import itemgetter
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from finder.db.engine import ID_CHUNK
+from finder.db import ID_CHUNK
 from finder.geo.math import fold
 from finder.index.rows import index_row, label_text, place_tokens
 from finder.index.schema import FTS_TABLES, GEO_COLUMNS, ONLINE_COLUMNS, SQLITE_ROW_TABLES, bump

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from finder.db.engine import ID_CHUNK
+from finder.db import ID_CHUNK
 from finder.ingest.merge import Candidates
 from finder.ingest.organizations import OrgCache
 from finder.ingest.prepare import Prepared

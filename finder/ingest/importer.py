@@ -15,10 +15,10 @@ from types import SimpleNamespace
 
 from sqlalchemy.orm import Session
 
+from finder import index
 from finder.config import Config
-from finder.geo.time_zones import settle_zone
+from finder.geo import settle_zone
 from finder.identity import stable_key
-from finder.index import writes as index_writes
 from finder.ingest.batch import Batch, IngestReport, ensure_tags, load_links
 from finder.ingest.defaults import apply_source_defaults
 from finder.ingest.insert import insert_new
@@ -76,7 +76,7 @@ def _remove(session, source, removed, listings, report: IngestReport, hide_after
     report.listing_ids |= ids
     report.touched |= touched
     if ids:
-        index_writes.refresh(session, ids)
+        index.refresh(session, ids)
 
 
 @contextmanager
@@ -135,7 +135,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     changed = apply_overrides(session, report.listing_ids)  # organisers' corrections and opt-outs outlive re-scrapes
     session.flush()
     if known | changed:  # new listings got their index rows as they were inserted
-        index_writes.refresh(session, known | changed)
+        index.refresh(session, known | changed)
     return report
 
 

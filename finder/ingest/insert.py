@@ -8,10 +8,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.orm import Session
 
-from finder.db import bulk
-from finder.index import rows as search_index
-from finder.index import schema as index_schema
-from finder.index import writes as index_writes
+from finder import db, index
 from finder.ingest.prepare import listing_values
 from finder.models import Listing, ListingSource, ListingTag, Occurrence, Source, Tag
 
@@ -25,10 +22,10 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     if not fresh:
         return set()
     connection = session.connection()
-    index_schema.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
-    ids = bulk.reserve_ids(connection, Listing.__table__, len(fresh))
+    index.bump(connection)  # a write first: SQLite's write lock is held before ids are reserved
+    ids = db.reserve_ids(connection, Listing.__table__, len(fresh))
     tag_ids = {slug: tag.id for slug, tag in tags.items()}
-    labels = {slug: search_index.label_text(slug, tag.label) for slug, tag in tags.items()}
+    labels = {slug: index.label_text(slug, tag.label) for slug, tag in tags.items()}
     listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
     for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
         values = listing_values(prepared)
@@ -41,14 +38,14 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
         slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
         tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
         if values["status"] != "cancelled":  # what index_writes.refresh would write for this listing
-            index_rows.append(search_index.index_row(
+            index_rows.append(index.index_row(
                 _row_as_listing(values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
             texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
-    bulk.insert_rows(connection, Listing.__table__, listings)
-    bulk.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
-    bulk.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
-    bulk.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
-    index_writes.write_rows(connection, index_rows, texts)
+    db.insert_rows(connection, Listing.__table__, listings)
+    db.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)
+    db.insert_rows(connection, ListingSource.__table__, links, LINK_COLUMNS)
+    db.insert_rows(connection, ListingTag.__table__, tagged, ("listing_id", "tag_id"))
+    index.write_rows(connection, index_rows, texts)
     return set(ids)
 
 

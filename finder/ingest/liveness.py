@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from finder.db.engine import ID_CHUNK
+from finder.db import ID_CHUNK
 from finder.models import Listing, ListingSource
 
 

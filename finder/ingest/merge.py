@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import String, and_, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from finder.db.engine import ID_CHUNK
+from finder.db import ID_CHUNK
 from finder.identity import MERGE_START_WINDOW, merge_group, same_event, similar_titles
 from finder.ingest.prepare import Prepared
 from finder.models import Listing, Source

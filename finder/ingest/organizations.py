@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.db.engine import chunked
-from finder.db.upsert import insert_or_ignore
+from finder.db import chunked, insert_or_ignore
 from finder.identity import organization_key
 from finder.models import Organization
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.db.engine import chunked
+from finder import index
+from finder.db import chunked
 from finder.identity import domain, organization_key
-from finder.index import writes as index_writes
 from finder.ingest.liveness import liveness_of
 from finder.models import Listing, ListingOverride, ListingSource, Organization, Suppression, utcnow
 
@@ -143,7 +143,7 @@ def lift_listing(session: Session, listing: Listing) -> None:
 def _reindex(session: Session, listing_ids: list[int]) -> None:
     """The search index rows of these listings in step with what was just decided (flushed first)."""
     session.flush()
-    index_writes.refresh(session, listing_ids)
+    index.refresh(session, listing_ids)
 
 
 def suppressed(listing: Listing, rows: list[Suppression], source_urls: set[str] = frozenset()) -> Suppression | None:

@@ -55,7 +55,7 @@ class Prepared:
         item = self.item
         if item.online and item.venue.is_empty():
             return
-        from finder.geo.resolver import geocode_listing
+        from finder.geo import geocode_listing
 
         defaults = {"locality": self.source.locality, "region": self.source.region, "country": self.source.country}
         found = geocode_listing(resolver, item, defaults)

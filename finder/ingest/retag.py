@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.index import writes as index_writes
+from finder import index
 from finder.ingest.batch import ensure_tags
 from finder.ingest.prepare import set_tags
 from finder.models import Listing, ListingSource
@@ -45,5 +45,5 @@ def retag(session: Session, vocabulary: Vocabulary | None = None) -> tuple[int, 
         last_id = batch[-1].id
         session.flush()
         if touched:
-            index_writes.refresh(session, touched)
+            index.refresh(session, touched)
     return seen, changed

@@ -11,9 +11,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.db.engine import chunked
-from finder.index import schema as index_schema
-from finder.index import writes as index_writes
+from finder import index
+from finder.db import chunked
 from finder.ingest.liveness import liveness_of
 from finder.ingest.overrides import suppressed
 from finder.models import Listing, ListingSource, Source, Suppression
@@ -35,7 +34,7 @@ def hide_blocked(session: Session, source: Source) -> list[int]:
             listing.liveness = "hidden"
             hidden.append(listing.id)
     session.flush()
-    index_writes.refresh(session, hidden)
+    index.refresh(session, hidden)
     return hidden
 
 
@@ -51,7 +50,7 @@ def show_unblocked(session: Session, source: Source, hide_after: int) -> list[in
             listing.liveness = liveness
             shown.append(listing.id)
     session.flush()
-    index_writes.refresh(session, shown)
+    index.refresh(session, shown)
     return shown
 
 
@@ -64,12 +63,12 @@ def purge(session: Session, source: Source) -> tuple[int, int]:
     shared = list(session.scalars(select(Listing.id).where(Listing.id.in_(mine), Listing.id.in_(others))))
     connection = session.connection()
     for chunk in chunked(only_mine):
-        index_writes.delete_rows(connection, chunk)
+        index.delete_rows(connection, chunk)
         session.execute(delete(Listing).where(Listing.id.in_(chunk)))  # children go by ON DELETE CASCADE
     session.execute(delete(ListingSource).where(ListingSource.source_id == source.id))
     session.expire_all()
-    index_schema.bump(connection)
-    index_writes.refresh(session, shared)
+    index.bump(connection)
+    index.refresh(session, shared)
     return len(only_mine), len(shared)
 
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from finder.db.engine import chunked
-from finder.index import writes as index_writes
+from finder import index
+from finder.db import chunked
 from finder.models import Listing, Occurrence, ScrapeRun, Source
 from scrapers.recurrence import expand_rule
 
@@ -57,7 +57,7 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
     session.flush()
     changed |= set(session.scalars(select(Listing.id).where(Listing.next_start < now)))
     refresh_next_start(session, now, changed)
-    index_writes.refresh(session, changed)
+    index.refresh(session, changed)
     return len(changed)
 
 

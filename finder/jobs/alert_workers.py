@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finder.alerts.digests import BuildReport
+from finder.alerts import BuildReport
 from finder.config import Config
-from finder.mail.outbox import SendReport
+from finder.mail import SendReport
 from finder.models import Alert
 
 
@@ -72,13 +72,9 @@ class _Job:
 
 
 def _work(job: _Job) -> tuple[BuildReport, SendReport]:
-    from finder import create_app
-    from finder.alerts import digests
-    from finder.alerts.delivery import digest_settings, outbox_dir
-    from finder.alerts.matching import make_matcher
-    from finder.mail import outbox
-    from finder.web.extensions import place_resolver
-    from finder.web.i18n import render_in_alert_locale
+    from finder import alerts, create_app, mail
+    from finder.alerts import digest_settings, make_matcher, outbox_dir
+    from finder.web import place_resolver, render_in_alert_locale
 
     config = job.config
     app = create_app(config)
@@ -86,11 +82,11 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     try:
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             if job.build:
-                built = digests.build_due(session, digest_settings(config), make_matcher(place_resolver(app)),
+                built = alerts.build_due(session, digest_settings(config), make_matcher(place_resolver(app)),
                                           render_in_alert_locale, job.now, job.ids)
                 session.commit()
             if job.send:
-                sent = outbox.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config),
+                sent = mail.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config),
                                            now=job.now, limit=job.send_limit, alert_ids=job.ids)
                 session.commit()
     finally:

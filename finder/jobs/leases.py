@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
 
-from finder.db.upsert import insert_or_ignore
+from finder.db import insert_or_ignore
 from finder.models import JobRun, utcnow
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, text
 
-from finder.db.retry import with_retries
+from finder.db import with_retries
 from finder.jobs.leases import OWNER, Lease, Taken, finish, renew, try_lease
 from finder.models import utcnow
 

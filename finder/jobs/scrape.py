@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from finder.db.retry import with_retries
+from finder.db import with_retries
 from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.models import ScrapeRun, Source, utcnow
@@ -66,7 +66,7 @@ def run_source_locked(app: Flask, session, slug: str, **options) -> ScrapeRun:
 def run_and_commit(app: Flask, session, slug: str, **options) -> ScrapeRun:
     """`run_source`, committed; when the run or its record cannot be written (the database is locked or
     down), a failed run is recorded in a fresh transaction before the error is raised."""
-    from finder.ingest.runs import run_source
+    from finder.ingest import run_source
 
     started = utcnow()
     try:
@@ -83,7 +83,7 @@ def scrape_job(slug: str) -> Callable[[Flask], str]:
     """The scheduler's job for source `slug`: one run, committed; raises JobFailed when the run failed."""
 
     def scrape(app: Flask) -> str:
-        from finder.geo.resolver import get_resolver
+        from finder.geo import get_resolver
 
         config = app.config["FINDER"]
         with app.extensions["sessionmaker"]() as session:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from finder.ingest import upkeep as maintenance
+from finder import ingest
 from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.jobs import scrape as scrape_jobs
@@ -132,10 +132,8 @@ def _record_abandoned(app: Flask, job: Job, taken: leases.Taken) -> None:
 
 
 def send_alerts(app: Flask) -> str:
-    from finder.alerts.delivery import run_digests
-    from finder.alerts.matching import make_matcher
-    from finder.web.extensions import place_resolver
-    from finder.web.i18n import render_in_alert_locale
+    from finder.alerts import make_matcher, run_digests
+    from finder.web import place_resolver, render_in_alert_locale
 
     config = app.config["FINDER"]
     with app.extensions["sessionmaker"]() as session:
@@ -146,31 +144,31 @@ def send_alerts(app: Flask) -> str:
 
 def roll_series(app: Flask) -> str:
     with app.extensions["sessionmaker"]() as session:
-        changed = maintenance.roll_series_forward(session, utcnow(), app.config["FINDER"].EXPANSION_DAYS)
+        changed = ingest.roll_series_forward(session, utcnow(), app.config["FINDER"].EXPANSION_DAYS)
         session.commit()
     return f"listings moved on={changed}"
 
 
 def prune_runs(app: Flask) -> str:
     with app.extensions["sessionmaker"]() as session:
-        removed = maintenance.prune_runs(session, utcnow())
+        removed = ingest.prune_runs(session, utcnow())
         session.commit()
     return f"runs pruned={removed}"
 
 
 def optimize(app: Flask) -> str:
     with app.extensions["sessionmaker"]() as session:
-        done = maintenance.optimize_database(session)
+        done = ingest.optimize_database(session)
         session.commit()
     return done
 
 
 def source_alarms(app: Flask) -> str:
-    from finder.alerts.delivery import send_admin_alarm
+    from finder.alerts import send_admin_alarm
 
     config = app.config["FINDER"]
     with app.extensions["sessionmaker"]() as session:
-        silent = maintenance.silent_sources(session)
+        silent = ingest.silent_sources(session)
         if silent and config.ADMIN_EMAIL:
             send_admin_alarm(session, config, [s.slug for s in silent], datetime.now(UTC))
         session.commit()
@@ -179,7 +177,7 @@ def source_alarms(app: Flask) -> str:
 
 def delete_unsubscribed(app: Flask) -> str:
     """Subscriber data deleted FINDER_DELETE_UNSUBSCRIBED_AFTER_DAYS after unsubscribing."""
-    from finder.trust.privacy import delete_unsubscribed as purge
+    from finder.trust import delete_unsubscribed as purge
 
     with app.extensions["sessionmaker"]() as session:
         removed = purge(session, app.config["FINDER"].DELETE_UNSUBSCRIBED_AFTER_DAYS, utcnow())

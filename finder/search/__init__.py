@@ -2,10 +2,14 @@
 
 Parsing lives in `finder/search/query.py`, the run in `finder/search/run.py`, the SQL in
 `finder/search/sql.py`, the formula in `finder/ranking.py`, the reasons in `finder/reasons.py`.
-"""
 
-from finder.search.query import PARAMS, QUERY_PARAMS, PlaceError, QueryError, SearchQuery
-from finder.search.run import SearchPage, SearchResult, run_search
+Other areas import these names from the package itself; the modules load on first use."""
 
-__all__ = ["PARAMS", "QUERY_PARAMS", "PlaceError", "QueryError", "SearchPage", "SearchQuery", "SearchResult",
-           "run_search"]
+from finder.lazy import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "filters": ['FILTERS', 'Near', 'TextKey', 'text_keys'],
+    "query": ['PARAMS', 'PlaceError', 'QUERY_PARAMS', 'QueryError', 'SearchQuery'],
+    "run": ['SearchPage', 'SearchResult', 'make_plan', 'next_start', 'resolve_place', 'run_search'],
+    "sql": ['Plan'],
+})

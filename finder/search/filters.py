@@ -18,8 +18,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from finder.geo.math import EARTH_RADIUS_KM, bounding_box
-from finder.index.rows import FLAG_BITS, lat_band, unit_vector
+from finder.geo import EARTH_RADIUS_KM, bounding_box
+from finder.index import FLAG_BITS, lat_band, unit_vector
 
 if TYPE_CHECKING:
     from finder.search.sql import Plan

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from finder.geo.math import km_to_miles, miles_to_km, parse_coordinates, valid_coordinates
+from finder.geo import km_to_miles, miles_to_km, parse_coordinates, valid_coordinates
 from scrapers.listing import KINDS
 
 WHENS = ("any", "today", "weekend", "week", "month")

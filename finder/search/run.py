@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from finder import reasons as reasoning
-from finder.geo.math import fold
-from finder.index.rows import FLAG_BITS, TIME_BITS
+from finder.geo import fold
+from finder.index import FLAG_BITS, TIME_BITS
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
 from finder.search.query import MAX_TERMS, PlaceError, QueryError, SearchQuery

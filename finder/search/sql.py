@@ -18,17 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from finder import ranking
-from finder.geo.math import bounding_box
-from finder.index import schema as index_schema
-from finder.index.rows import (
-    FLAG_BITS,
-    NO_PLACE_BAND,
-    ONLINE_CELL,
-    cell_name,
-    tag_token,
-)
-from finder.index.schema import FTS_TABLES
+from finder import index, ranking
+from finder.geo import bounding_box
+from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL, cell_name, tag_token
 from finder.models.base import UTCDateTime
 from finder.search.filters import Near, sql_conditions
 
@@ -80,7 +72,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     for name, statement, params in build(plan, dialect):
         key = None
         if name == "online":
-            generation = index_schema.generation(session) if generation is None else generation
+            generation = index.generation(session) if generation is None else generation
             key = (str(session.get_bind().url), generation, statement.text, _frozen(params))
         rows = _ONLINE_CACHE.get(key) if key else None
         if rows is None:

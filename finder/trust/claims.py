@@ -12,10 +12,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finder import mail
 from finder.config import Config
 from finder.identity import domain
-from finder.mail import outbox
-from finder.mail.send import MailError, build_message, deliver, message_id, parse_message, valid_address
+from finder.mail import MailError, build_message, deliver, message_id, parse_message, valid_address
 from finder.models import Claim, Listing, Organization, utcnow
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, 
                             text=render("contribute/claim_email.txt", **context), html=None,
                             message_id=message_id(period, base), headers={"Auto-Submitted": "auto-generated"},
                             date=now)
-    row = outbox.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)
+    row = mail.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)
     session.flush()
     try:
         deliver(config.SMTP_URL, config.path(config.OUTBOX_DIR), parse_message(row.message))

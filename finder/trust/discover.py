@@ -29,7 +29,7 @@ from urllib.parse import quote, urljoin
 from sqlalchemy.orm import Session
 
 from finder.config import Config
-from finder.geo.math import haversine_km
+from finder.geo import haversine_km
 from finder.trust.suggestions import PREVIEW_ITEMS, Preview, queue
 from scrapers import load_adapters
 from scrapers.base import Context, ParseError

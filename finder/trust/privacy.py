@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from finder.db.engine import chunked
+from finder.db import chunked
 from finder.models import Alert, AlertSent, Claim, Digest, utcnow
 
 PENDING_CLAIM_DAYS = 7  # unverified claims (an address and nothing else) are dropped after a week

@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.catalog.overlay import sync_one, write_entry
-from finder.catalog.sources import SLUG
+from finder.catalog import SLUG, sync_one, write_entry
 from finder.config import Config
 from finder.identity import domain
 from finder.models import Source, SourceSuggestion, utcnow

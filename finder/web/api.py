@@ -14,8 +14,8 @@ from spectree import Response, SpecTree
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from finder import catalog
 from finder import reasons as reasoning
-from finder.catalog import licences
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
 from finder.search import PlaceError, QueryError, SearchQuery, run_search
@@ -79,11 +79,11 @@ def search():
     resolver = None if query.has_point or not query.where else place_resolver()
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
-    source_urls, terms = licences.page_sources(session, [r.listing.id for r in page.results])
+    source_urls, terms = catalog.page_sources(session, [r.listing.id for r in page.results])
     return jsonify({
         "total": page.total, "page": page.page, "per_page": page.per_page, "place": page.place,
         "results": [{**_result(r.listing, r.distance_km, r.next_start, r.reasons, source_urls.get(r.listing.id)),
-                     **licences.api_fields(terms[r.listing.id])} for r in page.results],
+                     **catalog.api_fields(terms[r.listing.id])} for r in page.results],
     })
 
 
@@ -97,7 +97,7 @@ def listing(listing_id: int):
     )
     if item is None or item.liveness == "hidden":
         return error(404, "not_found", f"no listing {listing_id}")
-    from finder.search.run import next_start
+    from finder.search import next_start
 
     now = datetime.now().astimezone()
     starts = next_start(item, now, None)
@@ -116,8 +116,8 @@ def listing(listing_id: int):
                      for o in item.occurrences],
         sources=[{"url": s.source_url, "source": s.source.slug if s.source else ""} for s in item.sources],
     )
-    terms = licences.listing_terms(item)
-    body.update(licences.api_fields(terms))
+    terms = catalog.listing_terms(item)
+    body.update(catalog.api_fields(terms))
     body["extra"] = item.extra or {}  # the source's fields without a column of their own, this endpoint only
     if terms["links_only"]:  # the source's licence forbids republishing: title and link out only
         body["description"] = ""

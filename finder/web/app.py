@@ -96,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_trust_blueprints(app: Flask) -> None:
     """Contribution, organisers' claims, the admin area and privacy."""
-    from finder.catalog.licences import listing_terms
+    from finder.catalog import listing_terms
     from finder.web.views import admin, claims, contribute, privacy
 
     for module in (contribute, claims, admin, privacy):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from finder.catalog.licences import page_sources
+from finder.catalog import page_sources
 from scrapers.text import safe_url
 
 MAX_URL_CHARS = 2000  # a longer "image" address is not one we pass on

@@ -9,7 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
 
-from finder.db.engine import make_engine, make_sessionmaker
+from finder.db import make_engine, make_sessionmaker
 
 # Rate limits live in memory or Redis only (no IP addresses are stored in the database).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -43,7 +43,7 @@ def init_geocoder(app: Flask) -> None:
     config = app.config["FINDER"]
     app.extensions["online_geocoder"] = None
     if config.GEOCODER.strip().lower() not in ("", "offline"):
-        from finder.geo.online import get_online_geocoder
+        from finder.geo import get_online_geocoder
 
         app.extensions["online_geocoder"] = get_online_geocoder(config, app.extensions["engine"])
 
@@ -51,14 +51,14 @@ def init_geocoder(app: Flask) -> None:
 def place_resolver(app: Flask | None = None):
     """What a search (or an alert's saved search) looks `where=` up with: the gazetteer, then the online geocoder
     when one is set (its cache answers again what a visitor's search already asked)."""
-    from finder.geo.resolver import get_resolver
+    from finder.geo import get_resolver
 
     app = app or current_app
     gazetteer = get_resolver(app.config["FINDER"])
     online = app.extensions.get("online_geocoder")
     if online is None:
         return gazetteer
-    from finder.geo.online import PlaceResolver
+    from finder.geo import PlaceResolver
 
     return PlaceResolver(gazetteer, online)
 

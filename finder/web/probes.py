@@ -30,7 +30,7 @@ def probe(app: Flask, session: Session) -> tuple[dict, int]:
 def schema_state(app: Flask, session: Session) -> str:
     """'ok' or the first problem; the full comparison runs once per process and revision, then only the
     revision is read (one small query)."""
-    from finder.db.schema_check import current_revision, schema_problems
+    from finder.db import current_revision, schema_problems
 
     connection = session.connection()
     revision = current_revision(connection)
@@ -63,6 +63,6 @@ def ratelimit_state(app: Flask) -> str:
 
 
 def gazetteer_state(app: Flask) -> str:
-    from finder.geo.resolver import get_resolver
+    from finder.geo import get_resolver
 
     return "ok" if get_resolver(app.config["FINDER"]) is not None else "missing: run `finder gazetteer build`"

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finder.catalog.licences import terms
-from finder.catalog.sources import EVERY
-from finder.jobs.source_health import SourceHealth, source_health
+from finder.catalog import EVERY, terms
+from finder.jobs import SourceHealth, source_health
 from finder.models import Listing, ListingSource
 
 GOOD_RUNS = ("ok", "partial")  # an empty run is a failure (STYLE.md habit 5): it never counts as an update

@@ -11,14 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from finder.catalog.overlay import sync_one, write_entry
-from finder.catalog.sources import CatalogError
-from finder.ingest import overrides as moderation
-from finder.ingest import source_listings
+from finder import ingest, trust
+from finder.catalog import CatalogError, sync_one, write_entry
 from finder.models import AdminAction, Claim, Listing, ListingReport, Organization, Source, SourceSuggestion, utcnow
-from finder.trust import admin_logins
-from finder.trust import suggestions as suggest
-from finder.trust.admins import authenticate, log_action
+from finder.trust import authenticate, log_action
 from finder.web.extensions import get_session, limiter
 from finder.web.views.contribute import REASONS
 
@@ -34,7 +30,7 @@ def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         user = session.get("admin")
-        if not user or not admin_logins.session_valid(get_session(), user, session.get("admin_nonce", "")):
+        if not user or not trust.session_valid(get_session(), user, session.get("admin_nonce", "")):
             session.pop("admin", None)
             session.pop("admin_nonce", None)
             return redirect(url_for("admin.login", next=request.path))
@@ -51,21 +47,21 @@ def login():
         return render_template("admin/login.html", error="")
     db, config, now = get_session(), current_app.config["FINDER"], utcnow()
     username = (request.form.get("username") or "").strip()
-    known = admin_logins.is_account(db, config, username)
-    wait = admin_logins.wait_s(db, username, now) if known else 0
+    known = trust.is_account(db, config, username)
+    wait = trust.wait_s(db, username, now) if known else 0
     if wait:
         error = _("Too many wrong passwords for this account. Try again in %(seconds)s seconds.", seconds=wait)
         return render_template("admin/login.html", error=error), 429
     user = authenticate(db, config, username, request.form.get("password", ""))
     if user:
-        nonce = admin_logins.record_success(db, user)
+        nonce = trust.record_success(db, user)
         session.clear()
         session["admin"], session["admin_nonce"] = user, nonce
         log_action(db, user, "login", "admin", user)
         db.commit()
         return redirect(safe_next(request.args.get("next", "")) or url_for("admin.queue"))
     if known:
-        admin_logins.record_failure(db, username, now)
+        trust.record_failure(db, username, now)
         db.commit()
     return render_template("admin/login.html", error=_("Wrong user name or password.")), 401
 
@@ -75,8 +71,8 @@ def logout():
     """End this administrator's sessions everywhere: the nonce changes, so copies of the cookie stop working."""
     user = session.get("admin")
     db = get_session()
-    if user and admin_logins.session_valid(db, user, session.get("admin_nonce", "")):
-        admin_logins.end_sessions(db, user)
+    if user and trust.session_valid(db, user, session.get("admin_nonce", "")):
+        trust.end_sessions(db, user)
         log_action(db, user, "logout", "admin", user)
         db.commit()
     session.pop("admin", None)
@@ -116,8 +112,8 @@ def decide_suggestion(item_id: int, action: str):
     item = db.get(SourceSuggestion, item_id) or abort(404)
     if action == "approve":
         try:
-            source = suggest.approve(db, item, current_app.config["FINDER"], _actor())
-        except (suggest.SuggestError, CatalogError) as error:
+            source = trust.approve(db, item, current_app.config["FINDER"], _actor())
+        except (trust.SuggestError, CatalogError) as error:
             return _done(_("Not approved: %(reason)s", reason=error))
         detail = f"source {source.slug} ({item.url})"
     else:
@@ -146,9 +142,9 @@ def listing_visibility(listing_id: int, action: str):
     db = get_session()
     listing = db.get(Listing, listing_id) or abort(404)
     if action == "hide":
-        moderation.suppress_listing(db, listing, "hidden", actor=_actor())
+        ingest.suppress_listing(db, listing, "hidden", actor=_actor())
     else:
-        moderation.lift_listing(db, listing)
+        ingest.lift_listing(db, listing)
     log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
     return _done(_("Listing %(id)s hidden.", id=listing.id) if action == "hide" else
                  _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness))
@@ -167,9 +163,9 @@ def source_block(slug: str, action: str):
     except CatalogError as error:
         return _done(_("Source %(slug)s unchanged: %(reason)s", slug=slug, reason=error))
     if action == "block":
-        changed = source_listings.hide_blocked(db, source)
+        changed = ingest.hide_blocked(db, source)
     else:
-        changed = source_listings.show_unblocked(db, source, config.HIDE_AFTER_MISSES)
+        changed = ingest.show_unblocked(db, source, config.HIDE_AFTER_MISSES)
     log_action(db, _actor(), f"source-{action}", "source", slug,
                f"{len(changed)} listings {'hidden' if action == 'block' else 'shown again'}")
     return _done(_("Source %(slug)s blocked.", slug=slug) if action == "block" else
@@ -181,7 +177,7 @@ def source_block(slug: str, action: str):
 def org_block(org_id: int):
     db = get_session()
     org = db.get(Organization, org_id) or abort(404)
-    hidden = moderation.suppress_organization(db, org, "blocked", actor=_actor())
+    hidden = ingest.suppress_organization(db, org, "blocked", actor=_actor())
     log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
     return _done(ngettext("Organiser %(name)s blocked; %(num)d listing hidden.",
                           "Organiser %(name)s blocked; %(num)d listings hidden.", len(hidden), name=org.name))

@@ -13,11 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from finder.alerts import subscriptions as alerts
-from finder.alerts import welcome
-from finder.alerts.delivery import send_confirmation, send_welcome
+from finder import alerts
+from finder.alerts import send_confirmation, send_welcome
 from finder.config import WEEKDAYS
-from finder.mail.send import address_key
+from finder.mail import address_key
 from finder.models import Alert, utcnow
 from finder.web.extensions import get_session, limiter
 from finder.web.i18n import N_, current_language, render_in_alert_locale, translate_known
@@ -64,7 +63,7 @@ def schedule_words() -> dict[str, str]:
 
 def _preview(query: dict) -> list:
     """The first few listings the welcome digest of `query` would hold now."""
-    return welcome.starting_matches(get_session(), query, resolver(), now=utcnow(), limit=welcome.PREVIEW_CAP,
+    return alerts.starting_matches(get_session(), query, resolver(), now=utcnow(), limit=alerts.PREVIEW_CAP,
                                     tz_name=current_app.config["FINDER"].TIMEZONE)
 
 
@@ -115,7 +114,7 @@ def confirm(token: str):
         abort(404)
     if pending:
         config = current_app.config["FINDER"]
-        matches = welcome.starting_matches(session, alert.query, resolver(), now=now, tz_name=config.TIMEZONE)
+        matches = alerts.starting_matches(session, alert.query, resolver(), now=now, tz_name=config.TIMEZONE)
         send_welcome(session, config, alert, matches, render_in_alert_locale, now)
     session.commit()
     manage = url_for("alerts.manage", token=alerts.make_token(_secret(), "manage", alert.id))

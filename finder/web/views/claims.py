@@ -6,9 +6,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from finder.ingest import overrides as moderation
+from finder import ingest, trust
 from finder.models import Claim, Listing, Organization
-from finder.trust import claims
 from finder.web.extensions import get_session, limiter
 from finder.web.i18n import N_, translate_known
 from finder.web.views.listings import visible_listing
@@ -47,10 +46,10 @@ def start(kind: str, target_id: int):
     email = request.form.get("email", "")
     session = get_session()
     try:
-        claim = claims.start_claim(session, email=email, listing=listing, org=org)
-    except claims.ClaimError as error:
+        claim = trust.start_claim(session, email=email, listing=listing, org=org)
+    except trust.ClaimError as error:
         return render_template("contribute/claim.html", title=title, email=email, error=translate_known(str(error), CLAIM_MESSAGES), sent=False), 400
-    claims.send_claim_mail(session, current_app.config["FINDER"], claim, title, render_template)
+    trust.send_claim_mail(session, current_app.config["FINDER"], claim, title, render_template)
     session.commit()
     return render_template("contribute/claim.html", title=title, email="", error="", sent=True)
 
@@ -61,11 +60,11 @@ def verify(token: str):
     if request.method == "GET":
         return render_template("contribute/claim_verify.html", token=token)
     session = get_session()
-    claim = claims.verify(session, claim_id)
+    claim = trust.verify(session, claim_id)
     if claim is None:
         abort(404)
     session.commit()
-    return redirect(url_for("claims.manage", token=claims.make_token(_secret(), "claim-manage", claim.id)))
+    return redirect(url_for("claims.manage", token=trust.make_token(_secret(), "claim-manage", claim.id)))
 
 
 @bp.get("/manage/<token>")
@@ -74,24 +73,24 @@ def manage(token: str):
     session = get_session()
     org = session.get(Organization, claim.organization_id) if claim.organization_id else None
     return render_template("contribute/claim_manage.html", token=token, claim=claim, org=org,
-                           listings=claims.claim_listings(session, claim), message=request.args.get("message", ""))
+                           listings=trust.claim_listings(session, claim), message=request.args.get("message", ""))
 
 
 @bp.route("/manage/<token>/listing/<int:listing_id>", methods=["GET", "POST"])
 def edit(token: str, listing_id: int):
     claim = _verified_claim(token)
     session = get_session()
-    listing = next((item for item in claims.claim_listings(session, claim) if item.id == listing_id), None)
+    listing = next((item for item in trust.claim_listings(session, claim) if item.id == listing_id), None)
     if listing is None:
         abort(404)
     if request.method == "POST":
         if request.form.get("action") == "opt-out":
-            moderation.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
+            ingest.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
             message = _("This listing and copies of it from other sources are no longer shown.")
         else:
             changed = {field: request.form[field] for field in FIELD_LABELS if field in request.form
                        and request.form[field].strip() != (getattr(listing, field) or "").strip()}
-            moderation.correct_listing(session, listing, changed, claim.id)
+            ingest.correct_listing(session, listing, changed, claim.id)
             message = _("Saved. Your corrections stay in place when we next read the sources.")
         session.commit()
         return redirect(url_for("claims.manage", token=token, message=message))
@@ -105,7 +104,7 @@ def opt_out_org(token: str):
     org = session.get(Organization, claim.organization_id) if claim.organization_id else None
     if org is None:
         abort(404)
-    moderation.suppress_organization(session, org, "opt-out", actor=f"claim:{claim.id}")
+    ingest.suppress_organization(session, org, "opt-out", actor=f"claim:{claim.id}")
     session.commit()
     return redirect(url_for("claims.manage", token=token, message=_("Your organisation's listings are no longer shown.")))
 
@@ -123,6 +122,6 @@ def _secret() -> str:
 
 def _claim_id(purpose: str, token: str) -> int:
     try:
-        return claims.read_token(_secret(), purpose, token)
-    except claims.ClaimError as error:
+        return trust.read_token(_secret(), purpose, token)
+    except trust.ClaimError as error:
         abort(404, str(error))

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from finder import trust
 from finder.models import ListingReport, utcnow
-from finder.trust import suggestions as suggest
 from finder.web.extensions import get_session, limiter
 from finder.web.i18n import N_, translate_known
 from finder.web.views.listings import visible_listing
@@ -46,11 +46,11 @@ def suggest_source():
     url = (request.form.get("url") or "").strip()
     note = (request.form.get("note") or "").strip()[:MAX_NOTE]
     try:
-        found = suggest.preview(url, current_app.config["FINDER"])
-    except suggest.SuggestError as error:
+        found = trust.preview(url, current_app.config["FINDER"])
+    except trust.SuggestError as error:
         return render_template("contribute/suggest.html", url=url, note=note, error=translate_known(str(error), SUGGEST_MESSAGES), found=None), 422
     session = get_session()
-    suggest.queue(session, found, note)
+    trust.queue(session, found, note)
     session.commit()
     return render_template("contribute/suggest.html", url="", note="", error="", found=found)
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from finder import ranking
 from finder import reasons as reasoning
-from finder.geo.math import km_to_miles
+from finder.geo import km_to_miles
 from finder.reasons import Reason
 from finder.schedules import DAY_CODES, Schedule, schedule_of, schedule_words
 from finder.web.views.display_time import local_when

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from finder.catalog import licences
+from finder import catalog
 from finder.web import feeds
 from finder.web.extensions import SEARCH_RATE_LIMIT, get_session, limiter
 from finder.web.views import searching
@@ -54,7 +54,7 @@ def search_ics():
     args, outcome, listings = _future_listings(now)
     if outcome.page is None:
         return _error(outcome)
-    terms = licences.terms_for(get_session(), [listing.id for listing in listings])
+    terms = catalog.terms_for(get_session(), [listing.id for listing in listings])
     links_only = frozenset(i for i, value in terms.items() if value["links_only"])
     body = feeds.search_calendar(listings, current_app.config["FINDER"].BASE_URL, _title(args), now, links_only)
     return Response(body, mimetype="text/calendar")

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from finder.catalog.licences import listing_terms
+from finder.catalog import listing_terms
 from finder.models import Listing, Occurrence
 from finder.ongoing import is_ongoing
 from finder.web import feeds, structured

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 
-from finder.jobs.health import job_health, needs_attention
-from finder.jobs.source_health import source_health
-from finder.jobs.table import job_table
+from finder.jobs import job_health, job_table, needs_attention, source_health
 from finder.models import utcnow
 from finder.web.extensions import get_session
 from finder.web.probes import probe

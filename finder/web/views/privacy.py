@@ -7,10 +7,9 @@ import json
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import func, select
 
-from finder.alerts import subscriptions as alerts
+from finder import alerts, trust
 from finder.models import Alert
 from finder.ratelimit_store import kind
-from finder.trust import privacy
 from finder.web.extensions import get_session
 
 bp = Blueprint("privacy", __name__)
@@ -32,7 +31,7 @@ def mine(token: str):
         if request.form.get("confirm") != "yes":  # the first press asks again; nothing is deleted yet
             alert_count = session.scalar(select(func.count()).select_from(Alert).where(Alert.email == email))
             return render_template("privacy/confirm_delete.html", token=token, alert_count=alert_count)
-        privacy.delete_subscriber(session, email)
+        trust.delete_subscriber(session, email)
         session.commit()
         return render_template("privacy/done.html")
     return render_template("privacy/mine.html", token=token)
@@ -40,7 +39,7 @@ def mine(token: str):
 
 @bp.get("/privacy/mine/<token>/export.json")
 def export(token: str):
-    body = json.dumps(privacy.export(get_session(), _email(token)), indent=2, ensure_ascii=False)
+    body = json.dumps(trust.export(get_session(), _email(token)), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="kindred-my-data.json"',
                              "Cache-Control": "no-store"})

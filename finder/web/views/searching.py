@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from finder.geo.resolver import get_resolver
+from finder.geo import get_resolver
 from finder.search import PARAMS, PlaceError, QueryError, SearchQuery, run_search
 from finder.web.extensions import get_session, place_resolver
 from scrapers.listing import KINDS
