@@ -48,7 +48,7 @@ from finder.index import schema as index_schema  # noqa: E402
 from finder.index import writes as index_writes  # noqa: E402
 from finder.jobs.alert_workers import run_in_workers  # noqa: E402
 from finder.mail import outbox  # noqa: E402
-from finder.models import Alert, Base, Digest, Listing, ListingTag, Occurrence, Tag  # noqa: E402
+from finder.models import Alert, Base, Listing, ListingTag, Occurrence, OutboxMessage, Tag  # noqa: E402
 from finder.ranking import connection_potential  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402
 from finder.web.i18n import render_in_alert_locale  # noqa: E402
@@ -287,8 +287,8 @@ def main() -> None:
              "(a shared machine: wall time counts waiting for a core)", cpu, seconds,
              " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     with app.app_context(), app.extensions["sessionmaker"]() as session:
-        shown = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "pending"))
-        sent_rows = session.scalar(select(func.count()).select_from(Digest).where(Digest.status == "empty"))
+        shown = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
+        sent_rows = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "empty"))
     match_s, digests_s = report.seconds.get("match", 0.0), report.seconds.get("digests", 0.0)
     log.info("built %d digests (%d empty markers, %d skipped, %d broken queries): %d pending in the outbox, %d empty",
              report.built, report.empty, report.skipped, len(report.errors), shown, sent_rows)

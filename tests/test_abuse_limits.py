@@ -16,7 +16,7 @@ from sqlalchemy import select
 from finder import create_app
 from finder.alerts import subscriptions as alerts
 from finder.mail.send import address_key, canonical_address, parse_message, valid_address
-from finder.models import Alert, Digest, Listing, ListingReport
+from finder.models import Alert, Listing, ListingReport, OutboxMessage
 from finder.web.extensions import limiter, warn_if_limits_per_worker
 from finder.web.views.admin import REPORTS_PER_PAGE
 from finder.web.views.contribute import MAX_OPEN_REPORTS_PER_LISTING
@@ -128,7 +128,7 @@ def test_the_confirmation_carries_no_text_the_subscriber_chose(client, trust_app
                                           "frequency": "weekly", "name": name, **SEARCH})
     assert answer.status_code == 200
     with trust_app.extensions["sessionmaker"]() as session:
-        (digest,) = session.scalars(select(Digest).where(Digest.kind == "confirm")).all()
+        (digest,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirm")).all()
         (alert,) = session.scalars(select(Alert)).all()
     assert alert.name == name, "the name is kept for the confirmed digests"
     message = parse_message(digest.message)

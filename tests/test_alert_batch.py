@@ -15,7 +15,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import AlertMatcher, make_matcher
 from finder.geo.resolver import Resolver
-from finder.models import Alert, AlertSent, Digest
+from finder.models import Alert, AlertSent, OutboxMessage
 from finder.search import SearchQuery, run_search
 from tests.search_helpers import LONDON, NOW, add_listing, km_north
 
@@ -176,10 +176,10 @@ def test_build_due_skips_broken_saved_searches_and_builds_once(app, caplog):
         with caplog.at_level(logging.WARNING, logger="finder.alerts.matching"):
             report = digests.build_due(session, settings, make_matcher(None), render_template, now)
         assert (report.built, report.empty, report.failed, report.skipped, len(report.errors)) == (1, 0, 3, 0, 3)
-        failed = session.query(Digest).filter_by(status="failed").all()
+        failed = session.query(OutboxMessage).filter_by(status="failed").all()
         assert len(failed) == 3 and all(row.error and not row.message for row in failed), "recorded with the reason"
         assert len([r for r in caplog.records if "no longer runs" in r.getMessage()]) == 3
-        assert [row.alert_id for row in session.query(Digest).filter_by(status="pending")] == [good.id]
+        assert [row.alert_id for row in session.query(OutboxMessage).filter_by(status="pending")] == [good.id]
         assert session.query(AlertSent).count() == 1
         again = digests.build_due(session, settings, make_matcher(None), render_template, now + timedelta(minutes=5))
         assert (again.built, again.empty, again.failed) == (0, 0, 0), "a failed period is not retried every run"
@@ -217,7 +217,7 @@ def test_a_batch_that_meets_another_builder_redoes_one_by_one(app):
     with app.app_context(), maker() as session:
         report = digests.build_due(session, settings, RacingMatcher(rival), render_template, now)
         assert (report.built, report.skipped) == (3, 1)
-        assert sorted(row.alert_id for row in session.query(Digest)) == sorted(ids)
+        assert sorted(row.alert_id for row in session.query(OutboxMessage)) == sorted(ids)
         assert session.query(AlertSent).count() == 4
 
 
@@ -230,6 +230,6 @@ def test_due_alerts_leaves_out_periods_already_built(session, frequency):
     session.add_all([first, second])
     session.flush()
     period = digests.due_alerts(session, settings, now)[0][1]
-    session.add(Digest(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message=""))
+    session.add(OutboxMessage(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message=""))
     session.flush()
     assert [alert.id for alert, _ in digests.due_alerts(session, settings, now)] == [second.id]

@@ -17,7 +17,7 @@ from finder.alerts.matching import make_matcher
 from finder.index import writes as index_writes
 from finder.mail import outbox
 from finder.mail.send import MailError, build_message, clean_header, deliver, parse_message
-from finder.models import Alert, Digest, Listing, ListingChange
+from finder.models import Alert, Listing, ListingChange, OutboxMessage
 from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 
@@ -228,7 +228,7 @@ def test_permanent_failure_is_not_retried_and_counts_a_bounce(mail_app, smtp):
     assert (sent.sent, sent.retry, sent.failed) == (0, 0, 0)
     with mail_app.extensions["sessionmaker"]() as session:
         assert session.query(Alert).one().bounces == 1
-        assert session.query(Digest).one().status == "failed"
+        assert session.query(OutboxMessage).one().status == "failed"
 
 
 def test_server_down_is_retried_later(mail_app, tmp_path):
@@ -252,7 +252,7 @@ def test_crash_between_send_and_mark_resends_once_with_same_message_id(mail_app,
         from finder.alerts.delivery import digest_settings
 
         digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), render_template, now)
-        digest = session.query(Digest).one()
+        digest = session.query(OutboxMessage).one()
         # the crash: delivered, claimed as 'sending', never marked sent
         deliver(smtp.url, None, parse_message(digest.message))
         digest.status, digest.attempts, digest.next_attempt_at = "sending", 1, now
@@ -290,7 +290,7 @@ def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_
         assert "unique" in str(caught.value).lower() or "duplicate" in str(caught.value).lower()
         second.rollback()
     with maker() as session:
-        assert session.query(Digest).filter_by(kind="digest").count() == 1
+        assert session.query(OutboxMessage).filter_by(kind="digest").count() == 1
 
 
 def test_header_injection_is_neutralised():

@@ -16,7 +16,7 @@ import pytest
 from finder.alerts import subscriptions as alerts
 from finder.index import writes as index_writes
 from finder.mail.send import build_message, clean_header
-from finder.models import Alert, Digest, Listing
+from finder.models import Alert, Listing, OutboxMessage
 from tests.conftest import clear_tables
 from tests.trust_helpers import smtp_server
 
@@ -89,7 +89,7 @@ def test_finder_alerts_send_survives_poisoned_alerts(engine, db_url, smtp, tmp_p
     from finder.db.engine import make_sessionmaker
 
     with make_sessionmaker(engine)() as session:
-        failed = {row.alert_id: row for row in session.query(Digest).filter_by(status="failed")}
+        failed = {row.alert_id: row for row in session.query(OutboxMessage).filter_by(status="failed")}
         for label in ("to 9999-12-31", "from 0001-01-01 east of UTC", "not an address", "address literal"):
             assert ids[label] in failed, label
             assert failed[ids[label]].error, label

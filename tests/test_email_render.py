@@ -16,7 +16,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.db.migrate import upgrade
 from finder.mail.send import parse_message
-from finder.models import Alert, Digest, Listing
+from finder.models import Alert, Listing, OutboxMessage
 from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 from tests.live_site import chromium_missing_reason
@@ -63,7 +63,7 @@ def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
         row = digests.record_digest(session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale,
                                     NOW, listings, [])
         session.commit()
-        message = parse_message(session.get(Digest, row.id).message)
+        message = parse_message(session.get(OutboxMessage, row.id).message)
     app.extensions["engine"].dispose()
     html = message.get_body(preferencelist=("html",)).get_content()
     text = message.get_body(preferencelist=("plain",)).get_content()

@@ -27,7 +27,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import make_matcher
 from finder.ingest.runs import run_source
-from finder.models import Alert, Digest, Listing, Organization
+from finder.models import Alert, Listing, Organization, OutboxMessage
 from scrapers.fetch.fetcher import Fetcher, FetchSettings, MemoryFetchStore
 from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
 
@@ -276,7 +276,7 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
         assert due, "the alert has a period to build"
         assert digests.build_one(session, *due[0], settings, make_matcher(None), render_template, now)
         session.commit()
-        raw = session.scalar(select(Digest.message).where(Digest.alert_id == alert.id))
+        raw = session.scalar(select(OutboxMessage.message).where(OutboxMessage.alert_id == alert.id))
     message = BytesParser(policy=policy.default).parsebytes(raw.encode() if isinstance(raw, str) else raw)
     assert "\n" not in str(message["Subject"]) and "<script>" in str(message["Subject"])
     assert message["Bcc"] is None and "evil.example" not in str(message["To"]), "no header injection"

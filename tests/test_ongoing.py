@@ -176,7 +176,7 @@ def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_diges
 
     from finder.alerts import digests
     from finder.alerts.delivery import digest_settings
-    from finder.models import Alert, Digest
+    from finder.models import Alert, OutboxMessage
 
     settings = digest_settings(app.config["FINDER"])
     since = NOW - timedelta(days=1)
@@ -192,7 +192,7 @@ def test_a_saved_weekend_volunteering_search_gets_new_ongoing_roles_in_its_diges
         with time_machine.travel(NOW.replace(hour=23), tick=False):
             report = digests.build_due(session, settings, make_matcher(None), render_template, NOW.replace(hour=23))
         assert report.built == 1
-        message = session.query(Digest).filter_by(status="pending").one().message
+        message = session.query(OutboxMessage).filter_by(status="pending").one().message
     text = parse_message(message).get_body(preferencelist=("plain",)).get_content()
     assert "Standing garden role" in text and "Finished volunteer briefing" not in text
 

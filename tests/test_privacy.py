@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from finder.alerts import subscriptions as alerts
 from finder.jobs import table as jobs
-from finder.models import Alert, AlertSent, Base, Claim, Digest, Listing
+from finder.models import Alert, AlertSent, Base, Claim, Listing, OutboxMessage
 from finder.trust.privacy import delete_unsubscribed
 from tests.trust_helpers import app_for, post_form
 
@@ -35,7 +35,7 @@ def add_alert(session, email: str, status: str = "active", unsubscribed_days_ago
         alert.unsubscribed_at = NOW - timedelta(days=unsubscribed_days_ago)
     session.add(alert)
     session.flush()
-    session.add(Digest(alert_id=alert.id, period=f"2026-W{alert.id:02d}", recipient=email, message="m",
+    session.add(OutboxMessage(alert_id=alert.id, period=f"2026-W{alert.id:02d}", recipient=email, message="m",
                        message_id=f"<{alert.id}@test>", status="sent"))
     return alert
 
@@ -54,7 +54,7 @@ def test_unsubscribed_data_goes_after_the_set_days_and_no_sooner(session):
     assert delete_unsubscribed(session, 30, NOW) == 1
     session.commit()
     assert {a.id for a in session.scalars(select(Alert))} == {kept.id, active.id}
-    assert "old@example.org" not in {d.recipient for d in session.scalars(select(Digest))}
+    assert "old@example.org" not in {d.recipient for d in session.scalars(select(OutboxMessage))}
     assert session.scalars(select(AlertSent)).all() == []
     assert [c.email for c in session.scalars(select(Claim))] == ["fresh@club.example"]
     assert delete_unsubscribed(session, 5, NOW) == 1, "the setting decides"
@@ -102,7 +102,7 @@ def test_export_and_delete_by_the_signed_manage_link(trust_app, client):
     assert post_form(client, f"/privacy/mine/{token}", confirm="yes").status_code == 200
     with trust_app.extensions["sessionmaker"]() as session:
         assert [a.id for a in session.scalars(select(Alert))] == [other_id]
-        assert {d.recipient for d in session.scalars(select(Digest))} == {"you@example.org"}
+        assert {d.recipient for d in session.scalars(select(OutboxMessage))} == {"you@example.org"}
 
 
 def test_the_privacy_page_and_footer(client):

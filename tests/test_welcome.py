@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from finder.mail.send import parse_message
-from finder.models import Alert, AlertSent, Digest
+from finder.models import Alert, AlertSent, OutboxMessage
 from tests.test_alerts import add_listing, csrf_from, link, mail_app, smtp, subscribe  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -56,7 +56,7 @@ def test_confirming_sends_a_welcome_digest_of_the_best_current_matches_once(mail
         assert len(smtp.messages) == 2  # confirming again sends nothing more
     with mail_app.extensions["sessionmaker"]() as session:
         alert = session.query(Alert).one()
-        assert session.query(Digest).filter_by(period="welcome").one().status == "sent"
+        assert session.query(OutboxMessage).filter_by(period="welcome").one().status == "sent"
         assert session.query(AlertSent).filter_by(alert_id=alert.id).count() == 5  # never sent again as new
 
 
@@ -109,7 +109,7 @@ def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa:
         report = digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), counting,
                                    NOW)
         session.commit()
-        messages = [plain(parse_message(row.message)) for row in session.query(Digest).order_by(Digest.alert_id)]
+        messages = [plain(parse_message(row.message)) for row in session.query(OutboxMessage).order_by(OutboxMessage.alert_id)]
     assert report.built == 4
     assert rendered.count("email/card.html") == rendered.count("email/card.txt") == 2 * 2  # 2 listings x en, de
     assert rendered.count("email/digest.html") == 4

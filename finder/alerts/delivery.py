@@ -17,7 +17,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.digests import Renderer
 from finder.config import Config
 from finder.mail import MailError, build_message, deliver, message_id, parse_message
-from finder.models import Alert, Digest, utcnow
+from finder.models import Alert, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 WELCOME_PERIOD = "welcome"  # the (alert, period) key of the one welcome digest
@@ -61,7 +61,7 @@ def send_welcome(session: Session, config: Config, alert: Alert, matches: list, 
         _deliver_now(config, digest, now)
 
 
-def _deliver_now(config: Config, digest: Digest, now: datetime) -> None:
+def _deliver_now(config: Config, digest: OutboxMessage, now: datetime) -> None:
     """Try an outbox row at once; on failure it stays pending for `outbox.send_pending`."""
     try:
         deliver(config.SMTP_URL, outbox_dir(config), parse_message(digest.message))
@@ -97,7 +97,7 @@ def outbox_dir(config: Config):
 def send_admin_alarm(session: Session, config: Config, slugs: list[str], now: datetime) -> None:
     """Tell FINDER_ADMIN_EMAIL which sources yielded nothing twice running (at most once a day per set)."""
     period = f"alarm-{now:%Y-%m-%d}-{'-'.join(slugs)}"[:40]
-    if session.scalar(select(exists().where(Digest.period == period, Digest.alert_id.is_(None)))):
+    if session.scalar(select(exists().where(OutboxMessage.period == period, OutboxMessage.alert_id.is_(None)))):
         return
     text = ("These sources yielded nothing in their last two runs; their listings are kept as they were:\n\n"
             + "\n".join(f"- {slug}" for slug in slugs) + f"\n\nSee {config.BASE_URL.rstrip('/')}/status\n")

@@ -22,7 +22,7 @@ from finder.alerts.cards import Cards
 from finder.db import chunked
 from finder.mail import build_wire_message, inline_css
 from finder.mail import message_id as mail_message_id
-from finder.models import Alert, AlertSent, Digest, Listing, ListingChange
+from finder.models import Alert, AlertSent, Listing, ListingChange, OutboxMessage
 
 log = logging.getLogger(__name__)
 DIGEST_CAP = 10
@@ -80,8 +80,8 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime,
     done: set[tuple[int, str]] = set()
     for part in chunked(candidates):
         ids = [alert.id for alert, _ in part]
-        done.update(session.execute(select(Digest.alert_id, Digest.period)
-                                    .where(Digest.alert_id.in_(ids), Digest.period.in_(keys))).all())
+        done.update(session.execute(select(OutboxMessage.alert_id, OutboxMessage.period)
+                                    .where(OutboxMessage.alert_id.in_(ids), OutboxMessage.period.in_(keys))).all())
     return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]
 
 
@@ -192,7 +192,7 @@ def _record_or_fail(session: Session, alert: Alert, period: alerts.Period, now: 
 
 def record_failure(session: Session, alert: Alert, period: alerts.Period, problem: str, now: datetime) -> None:
     """A failed marker for the period (nothing to send; the next period tries again), with the reason."""
-    session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email[:320],
+    session.add(OutboxMessage(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email[:320],
                        message_id=f"<digest-failed-{alert.id}-{period.key}@kindred.invalid>",
                        message="", status="failed", error=problem, created_at=now))
     session.flush()
@@ -222,7 +222,7 @@ def build_one(session, alert: Alert, period: alerts.Period, settings: DigestSett
 
 def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
                   now: datetime, new: list[Listing], changes: list, *, welcome: bool = False,
-                  flush: bool = True) -> Digest | None:
+                  flush: bool = True) -> OutboxMessage | None:
     """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
     something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
@@ -231,7 +231,7 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes and not welcome:
         alert.last_digest_at = now
-        session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
+        session.add(OutboxMessage(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
                            message_id=message_id, message="", status="empty", created_at=now))
         if flush:
             session.flush()

@@ -4,7 +4,7 @@
 saved query once (place names resolved once per distinct text), reads the listings first seen after the
 oldest `since` once (their search-index rows, plus occurrences when a query has dates), asks the
 database once per distinct text expression which of them match it, and answers
-`Prepared.matches(key, exclude_ids, limit)` from memory (`finder.alerts.batch`). Called with one saved
+`PreparedSearches.matches(key, exclude_ids, limit)` from memory (`finder.alerts.batch`). Called with one saved
 query, the matcher is a `digests.Matcher`. Saved queries that no longer parse are logged and match nothing.
 """
 
@@ -49,7 +49,7 @@ def make_matcher(resolver, tz_name: str = "UTC") -> AlertMatcher:
 
 
 @dataclass
-class Prepared:
+class PreparedSearches:
     """The window and each alert's plan; `matches` answers per alert."""
 
     session: Session
@@ -84,7 +84,7 @@ class AlertMatcher:
         return prepared.matches(None, exclude_ids, limit)
 
     def prepare(self, session: Session, requests: Iterable[tuple[Hashable, dict, datetime]], *, now: datetime,
-                tz_name: str | None = None) -> Prepared:
+                tz_name: str | None = None) -> PreparedSearches:
         """Parse every (key, saved query, since) once and read their window of new listings once."""
         plans, problems, memo, oldest = {}, {}, {}, now
         for key, query, since in requests:
@@ -104,7 +104,7 @@ class AlertMatcher:
                         now.timestamp())
         keys = {key for plan, _ in plans.values() for key in text_keys(plan)}
         hits = {key: text_hits(session, key, window.ids) for key in keys}
-        return Prepared(session, window, plans, hits, problems)
+        return PreparedSearches(session, window, plans, hits, problems)
 
     def _plan(self, query, memo: dict, now: datetime, tz_name: str) -> Plan:
         """Search's plan of a saved query; queries differing only in their point share one parse."""

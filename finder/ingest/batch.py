@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from finder.db import ID_CHUNK
 from finder.ingest.merge import Candidates
 from finder.ingest.organizations import OrgCache
-from finder.ingest.prepare import Prepared
+from finder.ingest.prepare import PreparedItem
 from finder.models import ListingSource, Source, Tag
 from finder.tags import Vocabulary
 
@@ -45,7 +45,7 @@ class Batch:
     resolver: object
     now: datetime
     candidates: Candidates | None = None
-    fresh: list[tuple[str, Prepared]] = field(default_factory=list)  # new listings, inserted in bulk after the loop
+    fresh: list[tuple[str, PreparedItem]] = field(default_factory=list)  # new listings, inserted in bulk after the loop
 
 
 def load_links(session: Session, source: Source, keys: list[str] | None) -> dict[str, ListingSource]:

@@ -26,7 +26,7 @@ from finder.ingest.liveness import count_misses, mark_seen, remove_links
 from finder.ingest.merge import Candidates
 from finder.ingest.organizations import OrgCache
 from finder.ingest.overrides import apply_overrides
-from finder.ingest.prepare import Prepared, prepare
+from finder.ingest.prepare import PreparedItem, prepare
 from finder.ingest.upsert import add_item, refresh_next_start, update_item
 from finder.models import ListingSource, Source, utcnow
 from finder.tags import Vocabulary, load_vocabulary
@@ -139,7 +139,7 @@ def _ingest(session, source, listings, resolver, now, complete, hide_after_misse
     return report
 
 
-def _with_organizations(run: Batch) -> list[tuple[str, Prepared, object]]:
+def _with_organizations(run: Batch) -> list[tuple[str, PreparedItem, object]]:
     """The new listings with their organisations, those new to the database created together."""
     organizers = [(prepared.item.organizer.name, prepared.item.organizer.url) for _key, prepared in run.fresh]
     run.orgs.create_new(organizers)
@@ -167,7 +167,7 @@ def _valid_items(source: Source, listings: list, report: IngestReport, resolver=
 
 
 def _prepared_items(batch: dict, source: Source, vocabulary: Vocabulary, now: datetime,
-                    report: IngestReport) -> dict[str, Prepared]:
+                    report: IngestReport) -> dict[str, PreparedItem]:
     """Each item prepared: everything computed from the item's own values (times in UTC, keys, hash), one item
     at a time, before anything is written. An item that fails this is reported and left out, never the run;
     its key stays in the batch, so its listing is not counted as missing either."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from finder.db import ID_CHUNK
 from finder.identity import MERGE_START_WINDOW, merge_group, same_event, similar_titles
-from finder.ingest.prepare import Prepared
+from finder.ingest.prepare import PreparedItem
 from finder.models import Listing, Source
 
 TERMS_PER_QUERY = 100
@@ -28,12 +28,12 @@ NEARBY = select(_C.id, _C.merge_group, _C.match_title, STORED_START).where(  # r
 FULL = select(*COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)), _C.liveness != "hidden")
 
 
-def _group(prepared: Prepared) -> str:
+def _group(prepared: PreparedItem) -> str:
     """The merge group a candidate must share with this item; '' when it cannot merge."""
     return merge_group(prepared.first_day, prepared.match_title) if prepared.start_utc is not None else ""
 
 
-def _windows(items: list[Prepared]) -> list[tuple[str, object, object]]:
+def _windows(items: list[PreparedItem]) -> list[tuple[str, object, object]]:
     """(group, low, high) terms covering every item's start window, overlapping windows joined."""
     starts: dict[str, list] = {}
     for prepared in items:
@@ -53,7 +53,7 @@ def _windows(items: list[Prepared]) -> list[tuple[str, object, object]]:
     return terms
 
 
-def _identity(prepared: Prepared) -> tuple:
+def _identity(prepared: PreparedItem) -> tuple:
     return prepared.match_title, prepared.first_day, prepared.start_utc
 
 
@@ -64,7 +64,7 @@ class Candidates:
     Two set-based reads per batch: (id, title, start) of everything in the items' windows, from the
     merge index alone, then the full rows of the few whose titles are similar."""
 
-    def __init__(self, session: Session, items: list[Prepared]):
+    def __init__(self, session: Session, items: list[PreparedItem]):
         nearby = _nearby(session, items)
         as_stored = _C.start.type.bind_processor(session.connection().dialect)  # windows compared as stored
         self.similar: dict[tuple, list[int]] = {}
@@ -83,12 +83,12 @@ class Candidates:
             for row in session.connection().execute(FULL, {"ids": wanted[offset:offset + ID_CHUNK]}):
                 self.rows[row.id] = row
 
-    def near(self, prepared: Prepared) -> list:
+    def near(self, prepared: PreparedItem) -> list:
         """The candidates of one item, by id."""
         return [self.rows[i] for i in self.similar.get(_identity(prepared), ()) if i in self.rows]
 
 
-def _nearby(session: Session, items: list[Prepared]) -> dict[str, list[tuple]]:
+def _nearby(session: Session, items: list[PreparedItem]) -> dict[str, list[tuple]]:
     """(id, title, start as stored) by merge group, covering the start windows of `items`. A row comes
     once: a group's windows are disjoint, and a term repeated to pad a query matches the same rows."""
     terms = _windows(items)
@@ -125,7 +125,7 @@ def _ordered(params: dict, order: tuple | None):
     return params if order is None else tuple(params[name] for name in order)
 
 
-def find_duplicate(session: Session, source: Source, prepared: Prepared, candidates: Candidates) -> Listing | None:
+def find_duplicate(session: Session, source: Source, prepared: PreparedItem, candidates: Candidates) -> Listing | None:
     """A listing from another source that is the same happening, or None."""
     for candidate in candidates.near(prepared):
         if not same_event(candidate, prepared.start_utc, prepared.lat, prepared.lon, prepared.precision,

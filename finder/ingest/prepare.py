@@ -27,7 +27,7 @@ MAX_EXTRA_BYTES = 4_000  # of JSON (UTF-8)
 
 
 @dataclass
-class Prepared:
+class PreparedItem:
     item: object  # scrapers Listing
     source: Source
     status: str
@@ -63,7 +63,7 @@ class Prepared:
             self.lat, self.lon, self.precision = found
 
 
-def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> Prepared:
+def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> PreparedItem:
     """Everything derived from one parsed item, computed once."""
     text = f"{item.title}\n{item.description}"
     slugs = vocabulary.tags_for(item.categories, text)
@@ -73,7 +73,7 @@ def prepare(item, source: Source, vocabulary: Vocabulary, now: datetime) -> Prep
     occurrences = _occurrences(item, tz)
     upcoming = [start for start, end, state in occurrences if state == "scheduled" and (end or start) >= now]
     has_coordinates = item.lat is not None
-    return Prepared(
+    return PreparedItem(
         item=item,
         source=source,
         status=status,
@@ -105,14 +105,14 @@ def _occurrences(item, tz: str | None) -> list[tuple[datetime, datetime | None, 
     return sorted(found.values(), key=lambda o: o[0])
 
 
-def apply_fields(listing: Listing, p: Prepared, orgs: OrgCache) -> None:
+def apply_fields(listing: Listing, p: PreparedItem, orgs: OrgCache) -> None:
     """Write every field the source gives onto `listing` (the primary source's view)."""
     for name, value in listing_values(p).items():
         setattr(listing, name, value)
     listing.organization = orgs.get(p.item.organizer.name, p.item.organizer.url)
 
 
-def listing_values(p: Prepared) -> dict:
+def listing_values(p: PreparedItem) -> dict:
     """The listing's column values from one source's item (organisation and bookkeeping aside)."""
     item = p.item
     venue = item.venue
@@ -188,7 +188,7 @@ def stored_extra(extra: dict) -> dict:
     return kept
 
 
-def fill_blanks(listing: Listing, p: Prepared, orgs: OrgCache) -> None:
+def fill_blanks(listing: Listing, p: PreparedItem, orgs: OrgCache) -> None:
     """What a second source adds to a merged listing: only fields the listing lacks."""
     item = p.item
     for name, value in (
@@ -224,7 +224,7 @@ def set_tags(listing: Listing, slugs: list[str], rows: dict[str, Tag], keep: boo
         listing.tags = [rows[s] for s in sorted(wanted)]
 
 
-def sync_occurrences(listing: Listing, p: Prepared) -> None:
+def sync_occurrences(listing: Listing, p: PreparedItem) -> None:
     """The listing's occurrences made equal to the prepared ones (rows kept where the start is the same)."""
     all_day = p.item.all_day
     existing = {occurrence.start: occurrence for occurrence in listing.occurrences}

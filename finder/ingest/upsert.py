@@ -7,11 +7,11 @@ from datetime import datetime
 from finder.identity import as_utc
 from finder.ingest.batch import Batch, IngestReport
 from finder.ingest.merge import find_duplicate
-from finder.ingest.prepare import Prepared, apply_fields, fill_blanks, set_tags, sync_occurrences
+from finder.ingest.prepare import PreparedItem, apply_fields, fill_blanks, set_tags, sync_occurrences
 from finder.models import Listing, ListingChange, ListingSource
 
 
-def add_item(run: Batch, key: str, prepared: Prepared) -> ListingSource | None:
+def add_item(run: Batch, key: str, prepared: PreparedItem) -> ListingSource | None:
     """A key new to this source: merged into another source's listing (its link returned), or queued in `run.fresh`."""
     prepared.geocode(run.resolver)
     listing = find_duplicate(run.session, run.source, prepared, run.candidates)
@@ -38,7 +38,7 @@ def add_item(run: Batch, key: str, prepared: Prepared) -> ListingSource | None:
     return link
 
 
-def update_item(run: Batch, link: ListingSource, prepared: Prepared) -> None:
+def update_item(run: Batch, link: ListingSource, prepared: PreparedItem) -> None:
     session, now, listing = run.session, run.now, link.listing
     prepared.geocode(run.resolver)
     link.content_hash = prepared.hash
@@ -62,14 +62,14 @@ def update_item(run: Batch, link: ListingSource, prepared: Prepared) -> None:
     run.report.touched.add(listing)
 
 
-def _status_from_secondary(session, listing: Listing, prepared: Prepared, now) -> None:
+def _status_from_secondary(session, listing: Listing, prepared: PreparedItem, now) -> None:
     """A cancellation or postponement said by any source applies to the merged listing."""
     if prepared.status != "scheduled" and listing.status == "scheduled":
         session.add(ListingChange(listing=listing, field="status", old="scheduled", new=prepared.status, changed_at=now))
         listing.status = prepared.status
 
 
-def refresh_next_start(listing: Listing, prepared: Prepared, now, report: IngestReport) -> None:
+def refresh_next_start(listing: Listing, prepared: PreparedItem, now, report: IngestReport) -> None:
     if listing.next_start is not None and listing.next_start < now and _is_primary_cheap(listing):
         listing.next_start = prepared.next_start
         report.touched.add(listing)

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from finder.mail.send import MailError, Sender
-from finder.models import Alert, Digest
+from finder.models import Alert, OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -33,9 +33,9 @@ class SendReport:
 
 
 def record(session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage,
-           now: datetime) -> Digest:
+           now: datetime) -> OutboxMessage:
     """Add the message to the outbox (unique per alert and period); the caller commits."""
-    digest = Digest(alert_id=alert_id, period=period, kind=kind, recipient=message["To"],
+    digest = OutboxMessage(alert_id=alert_id, period=period, kind=kind, recipient=message["To"],
                     message_id=message["Message-ID"], message=message.as_string(), status="pending",
                     next_attempt_at=now, created_at=now)
     session.add(digest)
@@ -48,18 +48,18 @@ def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: date
     given); commits after each so a crash loses at most one 'sent' mark."""
     report = SendReport()
     stale = now - timedelta(seconds=STALE_SENDING_S)
-    wanted = (select(Digest.id)
-              .where(or_(Digest.status.in_(("pending", "retry")) & (Digest.next_attempt_at <= now),
-                         (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
-              .order_by(Digest.id).limit(limit))
+    wanted = (select(OutboxMessage.id)
+              .where(or_(OutboxMessage.status.in_(("pending", "retry")) & (OutboxMessage.next_attempt_at <= now),
+                         (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale)))
+              .order_by(OutboxMessage.id).limit(limit))
     if alert_ids is not None:
-        wanted = wanted.where(Digest.alert_id.between(*alert_ids))
+        wanted = wanted.where(OutboxMessage.alert_id.between(*alert_ids))
     due = session.scalars(wanted).all()
     with Sender(smtp_url, outbox_dir) as sender:  # one SMTP connection for the whole run
         for digest_id in due:
             if not _claim(session, digest_id, now, stale):
                 continue
-            digest = session.get(Digest, digest_id)
+            digest = session.get(OutboxMessage, digest_id)
             try:
                 sender.send_stored(digest.message, digest.recipient)
             except MailError as error:
@@ -74,16 +74,16 @@ def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: date
 
 def _claim(session: Session, digest_id: int, now: datetime, stale: datetime) -> bool:
     claimed = session.execute(
-        update(Digest)
-        .where(Digest.id == digest_id,
-               or_(Digest.status.in_(("pending", "retry")), (Digest.status == "sending") & (Digest.next_attempt_at <= stale)))
-        .values(status="sending", next_attempt_at=now, attempts=Digest.attempts + 1)
+        update(OutboxMessage)
+        .where(OutboxMessage.id == digest_id,
+               or_(OutboxMessage.status.in_(("pending", "retry")), (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale)))
+        .values(status="sending", next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
     ).rowcount
     session.commit()
     return claimed == 1
 
 
-def _failed(session: Session, digest: Digest, error: MailError, now: datetime, report: SendReport) -> None:
+def _failed(session: Session, digest: OutboxMessage, error: MailError, now: datetime, report: SendReport) -> None:
     digest.error = str(error)[:500]
     if error.temporary and digest.attempts < MAX_ATTEMPTS:
         digest.status = "retry"

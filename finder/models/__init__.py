@@ -1,6 +1,6 @@
 """Tables, SQLAlchemy 2.0 typed. Each module owns one area; import them all here."""
 
-from finder.models.alerts import Alert, AlertSent, Digest
+from finder.models.alerts import Alert, AlertSent, OutboxMessage
 from finder.models.base import Base, utcnow
 from finder.models.catalog import FetchState, ScrapeRun, Source
 from finder.models.geocache import GeocodeCache, GeocodeRate
@@ -28,7 +28,7 @@ from finder.models.trust import (
 __all__ = [
     "Alert",
     "AlertSent",
-    "Digest",
+    "OutboxMessage",
     "Base",
     "FetchState",
     "GeocodeCache",

@@ -30,7 +30,7 @@ class Alert(Base):
     unsubscribed_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]  # when the last digest was built (new listings are counted from here)
 
-    digests: Mapped[list[Digest]] = relationship(back_populates="alert", cascade="all, delete-orphan")
+    digests: Mapped[list[OutboxMessage]] = relationship(back_populates="alert", cascade="all, delete-orphan")
 
 
 class AlertSent(Base):
@@ -43,8 +43,8 @@ class AlertSent(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Digest(Base):
-    """The outbox: one message per (alert, period), built and recorded before it is sent.
+class OutboxMessage(Base):
+    """The outbox of every email (table `digests`): one message per (alert, period), recorded before it is sent.
 
     `status`: pending (to send), sent, failed (gave up: permanent refusal), retry (temporary failure).
     """

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from finder.db import chunked
-from finder.models import Alert, AlertSent, Claim, Digest, utcnow
+from finder.models import Alert, AlertSent, Claim, OutboxMessage, utcnow
 
 PENDING_CLAIM_DAYS = 7  # unverified claims (an address and nothing else) are dropped after a week
 
@@ -24,14 +24,14 @@ def delete_unsubscribed(session: Session, after_days: int, now: datetime | None 
         _delete_alerts(session, ids)
     session.execute(delete(Claim).where(Claim.status == "pending",
                                         Claim.created_at <= now - timedelta(days=PENDING_CLAIM_DAYS)))
-    session.execute(delete(Digest).where(Digest.kind == "claim", Digest.status == "sent", Digest.sent_at <= cutoff))
+    session.execute(delete(OutboxMessage).where(OutboxMessage.kind == "claim", OutboxMessage.status == "sent", OutboxMessage.sent_at <= cutoff))
     return len(ids)
 
 
 def export(session: Session, email: str) -> dict:
     """Everything stored about `email`: its alerts, what was mailed to it (without bodies) and its claims."""
     alerts = session.scalars(select(Alert).where(Alert.email == email).order_by(Alert.id)).all()
-    mails = session.scalars(select(Digest).where(Digest.recipient == email).order_by(Digest.id)).all()
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)).all()
     claims = session.scalars(select(Claim).where(Claim.email == email).order_by(Claim.id)).all()
     return {
         "email": email,
@@ -51,14 +51,14 @@ def delete_subscriber(session: Session, email: str) -> int:
     ids = list(session.scalars(select(Alert.id).where(Alert.email == email)))
     if ids:
         _delete_alerts(session, ids)
-    session.execute(delete(Digest).where(Digest.recipient == email))
+    session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == email))
     session.execute(delete(Claim).where(Claim.email == email))
     return len(ids)
 
 
 def _delete_alerts(session: Session, ids: list[int]) -> None:
     for chunk in chunked(ids):
-        session.execute(delete(Digest).where(Digest.alert_id.in_(chunk)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.alert_id.in_(chunk)))
         session.execute(delete(AlertSent).where(AlertSent.alert_id.in_(chunk)))
         session.execute(delete(Alert).where(Alert.id.in_(chunk)))
 
