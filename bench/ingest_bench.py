@@ -48,8 +48,23 @@ from scrapers.listing import Occurrence, Organizer, Venue  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Paris")
-WORDS = ("board games", "knitting circle", "river cleanup", "book club", "choir", "python meetup", "yoga",
-         "food bank shift", "language exchange", "hike", "chess", "repair cafe", "tutoring", "salsa", "run club")
+WORDS = (
+    "board games",
+    "knitting circle",
+    "river cleanup",
+    "book club",
+    "choir",
+    "python meetup",
+    "yoga",
+    "food bank shift",
+    "language exchange",
+    "hike",
+    "chess",
+    "repair cafe",
+    "tutoring",
+    "salsa",
+    "run club",
+)
 BASE_SOURCES = 1000
 BASE_ORGANIZATIONS = 50_000
 log = logging.getLogger("bench")
@@ -60,21 +75,38 @@ def synthetic_items(n: int, seed: int, prefix: str) -> list[Item]:
     rng = random.Random(seed)
     items = []
     for i in range(n):
-        start = datetime(2026, 3, 3, 9, 0, tzinfo=ZONE) + timedelta(days=rng.randrange(200), minutes=15 * rng.randrange(48))
+        start = datetime(2026, 3, 3, 9, 0, tzinfo=ZONE) + timedelta(
+            days=rng.randrange(200), minutes=15 * rng.randrange(48)
+        )
         weekly = i % 3 == 0
         group = rng.randrange(500)  # an organiser keeps one website
-        occurrences = [Occurrence(start + timedelta(weeks=w), start + timedelta(weeks=w, hours=2)) for w in range(13 if weekly else 1)]
-        items.append(Item(
-            title=f"{rng.choice(WORDS).title()} #{prefix}{i}",
-            description=f"Welcome to our {rng.choice(WORDS)}. All welcome, no experience needed.",
-            url=f"https://bench.example/{prefix}/{i}",
-            organizer=Organizer(name=f"Group {group}", url=f"https://group{group}.example/"),
-            venue=Venue(name=f"Hall {rng.randrange(2000)}", street=f"{rng.randrange(200)} rue X", locality="Paris", country="FR"),
-            lat=48.8 + rng.random() * 0.1, lon=2.3 + rng.random() * 0.1, timezone="Europe/Paris",
-            start=start, end=start + timedelta(hours=2), recurrence="FREQ=WEEKLY" if weekly else None,
-            occurrences=occurrences, categories=[rng.choice(["GAMES", "Sports & Fitness", "Community", "Hunger"])],
-            source_key=f"{prefix}-{i}",
-        ))
+        occurrences = [
+            Occurrence(start + timedelta(weeks=w), start + timedelta(weeks=w, hours=2))
+            for w in range(13 if weekly else 1)
+        ]
+        items.append(
+            Item(
+                title=f"{rng.choice(WORDS).title()} #{prefix}{i}",
+                description=f"Welcome to our {rng.choice(WORDS)}. All welcome, no experience needed.",
+                url=f"https://bench.example/{prefix}/{i}",
+                organizer=Organizer(name=f"Group {group}", url=f"https://group{group}.example/"),
+                venue=Venue(
+                    name=f"Hall {rng.randrange(2000)}",
+                    street=f"{rng.randrange(200)} rue X",
+                    locality="Paris",
+                    country="FR",
+                ),
+                lat=48.8 + rng.random() * 0.1,
+                lon=2.3 + rng.random() * 0.1,
+                timezone="Europe/Paris",
+                start=start,
+                end=start + timedelta(hours=2),
+                recurrence="FREQ=WEEKLY" if weekly else None,
+                occurrences=occurrences,
+                categories=[rng.choice(["GAMES", "Sports & Fitness", "Community", "Hunger"])],
+                source_key=f"{prefix}-{i}",
+            )
+        )
     return items
 
 
@@ -85,13 +117,32 @@ def parse_rates(n: int) -> dict[str, float]:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN"]
     for i in range(n):
         day = datetime(2026, 3, 3, 18, 0) + timedelta(days=i % 80, minutes=i % 60)
-        lines += ["BEGIN:VEVENT", f"UID:e{i}@bench", "DTSTAMP:20260101T000000Z", f"DTSTART;TZID=Europe/Paris:{day:%Y%m%dT%H%M%S}",
-                  f"DTEND;TZID=Europe/Paris:{day + timedelta(hours=2):%Y%m%dT%H%M%S}", f"SUMMARY:Event {i}",
-                  "LOCATION:Hall\\, Paris", "GEO:48.86;2.35", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:e{i}@bench",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID=Europe/Paris:{day:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID=Europe/Paris:{day + timedelta(hours=2):%Y%m%dT%H%M%S}",
+            f"SUMMARY:Event {i}",
+            "LOCATION:Hall\\, Paris",
+            "GEO:48.86;2.35",
+            "END:VEVENT",
+        ]
     ics = "\r\n".join([*lines, "END:VCALENDAR", ""]).encode()
-    events = [{"@type": "Event", "name": f"Event {i}", "startDate": f"2026-04-{1 + i % 28:02d}T18:00:00+02:00",
-               "url": f"https://bench.example/e/{i}", "location": {"@type": "Place", "name": "Hall",
-               "address": {"@type": "PostalAddress", "addressLocality": "Paris"}}} for i in range(n)]
+    events = [
+        {
+            "@type": "Event",
+            "name": f"Event {i}",
+            "startDate": f"2026-04-{1 + i % 28:02d}T18:00:00+02:00",
+            "url": f"https://bench.example/e/{i}",
+            "location": {
+                "@type": "Place",
+                "name": "Hall",
+                "address": {"@type": "PostalAddress", "addressLocality": "Paris"},
+            },
+        }
+        for i in range(n)
+    ]
     html = f'<html><head><script type="application/ld+json">{json.dumps(events)}</script></head><body></body></html>'.encode()
     for name, body in (("ics", ics), ("schemaorg", html)):
         context = Context(window_start=NOW, window_end=NOW + timedelta(days=90), timezone="Europe/Paris")
@@ -107,12 +158,29 @@ def fill_base(engine, base: int) -> None:
     rng = random.Random(1)
     vocabulary = load_vocabulary().all()
     with engine.begin() as connection:
-        connection.execute(insert(Source), [{"slug": f"base-{s}", "adapter": "ics", "url": f"https://b{s}.example/",
-                                             "tags": [], "mapping": {}} for s in range(BASE_SOURCES)])
-        connection.execute(insert(Tag), [{"id": i + 1, "slug": t.slug, "label": t.label, "facet": t.facet}
-                                          for i, t in enumerate(vocabulary)])
-        connection.execute(insert(Organization), [{"id": i + 1, "key": f"club {i}|club{i}.example", "name": f"Club {i}",
-                                                   "url": f"https://club{i}.example/"} for i in range(BASE_ORGANIZATIONS)])
+        connection.execute(
+            insert(Source),
+            [
+                {"slug": f"base-{s}", "adapter": "ics", "url": f"https://b{s}.example/", "tags": [], "mapping": {}}
+                for s in range(BASE_SOURCES)
+            ],
+        )
+        connection.execute(
+            insert(Tag),
+            [{"id": i + 1, "slug": t.slug, "label": t.label, "facet": t.facet} for i, t in enumerate(vocabulary)],
+        )
+        connection.execute(
+            insert(Organization),
+            [
+                {
+                    "id": i + 1,
+                    "key": f"club {i}|club{i}.example",
+                    "name": f"Club {i}",
+                    "url": f"https://club{i}.example/",
+                }
+                for i in range(BASE_ORGANIZATIONS)
+            ],
+        )
     chunk = 20_000
     for offset in range(0, base, chunk):
         rows, links, occurrences, tagged, slugs = [], [], [], [], []
@@ -120,30 +188,53 @@ def fill_base(engine, base: int) -> None:
             start = NOW + timedelta(days=rng.randrange(365), minutes=15 * rng.randrange(96))
             title = f"{rng.choice(WORDS)} {i}"
             tag = rng.randrange(len(vocabulary))
-            rows.append({"id": i + 1, "kind": "event", "title": title, "lat": 35 + rng.random() * 25,
-                         "lon": -10 + rng.random() * 40, "start": start, "next_start": start, "match_title": title,
-                         "first_day": start.date().isoformat(),
-                         "merge_group": merge_group(start.date().isoformat(), title), "categories": [], "content_hash": "x",
-                         "connection_score": 0.5, "online": False, "timezone": "Europe/Paris",
-                         "organization_id": 1 + i % BASE_ORGANIZATIONS})
-            links.append({"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"})
-            occurrences.append({"listing_id": i + 1, "start": start, "end": None, "status": "scheduled", "all_day": False})
+            rows.append(
+                {
+                    "id": i + 1,
+                    "kind": "event",
+                    "title": title,
+                    "lat": 35 + rng.random() * 25,
+                    "lon": -10 + rng.random() * 40,
+                    "start": start,
+                    "next_start": start,
+                    "match_title": title,
+                    "first_day": start.date().isoformat(),
+                    "merge_group": merge_group(start.date().isoformat(), title),
+                    "categories": [],
+                    "content_hash": "x",
+                    "connection_score": 0.5,
+                    "online": False,
+                    "timezone": "Europe/Paris",
+                    "organization_id": 1 + i % BASE_ORGANIZATIONS,
+                }
+            )
+            links.append(
+                {"listing_id": i + 1, "source_id": 1 + i % BASE_SOURCES, "source_key": f"k{i}", "content_hash": "x"}
+            )
+            occurrences.append(
+                {"listing_id": i + 1, "start": start, "end": None, "status": "scheduled", "all_day": False}
+            )
             tagged.append({"listing_id": i + 1, "tag_id": tag + 1})
             slugs.append(vocabulary[tag])
         # the index rows as index_writes.refresh would write them, built from unsaved Listing objects
-        geo = [search_index.index_row(Listing(**row), [tag.slug], [(row["start"], None, "scheduled", False)])
-               for row, tag in zip(rows, slugs, strict=True)]
+        geo = [
+            search_index.index_row(Listing(**row), [tag.slug], [(row["start"], None, "scheduled", False)])
+            for row, tag in zip(rows, slugs, strict=True)
+        ]
         with engine.begin() as connection:
             connection.execute(insert(Listing), rows)
             connection.execute(insert(ListingSource), links)
             connection.execute(insert(StoredOccurrence), occurrences)
             connection.execute(insert(ListingTag), tagged)
-            index_writes.write_rows(connection, geo, [(r["id"], r["title"], "", t.label) for r, t in zip(rows, slugs, strict=True)])
+            index_writes.write_rows(
+                connection, geo, [(r["id"], r["title"], "", t.label) for r, t in zip(rows, slugs, strict=True)]
+            )
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('listings', 'id'), :n)"), {"n": base + 1})
-            connection.execute(text("SELECT setval(pg_get_serial_sequence('organizations', 'id'), :n)"),
-                               {"n": BASE_ORGANIZATIONS + 1})
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('organizations', 'id'), :n)"), {"n": BASE_ORGANIZATIONS + 1}
+            )
             connection.execute(text("ANALYZE"))
 
 
@@ -185,7 +276,7 @@ def ingest_rate(url: str, n: int, batch: int, profile: Path | None = None) -> fl
                 profiler.enable()
             started = time.perf_counter()
             for offset in range(0, n, batch):
-                ingest(session, source, items[offset:offset + batch], now=now, complete=False, hide_after_misses=2)
+                ingest(session, source, items[offset : offset + batch], now=now, complete=False, hide_after_misses=2)
                 session.commit()
             if engine.dialect.name == "sqlite":  # timed until every page written is in the database file
                 session.connection().exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
@@ -247,7 +338,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="listings per ingest call")
     parser.add_argument("--parse-n", type=int, default=2000, help="events per generated body for parse rates")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--reuse-base", action="store_true", help="keep the bases between runs: the SQLite file in --workdir, the PostgreSQL database on its server")
+    parser.add_argument(
+        "--reuse-base",
+        action="store_true",
+        help="keep the bases between runs: the SQLite file in --workdir, the PostgreSQL database on its server",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--profile", type=Path, help="write a cProfile of the new-listings pass to FILE.<dialect>")
     args = parser.parse_args()

@@ -37,9 +37,20 @@ from finder.models import Base, ScrapeRun  # noqa: E402
 log = logging.getLogger("bench.load")
 FINDER = Path(sys.executable).with_name("finder")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-VARIANTS = ["", "&interests=walking", "&interests=volunteering,reading", "&q=community", "&kind=club,event",
-            "&when=week", "&sort=soonest", "&sort=nearest&radius_km=5", "&newcomer=true&per_page=50",
-            "&online=exclude&days=sat,sun", "&free=true&time=evening", "&radius_km=100&page=2"]
+VARIANTS = [
+    "",
+    "&interests=walking",
+    "&interests=volunteering,reading",
+    "&q=community",
+    "&kind=club,event",
+    "&when=week",
+    "&sort=soonest",
+    "&sort=nearest&radius_km=5",
+    "&newcomer=true&per_page=50",
+    "&online=exclude&days=sat,sun",
+    "&free=true&time=evening",
+    "&radius_km=100&page=2",
+]
 
 
 def search_paths() -> list[str]:
@@ -97,9 +108,25 @@ def run_wrk(port: int, paths: list[str], seconds: int, connections: int) -> dict
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(WRK_SCRIPT % ",\n".join(f'"{path}"' for path in paths))
     try:
-        output = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-                                 "-s", handle.name, f"http://127.0.0.1:{port}"],
-                                capture_output=True, text=True, check=True).stdout
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                handle.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(handle.name)
     log.info("wrk:\n%s", output)
@@ -134,13 +161,20 @@ def main(seconds: int, connections: int, scrape: bool, database_url: str) -> Non
         raise click.ClickException("wrk is not installed (apt-get install -y wrk)")
     folder = Path(tempfile.mkdtemp(prefix="kindred-load-"))
     database_url = database_url or f"sqlite:///{folder / 'load.sqlite'}"
-    env = dict(os.environ, FINDER_DATABASE_URL=database_url, FINDER_RATELIMIT_ENABLED="false",
-               FINDER_SECRET_KEY="load-secret", FINDER_LOG_LEVEL="WARNING", FINDER_OUTBOX_DIR=str(folder / "outbox"))
+    env = dict(
+        os.environ,
+        FINDER_DATABASE_URL=database_url,
+        FINDER_RATELIMIT_ENABLED="false",
+        FINDER_SECRET_KEY="load-secret",
+        FINDER_LOG_LEVEL="WARNING",
+        FINDER_OUTBOX_DIR=str(folder / "outbox"),
+    )
     prepare(database_url, env)
     paths = search_paths()
     port = free_port()
-    server = subprocess.Popen([str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                               "wsgi:app"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env
+    )
     scraper = Scraper(env)
     started = datetime.now(UTC)
     try:
@@ -160,10 +194,14 @@ def main(seconds: int, connections: int, scrape: bool, database_url: str) -> Non
     run_count, bad_runs = failed_runs(database_url, started)
     shutil.rmtree(folder, ignore_errors=True)
     click.echo(f"{len(paths)} distinct searches, {connections} connections, {seconds} s, gunicorn -w 2")
-    click.echo(f"requests {figures['requests']}, {figures['rps']:.1f}/s, p95 {figures['p95_ms']:.1f} ms, "
-               f"errors {figures['errors']}")
-    click.echo(f"scraper: {scraper.rounds} round(s) of `finder demo load`, {run_count} run(s) recorded, "
-               f"{len(bad_runs)} failed or empty, {len(scraper.exit_failures)} non-zero exit(s)")
+    click.echo(
+        f"requests {figures['requests']}, {figures['rps']:.1f}/s, p95 {figures['p95_ms']:.1f} ms, "
+        f"errors {figures['errors']}"
+    )
+    click.echo(
+        f"scraper: {scraper.rounds} round(s) of `finder demo load`, {run_count} run(s) recorded, "
+        f"{len(bad_runs)} failed or empty, {len(scraper.exit_failures)} non-zero exit(s)"
+    )
     for line in bad_runs[:10] + [" ".join(f) for f in scraper.exit_failures[:5]]:
         click.echo(f"  {line}")
     click.echo(f"load rps={figures['rps']:.1f} p95_ms={figures['p95_ms']:.1f} errors={figures['errors']}")

@@ -45,8 +45,20 @@ from scrapers.fetch.parts import FetchResult  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 BASE = "https://oa.bench.example/OpenActive/api"
-ACTIVITIES = ("Fitness Class", "Swimming", "Badminton", "Yoga", "Walking Football", "Netball", "Pilates", "Spin",
-              "Aqua Aerobics", "Table Tennis", "Boxing", "Zumba")
+ACTIVITIES = (
+    "Fitness Class",
+    "Swimming",
+    "Badminton",
+    "Yoga",
+    "Walking Football",
+    "Netball",
+    "Pilates",
+    "Spin",
+    "Aqua Aerobics",
+    "Table Tennis",
+    "Boxing",
+    "Zumba",
+)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PAGE_ITEMS = 500  # a usual RPDE page size
 log = logging.getLogger("bench")
@@ -57,34 +69,70 @@ def series_node(s: int, rng: random.Random) -> dict:
     venue = s % 400
     start_hour = 7 + rng.randrange(13)
     return {
-        "id": f"{BASE}/session-series/S{s:06d}", "name": f"{activity} {s}", "type": "SessionSeries",
+        "id": f"{BASE}/session-series/S{s:06d}",
+        "name": f"{activity} {s}",
+        "type": "SessionSeries",
         "@context": ["https://openactive.io/", "https://openactive.io/ns-beta"],
         "description": f"A friendly {activity.lower()} session for all abilities. Come along and try it.",
-        "offers": [{"name": "Non-Member", "type": "Offer", "price": 3.5 + s % 5, "identifier": "STAND",
-                    "description": activity, "priceCurrency": "GBP"}],
-        "category": [activity], "duration": "PT45M",
-        "location": {"name": f"Leisure Centre {venue}", "type": "Place", "identifier": f"LC{venue}",
-                     "address": {"type": "PostalAddress", "streetAddress": f"{venue} High Street",
-                                 "addressLocality": "Nottingham", "postalCode": "NG1 1AA", "addressCountry": "GB"},
-                     "geo": {"type": "GeoCoordinates", "latitude": 52.9 + venue / 4000, "longitude": -1.2 + venue / 4000}},
-        "organizer": {"url": f"https://club{s % 900}.bench.example", "name": f"Sport and Leisure {s % 900}",
-                      "type": "Organization", "email": "hello@bench.example"},
+        "offers": [
+            {
+                "name": "Non-Member",
+                "type": "Offer",
+                "price": 3.5 + s % 5,
+                "identifier": "STAND",
+                "description": activity,
+                "priceCurrency": "GBP",
+            }
+        ],
+        "category": [activity],
+        "duration": "PT45M",
+        "location": {
+            "name": f"Leisure Centre {venue}",
+            "type": "Place",
+            "identifier": f"LC{venue}",
+            "address": {
+                "type": "PostalAddress",
+                "streetAddress": f"{venue} High Street",
+                "addressLocality": "Nottingham",
+                "postalCode": "NG1 1AA",
+                "addressCountry": "GB",
+            },
+            "geo": {"type": "GeoCoordinates", "latitude": 52.9 + venue / 4000, "longitude": -1.2 + venue / 4000},
+        },
+        "organizer": {
+            "url": f"https://club{s % 900}.bench.example",
+            "name": f"Sport and Leisure {s % 900}",
+            "type": "Organization",
+            "email": "hello@bench.example",
+        },
         "identifier": f"S{s:06d}",
-        "eventSchedule": [{"type": "PartialSchedule", "byDay": [f"http://schema.org/{DAYS[s % 7]}"],
-                           "startDate": "2026-01-05", "endDate": "2026-12-28", "startTime": f"{start_hour:02d}:15",
-                           "endTime": f"{start_hour + 1:02d}:00", "duration": "PT45M"}],
+        "eventSchedule": [
+            {
+                "type": "PartialSchedule",
+                "byDay": [f"http://schema.org/{DAYS[s % 7]}"],
+                "startDate": "2026-01-05",
+                "endDate": "2026-12-28",
+                "startTime": f"{start_hour:02d}:15",
+                "endTime": f"{start_hour + 1:02d}:00",
+                "duration": "PT45M",
+            }
+        ],
     }
 
 
 def session_node(i: int, series: int, rng: random.Random) -> dict:
     start = NOW + timedelta(days=rng.randrange(60), minutes=15 * rng.randrange(60))
     return {
-        "id": f"{BASE}/scheduled-sessions/{i}", "type": "ScheduledSession",
+        "id": f"{BASE}/scheduled-sessions/{i}",
+        "type": "ScheduledSession",
         "@context": ["https://openactive.io/", "https://openactive.io/ns-beta"],
         "startDate": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "endDate": (start + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "duration": "PT45M", "identifier": i, "superEvent": f"{BASE}/session-series/S{series:06d}",
-        "maximumAttendeeCapacity": 35, "remainingAttendeeCapacity": rng.randrange(36),
+        "duration": "PT45M",
+        "identifier": i,
+        "superEvent": f"{BASE}/session-series/S{series:06d}",
+        "maximumAttendeeCapacity": 35,
+        "remainingAttendeeCapacity": rng.randrange(36),
         "beta:sportsActivityLocation": [{"name": [f"Court {1 + i % 4}"], "type": "SportsActivityLocation"}],
     }
 
@@ -94,20 +142,25 @@ def feed_pages(name: str, nodes: list[tuple[str, dict | None]]) -> dict[str, byt
     empty last page."""
     pages = {}
     modified = 1_700_000_000_000
-    chunks = [nodes[offset:offset + PAGE_ITEMS] for offset in range(0, len(nodes), PAGE_ITEMS)] + [[]]
+    chunks = [nodes[offset : offset + PAGE_ITEMS] for offset in range(0, len(nodes), PAGE_ITEMS)] + [[]]
     for number, chunk in enumerate(chunks):
         items = []
         for key, data in chunk:
             modified += 1
-            item = {"state": "updated" if data else "deleted", "kind": data["type"] if data else "ScheduledSession",
-                    "id": key, "modified": modified}
+            item = {
+                "state": "updated" if data else "deleted",
+                "kind": data["type"] if data else "ScheduledSession",
+                "id": key,
+                "modified": modified,
+            }
             if data:
                 item["data"] = data
             items.append(item)
         url = f"{BASE}/{name}?page={number}"
         following = f"{BASE}/{name}?page={min(number + 1, len(chunks) - 1)}"
-        pages[url] = orjson.dumps({"next": following, "license": "https://creativecommons.org/licenses/by/4.0/",
-                                   "items": items})
+        pages[url] = orjson.dumps(
+            {"next": following, "license": "https://creativecommons.org/licenses/by/4.0/", "items": items}
+        )
     return pages
 
 
@@ -156,12 +209,28 @@ def measure(url: str, n: int, series_count: int) -> float:
     series_pages, session_pages, tombstones = generate(n, series_count)
     config = Config.from_env()
     with maker() as session:
-        session.add_all([
-            Source(slug="oa-series", adapter="openactive", url=f"{BASE}/session-series?page=0", country="GB",
-                   timezone="Europe/London", tags=[], mapping={}),
-            Source(slug="oa-sessions", adapter="openactive", url=f"{BASE}/scheduled-sessions?page=0", country="GB",
-                   timezone="Europe/London", tags=[], mapping={"series_sources": ["oa-series"]}),
-        ])
+        session.add_all(
+            [
+                Source(
+                    slug="oa-series",
+                    adapter="openactive",
+                    url=f"{BASE}/session-series?page=0",
+                    country="GB",
+                    timezone="Europe/London",
+                    tags=[],
+                    mapping={},
+                ),
+                Source(
+                    slug="oa-sessions",
+                    adapter="openactive",
+                    url=f"{BASE}/scheduled-sessions?page=0",
+                    country="GB",
+                    timezone="Europe/London",
+                    tags=[],
+                    mapping={"series_sources": ["oa-series"]},
+                ),
+            ]
+        )
         session.commit()
     seconds, runs = run_feed(maker, "oa-series", series_pages, config)
     log.info("%s: %d series in %.1f s (%s)", engine.dialect.name, series_count, seconds, runs)
@@ -169,9 +238,19 @@ def measure(url: str, n: int, series_count: int) -> float:
     inserted = sum(run[1] for run in runs)
     with maker() as session:
         stored = session.scalar(select(Listing.id).order_by(Listing.id.desc()).limit(1))
-    log.info("%s: %d sessions (+%d tombstones) in %d runs of up to %d pages: %.1f s, %d inserted, %d listings in all; "
-             "runs %s", engine.dialect.name, n, tombstones, len(runs), MAX_PAGES, seconds, inserted, stored,
-             [run[:6] for run in runs])
+    log.info(
+        "%s: %d sessions (+%d tombstones) in %d runs of up to %d pages: %.1f s, %d inserted, %d listings in all; "
+        "runs %s",
+        engine.dialect.name,
+        n,
+        tombstones,
+        len(runs),
+        MAX_PAGES,
+        seconds,
+        inserted,
+        stored,
+        [run[:6] for run in runs],
+    )
     if inserted != n:
         raise SystemExit(f"expected {n} new listings, got {inserted}: {runs}")
     engine.dispose()
@@ -197,8 +276,9 @@ def main() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            seconds = measure(make_url(base_url).set(database=name).render_as_string(hide_password=False), args.n,
-                              args.series)
+            seconds = measure(
+                make_url(base_url).set(database=name).render_as_string(hide_password=False), args.n, args.series
+            )
             line += f" postgres_seconds={seconds:.1f} postgres_per_s={args.n / seconds:.0f}"
         finally:
             with admin.connect() as connection:

@@ -53,8 +53,14 @@ def add_alert(app, ids: dict) -> None:
     """An active alert, so that its manage page can be shown (ids["manage"] is its address)."""
     with app.app_context():
         session = app.extensions["sessionmaker"]()
-        alert = Alert(email="walker@example.org", frequency="weekly", name="Walks", status="active",
-                      confirmed_at=datetime.now(UTC), query={"where": "London", "interests": "walking"})
+        alert = Alert(
+            email="walker@example.org",
+            frequency="weekly",
+            name="Walks",
+            status="active",
+            confirmed_at=datetime.now(UTC),
+            query={"where": "London", "interests": "walking"},
+        )
         session.add(alert)
         session.commit()
         ids["manage"] = f"/alerts/manage/{alerts.make_token(app.config['SECRET_KEY'], 'manage', alert.id)}"

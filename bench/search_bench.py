@@ -64,15 +64,26 @@ def make_queries(data: Data, count: int, seed: int) -> list[dict]:
             args["interests"] = ", ".join(vocabulary.label(s) for s in slugs)
         if word:
             args["q"] = word
-        queries.append({"args": args, "lat": lat, "lon": lon, "radius_km": float(radius), "word_bit":
-                        (1 << WORDS.index(word)) if word else 0,
-                        "tag_bits": [1 << data.slugs.index(s) for s in slugs]})
+        queries.append(
+            {
+                "args": args,
+                "lat": lat,
+                "lon": lon,
+                "radius_km": float(radius),
+                "word_bit": (1 << WORDS.index(word)) if word else 0,
+                "tag_bits": [1 << data.slugs.index(s) for s in slugs],
+            }
+        )
     return queries
 
 
 def percentiles(samples_s: list[float]) -> dict:
     ms = np.array(samples_s) * 1000
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "p99": float(np.percentile(ms, 99))}
+    return {
+        "p50": float(np.percentile(ms, 50)),
+        "p95": float(np.percentile(ms, 95)),
+        "p99": float(np.percentile(ms, 99)),
+    }
 
 
 def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float], list[list[int]], list[float]]:
@@ -112,8 +123,11 @@ def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float
 
 def shape(query: dict) -> str:
     """The query's shape: radius, with or without interests, with or without text."""
-    return (f"{query['radius_km']:g} km" + (" +interests" if query["tag_bits"] else "")
-            + (" +text" if query["word_bit"] else ""))
+    return (
+        f"{query['radius_km']:g} km"
+        + (" +interests" if query["tag_bits"] else "")
+        + (" +text" if query["word_bit"] else "")
+    )
 
 
 def by_shape(queries: list[dict], samples_s: list[float]) -> dict[str, dict]:
@@ -188,7 +202,9 @@ def _postgres_loaded(base_url: str, schema: str) -> bool:
     with engine.connect() as connection:
         found = connection.exec_driver_sql(
             "SELECT reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %(schema)s AND c.relname = 'listing_geo'", {"schema": schema}).scalar()
+            "WHERE n.nspname = %(schema)s AND c.relname = 'listing_geo'",
+            {"schema": schema},
+        ).scalar()
     engine.dispose()
     return bool(found and found > 0)
 
@@ -226,13 +242,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--reuse-sqlite", action="store_true", help="Keep an existing SQLite file of this n and seed")
-    parser.add_argument("--reuse-postgres", action="store_true",
-                        help="Keep the PostgreSQL schema of this n and seed (reused when loaded, not dropped after)")
+    parser.add_argument(
+        "--reuse-postgres",
+        action="store_true",
+        help="Keep the PostgreSQL schema of this n and seed (reused when loaded, not dropped after)",
+    )
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    figures = {"sqlite_p50_ms": None, "sqlite_p95_ms": None, "postgres_p95_ms": None, "brute_p95_ms": None,
-               "http_rps": None}
+    figures = {
+        "sqlite_p50_ms": None,
+        "sqlite_p95_ms": None,
+        "postgres_p95_ms": None,
+        "brute_p95_ms": None,
+        "http_rps": None,
+    }
 
     data = Data(options.n, options.seed)
     options.cities = data.cities
@@ -249,8 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     full_s, sql_s, tops, cold_s = time_backend(sqlite_url, queries)
     full = percentiles(full_s)
     figures["sqlite_p50_ms"], figures["sqlite_p95_ms"] = full["p50"], full["p95"]
-    report += [("sqlite run_search", full, agreement(tops, brute_tops)), ("sqlite SQL only", percentiles(sql_s), None),
-               ("sqlite cold", percentiles(cold_s), None)]
+    report += [
+        ("sqlite run_search", full, agreement(tops, brute_tops)),
+        ("sqlite SQL only", percentiles(sql_s), None),
+        ("sqlite cold", percentiles(cold_s), None),
+    ]
     shapes["sqlite"] = by_shape(queries, full_s)
     shapes["sqlite cold"] = by_shape(queries, cold_s)
 
@@ -264,8 +291,11 @@ def main(argv: list[str] | None = None) -> int:
                 full_s, sql_s, tops, cold_s = time_backend(pg_url, queries)
                 full = percentiles(full_s)
                 figures["postgres_p95_ms"] = full["p95"]
-                report += [("postgres run_search", full, agreement(tops, brute_tops)),
-                           ("postgres SQL only", percentiles(sql_s), None), ("postgres cold", percentiles(cold_s), None)]
+                report += [
+                    ("postgres run_search", full, agreement(tops, brute_tops)),
+                    ("postgres SQL only", percentiles(sql_s), None),
+                    ("postgres cold", percentiles(cold_s), None),
+                ]
                 shapes["postgres"] = by_shape(queries, full_s)
                 shapes["postgres cold"] = by_shape(queries, cold_s)
             finally:
@@ -286,8 +316,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(options, report, shapes, http, figures) -> None:
     out = sys.stdout.write
-    out(f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
-        f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text), load average {os.getloadavg()[0]:.1f}\n")
+    out(
+        f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
+        f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text), load average {os.getloadavg()[0]:.1f}\n"
+    )
     out(f"{'':24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  same top-20 as brute\n")
     for name, p, agree in report:
         same = f"{agree:.0f}%" if agree is not None else ""
@@ -298,12 +330,15 @@ def print_report(options, report, shapes, http, figures) -> None:
         out(f"{name:24} " + "".join(f"{cell:>16}" for cell in cells) + "\n")
     out("\n")
     if http:
-        out(f"http /api/v1/search (gunicorn -w 2, sqlite, {http['tool']}): {http['rps']:.0f} req/s, "
-            f"errors {http['errors']}, largest worker RSS {http['worker_rss_mb']:.0f} MB\n")
+        out(
+            f"http /api/v1/search (gunicorn -w 2, sqlite, {http['tool']}): {http['rps']:.0f} req/s, "
+            f"errors {http['errors']}, largest worker RSS {http['worker_rss_mb']:.0f} MB\n"
+        )
     if figures["sqlite_p95_ms"] and figures["brute_p95_ms"]:
         out(f"speed-up over brute force at p95: sqlite {figures['brute_p95_ms'] / figures['sqlite_p95_ms']:.1f}x\n")
-    line = " ".join(f"{k}={'na' if v is None else f'{v:.1f}' if k == 'http_rps' else f'{v:.2f}'}"
-                    for k, v in figures.items())
+    line = " ".join(
+        f"{k}={'na' if v is None else f'{v:.1f}' if k == 'http_rps' else f'{v:.2f}'}" for k, v in figures.items()
+    )
     out(f"search n={options.n} {line}\n")
 
 

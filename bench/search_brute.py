@@ -29,8 +29,13 @@ def brute_top(data, query: dict, now_epoch: float, k: int = 20) -> tuple[list[in
     decay = np.where(data.online, ranking.ONLINE_DISTANCE, 1.0 / (1.0 + distance / ranking.DISTANCE_SCALE_KM))
     hours = np.maximum(data.next_epoch - now_epoch, 0.0) / 3600.0
     timeliness = np.where(np.isnan(hours), ranking.UNDATED_TIMELINESS, 1.0 / (1.0 + hours / ranking.SOON_SCALE_H))
-    score = (ranking.W_DISTANCE * decay + ranking.W_INTEREST * interest + ranking.W_TEXT * relevance
-             + ranking.W_TIME * timeliness + ranking.W_CONNECTION * data.connection)
+    score = (
+        ranking.W_DISTANCE * decay
+        + ranking.W_INTEREST * interest
+        + ranking.W_TEXT * relevance
+        + ranking.W_TIME * timeliness
+        + ranking.W_CONNECTION * data.connection
+    )
     found = np.flatnonzero(mask)
     if len(found) > k:
         kth = np.partition(-score[found], k - 1)[k - 1]

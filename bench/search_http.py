@@ -29,11 +29,17 @@ def free_port() -> int:
 def measure(database_url: str, paths: list[str], seconds: float, connections: int = 4) -> dict:
     """{"rps", "errors", "worker_rss_mb", "tool"} for `paths` replayed against gunicorn for `seconds`."""
     port = free_port()
-    env = dict(os.environ, FINDER_DATABASE_URL=database_url, FINDER_RATELIMIT_ENABLED="false",
-               FINDER_SECRET_KEY="bench-secret", FINDER_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        FINDER_DATABASE_URL=database_url,
+        FINDER_RATELIMIT_ENABLED="false",
+        FINDER_SECRET_KEY="bench-secret",
+        FINDER_LOG_LEVEL="WARNING",
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-                              cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env
+    )
     try:
         _wait_ready(port, paths[0])
         if shutil.which("wrk"):
@@ -75,8 +81,23 @@ end
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        output = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", handle.name,
-                                 f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{int(seconds)}s",
+                "-s",
+                handle.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(handle.name)
     log.info("wrk:\n%s", output)

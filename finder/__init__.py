@@ -7,11 +7,7 @@ which imports it on first use.
 
 from __future__ import annotations
 
-_LAZY = {
-    "create_app": "finder.web.app",
-    "MAX_REQUEST_BYTES": "finder.web.app",
-    "load_config": "finder.config",
-}
+_LAZY = {"create_app": "finder.web.app", "MAX_REQUEST_BYTES": "finder.web.app", "load_config": "finder.config"}
 
 
 def __getattr__(name: str):

@@ -28,7 +28,8 @@ def setting(default, doc: str):
 class Config:
     DATABASE_URL: str = setting("", "SQLAlchemy URL; empty = SQLite file data/kindred.sqlite")
     DATA_DIR: str = setting(
-        "", "Folder of the site's own files (what data/... settings name); empty = data/ of the checkout, or ./data installed"
+        "",
+        "Folder of the site's own files (what data/... settings name); empty = data/ of the checkout, or ./data installed",
     )
     SECRET_KEY: str = setting("", "Signs sessions and links; empty = generated once into data/secret_key")
     DEBUG: bool = setting(False, "Flask debug mode (never in production)")
@@ -45,8 +46,12 @@ class Config:
     FETCH_ALLOW_PRIVATE: bool = setting(False, "Allow loopback/private fetch targets (tests and the demo only)")
     EXPANSION_DAYS: int = setting(90, "Days ahead to expand recurring series into occurrences")
     PARSE_TIMEOUT_S: float = setting(60.0, "Seconds one page of a scrape may take to parse, in a worker killed past it")
-    PARSE_MAX_MEMORY_MB: int = setting(1024, "Megabytes of memory a parse worker may take (0 with a 0 timeout: no worker)")
-    SUGGEST_PARSE_TIMEOUT_S: float = setting(10.0, "Seconds the 'suggest a source' preview may take to parse (a web request)")
+    PARSE_MAX_MEMORY_MB: int = setting(
+        1024, "Megabytes of memory a parse worker may take (0 with a 0 timeout: no worker)"
+    )
+    SUGGEST_PARSE_TIMEOUT_S: float = setting(
+        10.0, "Seconds the 'suggest a source' preview may take to parse (a web request)"
+    )
     DISCOVER_OPENACTIVE_CATALOG: str = setting(
         "https://openactive.io/data-catalogs/data-catalog-collection.jsonld",
         "OpenActive data catalogue that `finder sources discover` walks to dataset sites and feeds",
@@ -65,7 +70,9 @@ class Config:
     GEOCODER_URL: str = setting("", "Base URL of the online geocoder (empty = the provider's default)")
     GEOCODER_MIN_DELAY_S: float = setting(1.0, "Minimum seconds between online geocoder requests, all processes")
     GAZETTEER_PATH: str = setting("data/gazetteer.sqlite", "Offline gazetteer file, relative to the project root")
-    SMTP_URL: str = setting("", "smtp://host:port, smtp+starttls://user:pass@host:587, smtps://...; empty = data/outbox/")
+    SMTP_URL: str = setting(
+        "", "smtp://host:port, smtp+starttls://user:pass@host:587, smtps://...; empty = data/outbox/"
+    )
     MAIL_FROM: str = setting("Kindred <kindred@localhost>", "From address of alert emails")
     MAIL_POSTAL_ADDRESS: str = setting("", "Postal address line shown in every email footer")
     OUTBOX_DIR: str = setting("data/outbox", "Folder for .eml files when FINDER_SMTP_URL is empty")
@@ -82,7 +89,9 @@ class Config:
     JOB_LEASE_S: float = setting(45.0, "Scheduler job lease, seconds: a dead scheduler's job is taken over after this")
     JOB_HEARTBEAT_S: float = setting(10.0, "Seconds between lease renewals while a job runs (well under JOB_LEASE_S)")
     JOB_POLL_S: float = setting(15.0, "Seconds between a scheduler's checks of whether each job is due")
-    JOB_RETRY_S: float = setting(30.0, "First retry delay after a failed job, seconds; doubles, capped at a quarter interval")
+    JOB_RETRY_S: float = setting(
+        30.0, "First retry delay after a failed job, seconds; doubles, capped at a quarter interval"
+    )
     SCHEDULER_STOP_GRACE_S: float = setting(20.0, "On SIGTERM, seconds a running job may finish before it is abandoned")
     LOG_LEVEL: str = setting("INFO", "Logging level")
     MAP_TILE_URL: str = setting(

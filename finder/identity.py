@@ -78,11 +78,18 @@ def similar_titles(title: str, others: list[str]) -> list[int]:
     one pass in C (the importer asks this of every item against a dozen stored titles)."""
     if not title:
         return []
-    found = {index for _text, _score, index in extract(title, others, scorer=ratio, limit=None,
-                                                      score_cutoff=TITLE_SIMILARITY * 100)}
+    found = {
+        index
+        for _text, _score, index in extract(
+            title, others, scorer=ratio, limit=None, score_cutoff=TITLE_SIMILARITY * 100
+        )
+    }
     long_title = len(title) >= 8
-    found.update(i for i, other in enumerate(others)  # one a long prefix of the other
-                 if (long_title and other.startswith(title)) or (len(other) >= 8 and title.startswith(other)))
+    found.update(
+        i
+        for i, other in enumerate(others)  # one a long prefix of the other
+        if (long_title and other.startswith(title)) or (len(other) >= 8 and title.startswith(other))
+    )
     return sorted(i for i in found if others[i])
 
 
@@ -99,7 +106,7 @@ def _bounded(part: str, limit: int) -> str:
     """`part`, or when longer than `limit`, its start + "~" + 16 hex digits of its SHA-256 (`limit` long)."""
     if len(part) <= limit:
         return part
-    return part[:limit - 17] + "~" + hashlib.sha256(part.encode()).hexdigest()[:16]
+    return part[: limit - 17] + "~" + hashlib.sha256(part.encode()).hexdigest()[:16]
 
 
 def domain(url: str) -> str:

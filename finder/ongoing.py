@@ -30,8 +30,9 @@ def open_ended(*, kind: str, recurrence: str | None, start, end, all_day: bool) 
 def is_ongoing(listing, now: datetime) -> bool:
     """Whether a stored listing is ongoing at `now`: open-ended, started (or without a start) and with no
     dated start still to come."""
-    if not open_ended(kind=listing.kind, recurrence=listing.recurrence, start=listing.start, end=listing.end,
-                      all_day=listing.all_day):
+    if not open_ended(
+        kind=listing.kind, recurrence=listing.recurrence, start=listing.start, end=listing.end, all_day=listing.all_day
+    ):
         return False
     return all(moment is None or moment <= now for moment in (listing.start, listing.next_start))
 

@@ -117,8 +117,10 @@ _NEWCOMER = re.compile(
     r"all (?:ages|levels|abilities) welcome|suitable for beginners|just turn up|come along)\b",
     re.IGNORECASE,
 )
-_SMALL = re.compile(r"\b(?:small group|small class|intimate|limited to \d{1,2}\b|max(?:imum)? (?:of )?\d{1,2} (?:people|participants))",
-                    re.IGNORECASE)
+_SMALL = re.compile(
+    r"\b(?:small group|small class|intimate|limited to \d{1,2}\b|max(?:imum)? (?:of )?\d{1,2} (?:people|participants))",
+    re.IGNORECASE,
+)
 _LARGE = re.compile(r"\b(?:festival|conference|expo|convention|concert|parade|marathon|thousands)\b", re.IGNORECASE)
 
 
@@ -151,15 +153,20 @@ def small_group_signals(text: str) -> bool | None:
     return None
 
 
-_WEEKLY_TEXT = re.compile(r"\b(?:weekly|every week|each week|every (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
-                          r"(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|every day|each day|weekdays)\b", re.I)
-_MONTHLY_TEXT = re.compile(r"\b(?:monthly|every month|each month|of (?:the|each|every) month|fortnightly|biweekly|"
-                           r"bi-weekly|every (?:other|second|2nd) week|every (?:first|second|third|fourth|last|1st|2nd|3rd|4th))\b",
-                           re.I)
+_WEEKLY_TEXT = re.compile(
+    r"\b(?:weekly|every week|each week|every (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|every day|each day|weekdays)\b",
+    re.I,
+)
+_MONTHLY_TEXT = re.compile(
+    r"\b(?:monthly|every month|each month|of (?:the|each|every) month|fortnightly|biweekly|"
+    r"bi-weekly|every (?:other|second|2nd) week|every (?:first|second|third|fourth|last|1st|2nd|3rd|4th))\b",
+    re.I,
+)
 
 
 def recurrence_kind(rrule: str | None, recurrence_text: str) -> str | None:
-    """"weekly" (weekly or more often), "monthly" (fortnightly to monthly), "other" (rarer), or None (one-off)."""
+    """ "weekly" (weekly or more often), "monthly" (fortnightly to monthly), "other" (rarer), or None (one-off)."""
     period_days = rule_period_days(rrule)
     if period_days is not None:
         return _kind_for_period(period_days)

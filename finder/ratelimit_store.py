@@ -9,8 +9,15 @@ from urllib.parse import urlsplit
 
 STORE_TIMEOUT_S = 0.5  # a Redis that does not answer within this is treated as down for that request
 NETWORK_SCHEMES = {"redis", "rediss", "redis+cluster", "redis+sentinel", "memcached", "mongodb", "valkey"}
-PACKAGES = {"redis": "redis", "rediss": "redis", "redis+cluster": "redis", "redis+sentinel": "redis",
-            "valkey": "valkey", "memcached": "pymemcache", "mongodb": "pymongo"}
+PACKAGES = {
+    "redis": "redis",
+    "rediss": "redis",
+    "redis+cluster": "redis",
+    "redis+sentinel": "redis",
+    "valkey": "valkey",
+    "memcached": "pymemcache",
+    "mongodb": "pymongo",
+}
 
 
 def scheme(uri: str) -> str:
@@ -28,7 +35,9 @@ def missing_package(uri: str) -> str | None:
     package = PACKAGES.get(scheme(uri))
     if package and importlib.util.find_spec(package) is None:
         extra = " (pip install 'kindred-finder[redis]')" if package == "redis" else ""
-        return f"FINDER_RATELIMIT_STORAGE_URI is {scheme(uri)}://... but the {package!r} package is not installed{extra}"
+        return (
+            f"FINDER_RATELIMIT_STORAGE_URI is {scheme(uri)}://... but the {package!r} package is not installed{extra}"
+        )
     return None
 
 
@@ -36,8 +45,10 @@ def limiter_settings(uri: str) -> dict:
     """flask-limiter settings: fall back to memory when the store is down, never fail a request over it."""
     settings = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True, "RATELIMIT_SWALLOW_ERRORS": True}
     if scheme(uri).startswith("redis"):
-        settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": STORE_TIMEOUT_S,
-                                                 "socket_timeout": STORE_TIMEOUT_S}
+        settings["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": STORE_TIMEOUT_S,
+            "socket_timeout": STORE_TIMEOUT_S,
+        }
     return settings
 
 

@@ -9,8 +9,13 @@ from datetime import datetime
 from finder.geo.math import km_to_miles
 from finder.schedules import schedule_of, schedule_words
 
-KIND_LABELS = {"club": "Club", "volunteer": "Volunteering", "event": "Event", "online": "Online community",
-               "service": "Community service"}
+KIND_LABELS = {
+    "club": "Club",
+    "volunteer": "Volunteering",
+    "event": "Event",
+    "online": "Online community",
+    "service": "Community service",
+}
 MAX_REASONS = 4
 
 
@@ -37,8 +42,15 @@ def distance_phrase(distance_km: float, unit: str = "km") -> str:
     return f"{value:.1f} {unit} away" if value < 10 else f"{round(value)} {unit} away"
 
 
-_ENGLISH = {"ongoing": "Ongoing", "online": "Online", "newcomer": "Newcomer-friendly", "free": "Free",
-            "wheelchair": "Wheelchair accessible", "in_person": "In person", "from_home": "Join from home"}
+_ENGLISH = {
+    "ongoing": "Ongoing",
+    "online": "Online",
+    "newcomer": "Newcomer-friendly",
+    "free": "Free",
+    "wheelchair": "Wheelchair accessible",
+    "in_person": "In person",
+    "from_home": "Join from home",
+}
 
 
 def english(reason: Reason) -> str:

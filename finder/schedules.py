@@ -12,12 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # Monday first, as Python and babel count
-_DAY_NAMES = dict(zip(DAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-                      strict=True))
+_DAY_NAMES = dict(
+    zip(DAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
 _ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
 _PERIOD_DAYS = {"SECONDLY": 0, "MINUTELY": 0, "HOURLY": 0, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}
-_FREQUENCY_WORDS = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
-                    "YEARLY": ("yearly", "years")}
+_FREQUENCY_WORDS = {
+    "DAILY": ("daily", "days"),
+    "WEEKLY": ("weekly", "weeks"),
+    "MONTHLY": ("monthly", "months"),
+    "YEARLY": ("yearly", "years"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def schedule_of(rrule: str | None, recurrence_text: str) -> Schedule | None:
 
 
 def schedule_phrase(rrule: str | None, recurrence_text: str) -> str | None:
-    """"Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
+    """ "Meets every Tuesday", "Meets on the first Monday of the month", "Meets weekly", or None for a one-off."""
     schedule = schedule_of(rrule, recurrence_text)
     return None if schedule is None else schedule_words(schedule)
 
@@ -91,11 +96,12 @@ def schedule_words(schedule: Schedule) -> str:
     if schedule.ordinal:
         return f"Meets on the {_ORDINALS[schedule.ordinal]} {_DAY_NAMES[schedule.days[0]]} of the month"
     if schedule.days:
-        return f"Meets {'every other' if schedule.every_other else 'every'} " + _join([_DAY_NAMES[d] for d in schedule.days])
+        return f"Meets {'every other' if schedule.every_other else 'every'} " + _join(
+            [_DAY_NAMES[d] for d in schedule.days]
+        )
     single, plural = _FREQUENCY_WORDS[schedule.frequency]
     return "Meets " + (single if schedule.interval == 1 else f"every {schedule.interval} {plural}")
 
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-

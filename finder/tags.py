@@ -141,8 +141,9 @@ def _forms(phrase: str, language: str, endings: dict[str, tuple[str, ...]]) -> l
 
 
 class Vocabulary:
-    def __init__(self, tags: list[TagDef], crosswalk: dict[str, list[str]],
-                 flags: dict[str, list[tuple[str, str]]] | None = None):
+    def __init__(
+        self, tags: list[TagDef], crosswalk: dict[str, list[str]], flags: dict[str, list[tuple[str, str]]] | None = None
+    ):
         """`flags`: search flag name -> (language, phrase) pairs that ask for it (see `read_interests`)."""
         self._tags = {t.slug: t for t in tags}
         self._crosswalk = crosswalk  # normalised category name -> slugs
@@ -165,8 +166,11 @@ class Vocabulary:
                     words.setdefault(form, set()).add(FLAG_PREFIX + name)
         self._words = _Matcher(words)
         self._keywords = _Matcher(keywords)
-        self._wildcards = [(re.compile(rf"\b{re.escape(base)}(?: (?:{_ARTICLES}))? \w+"), name)
-                           for base, name in sorted(wildcards, key=lambda item: -len(item[0])) if base]
+        self._wildcards = [
+            (re.compile(rf"\b{re.escape(base)}(?: (?:{_ARTICLES}))? \w+"), name)
+            for base, name in sorted(wildcards, key=lambda item: -len(item[0]))
+            if base
+        ]
 
     def all(self) -> list[TagDef]:
         return list(self._tags.values())
@@ -207,8 +211,12 @@ class Vocabulary:
         for category in categories or []:
             mapped = self.crosswalk(category)
             if mapped is None:
-                mapped = [s for _, _, slugs in self._words.find(normalize(category)) for s in sorted(slugs)
-                          if not s.startswith(FLAG_PREFIX)]
+                mapped = [
+                    s
+                    for _, _, slugs in self._words.find(normalize(category))
+                    for s in sorted(slugs)
+                    if not s.startswith(FLAG_PREFIX)
+                ]
             found.extend(mapped)
         found.extend(self.keyword_tags(text))
         return _ordered(found)

@@ -72,10 +72,20 @@ def _tag(slug: str, entry: dict, path: str) -> TagDef:
     if keywords:
         for language in {language for language, _ in labels} | set(translated["synonyms"]):
             if language not in translated["keywords"]:
-                raise VocabularyError(f"{where}: keywords narrow the English tagger, so keywords_{language} "
-                                      "must narrow the same language's too")
-    return TagDef(slug, entry["label"], entry["facet"], synonyms, keywords, labels,
-                  tuple(translated["synonyms"].items()), tuple(translated["keywords"].items()))
+                raise VocabularyError(
+                    f"{where}: keywords narrow the English tagger, so keywords_{language} "
+                    "must narrow the same language's too"
+                )
+    return TagDef(
+        slug,
+        entry["label"],
+        entry["facet"],
+        synonyms,
+        keywords,
+        labels,
+        tuple(translated["synonyms"].items()),
+        tuple(translated["keywords"].items()),
+    )
 
 
 def _flag(name: str, entry: dict, path: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from finder.models import Base
 config = context.config
 target_metadata = Base.metadata
 
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:

@@ -68,8 +68,10 @@ def parse_within(budget: Budget, adapter: type | None, body: bytes, url: str, co
             outcome, value = receiver.recv()
         except EOFError:  # the worker died without a word: killed by the system, or a library crashed
             worker.join(5)
-            raise OverBudget(f"reading stopped: the worker ended with code {worker.exitcode} "
-                             f"(over its budget of {budget.max_memory_mb} MB, or a crash)") from None
+            raise OverBudget(
+                f"reading stopped: the worker ended with code {worker.exitcode} "
+                f"(over its budget of {budget.max_memory_mb} MB, or a crash)"
+            ) from None
     finally:
         receiver.close()
         if worker.is_alive():
@@ -87,8 +89,14 @@ def _parse(adapter: type | None, body: bytes, url: str, context: Context) -> Par
 
     chosen = adapter() if adapter is not None else load_adapters()[detect(body, url)]()
     listings = chosen.parse(body, url, context)
-    return Parsed(adapter=chosen.name, listings=listings, problems=context.problems, next_url=chosen.next_url(body, url),
-                  memo=context.memo, removals=chosen.removals(body, url))
+    return Parsed(
+        adapter=chosen.name,
+        listings=listings,
+        problems=context.problems,
+        next_url=chosen.next_url(body, url),
+        memo=context.memo,
+        removals=chosen.removals(body, url),
+    )
 
 
 def _work(sender, budget: Budget, adapter: type | None, body: bytes, url: str, context: Context) -> None:
@@ -122,7 +130,9 @@ def _limit(budget: Budget) -> None:
     if budget.timeout_s > 0:  # should the caller die before killing it
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         seconds = int(budget.timeout_s) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds if hard == resource.RLIM_INFINITY else min(seconds, hard), hard))
+        resource.setrlimit(
+            resource.RLIMIT_CPU, (seconds if hard == resource.RLIM_INFINITY else min(seconds, hard), hard)
+        )
 
 
 def _address_space() -> int:

@@ -76,11 +76,7 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str | None:
     if marked:
         return marked
     head = body[:4096]
-    declared = [
-        _CHARSET.search(content_type or ""),
-        _XML_ENCODING.search(head),
-        _META_CHARSET.search(head),
-    ]
+    declared = [_CHARSET.search(content_type or ""), _XML_ENCODING.search(head), _META_CHARSET.search(head)]
     for match in declared:
         name = _codec(match.group(1)) if match else None
         if name and _decodes(body, name):

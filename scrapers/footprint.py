@@ -19,8 +19,16 @@ from scrapers.recurrence import expand
 from scrapers.text import clean_text, description_pair, safe_url, split_categories
 from scrapers.times import iso_duration, zone
 
-AUDIENCES = {"teens": "teens", "kids": "kids", "children": "kids", "seniors": "seniors", "families": "families",
-             "groups": "groups", "youth": "teens", "high school students": "teens"}
+AUDIENCES = {
+    "teens": "teens",
+    "kids": "kids",
+    "children": "kids",
+    "seniors": "seniors",
+    "families": "families",
+    "groups": "groups",
+    "youth": "teens",
+    "high school students": "teens",
+}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False, remove_comments=True)
 
 
@@ -137,7 +145,8 @@ def build(node, organizations: dict, base: str, context: Context) -> Listing:
         venue=venue,
         lat=point[0] if point else None,
         lon=point[1] if point else None,
-        online="yes" in [_text(node, "virtual").lower()] + [_text(n, "virtual").lower() for n in node.findall("locations/location")],
+        online="yes"
+        in [_text(node, "virtual").lower()] + [_text(n, "virtual").lower() for n in node.findall("locations/location")],
         audience=list(dict.fromkeys(AUDIENCES[t.lower()] for t in audience_tags if t.lower() in AUDIENCES)),
         min_age=int(min_age) if min_age.isdigit() else None,
         categories=split_categories(_texts(node, "categoryTags/categoryTag")),

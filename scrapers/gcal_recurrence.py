@@ -9,7 +9,9 @@ from scrapers.recurrence import MAX_OCCURRENCES, Expansion, expand
 from scrapers.times import offset_zone, zone
 
 
-def expand_lines(start, end, lines: list[str], window_start: datetime, window_end: datetime) -> tuple[list[tuple], Expansion]:
+def expand_lines(
+    start, end, lines: list[str], window_start: datetime, window_end: datetime
+) -> tuple[list[tuple], Expansion]:
     """(start, end) pairs of the series inside the window (dates stay dates for all-day series), and the
     expansion of its RRULE (the rule as a listing's rule, and problems) with no occurrences of its own."""
     all_day = not isinstance(start, datetime)

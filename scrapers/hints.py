@@ -23,10 +23,30 @@ def valid_point(lat, lon) -> tuple[float, float] | None:
 
 
 _MEETING_HOSTS = (
-    "zoom.us", "meet.google.com", "teams.microsoft.com", "teams.live.com", "whereby.com", "webex.com",
-    "meet.jit.si", "jitsi", "bigbluebutton", "bbb.", "youtube.com", "youtu.be", "twitch.tv", "owncast",
-    "discord.gg", "discord.com", "gotomeeting.com", "gotomeet.me", "skype.com", "vimeo.com", "meet.",
-    "visio.", "stream.", "live.",
+    "zoom.us",
+    "meet.google.com",
+    "teams.microsoft.com",
+    "teams.live.com",
+    "whereby.com",
+    "webex.com",
+    "meet.jit.si",
+    "jitsi",
+    "bigbluebutton",
+    "bbb.",
+    "youtube.com",
+    "youtu.be",
+    "twitch.tv",
+    "owncast",
+    "discord.gg",
+    "discord.com",
+    "gotomeeting.com",
+    "gotomeet.me",
+    "skype.com",
+    "vimeo.com",
+    "meet.",
+    "visio.",
+    "stream.",
+    "live.",
 )
 _MEETING_PATHS = re.compile(r"/(b|rooms?|live|stream|meeting|webinar|videos/watch|j)/", re.IGNORECASE)
 

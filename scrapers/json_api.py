@@ -31,9 +31,30 @@ from scrapers.listing import KINDS, Listing, Organizer, Venue
 from scrapers.text import clean_text, description_pair, load_json, safe_url, split_categories
 from scrapers.times import parse_when
 
-FIELDS = ("title", "description", "url", "source_key", "start", "end", "lat", "lon", "venue_name", "street",
-          "locality", "region", "postcode", "country", "organizer", "organizer_url", "categories", "image_url",
-          "cost", "online_url", "min_age", "timezone")
+FIELDS = (
+    "title",
+    "description",
+    "url",
+    "source_key",
+    "start",
+    "end",
+    "lat",
+    "lon",
+    "venue_name",
+    "street",
+    "locality",
+    "region",
+    "postcode",
+    "country",
+    "organizer",
+    "organizer_url",
+    "categories",
+    "image_url",
+    "cost",
+    "online_url",
+    "min_age",
+    "timezone",
+)
 
 
 @lru_cache(maxsize=256)
@@ -76,7 +97,9 @@ def check_mapping(mapping: dict) -> dict:
     """The mapping's `fields`; ParseError when `items` or `fields.title` is missing or a field is unknown."""
     fields = mapping.get("fields")
     if not isinstance(mapping.get("items"), str) or not isinstance(fields, dict) or not fields.get("title"):
-        raise ParseError("the json adapter needs a catalogue mapping with `items` and `fields.title` (see scrapers/json_api.py)")
+        raise ParseError(
+            "the json adapter needs a catalogue mapping with `items` and `fields.title` (see scrapers/json_api.py)"
+        )
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise ParseError(f"mapping.fields: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
@@ -128,8 +151,14 @@ class JsonAdapter(Adapter):
             description_html=markup,
             url=link,
             organizer=Organizer(name=text("organizer"), url=safe_url(text("organizer_url"), base)),
-            venue=Venue(name=text("venue_name"), street=text("street"), locality=text("locality") or context.locality,
-                        region=text("region"), postcode=text("postcode"), country=text("country") or context.country),
+            venue=Venue(
+                name=text("venue_name"),
+                street=text("street"),
+                locality=text("locality") or context.locality,
+                region=text("region"),
+                postcode=text("postcode"),
+                country=text("country") or context.country,
+            ),
             lat=point[0] if point else None,
             lon=point[1] if point else None,
             online_url=safe_url(text("online_url"), base),
@@ -139,8 +168,9 @@ class JsonAdapter(Adapter):
             all_day=start is not None and not isinstance(start, datetime),
             cost=text("cost"),
             min_age=int(float(min_age)) if min_age.replace(".", "", 1).isdigit() else None,
-            categories=split_categories([_text(v) for v in values(item, fields["categories"])]
-                                        if "categories" in fields else []),
+            categories=split_categories(
+                [_text(v) for v in values(item, fields["categories"])] if "categories" in fields else []
+            ),
             image_url=safe_url(text("image_url"), base),
             source_key=key,
         )

@@ -59,7 +59,9 @@ def _venue(address) -> Venue:
 def _actor(value) -> Organizer:
     if not isinstance(value, dict):
         return Organizer()
-    return Organizer(name=clean_text(value.get("name") or value.get("preferredUsername")), url=safe_url(value.get("url")))
+    return Organizer(
+        name=clean_text(value.get("name") or value.get("preferredUsername")), url=safe_url(value.get("url"))
+    )
 
 
 def _tags(item: dict) -> list[str]:
@@ -97,7 +99,11 @@ class MobilizonAdapter(Adapter):
         address = item.get("physicalAddress")
         options = item.get("options") or {}
         tz_name = next(
-            (name for name in (item.get("timezone"), options.get("timezone"), (address or {}).get("timezone")) if zone(name)),
+            (
+                name
+                for name in (item.get("timezone"), options.get("timezone"), (address or {}).get("timezone"))
+                if zone(name)
+            ),
             None,
         )
         start, end, tz_name = zoned_span(item.get("beginsOn"), item.get("endsOn"), tz_name, context.timezone)
@@ -114,7 +120,9 @@ class MobilizonAdapter(Adapter):
             description=text,
             description_html=markup,
             url=safe_url(item.get("url")),
-            organizer=_actor(item.get("attributedTo")) if item.get("attributedTo") else _actor(item.get("organizerActor")),
+            organizer=_actor(item.get("attributedTo"))
+            if item.get("attributedTo")
+            else _actor(item.get("organizerActor")),
             venue=venue,
             lat=point[0] if point else None,
             lon=point[1] if point else None,
@@ -178,7 +186,7 @@ class MobilizonAdapter(Adapter):
             arguments = re.sub(_ARGUMENT.format("page"), f"page:{page + 1}", arguments)
         else:
             arguments = f"{arguments},page:{page + 1}" if arguments.strip() else f"page:{page + 1}"
-        query = f"{query[:call.start(2)]}{arguments}{query[call.end(2):]}"
+        query = f"{query[: call.start(2)]}{arguments}{query[call.end(2) :]}"
         params = [(key, query if key == "query" else value) for key, value in params]
         return urlunsplit(parts._replace(query=urlencode(params)))
 

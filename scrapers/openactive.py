@@ -101,13 +101,22 @@ class OpenActiveAdapter(Adapter):
                 context.problems.append(f"{label}: superEvent {series.strip()} not read yet in this run")
                 return []
             series = found
-        listings = [] if kind == "SessionSeries" and not (data.get("eventSchedule") or data.get("subEvent")) else \
-            context.each([data], lambda node: build_listing(node, series if isinstance(series, dict) else None,
-                                                            key, context), label)
-        for session, session_key, session_label in memo["waiting"].pop(node_id(data), []) if kind == "SessionSeries" else []:
+        listings = (
+            []
+            if kind == "SessionSeries" and not (data.get("eventSchedule") or data.get("subEvent"))
+            else context.each(
+                [data],
+                lambda node: build_listing(node, series if isinstance(series, dict) else None, key, context),
+                label,
+            )
+        )
+        for session, session_key, session_label in (
+            memo["waiting"].pop(node_id(data), []) if kind == "SessionSeries" else []
+        ):
             context.problems.remove(f"{session_label}: superEvent {node_id(data)} not read yet in this run")
-            listings += context.each([session], lambda node, k=session_key: build_listing(node, data, k, context),
-                                     session_label)
+            listings += context.each(
+                [session], lambda node, k=session_key: build_listing(node, data, k, context), session_label
+            )
         return listings
 
     def removals(self, body: bytes, url: str = "") -> list[str]:
@@ -141,5 +150,6 @@ class OpenActiveAdapter(Adapter):
         if isinstance(data.get("data"), dict) and node_type(data["data"]):
             return True
         context = str(data.get("@context") or "")
-        return "openactive" in context.lower() or ("openactive" in str(data.get("id") or data.get("@id") or "").lower()
-                                                   and node_type(data) in NOT_FEEDS)
+        return "openactive" in context.lower() or (
+            "openactive" in str(data.get("id") or data.get("@id") or "").lower() and node_type(data) in NOT_FEEDS
+        )

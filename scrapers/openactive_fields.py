@@ -34,8 +34,18 @@ from scrapers.schemaorg.schedule import schedule_series
 from scrapers.text import description_pair, safe_url
 
 CROSSWALK = Path(__file__).resolve().parent.parent / "data" / "openactive_activities.json"
-SESSION_TYPES = {"SessionSeries", "ScheduledSession", "CourseInstance", "Event", "OnDemandEvent",
-                 "EventSeries", "HeadlineEvent", "Course", "session", "Session"}
+SESSION_TYPES = {
+    "SessionSeries",
+    "ScheduledSession",
+    "CourseInstance",
+    "Event",
+    "OnDemandEvent",
+    "EventSeries",
+    "HeadlineEvent",
+    "Course",
+    "session",
+    "Session",
+}
 FACILITY_TYPES = {"FacilityUse", "IndividualFacilityUse", "Slot", "FacilityUse.Slot", "facility-use", "slot"}
 GENDER = {"femaleonly": "female", "maleonly": "male", "noRestriction": None, "norestriction": None, "mixed": None}
 
@@ -225,14 +235,19 @@ def _when(listing: Listing, node: dict, data: dict, series: dict | None, context
             listing.exdates = [e.isoformat() for e in found.exdates]
             start, end, zone_name, listing.all_day = found.start, found.end, found.zone_name, found.all_day
             if isinstance(start, datetime):
-                listing.occurrences = expand_rule(start, end, found.rule, context.window_start,
-                                                  context.window_end, found.exdates)
+                listing.occurrences = expand_rule(
+                    start, end, found.rule, context.window_start, context.window_end, found.exdates
+                )
     listing.start, listing.end, listing.timezone = start, end, zone_name
     listing.all_day = listing.all_day or (isinstance(start, date) and not isinstance(start, datetime))
-    if listing.recurrence is None and start is not None and in_window(start, context.window_start,
-                                                                       context.window_end, end):
-        listing.occurrences = [Occurrence(start=start, end=end, status="cancelled" if listing.status == "cancelled"
-                                          else "scheduled")]
+    if (
+        listing.recurrence is None
+        and start is not None
+        and in_window(start, context.window_start, context.window_end, end)
+    ):
+        listing.occurrences = [
+            Occurrence(start=start, end=end, status="cancelled" if listing.status == "cancelled" else "scheduled")
+        ]
 
 
 def _weekly(value):

@@ -33,7 +33,9 @@ _ERROR_REMARK = re.compile(r"error|timed out|out of memory|too many", re.IGNOREC
 
 
 def _matchers(mapping: dict) -> dict[str, object]:
-    rules: dict[str, object] = {key: (set(value) if isinstance(value, set) else value) for key, value in COMMUNITY_TAGS.items()}
+    rules: dict[str, object] = {
+        key: (set(value) if isinstance(value, set) else value) for key, value in COMMUNITY_TAGS.items()
+    }
     for spec in mapping.get("match") or []:
         key, _, value = str(spec).partition("=")
         if not value or value == "*":
@@ -64,7 +66,10 @@ def _website(tags: dict) -> str:
 
 def _venue(tags: dict) -> Venue:
     country = clean_text(tags.get("addr:country"))
-    number, street = clean_text(tags.get("addr:housenumber")), clean_text(tags.get("addr:street") or tags.get("addr:place"))
+    number, street = (
+        clean_text(tags.get("addr:housenumber")),
+        clean_text(tags.get("addr:street") or tags.get("addr:place")),
+    )
     if tags.get("addr:full"):
         line = clean_text(tags["addr:full"])
     else:
@@ -144,7 +149,15 @@ class OverpassAdapter(Adapter):
         )
         if not venue.locality and context.locality:
             venue.locality = context.locality
-        for key in ("opening_hours", "phone", "contact:phone", "email", "contact:email", "wheelchair", "wheelchair:description"):
+        for key in (
+            "opening_hours",
+            "phone",
+            "contact:phone",
+            "email",
+            "contact:email",
+            "wheelchair",
+            "wheelchair:description",
+        ):
             if tags.get(key):
                 listing.extra[key.replace("contact:", "").replace(":", "_")] = tags[key]
         return listing

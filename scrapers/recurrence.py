@@ -47,7 +47,9 @@ def listing_rule(rule: str) -> tuple[str, list[str]]:
     text = rule.strip().removeprefix("RRULE:").removeprefix("rrule:")
     parts = [p for p in text.split(";") if p]
     names = [p.split("=", 1)[0].strip().upper() for p in parts]
-    freq = next((p.split("=", 1)[1].strip().upper() for p, n in zip(parts, names, strict=True) if n == "FREQ" and "=" in p), "")
+    freq = next(
+        (p.split("=", 1)[1].strip().upper() for p, n in zip(parts, names, strict=True) if n == "FREQ" and "=" in p), ""
+    )
     if freq in SUB_DAILY:
         kept = [p for p, n in zip(parts, names, strict=True) if n not in ("FREQ", "INTERVAL", *_TIME_PARTS)]
         why = f"recurrence FREQ={freq} read as daily: a community listing never meets every {SUB_DAILY[freq]}"
@@ -62,7 +64,9 @@ def listing_rule(rule: str) -> tuple[str, list[str]]:
     return text, []
 
 
-def walk(moments: Iterable[datetime], lower: datetime, upper: datetime, max_steps: int = MAX_STEPS) -> Iterator[datetime]:
+def walk(
+    moments: Iterable[datetime], lower: datetime, upper: datetime, max_steps: int = MAX_STEPS
+) -> Iterator[datetime]:
     """The moments from `lower` to `upper` (both inclusive) of an ordered, lazy series of moments.
 
     Stops at the first moment past `upper`; raises RecurrenceTooLong after `max_steps` moments looked at."""
@@ -72,8 +76,10 @@ def walk(moments: Iterable[datetime], lower: datetime, upper: datetime, max_step
         if moment >= lower:
             yield moment
         if step >= max_steps:
-            raise RecurrenceTooLong(f"recurrence stopped after {max_steps:,} meetings, at {moment:%Y-%m-%d}, "
-                                    f"before the end of the window {upper:%Y-%m-%d}")
+            raise RecurrenceTooLong(
+                f"recurrence stopped after {max_steps:,} meetings, at {moment:%Y-%m-%d}, "
+                f"before the end of the window {upper:%Y-%m-%d}"
+            )
 
 
 def expand(

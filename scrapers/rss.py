@@ -31,7 +31,9 @@ def _local_offset(entry: dict, utc_start: datetime) -> timezone | None:
     moment = parse_when(local) if local else None
     if moment is None:
         return None
-    minutes = round((moment.replace(tzinfo=None) - utc_start.astimezone(UTC).replace(tzinfo=None)).total_seconds() / 900) * 15
+    minutes = (
+        round((moment.replace(tzinfo=None) - utc_start.astimezone(UTC).replace(tzinfo=None)).total_seconds() / 900) * 15
+    )
     return timezone(timedelta(minutes=minutes)) if abs(minutes) < 15 * 60 else None
 
 
@@ -57,7 +59,9 @@ def build(entry: dict, keys: dict, base: str, context: Context, pubdate_is_start
     description, description_html = description_pair((entry.get("summary") or "").replace("&amp;amp;", "&amp;"))
     location = clean_text(entry.get(keys["location"]) or entry.get(keys["xlocation"]) or "")
     occurrences = context.one_off(start, end)
-    image = next((e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("image/")), "")
+    image = next(
+        (e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("image/")), ""
+    )
     url = safe_url(entry.get("link"), base)
     return Listing(
         title=title,
@@ -96,8 +100,12 @@ class RssAdapter(Adapter):
         namespaces = feed.get("namespaces", {})
         ev, xcal = _prefix(namespaces, EVENT_NS, "ev"), _prefix(namespaces, XCAL_NS, "xcal")
         keys = {
-            "start": f"{ev}_startdate", "end": f"{ev}_enddate", "location": f"{ev}_location",
-            "xstart": f"{xcal}_dtstart", "xend": f"{xcal}_dtend", "xlocation": f"{xcal}_location",
+            "start": f"{ev}_startdate",
+            "end": f"{ev}_enddate",
+            "location": f"{ev}_location",
+            "xstart": f"{xcal}_dtstart",
+            "xend": f"{xcal}_dtend",
+            "xlocation": f"{xcal}_location",
         }
         pubdate_is_start = bool(context.mapping.get("pubdate_is_start")) or _is_tec_feed(feed, base)
         dated = [e for e in feed.entries if _when(e, keys, pubdate_is_start)[0]]

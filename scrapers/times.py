@@ -38,7 +38,9 @@ def parse_when(value, tz_name: str | None = None) -> datetime | None:
         return aware(value, tz_name)
     if isinstance(value, date):
         return aware(datetime(value.year, value.month, value.day), tz_name)
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9):
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9
+    ):
         try:
             return datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
@@ -98,8 +100,12 @@ def iso_duration(value):
         return None
     years, months, weeks, days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     return relativedelta(
-        years=int(years), months=int(months), days=int(weeks * 7 + days),
-        hours=int(hours), minutes=int(minutes), seconds=int(seconds),
+        years=int(years),
+        months=int(months),
+        days=int(weeks * 7 + days),
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds),
     ).normalized()
 
 

@@ -80,7 +80,9 @@ def main(argv: list[str]) -> int:
     scheme = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     out = Path(argv[1]) if len(argv) > 1 else ROOT / "data" / "openactive_activities.json"
     table = build(scheme)
-    out.write_text(json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8"
+    )
     print(f"{len(table['concepts'])} concepts, {len(table['synonyms'])} synonyms -> {out}")
     return 0
 

@@ -54,8 +54,11 @@ def suggest(db_url: str, spec: dict, folder: str) -> dict:
         for url in spec["suggest"]:
             clock = time.monotonic()
             answer = post_form(client, "/suggest", url=url)
-            out[url] = {"status_code": answer.status_code, "seconds": time.monotonic() - clock,
-                        "page": answer.get_data(as_text=True)}
+            out[url] = {
+                "status_code": answer.status_code,
+                "seconds": time.monotonic() - clock,
+                "page": answer.get_data(as_text=True),
+            }
     app.extensions["engine"].dispose()
     return out
 
@@ -85,8 +88,13 @@ def main(db_url: str, spec: dict) -> dict:
         session.commit()
         seconds = time.monotonic() - clock
         listings = session.scalars(select(Listing).where(Listing.sources.any(source_id=run.source_id))).all()
-        out[slug] = {"status": run.status, "error": run.error, "problems": run.problems, "seconds": seconds,
-                     "listings": {listing.title: len(listing.occurrences) for listing in listings}}
+        out[slug] = {
+            "status": run.status,
+            "error": run.error,
+            "problems": run.problems,
+            "seconds": seconds,
+            "listings": {listing.title: len(listing.occurrences) for listing in listings},
+        }
     session.close()
     engine.dispose()
     return out

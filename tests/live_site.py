@@ -18,8 +18,13 @@ from tests.site_data import seed
 CHROMIUM = Path("/usr/bin/chromium")
 PICTURE_HOST = "images.example.org"  # the seeded listings' pictures (tests/site_data.py), answered from fixtures
 PICTURES = FIXTURES / "images"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def chromium_missing_reason() -> str | None:
@@ -37,8 +42,9 @@ def build_site(folder: Path, **overrides):
     gazetteer = folder / "gazetteer.sqlite"
     if not gazetteer.exists():
         build_gazetteer(gazetteer, sources=load_fixture(FIXTURES / "geo" / "gazetteer.json"))
-    config = make_test_config(url, folder, GAZETTEER_PATH=str(gazetteer), ADMIN_EMAIL="help@kindred.example",
-                              **overrides)
+    config = make_test_config(
+        url, folder, GAZETTEER_PATH=str(gazetteer), ADMIN_EMAIL="help@kindred.example", **overrides
+    )
     app = create_app(config)
     with app.app_context():
         session = app.extensions["sessionmaker"]()
@@ -66,8 +72,9 @@ def launch(playwright):
     """Debian's Chromium, headless; never a downloaded browser. It runs on the real clock even when the
     tests run under libfaketime (`make test-future`): a faked wall clock stalls Chromium's page loads,
     and only the server's clock matters (our scripts read no dates)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                                      env=real_clock_environment())
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, env=real_clock_environment()
+    )
 
 
 def real_clock_environment() -> dict[str, str]:

@@ -20,9 +20,23 @@ def km_north(lat: float, lon: float, km: float) -> tuple[float, float]:
     return lat + km / 111.195, lon
 
 
-def add_listing(session, title: str, *, lat=None, lon=None, kind="club", tags=(), description="", online=False,
-                starts: list[datetime] | None = None, rrule=None, recurrence_text="", free=None, timezone="UTC",
-                **fields) -> Listing:
+def add_listing(
+    session,
+    title: str,
+    *,
+    lat=None,
+    lon=None,
+    kind="club",
+    tags=(),
+    description="",
+    online=False,
+    starts: list[datetime] | None = None,
+    rrule=None,
+    recurrence_text="",
+    free=None,
+    timezone="UTC",
+    **fields,
+) -> Listing:
     """One listing with tags and occurrences; connection score computed as the importer does."""
     vocabulary = load_vocabulary()
     tag_rows = []
@@ -34,12 +48,26 @@ def add_listing(session, title: str, *, lat=None, lon=None, kind="club", tags=()
         tag_rows.append(tag)
     text = f"{title} {description}"
     newcomer = fields.pop("newcomer_friendly", ranking.newcomer_signals(text))
-    listing = Listing(kind=kind, title=title, description=description, lat=lat, lon=lon, online=online,
-                      recurrence=rrule, recurrence_text=recurrence_text, free=free, timezone=timezone,
-                      newcomer_friendly=newcomer, **fields)
+    listing = Listing(
+        kind=kind,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        online=online,
+        recurrence=rrule,
+        recurrence_text=recurrence_text,
+        free=free,
+        timezone=timezone,
+        newcomer_friendly=newcomer,
+        **fields,
+    )
     listing.connection_score = ranking.connection_potential(
-        recurring=ranking.recurrence_kind(rrule, recurrence_text), in_person=not online, newcomer=newcomer,
-        small_group=ranking.small_group_signals(text))
+        recurring=ranking.recurrence_kind(rrule, recurrence_text),
+        in_person=not online,
+        newcomer=newcomer,
+        small_group=ranking.small_group_signals(text),
+    )
     listing.tags = tag_rows
     for start in starts or []:
         listing.occurrences.append(Occurrence(start=start, end=start + timedelta(hours=2)))

@@ -51,8 +51,16 @@ def warnings_at_start(db_url, tmp_path, caplog, **settings) -> list[str]:
 def test_a_command_line_app_does_not_warn_about_workers(engine, db_url, tmp_path, caplog):
     """`finder parse`, `finder scrape` and the scheduler are one process each: no worker warning there."""
     with caplog.at_level(logging.WARNING, logger="finder.web.extensions"):
-        app = create_app(make_test_config(db_url, tmp_path, TESTING=False, RATELIMIT_ENABLED=True,
-                                          SECRET_KEY="production-secret", RATELIMIT_STORAGE_URI="memory://"))
+        app = create_app(
+            make_test_config(
+                db_url,
+                tmp_path,
+                TESTING=False,
+                RATELIMIT_ENABLED=True,
+                SECRET_KEY="production-secret",
+                RATELIMIT_STORAGE_URI="memory://",
+            )
+        )
     app.extensions["engine"].dispose()
     assert WARNING not in caplog.text
 
@@ -75,8 +83,9 @@ def test_production_warns_at_start_up_when_limits_are_per_worker(engine, db_url,
     assert warnings_at_start(db_url, tmp_path, caplog, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=False) == []
 
 
-@pytest.mark.parametrize("address", ["x@[127.0.0.1]", "x@[IPv6:::1]", "x@127.0.0.1", "x@10.0.0.1.", "x\x01@example.org",
-                                     "x@example.org\x85"])
+@pytest.mark.parametrize(
+    "address", ["x@[127.0.0.1]", "x@[IPv6:::1]", "x@127.0.0.1", "x@10.0.0.1.", "x\x01@example.org", "x@example.org\x85"]
+)
 def test_address_literals_ip_addresses_and_controls_are_refused(address):
     assert not valid_address(address)
 
@@ -111,8 +120,14 @@ def test_the_per_address_rate_limit_counts_one_mailbox(engine, db_url, tmp_path)
 def test_the_alerts_allowance_counts_sub_addresses(session):
     now = datetime(2026, 12, 1, tzinfo=UTC)
     for number in range(alerts.MAX_ALERTS_PER_ADDRESS):
-        alerts.subscribe(session, email=f"walker+{number}@example.org", frequency="daily", name="",
-                         query={**SEARCH, "q": f"walk {number}"}, now=now)
+        alerts.subscribe(
+            session,
+            email=f"walker+{number}@example.org",
+            frequency="daily",
+            name="",
+            query={**SEARCH, "q": f"walk {number}"},
+            now=now,
+        )
     with pytest.raises(alerts.AlertError, match="as many alerts"):
         alerts.subscribe(session, email="Walker@Example.org.", frequency="daily", name="", query=SEARCH, now=now)
     kept = alerts.subscribe(session, email="walker_x@example.org", frequency="daily", name="", query=SEARCH, now=now)
@@ -124,8 +139,16 @@ def test_the_alerts_allowance_counts_sub_addresses(session):
 def test_the_confirmation_carries_no_text_the_subscriber_chose(client, trust_app):
     page = client.get("/alerts/new", query_string=SEARCH).get_data(as_text=True)
     name = "You won a prize: call +1 555 0100 at evil.example"
-    answer = client.post("/alerts", data={"csrf_token": csrf_from(page), "email": "victim@example.org",
-                                          "frequency": "weekly", "name": name, **SEARCH})
+    answer = client.post(
+        "/alerts",
+        data={
+            "csrf_token": csrf_from(page),
+            "email": "victim@example.org",
+            "frequency": "weekly",
+            "name": name,
+            **SEARCH,
+        },
+    )
     assert answer.status_code == 200
     with trust_app.extensions["sessionmaker"]() as session:
         (digest,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirm")).all()
@@ -139,8 +162,9 @@ def test_the_confirmation_carries_no_text_the_subscriber_chose(client, trust_app
 
 def test_an_address_literal_cannot_subscribe(client, trust_app):
     page = client.get("/alerts/new", query_string=SEARCH).get_data(as_text=True)
-    answer = client.post("/alerts", data={"csrf_token": csrf_from(page), "email": "root@[127.0.0.1]",
-                                          "frequency": "weekly", **SEARCH})
+    answer = client.post(
+        "/alerts", data={"csrf_token": csrf_from(page), "email": "root@[127.0.0.1]", "frequency": "weekly", **SEARCH}
+    )
     assert answer.status_code == 400
     with trust_app.extensions["sessionmaker"]() as session:
         assert session.scalars(select(Alert)).all() == []
@@ -168,8 +192,16 @@ def test_the_report_queue_is_paged_oldest_first(client, trust_app):
     ids = add_listings(trust_app, total)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     with trust_app.extensions["sessionmaker"]() as session:
-        session.add_all(ListingReport(listing_id=listing_id, reason="wrong", status="open", note=f"report {n}",
-                                      created_at=start + timedelta(minutes=n)) for n, listing_id in enumerate(ids))
+        session.add_all(
+            ListingReport(
+                listing_id=listing_id,
+                reason="wrong",
+                status="open",
+                note=f"report {n}",
+                created_at=start + timedelta(minutes=n),
+            )
+            for n, listing_id in enumerate(ids)
+        )
         session.commit()
     login(client)
 

@@ -20,8 +20,14 @@ SECRET = "eyJhbGciOi.SECRET-confirm-token_42"
 
 
 def test_redact_covers_every_token_route():
-    for path in ("/alerts/confirm/", "/alerts/unsubscribe/", "/alerts/manage/", "/claims/verify/",
-                 "/claims/manage/", "/privacy/mine/"):
+    for path in (
+        "/alerts/confirm/",
+        "/alerts/unsubscribe/",
+        "/alerts/manage/",
+        "/claims/verify/",
+        "/claims/manage/",
+        "/privacy/mine/",
+    ):
         assert SECRET not in redact(f"GET {path}{SECRET}/x?token={SECRET} HTTP/1.1")
     assert redact("GET /search?where=Leeds HTTP/1.1") == "GET /search?where=Leeds HTTP/1.1"
 
@@ -49,18 +55,40 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
     log = tmp_path / "access.log"
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "test-secret", "HOME": str(home),
-           "FINDER_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "FINDER_DATABASE_URL": url,
+        "FINDER_SECRET_KEY": "test-secret",
+        "HOME": str(home),
+        "FINDER_DATA_DIR": str(tmp_path),
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     port = free_port()
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-         "--access-logfile", str(log), "--logger-class", "finder.web.access_log.RedactingLogger", "finder:create_app()"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            str(gunicorn),
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--access-logfile",
+            str(log),
+            "--logger-class",
+            "finder.web.access_log.RedactingLogger",
+            "finder:create_app()",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(port)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/alerts/confirm/{SECRET}",
-                                         headers={"Referer": f"http://127.0.0.1:{port}/alerts/manage/{SECRET}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/alerts/confirm/{SECRET}",
+            headers={"Referer": f"http://127.0.0.1:{port}/alerts/manage/{SECRET}"},
+        )
         try:
             urllib.request.urlopen(request, timeout=10).read()
         except urllib.error.HTTPError:

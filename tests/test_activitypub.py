@@ -122,10 +122,7 @@ def test_corpus_mobilizon_create_event(corpus):
     assert listing.problems() == []
 
 
-@pytest.mark.parametrize(
-    "data",
-    [{"type": "Person", "name": "x"}, {"hello": "world"}, [1, 2], "Event"],
-)
+@pytest.mark.parametrize("data", [{"type": "Person", "name": "x"}, {"hello": "world"}, [1, 2], "Event"])
 def test_not_activitypub_raises_parse_error(data):
     with pytest.raises(ParseError):
         ActivityPubAdapter().parse(json.dumps(data).encode(), "", window())
@@ -136,7 +133,34 @@ def test_not_json_raises_parse_error():
         ActivityPubAdapter().parse(b"<html></html>", "", window())
 
 
-KEYS = ["type", "object", "orderedItems", "items", "first", "next", "startTime", "endTime", "name", "location", "address", "tag", "href", "url", "attachment", "mediaType", "content", "timezone", "mz:joinMode", "sc:maximumAttendeeCapacity", "ical:status", "latitude", "longitude", "isOnline", "Event", "Create"]
+KEYS = [
+    "type",
+    "object",
+    "orderedItems",
+    "items",
+    "first",
+    "next",
+    "startTime",
+    "endTime",
+    "name",
+    "location",
+    "address",
+    "tag",
+    "href",
+    "url",
+    "attachment",
+    "mediaType",
+    "content",
+    "timezone",
+    "mz:joinMode",
+    "sc:maximumAttendeeCapacity",
+    "ical:status",
+    "latitude",
+    "longitude",
+    "isOnline",
+    "Event",
+    "Create",
+]
 
 
 def test_generated_json_never_crashes():

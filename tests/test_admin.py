@@ -25,8 +25,14 @@ from tests.trust_helpers import (
     soon,
 )
 
-ACTIONS = ["/admin/suggestions/1/approve", "/admin/reports/1/resolve", "/admin/listings/1/hide",
-           "/admin/sources/riverside/block", "/admin/orgs/1/block", "/admin/claims/1/revoke"]
+ACTIONS = [
+    "/admin/suggestions/1/approve",
+    "/admin/reports/1/resolve",
+    "/admin/listings/1/hide",
+    "/admin/sources/riverside/block",
+    "/admin/orgs/1/block",
+    "/admin/claims/1/revoke",
+]
 
 
 @pytest.fixture
@@ -131,8 +137,12 @@ def test_blocking_an_organiser_hides_its_listings_from_every_source(trust_app, c
     other = other.replace(b"END:VEVENT", b"ORGANIZER;CN=Leeds Craft Hall:mailto:hi@hall.example\r\nEND:VEVENT")
     urls = serve_many(httpserver, {"/hall.ics": body, "/agg.ics": other})
     with trust_app.extensions["sessionmaker"]() as session:
-        session.add_all([Source(slug="hall", adapter="ics", url=urls["/hall.ics"]),
-                         Source(slug="agg", adapter="ics", url=urls["/agg.ics"])])
+        session.add_all(
+            [
+                Source(slug="hall", adapter="ics", url=urls["/hall.ics"]),
+                Source(slug="agg", adapter="ics", url=urls["/agg.ics"]),
+            ]
+        )
         session.commit()
     scrape(trust_app, "hall")
     (org,) = rows(trust_app, Organization)
@@ -143,7 +153,9 @@ def test_blocking_an_organiser_hides_its_listings_from_every_source(trust_app, c
     scrape(trust_app, "agg")
     scrape(trust_app, "hall")
     assert {(item.title, item.liveness) for item in rows(trust_app, Listing)} == {
-        ("Knitting Circle", "hidden"), ("Knit and Natter", "hidden")}
+        ("Knitting Circle", "hidden"),
+        ("Knit and Natter", "hidden"),
+    }
     (entry,) = rows(trust_app, AdminAction, AdminAction.action == "organiser-block")
     assert entry.actor == "admin" and entry.target_id == str(org.id)
 

@@ -36,16 +36,29 @@ def place_listings(session, seed: int = 7, count: int = 140) -> None:
         lon = lon0 + rng.uniform(-0.3, 0.3) if abs(lon0) < 179 else lon0
         online, placeless = rng.random() < 0.12, rng.random() < 0.04
         first_seen = NOW - timedelta(hours=rng.choice([2, 5, 20, 30, 70]), minutes=rng.randrange(60))
-        starts = [NOW + timedelta(days=rng.randrange(-3, 40), hours=rng.randrange(24)) for _ in range(rng.choice([0, 1, 1, 3]))]
+        starts = [
+            NOW + timedelta(days=rng.randrange(-3, 40), hours=rng.randrange(24))
+            for _ in range(rng.choice([0, 1, 1, 3]))
+        ]
         add_listing(
-            session, f"{rng.choice(WORDS).title()} {rng.choice(['club', 'evening', 'crew'])} {i}",
-            lat=None if online or placeless else lat, lon=None if online or placeless else lon,
-            kind="online" if online and rng.random() < 0.5 else rng.choice(KINDS[:4]), online=online,
-            tags=rng.sample(SLUGS, rng.randrange(3)), description=" ".join(rng.sample(WORDS, 3)),
-            starts=starts, rrule="FREQ=WEEKLY" if starts and rng.random() < 0.3 else None,
-            free=rng.choice([True, False, None]), for_seniors=rng.random() < 0.2, for_families=rng.random() < 0.2,
-            wheelchair=rng.random() < 0.3, newcomer_friendly=rng.random() < 0.3, first_seen=first_seen,
-            last_seen=first_seen)
+            session,
+            f"{rng.choice(WORDS).title()} {rng.choice(['club', 'evening', 'crew'])} {i}",
+            lat=None if online or placeless else lat,
+            lon=None if online or placeless else lon,
+            kind="online" if online and rng.random() < 0.5 else rng.choice(KINDS[:4]),
+            online=online,
+            tags=rng.sample(SLUGS, rng.randrange(3)),
+            description=" ".join(rng.sample(WORDS, 3)),
+            starts=starts,
+            rrule="FREQ=WEEKLY" if starts and rng.random() < 0.3 else None,
+            free=rng.choice([True, False, None]),
+            for_seniors=rng.random() < 0.2,
+            for_families=rng.random() < 0.2,
+            wheelchair=rng.random() < 0.3,
+            newcomer_friendly=rng.random() < 0.3,
+            first_seen=first_seen,
+            last_seen=first_seen,
+        )
     session.commit()
 
 
@@ -80,13 +93,23 @@ def random_queries(count: int, seed: int = 11) -> list[dict[str, str]]:
     queries = []
     for _ in range(count):
         lat, lon = km_north(LAT, LON, rng.uniform(-30, 30))
-        args = {"lat": f"{lat:.5f}", "lon": f"{lon + rng.uniform(-0.2, 0.2):.5f}", "radius_km": str(rng.choice([3, 10, 25, 60]))}
-        options = {"interests": lambda: ", ".join(rng.sample(SLUGS + ["pottery", "choir"], rng.randrange(1, 3))),
-                   "q": lambda: " ".join(rng.sample(WORDS[:-1], rng.randrange(1, 3))),
-                   "kind": lambda: ",".join(rng.sample(KINDS, rng.randrange(1, 3))), "free": lambda: "true",
-                   "newcomer": lambda: "true", "online": lambda: rng.choice(["only", "exclude"]),
-                   "days": lambda: rng.choice(["mon,tue", "sat", "wed,thu,fri"]), "time": lambda: rng.choice(["morning", "evening"]),
-                   "when": lambda: rng.choice(["week", "month", "today"]), "sort": lambda: "soonest"}
+        args = {
+            "lat": f"{lat:.5f}",
+            "lon": f"{lon + rng.uniform(-0.2, 0.2):.5f}",
+            "radius_km": str(rng.choice([3, 10, 25, 60])),
+        }
+        options = {
+            "interests": lambda: ", ".join(rng.sample(SLUGS + ["pottery", "choir"], rng.randrange(1, 3))),
+            "q": lambda: " ".join(rng.sample(WORDS[:-1], rng.randrange(1, 3))),
+            "kind": lambda: ",".join(rng.sample(KINDS, rng.randrange(1, 3))),
+            "free": lambda: "true",
+            "newcomer": lambda: "true",
+            "online": lambda: rng.choice(["only", "exclude"]),
+            "days": lambda: rng.choice(["mon,tue", "sat", "wed,thu,fri"]),
+            "time": lambda: rng.choice(["morning", "evening"]),
+            "when": lambda: rng.choice(["week", "month", "today"]),
+            "sort": lambda: "soonest",
+        }
         for name in rng.sample(sorted(options), rng.randrange(0, 3)):
             args[name] = options[name]()
         queries.append(args)
@@ -97,7 +120,9 @@ def searched(session, args: dict, since, resolver=None) -> list[int]:
     """What run_search finds for `args`, new since `since`, in its order (every page)."""
     found, page_number = [], 1
     while True:
-        query = SearchQuery.from_args({**{k: str(v) for k, v in args.items()}, "per_page": "100", "page": str(page_number)})
+        query = SearchQuery.from_args(
+            {**{k: str(v) for k, v in args.items()}, "per_page": "100", "page": str(page_number)}
+        )
         page = run_search(session, query, resolver, now=NOW)
         found += [r.listing.id for r in page.results if r.listing.first_seen > since]
         if page_number * 100 >= page.total:
@@ -109,7 +134,9 @@ def test_batch_matcher_agrees_with_search(session):
     place_listings(session)
     queries = HAND_PICKED + random_queries(60)
     sinces = [SINCE if i % 4 else NOW - timedelta(hours=10) for i in range(len(queries))]
-    prepared = make_matcher(None).prepare(session, list(zip(range(len(queries)), queries, sinces, strict=True)), now=NOW)
+    prepared = make_matcher(None).prepare(
+        session, list(zip(range(len(queries)), queries, sinces, strict=True)), now=NOW
+    )
     assert prepared.problems == {}
     matched = 0
     for key, (args, since) in enumerate(zip(queries, sinces, strict=True)):
@@ -143,8 +170,9 @@ def test_single_alert_call_is_a_digest_matcher(session):
 
 def test_build_one_matches_at_the_given_now_not_the_wall_clock(app, session):
     """A digest built for `now` while the wall clock reads 60 days later finds what was new and upcoming at `now`."""
-    soon = add_listing(session, "Chess evening", lat=LAT, lon=LON, starts=[NOW + timedelta(days=2)], first_seen=NOW,
-                       last_seen=NOW)
+    soon = add_listing(
+        session, "Chess evening", lat=LAT, lon=LON, starts=[NOW + timedelta(days=2)], first_seen=NOW, last_seen=NOW
+    )
     alert = _alert(session, {"lat": str(LAT), "lon": str(LON), "when": "week"})
     session.commit()
     settings = digest_settings(app.config["FINDER"])
@@ -156,8 +184,15 @@ def test_build_one_matches_at_the_given_now_not_the_wall_clock(app, session):
 
 
 def _alert(session, query, email="a@example.org") -> Alert:
-    alert = Alert(email=email, query=query, frequency="daily", status="active", confirmed_at=SINCE, last_digest_at=SINCE,
-                  created_at=SINCE)
+    alert = Alert(
+        email=email,
+        query=query,
+        frequency="daily",
+        status="active",
+        confirmed_at=SINCE,
+        last_digest_at=SINCE,
+        created_at=SINCE,
+    )
     session.add(alert)
     return alert
 
@@ -223,13 +258,16 @@ def test_a_batch_that_meets_another_builder_redoes_one_by_one(app):
 
 @pytest.mark.parametrize("frequency", ["daily", "weekly"])
 def test_due_alerts_leaves_out_periods_already_built(session, frequency):
-    settings = digests.DigestSettings(secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="",
-                                      timezone="UTC", digest_hour=8)
+    settings = digests.DigestSettings(
+        secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="", timezone="UTC", digest_hour=8
+    )
     now = NOW.replace(hour=23)
     first, second = (Alert(email=f"{n}@example.org", query={}, frequency=frequency, status="active") for n in "ab")
     session.add_all([first, second])
     session.flush()
     period = digests.due_alerts(session, settings, now)[0][1]
-    session.add(OutboxMessage(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message=""))
+    session.add(
+        OutboxMessage(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message="")
+    )
     session.flush()
     assert [alert.id for alert, _ in digests.due_alerts(session, settings, now)] == [second.id]

@@ -63,8 +63,15 @@ def mail_app(engine, db_url, tmp_path, smtp):
     clear_tables(engine)
     smtp.messages.clear()
     smtp.script.clear()
-    config = make_test_config(db_url, tmp_path, SMTP_URL=smtp.url, BASE_URL="http://kindred.test",
-                              TIMEZONE="UTC", DIGEST_HOUR=8, MAIL_POSTAL_ADDRESS="1 Example Street, Portland")
+    config = make_test_config(
+        db_url,
+        tmp_path,
+        SMTP_URL=smtp.url,
+        BASE_URL="http://kindred.test",
+        TIMEZONE="UTC",
+        DIGEST_HOUR=8,
+        MAIL_POSTAL_ADDRESS="1 Example Street, Portland",
+    )
     app = create_app(config)
     yield app
     app.extensions["engine"].dispose()
@@ -80,9 +87,18 @@ def link(message, path: str) -> str:
 
 
 def add_listing(session, title: str, first_seen: datetime, **fields) -> Listing:
-    values = dict(kind="event", title=title, lat=PORTLAND["lat"] + 0.01, lon=PORTLAND["lon"], locality="Portland",
-                  first_seen=first_seen, last_seen=first_seen, next_start=first_seen + timedelta(days=3),
-                  start=first_seen + timedelta(days=3), description="A walk in the hills. Hiking for everyone.")
+    values = dict(
+        kind="event",
+        title=title,
+        lat=PORTLAND["lat"] + 0.01,
+        lon=PORTLAND["lon"],
+        locality="Portland",
+        first_seen=first_seen,
+        last_seen=first_seen,
+        next_start=first_seen + timedelta(days=3),
+        start=first_seen + timedelta(days=3),
+        description="A walk in the hills. Hiking for everyone.",
+    )
     values.update(fields)
     listing = Listing(**values)
     session.add(listing)
@@ -95,8 +111,18 @@ def add_listing(session, title: str, first_seen: datetime, **fields) -> Listing:
 def subscribe(client, email="walker@example.org", name="Hikes"):
     page = client.get("/alerts/new?lat=45.5152&lon=-122.6784&q=walk")
     assert page.status_code == 200
-    return client.post("/alerts", data={"csrf_token": csrf_from(page.text), "email": email, "frequency": "daily",
-                                        "name": name, "lat": "45.5152", "lon": "-122.6784", "q": "walk"})
+    return client.post(
+        "/alerts",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "email": email,
+            "frequency": "daily",
+            "name": name,
+            "lat": "45.5152",
+            "lon": "-122.6784",
+            "q": "walk",
+        },
+    )
 
 
 def digests_at(app, now):
@@ -143,8 +169,15 @@ def test_round_trip_subscribe_confirm_digest_change_unsubscribe(mail_app, smtp):
     with maker() as session:
         listing = session.get(Listing, walk_id)
         listing.status = "cancelled"
-        session.add(ListingChange(listing_id=walk_id, field="status", old="scheduled", new="cancelled",
-                                  changed_at=day1 + timedelta(days=1, hours=5)))
+        session.add(
+            ListingChange(
+                listing_id=walk_id,
+                field="status",
+                old="scheduled",
+                new="cancelled",
+                changed_at=day1 + timedelta(days=1, hours=5),
+            )
+        )
         session.commit()
     digests_at(mail_app, day1 + timedelta(days=2))
     changed = smtp.messages[-1].get_body(preferencelist=("plain",)).get_content()
@@ -178,8 +211,15 @@ def test_subscribe_rejects_missing_csrf_and_bad_address(mail_app, smtp):
     client = mail_app.test_client()
     assert client.post("/alerts", data={"email": "a@example.org", "frequency": "daily", "q": "walk"}).status_code == 400
     page = client.get("/alerts/new?q=walk")
-    bad = client.post("/alerts", data={"csrf_token": csrf_from(page.text), "email": "a@example.org\r\nBcc: x@evil.test",
-                                       "frequency": "daily", "q": "walk"})
+    bad = client.post(
+        "/alerts",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "email": "a@example.org\r\nBcc: x@evil.test",
+            "frequency": "daily",
+            "q": "walk",
+        },
+    )
     assert bad.status_code == 400
     assert smtp.messages == []
 
@@ -194,8 +234,14 @@ def test_tampered_or_wrong_purpose_tokens_are_refused(mail_app):
 
 
 def _confirmed_alert(session, now):
-    alert = Alert(email="x@example.org", query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"}, frequency="daily",
-                  status="active", confirmed_at=now - timedelta(days=2), last_digest_at=now - timedelta(days=2))
+    alert = Alert(
+        email="x@example.org",
+        query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+        frequency="daily",
+        status="active",
+        confirmed_at=now - timedelta(days=2),
+        last_digest_at=now - timedelta(days=2),
+    )
     session.add(alert)
     session.commit()
     return alert
@@ -232,8 +278,14 @@ def test_permanent_failure_is_not_retried_and_counts_a_bounce(mail_app, smtp):
 
 
 def test_server_down_is_retried_later(mail_app, tmp_path):
-    message = build_message(sender="Kindred <k@example.org>", recipient="a@example.org", subject="s", text="t",
-                            html=None, message_id="<m1@kindred.test>")
+    message = build_message(
+        sender="Kindred <k@example.org>",
+        recipient="a@example.org",
+        subject="s",
+        text="t",
+        html=None,
+        message_id="<m1@kindred.test>",
+    )
     with pytest.raises(MailError) as caught:
         deliver("smtp://127.0.0.1:1", tmp_path, message, timeout_s=2)
     assert caught.value.temporary
@@ -295,18 +347,36 @@ def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_
 
 def test_header_injection_is_neutralised():
     assert clean_header("Hikes\r\nBcc: victim@example.org") == "Hikes Bcc: victim@example.org"
-    message = build_message(sender="Kindred\n<k@example.org>", recipient="a@example.org",
-                            subject="Hello\r\nBcc: evil@example.org", text="t", html=None, message_id="<x@y>")
+    message = build_message(
+        sender="Kindred\n<k@example.org>",
+        recipient="a@example.org",
+        subject="Hello\r\nBcc: evil@example.org",
+        text="t",
+        html=None,
+        message_id="<x@y>",
+    )
     raw = message.as_string()
     assert "\nBcc:" not in raw
     with pytest.raises(ValueError):
-        build_message(sender="k@example.org", recipient="a@example.org\nBcc: b@example.org", subject="s", text="t",
-                      html=None, message_id="<x@y>")
+        build_message(
+            sender="k@example.org",
+            recipient="a@example.org\nBcc: b@example.org",
+            subject="s",
+            text="t",
+            html=None,
+            message_id="<x@y>",
+        )
 
 
 def test_without_smtp_messages_land_in_the_outbox_folder(tmp_path):
-    message = build_message(sender="k@example.org", recipient="a@example.org", subject="s", text="t", html=None,
-                            message_id="<m2@kindred.test>")
+    message = build_message(
+        sender="k@example.org",
+        recipient="a@example.org",
+        subject="s",
+        text="t",
+        html=None,
+        message_id="<m2@kindred.test>",
+    )
     where = deliver("", tmp_path / "outbox", message)
     assert where.endswith(".eml")
     assert parse_message((tmp_path / "outbox" / "m2_kindred.test.eml").read_bytes())["Subject"] == "s"
@@ -327,4 +397,6 @@ def test_weekly_digests_go_out_on_the_stated_day_and_hour():
     assert (due.key, due.starts) == ("2026-W49", datetime(2026, 12, 4, 8, 0, tzinfo=UTC))
     assert alerts.current_period("weekly", friday + timedelta(days=3), "UTC", 8, "friday").key == "2026-W49"
     assert alerts.current_period("weekly", friday + timedelta(days=7, minutes=1), "UTC", 8).key == "2026-W50"
-    assert alerts.current_period("weekly", friday + timedelta(minutes=1), "Europe/Berlin", 8, "friday").key == "2026-W49"
+    assert (
+        alerts.current_period("weekly", friday + timedelta(minutes=1), "Europe/Berlin", 8, "friday").key == "2026-W49"
+    )

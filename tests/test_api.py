@@ -11,8 +11,20 @@ from finder.web.extensions import get_session
 from tests.search_helpers import LONDON, add_listing, km_north
 
 LAT, LON = LONDON
-RESULT_KEYS = {"id", "title", "kind", "distance_km", "next_start", "reasons", "url", "source_url", "lat", "lon",
-               "tags", "online"}
+RESULT_KEYS = {
+    "id",
+    "title",
+    "kind",
+    "distance_km",
+    "next_start",
+    "reasons",
+    "url",
+    "source_url",
+    "lat",
+    "lon",
+    "tags",
+    "online",
+}
 
 
 @pytest.fixture
@@ -20,14 +32,26 @@ def listings(app):
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     with app.app_context():
         session = get_session()
-        garden = add_listing(session, "Garden Volunteers", lat=LAT, lon=LON, kind="volunteer", tags=["gardening"],
-                             rrule="FREQ=WEEKLY;BYDAY=TU", description="Drop-in, all welcome", starts=[soon],
-                             timezone="Europe/London")
+        garden = add_listing(
+            session,
+            "Garden Volunteers",
+            lat=LAT,
+            lon=LON,
+            kind="volunteer",
+            tags=["gardening"],
+            rrule="FREQ=WEEKLY;BYDAY=TU",
+            description="Drop-in, all welcome",
+            starts=[soon],
+            timezone="Europe/London",
+        )
         source = Source(slug="demo", adapter="ics", url="https://example.org/cal.ics")
         session.add(source)
         session.flush()
-        session.add(ListingSource(listing_id=garden.id, source_id=source.id, source_key="g1",
-                                  source_url="https://example.org/garden"))
+        session.add(
+            ListingSource(
+                listing_id=garden.id, source_id=source.id, source_key="g1", source_url="https://example.org/garden"
+            )
+        )
         add_listing(session, "Chess Club", lat=km_north(LAT, LON, 3)[0], lon=LON, tags=["games"])
         add_listing(session, "Online Writers", online=True, kind="online", tags=["writing"])
         session.commit()
@@ -67,18 +91,36 @@ def test_where_resolves_through_the_gazetteer(app, client, listings, gazetteer_p
     assert {r["title"] for r in body["results"]} == {"Garden Volunteers", "Chess Club"}
     unknown = client.get("/api/v1/search?where=Qqxyzzy")
     assert unknown.status_code == 422
-    assert unknown.get_json()["error"] == {"code": "unknown_place", "message": unknown.get_json()["error"]["message"],
-                                           "param": "where", "suggestions": []}
+    assert unknown.get_json()["error"] == {
+        "code": "unknown_place",
+        "message": unknown.get_json()["error"]["message"],
+        "param": "where",
+        "suggestions": [],
+    }
     ambiguous = client.get("/api/v1/search?where=Springfield").get_json()["error"]
     assert ambiguous["code"] == "ambiguous_place" and len(ambiguous["suggestions"]) >= 2
 
 
 BAD_PARAMETERS = [
-    ("lat=abc&lon=1", "lat"), ("lat=10", "lon"), ("radius_km=0", "radius_km"), ("radius_mi=-1", "radius_mi"),
-    ("kind=party", "kind"), ("when=tomorrowish", "when"), ("from=2026-02-30", "from"), ("per_page=500", "per_page"),
-    ("page=-1", "page"), ("sort=random", "sort"), ("online=maybe", "online"), ("newcomer=perhaps", "newcomer"),
-    ("days=someday", "days"), ("time=noon", "time"), ("access=stairs", "access"), ("lat=nan&lon=1", "lat"),
-    ("where=" + "x" * 300, "where"), ("where=%21%21%21", "where"), ("where=95,200", "where"),
+    ("lat=abc&lon=1", "lat"),
+    ("lat=10", "lon"),
+    ("radius_km=0", "radius_km"),
+    ("radius_mi=-1", "radius_mi"),
+    ("kind=party", "kind"),
+    ("when=tomorrowish", "when"),
+    ("from=2026-02-30", "from"),
+    ("per_page=500", "per_page"),
+    ("page=-1", "page"),
+    ("sort=random", "sort"),
+    ("online=maybe", "online"),
+    ("newcomer=perhaps", "newcomer"),
+    ("days=someday", "days"),
+    ("time=noon", "time"),
+    ("access=stairs", "access"),
+    ("lat=nan&lon=1", "lat"),
+    ("where=" + "x" * 300, "where"),
+    ("where=%21%21%21", "where"),
+    ("where=95,200", "where"),
 ]
 
 

@@ -17,8 +17,11 @@ GOOD = "BEGIN:VEVENT\r\nUID:good@x\r\nSUMMARY:Repair cafe\r\nDTSTART:20260305T18
 
 
 def calendar(*events: str, zone: str = "Europe/London") -> bytes:
-    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nX-WR-TIMEZONE:{zone}\r\n"
-            + "".join(events) + "END:VCALENDAR\r\n").encode()
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nX-WR-TIMEZONE:{zone}\r\n"
+        + "".join(events)
+        + "END:VCALENDAR\r\n"
+    ).encode()
 
 
 @pytest.fixture
@@ -44,8 +47,10 @@ def titles(session) -> set[str]:
 
 def test_a_long_organiser_name_loses_neither_the_run_nor_the_event_beside_it(session, scrape):
     long_name = "a" * 300
-    organised = ("BEGIN:VEVENT\r\nUID:long@x\r\nSUMMARY:Long named club night\r\nDTSTART:20260306T180000Z\r\n"
-                 f'ORGANIZER;CN="{long_name}":mailto:club@example.org\r\nEND:VEVENT\r\n')
+    organised = (
+        "BEGIN:VEVENT\r\nUID:long@x\r\nSUMMARY:Long named club night\r\nDTSTART:20260306T180000Z\r\n"
+        f'ORGANIZER;CN="{long_name}":mailto:club@example.org\r\nEND:VEVENT\r\n'
+    )
     run = scrape("long", calendar(GOOD, organised))
     assert (run.status, run.inserted, run.error) == ("ok", 2, "")
     assert titles(session) == {"Repair cafe", "Long named club night"}
@@ -56,7 +61,9 @@ def test_a_long_organiser_name_loses_neither_the_run_nor_the_event_beside_it(ses
 
 def test_an_item_the_importer_cannot_take_is_reported_and_the_rest_imported(session, scrape):
     founded = "BEGIN:VEVENT\r\nUID:old@x\r\nSUMMARY:Founding day\r\nDTSTART;VALUE=DATE:00010101\r\nEND:VEVENT\r\n"
-    run = scrape("old", calendar(GOOD, founded, zone="Asia/Tokyo"))  # midnight of 1 January 1 in Tokyo is before UTC's year 1
+    run = scrape(
+        "old", calendar(GOOD, founded, zone="Asia/Tokyo")
+    )  # midnight of 1 January 1 in Tokyo is before UTC's year 1
     assert (run.status, run.inserted, run.invalid) == ("ok", 1, 1)
     assert titles(session) == {"Repair cafe"}
     assert any(p.startswith("Founding day: not imported: OverflowError") for p in run.problems), run.problems

@@ -44,44 +44,78 @@ GOOD = "Tuesday chess club"
 
 def ics_feed(rule: str, start: datetime) -> bytes:
     def event(uid, title, first, rrule):
-        return (f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{title}\r\nDTSTART:{first:%Y%m%dT%H%M%SZ}\r\n"
-                f"DTEND:{first + timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\nRRULE:{rrule}\r\nEND:VEVENT\r\n")
+        return (
+            f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{title}\r\nDTSTART:{first:%Y%m%dT%H%M%SZ}\r\n"
+            f"DTEND:{first + timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\nRRULE:{rrule}\r\nEND:VEVENT\r\n"
+        )
+
     body = event("bad@x", "Every second", start, rule) + event("good@x", GOOD, NOW + timedelta(days=1), "FREQ=WEEKLY")
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{body}END:VCALENDAR\r\n".encode()
 
 
 def gcal_feed(rule: str, start: datetime) -> bytes:
     def item(uid, title, first, rrule):
-        return {"kind": "calendar#event", "id": uid, "status": "confirmed", "summary": title,
-                "start": {"dateTime": first.isoformat(), "timeZone": "Europe/London"},
-                "end": {"dateTime": (first + timedelta(hours=1)).isoformat(), "timeZone": "Europe/London"},
-                "recurrence": [f"RRULE:{rrule}"]}
+        return {
+            "kind": "calendar#event",
+            "id": uid,
+            "status": "confirmed",
+            "summary": title,
+            "start": {"dateTime": first.isoformat(), "timeZone": "Europe/London"},
+            "end": {"dateTime": (first + timedelta(hours=1)).isoformat(), "timeZone": "Europe/London"},
+            "recurrence": [f"RRULE:{rrule}"],
+        }
+
     items = [item("bad", "Every second", start, rule), item("good", GOOD, NOW + timedelta(days=1), "FREQ=WEEKLY")]
     return json.dumps({"kind": "calendar#events", "timeZone": "Europe/London", "items": items}).encode()
 
 
 def footprint_feed(rule: str, start: datetime) -> bytes:
     def opportunity(uid, title, first, rrule):
-        return (f"<VolunteerOpportunity><volunteerOpportunityID>{uid}</volunteerOpportunityID><title>{title}</title>"
-                f"<dateTimeDurations><dateTimeDuration><openEnded>No</openEnded><startDate>{first:%Y-%m-%d}</startDate>"
-                f"<endDate>2099-12-31</endDate><startTime>{first:%H:%M:%S}Z</startTime><endTime>23:00:00Z</endTime>"
-                f"<iCalRecurrence>{rrule}</iCalRecurrence></dateTimeDuration></dateTimeDurations>"
-                f"<detailURL>https://vol.example/{uid}</detailURL></VolunteerOpportunity>")
-    body = opportunity("bad", "Every second", start, rule) + opportunity("good", GOOD, NOW + timedelta(days=1), "FREQ=WEEKLY")
-    return (f'<?xml version="1.0"?><FootprintFeed schemaVersion="0.1"><FeedInfo><providerID>1</providerID></FeedInfo>'
-            f"<VolunteerOpportunities>{body}</VolunteerOpportunities></FootprintFeed>").encode()
+        return (
+            f"<VolunteerOpportunity><volunteerOpportunityID>{uid}</volunteerOpportunityID><title>{title}</title>"
+            f"<dateTimeDurations><dateTimeDuration><openEnded>No</openEnded><startDate>{first:%Y-%m-%d}</startDate>"
+            f"<endDate>2099-12-31</endDate><startTime>{first:%H:%M:%S}Z</startTime><endTime>23:00:00Z</endTime>"
+            f"<iCalRecurrence>{rrule}</iCalRecurrence></dateTimeDuration></dateTimeDurations>"
+            f"<detailURL>https://vol.example/{uid}</detailURL></VolunteerOpportunity>"
+        )
+
+    body = opportunity("bad", "Every second", start, rule) + opportunity(
+        "good", GOOD, NOW + timedelta(days=1), "FREQ=WEEKLY"
+    )
+    return (
+        f'<?xml version="1.0"?><FootprintFeed schemaVersion="0.1"><FeedInfo><providerID>1</providerID></FeedInfo>'
+        f"<VolunteerOpportunities>{body}</VolunteerOpportunities></FootprintFeed>"
+    ).encode()
 
 
-FEEDS = {"ics": (ics_feed, "text/calendar"), "gcal": (gcal_feed, "application/json"),
-         "footprint": (footprint_feed, "application/xml")}
+FEEDS = {
+    "ics": (ics_feed, "text/calendar"),
+    "gcal": (gcal_feed, "application/json"),
+    "footprint": (footprint_feed, "application/xml"),
+}
 
 
-def scrape_limited(tmp_path, sources: list | None = None, settings: dict | None = None, suggest: list | None = None) -> dict:
+def scrape_limited(
+    tmp_path, sources: list | None = None, settings: dict | None = None, suggest: list | None = None
+) -> dict:
     """`tests.bounded_run` in a subprocess held to MEMORY_MB: `sources` scraped or `suggest` URLs posted; its JSON answer."""
     spec = {"now": NOW.isoformat(), "settings": settings or {}}
     spec.update({"suggest": suggest} if suggest else {"sources": sources})
-    done = subprocess.run([sys.executable, "-m", "tests.bounded_run", str(MEMORY_MB), f"sqlite:///{tmp_path / 'b.sqlite'}",
-                           json.dumps(spec), str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.bounded_run",
+            str(MEMORY_MB),
+            f"sqlite:///{tmp_path / 'b.sqlite'}",
+            json.dumps(spec),
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -109,7 +143,9 @@ def test_hostile_rules_are_bounded_through_the_suggest_form(httpserver, tmp_path
     urls = []
     for adapter, (build, content_type) in FEEDS.items():
         for name, (rule, start) in HOSTILE.items():
-            httpserver.expect_request(f"/{adapter}/{name}").respond_with_data(build(rule, start), content_type=content_type)
+            httpserver.expect_request(f"/{adapter}/{name}").respond_with_data(
+                build(rule, start), content_type=content_type
+            )
             urls.append(httpserver.url_for(f"/{adapter}/{name}"))
     results = scrape_limited(tmp_path, suggest=urls)
     for url in urls:
@@ -120,29 +156,34 @@ def test_hostile_rules_are_bounded_through_the_suggest_form(httpserver, tmp_path
 
 
 def test_a_parse_over_its_time_budget_fails_one_run_with_a_clear_reason(httpserver, tmp_path):
-    never = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:n@x\r\nSUMMARY:Never\r\n"
-             "DTSTART:20260101T100000Z\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\r\nEXDATE:20260101T100000Z\r\n"
-             "END:VEVENT\r\nEND:VCALENDAR\r\n")  # dateutil looks at every day to the year 9999 for a 30 February
+    never = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:n@x\r\nSUMMARY:Never\r\n"
+        "DTSTART:20260101T100000Z\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\r\nEXDATE:20260101T100000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )  # dateutil looks at every day to the year 9999 for a 30 February
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/never.ics").respond_with_data(never, content_type="text/calendar")
     httpserver.expect_request("/fine.ics").respond_with_data(ics_feed("FREQ=DAILY", NOW), content_type="text/calendar")
-    results = scrape_limited(tmp_path, [["never", "ics", httpserver.url_for("/never.ics")],
-                                        ["fine", "ics", httpserver.url_for("/fine.ics")]],
-                             settings={"PARSE_TIMEOUT_S": 1.0})
+    results = scrape_limited(
+        tmp_path,
+        [["never", "ics", httpserver.url_for("/never.ics")], ["fine", "ics", httpserver.url_for("/fine.ics")]],
+        settings={"PARSE_TIMEOUT_S": 1.0},
+    )
     assert results["never"]["status"] == "failed"
     assert results["never"]["error"] == "parse: reading stopped: it took longer than its budget of 1 s"
     assert results["fine"]["status"] == "ok" and results["fine"]["listings"][GOOD] > 0  # the next run is unharmed
 
 
 def test_a_parse_over_its_memory_budget_stops_with_a_clear_reason():
-    events = "".join(f"BEGIN:VEVENT\r\nUID:{n}@x\r\nSUMMARY:Meetup {n}\r\nDTSTART:20260310T180000Z\r\nEND:VEVENT\r\n"
-                     for n in range(20_000))
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{n}@x\r\nSUMMARY:Meetup {n}\r\nDTSTART:20260310T180000Z\r\nEND:VEVENT\r\n"
+        for n in range(20_000)
+    )
     body = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n".encode()
     with pytest.raises(OverBudget, match="more memory than its budget of 20 MB"):
         parse_within(Budget(timeout_s=30, max_memory_mb=20), ICalendar, body, "", Context(window_start=NOW))
     parsed = parse_within(Budget(timeout_s=30, max_memory_mb=1024), ICalendar, body, "", Context(window_start=NOW))
     assert len(parsed.listings) == 20_000 and parsed.adapter == "ics"
-
 
 
 def zipped(**tables: bytes) -> bytes:
@@ -165,15 +206,22 @@ def test_hsds_tables_are_read_within_one_budget_and_a_row_cap(httpserver, tmp_pa
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for path, body in (("/bomb.zip", bomb), ("/many.zip", many), ("/schedules.csv", wide)):
         httpserver.expect_request(path).respond_with_data(body, content_type="application/octet-stream")
-    results = scrape_limited(tmp_path, [["bomb", "hsds", httpserver.url_for("/bomb.zip")],
-                                        ["many", "hsds", httpserver.url_for("/many.zip")],
-                                        ["csv", "hsds", httpserver.url_for("/schedules.csv")]],
-                             settings={"FETCH_MAX_BYTES": 12_000_000})
+    results = scrape_limited(
+        tmp_path,
+        [
+            ["bomb", "hsds", httpserver.url_for("/bomb.zip")],
+            ["many", "hsds", httpserver.url_for("/many.zip")],
+            ["csv", "hsds", httpserver.url_for("/schedules.csv")],
+        ],
+        settings={"FETCH_MAX_BYTES": 12_000_000},
+    )
     assert results["bomb"]["status"] == "failed"
     assert results["bomb"]["error"] == "parse: the package unpacks to more than 12,000,000 bytes (at services.csv)"
     assert results["many"]["status"] == "ok" and set(results["many"]["listings"]) == {"Food bank", "Advice desk"}
     assert "schedules.csv: only the first 50,000 rows read" in results["many"]["problems"]
-    assert results["csv"]["status"] == "failed" and "an HSDS schedules table holds no services" in results["csv"]["error"]
+    assert (
+        results["csv"]["status"] == "failed" and "an HSDS schedules table holds no services" in results["csv"]["error"]
+    )
 
 
 def test_the_roll_forward_of_a_stored_sub_daily_rule_is_bounded(session):
@@ -181,8 +229,15 @@ def test_the_roll_forward_of_a_stored_sub_daily_rule_is_bounded(session):
     session.add(source)
     session.flush()
     first = NOW - timedelta(hours=23)  # 13:00, so a 30-day window from noon holds 30 meetings
-    stored = Item(title="Stored before the bound", source_key="s", start=first, end=first + timedelta(hours=1),
-                  timezone="UTC", recurrence="FREQ=MINUTELY", occurrences=[ItemOccurrence(first)])
+    stored = Item(
+        title="Stored before the bound",
+        source_key="s",
+        start=first,
+        end=first + timedelta(hours=1),
+        timezone="UTC",
+        recurrence="FREQ=MINUTELY",
+        occurrences=[ItemOccurrence(first)],
+    )
     ingest(session, source, [stored], now=NOW)  # a rule stored as it came, before rules were made listing rules
     session.flush()
     assert roll_series_forward(session, NOW, expansion_days=30) == 1
@@ -190,13 +245,26 @@ def test_the_roll_forward_of_a_stored_sub_daily_rule_is_bounded(session):
     assert len(starts) == 30  # read as daily: one a day over the 30 days
 
 
-@pytest.mark.parametrize(("rule", "start", "count", "problem"), [
-    ("FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(20))), NOW, 1000, "recurrence cut at 1,000 occurrences in the window"),
-    ("FREQ=DAILY;BYMINUTE=1,2,3,4,5;BYHOUR=1,2,3,4,5", NOW, 91, "recurrence meets 25 times a day: read as once a day"),
-    ("FREQ=DAILY", datetime(1400, 1, 1, tzinfo=UTC), 0, "recurrence stopped after 200,000 meetings, at 1947-08-01"),
-    ("FREQ=WEEKLY;BYDAY=TU", datetime(1900, 1, 2, 19, tzinfo=UTC), 13, None),
-])
+@pytest.mark.parametrize(
+    ("rule", "start", "count", "problem"),
+    [
+        (
+            "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(20))),
+            NOW,
+            1000,
+            "recurrence cut at 1,000 occurrences in the window",
+        ),
+        (
+            "FREQ=DAILY;BYMINUTE=1,2,3,4,5;BYHOUR=1,2,3,4,5",
+            NOW,
+            91,
+            "recurrence meets 25 times a day: read as once a day",
+        ),
+        ("FREQ=DAILY", datetime(1400, 1, 1, tzinfo=UTC), 0, "recurrence stopped after 200,000 meetings, at 1947-08-01"),
+        ("FREQ=WEEKLY;BYDAY=TU", datetime(1900, 1, 2, 19, tzinfo=UTC), 13, None),
+    ],
+)
 def test_expansion_is_bounded_and_says_where(rule, start, count, problem):
     expansion = expand(start, start + timedelta(hours=1), rule, NOW, NOW + timedelta(days=90))
     assert len(expansion.occurrences) == count
-    assert [p[:len(problem or "")] for p in expansion.problems] == ([problem] if problem else [])
+    assert [p[: len(problem or "")] for p in expansion.problems] == ([problem] if problem else [])

@@ -333,8 +333,10 @@ def test_card_pictures_are_fixed_thumbnails_and_vanish_when_they_fail(site, brow
     context.close()
 
     context = browser.new_context(viewport=PHONE)
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  else route.abort("internetdisconnected"))
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort("internetdisconnected"),
+    )
     page = context.new_page()
     page.goto(base + "/search?where=London&radius_km=10")
     page.locator(".card").last.scroll_into_view_if_needed()

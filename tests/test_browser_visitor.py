@@ -65,8 +65,9 @@ def test_the_api_reference_draws_under_our_csp(site, browser):
     keep_local(context, blocked)
     page = context.new_page()
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
-            else None)
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     page.goto(base + "/api/v1/docs/redoc/")
     expect(page.get_by_text("/api/v1/search").first).to_be_attached(timeout=20000)
     expect(page.locator("h1").first).to_contain_text("Kindred API")

@@ -38,12 +38,32 @@ def test_rows_read_back_as_the_orm_would_have_stored_them(session):
     index_schema.bump(connection)  # the write that takes SQLite's lock before ids are reserved
     [listing_id] = bulk.reserve_ids(connection, Listing.__table__, 1)
     start = datetime(2026, 3, 10, 19, 30, tzinfo=PARIS)
-    bulk.insert_rows(connection, Listing.__table__, [{
-        "id": listing_id, "kind": "club", "title": "Chess club", "start": start, "end": None, "free": True,
-        "for_kids": False, "categories": ["Games", "Chess"], "lat": 48.85, "lon": None}])
-    bulk.insert_rows(connection, Occurrence.__table__, [
-        {"listing_id": listing_id, "start": start + timedelta(weeks=week), "end": None, "status": "scheduled"}
-        for week in range(2)])
+    bulk.insert_rows(
+        connection,
+        Listing.__table__,
+        [
+            {
+                "id": listing_id,
+                "kind": "club",
+                "title": "Chess club",
+                "start": start,
+                "end": None,
+                "free": True,
+                "for_kids": False,
+                "categories": ["Games", "Chess"],
+                "lat": 48.85,
+                "lon": None,
+            }
+        ],
+    )
+    bulk.insert_rows(
+        connection,
+        Occurrence.__table__,
+        [
+            {"listing_id": listing_id, "start": start + timedelta(weeks=week), "end": None, "status": "scheduled"}
+            for week in range(2)
+        ],
+    )
     stored = session.get(Listing, listing_id)
     assert stored.start == start and stored.start.tzinfo is not None and stored.end is None
     assert (stored.free, stored.for_kids, stored.categories) == (True, False, ["Games", "Chess"])
@@ -59,12 +79,27 @@ def test_new_listings_get_the_index_rows_a_refresh_would_write(session):
     session.flush()
     first = datetime(2026, 3, 10, 19, 0, tzinfo=PARIS)
     items = [
-        Item(title="Chess club: all welcome", source_key="chess", start=first, description="Drop in: boards provided.", end=first + timedelta(hours=2),
-             recurrence="FREQ=WEEKLY", timezone="Europe/Paris", lat=48.85, lon=2.35, categories=["Games"],
-             venue=Venue(name="Café", locality="Paris"), free=True, audience=["kids"],
-             occurrences=[ItemOccurrence(first + timedelta(weeks=w), first + timedelta(weeks=w, hours=2))
-                          for w in range(3)]),
-        Item(title="Online book club", source_key="books", start=first, online=True, online_url="https://meet.example/b"),
+        Item(
+            title="Chess club: all welcome",
+            source_key="chess",
+            start=first,
+            description="Drop in: boards provided.",
+            end=first + timedelta(hours=2),
+            recurrence="FREQ=WEEKLY",
+            timezone="Europe/Paris",
+            lat=48.85,
+            lon=2.35,
+            categories=["Games"],
+            venue=Venue(name="Café", locality="Paris"),
+            free=True,
+            audience=["kids"],
+            occurrences=[
+                ItemOccurrence(first + timedelta(weeks=w), first + timedelta(weeks=w, hours=2)) for w in range(3)
+            ],
+        ),
+        Item(
+            title="Online book club", source_key="books", start=first, online=True, online_url="https://meet.example/b"
+        ),
         Item(title="Cancelled: river cleanup", source_key="river", start=first, lat=48.0, lon=2.0),
     ]
     ingest(session, source, items, now=NOW)
@@ -80,14 +115,22 @@ def _index(session) -> dict:
     found = {"geo": [dict(row) for row in geo]}
     if session.get_bind().dialect.name == "sqlite":
         for table in index_schema.FTS_TABLES:
-            found[table] = session.execute(text(f"SELECT rowid, title, body, tags, cell FROM {table} ORDER BY rowid")).all()
+            found[table] = session.execute(
+                text(f"SELECT rowid, title, body, tags, cell FROM {table} ORDER BY rowid")
+            ).all()
     else:
         found["geo"] = [{**row, "tsv": str(row["tsv"])} for row in found["geo"]]
     return found
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.datetimes(timezones=st.sampled_from([UTC, PARIS, ZoneInfo("America/Los_Angeles"), timezone(timedelta(hours=5, minutes=45))])))
+@given(
+    st.datetimes(
+        timezones=st.sampled_from(
+            [UTC, PARIS, ZoneInfo("America/Los_Angeles"), timezone(timedelta(hours=5, minutes=45))]
+        )
+    )
+)
 def test_sqlite_stores_datetimes_as_sqlalchemy_does(value):
     """UTCDateTime's SQLite text is SQLAlchemy's DATETIME format of the UTC instant, whatever the zone given."""
     from sqlalchemy.dialects import sqlite

@@ -51,8 +51,19 @@ def test_the_shipped_catalogue_is_valid():
 
 def test_loads_fields_and_defaults(tmp_path):
     first, second = load_catalog(write(tmp_path, GOOD))
-    assert (first.slug, first.every_s, first.enabled, first.tags, first.country) == ("city-hall", 21600, True, ["community"], "FR")
-    assert (second.every, second.enabled, second.kind, second.mapping["start"]) == ("1d", False, None, "start_date_date")
+    assert (first.slug, first.every_s, first.enabled, first.tags, first.country) == (
+        "city-hall",
+        21600,
+        True,
+        ["community"],
+        "FR",
+    )
+    assert (second.every, second.enabled, second.kind, second.mapping["start"]) == (
+        "1d",
+        False,
+        None,
+        "start_date_date",
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +90,13 @@ def test_all_problems_are_reported_together(tmp_path):
     with pytest.raises(CatalogError) as caught:
         load_catalog(write(tmp_path, text))
     message = str(caught.value)
-    for part in ("slug must be lowercase", "unknown adapter 'carrier-pigeon'", "url must be", "missing slug", "missing url"):
+    for part in (
+        "slug must be lowercase",
+        "unknown adapter 'carrier-pigeon'",
+        "url must be",
+        "missing slug",
+        "missing url",
+    ):
         assert part in message
 
 
@@ -95,9 +112,12 @@ def test_duplicate_slugs_and_broken_toml(tmp_path):
 
 def test_local_overlay_overrides_by_slug_and_adds(tmp_path):
     path = write(tmp_path, GOOD)
-    write(tmp_path, '[[source]]\nslug = "nyc-volunteer"\nenabled = true\n'
-                    '[[source]]\nslug = "mine"\nadapter = "ics"\nurl = "https://mine.example/a.ics"\n',
-          "sources.local.toml")
+    write(
+        tmp_path,
+        '[[source]]\nslug = "nyc-volunteer"\nenabled = true\n'
+        '[[source]]\nslug = "mine"\nadapter = "ics"\nurl = "https://mine.example/a.ics"\n',
+        "sources.local.toml",
+    )
     specs = {s.slug: s for s in load_catalog(path)}
     assert specs["nyc-volunteer"].enabled is True and specs["nyc-volunteer"].adapter == "socrata"
     assert "mine" in specs

@@ -17,8 +17,11 @@ def test_help_lists_every_command_with_one_line():
 
 
 def test_doctor_says_what_to_do_on_an_empty_database(tmp_path):
-    app = create_app(make_test_config(f"sqlite:///{tmp_path}/empty.sqlite", tmp_path,
-                                      GAZETTEER_PATH=str(tmp_path / "missing.sqlite")))
+    app = create_app(
+        make_test_config(
+            f"sqlite:///{tmp_path}/empty.sqlite", tmp_path, GAZETTEER_PATH=str(tmp_path / "missing.sqlite")
+        )
+    )
     result = app.test_cli_runner().invoke(doctor_command)
     assert result.exit_code == 1
     assert "no database yet: run `finder db upgrade`" in result.output
@@ -39,7 +42,10 @@ def test_new_adapter_scaffold_creates_three_files_that_fail_until_filled_in(tmp_
     (tmp_path / "tests").mkdir()
     paths = create_adapter(tmp_path, "town_hall")
     assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == [
-        "scrapers/town_hall.py", "tests/fixtures/town_hall/sample.json", "tests/test_town_hall.py"]
+        "scrapers/town_hall.py",
+        "tests/fixtures/town_hall/sample.json",
+        "tests/test_town_hall.py",
+    ]
     source = (tmp_path / "scrapers" / "town_hall.py").read_text()
     assert '@register("town_hall")' in source and "class TownHallAdapter(Adapter)" in source
     namespace: dict = {}

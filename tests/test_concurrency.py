@@ -25,9 +25,16 @@ def calendar(version: str, start: datetime) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kindred tests//concurrency//EN"]
     for n in range(EVENTS):
         when = (start + timedelta(days=1 + n % 20, hours=n)).strftime("%Y%m%dT%H%M%SZ")
-        lines += ["BEGIN:VEVENT", f"UID:event-{n}@concurrency.example", f"DTSTAMP:{when}", f"DTSTART:{when}",
-                  f"SUMMARY:{version} gathering number {n}", f"DESCRIPTION:Version {version} of event {n}",
-                  f"GEO:{POINT[0] + n * 0.001};{POINT[1]}", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:event-{n}@concurrency.example",
+            f"DTSTAMP:{when}",
+            f"DTSTART:{when}",
+            f"SUMMARY:{version} gathering number {n}",
+            f"DESCRIPTION:Version {version} of event {n}",
+            f"GEO:{POINT[0] + n * 0.001};{POINT[1]}",
+            "END:VEVENT",
+        ]
     return "\r\n".join([*lines, "END:VCALENDAR"]).encode()
 
 

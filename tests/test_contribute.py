@@ -38,10 +38,18 @@ from tests.trust_helpers import (
 )
 
 CLUB = [
-    {"uid": "walk-1@riverside.example", "title": "Riverside Walking Group", "start": soon(7),
-     "url": "https://riverside.example/events/walk"},
-    {"uid": "repair-1@riverside.example", "title": "Repair Cafe", "start": soon(9),
-     "url": "https://riverside.example/events/repair"},
+    {
+        "uid": "walk-1@riverside.example",
+        "title": "Riverside Walking Group",
+        "start": soon(7),
+        "url": "https://riverside.example/events/walk",
+    },
+    {
+        "uid": "repair-1@riverside.example",
+        "title": "Repair Cafe",
+        "start": soon(9),
+        "url": "https://riverside.example/events/repair",
+    },
 ]
 
 
@@ -83,8 +91,12 @@ def test_suggest_preview_approve_then_the_normal_scrape_imports_it(trust_app, tr
     assert answer.status_code == 200
     assert "Riverside Walking Group" in page and "Repair Cafe" in page and "format: ics" in page
     (suggestion,) = rows(trust_app, SourceSuggestion)
-    assert (suggestion.status, suggestion.adapter, suggestion.items, suggestion.note) == ("pending", "ics", 2,
-                                                                                        "Our walking club")
+    assert (suggestion.status, suggestion.adapter, suggestion.items, suggestion.note) == (
+        "pending",
+        "ics",
+        2,
+        "Our walking club",
+    )
     assert rows(trust_app, Source) == [], "nothing is a source before an administrator approves"
 
     assert trust_client.get("/admin").status_code == 302
@@ -108,13 +120,21 @@ def test_suggest_preview_approve_then_the_normal_scrape_imports_it(trust_app, tr
     assert {item.title for item in rows(trust_app, Listing)} == {"Riverside Walking Group", "Repair Cafe"}
 
 
-@pytest.mark.parametrize("path, body, content_type, reason", [
-    ("/oops.html", b"<html><head><title>404 Not Found</title></head><body>gone</body></html>", "text/html",
-     "not a listing source"),
-    ("/empty.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "text/calendar", "no listings"),
-])
-def test_a_suggestion_that_is_no_listing_source_is_refused_and_not_queued(trust_app, trust_client, httpserver,
-                                                                          path, body, content_type, reason):
+@pytest.mark.parametrize(
+    "path, body, content_type, reason",
+    [
+        (
+            "/oops.html",
+            b"<html><head><title>404 Not Found</title></head><body>gone</body></html>",
+            "text/html",
+            "not a listing source",
+        ),
+        ("/empty.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "text/calendar", "no listings"),
+    ],
+)
+def test_a_suggestion_that_is_no_listing_source_is_refused_and_not_queued(
+    trust_app, trust_client, httpserver, path, body, content_type, reason
+):
     url = serve(httpserver, path, body, content_type)
     answer = post_form(trust_client, "/suggest", url=url)
     assert answer.status_code == 422
@@ -200,10 +220,14 @@ def test_claim_verify_correct_and_the_correction_survives_a_rescrape(mail_app, s
     (row,) = rows(mail_app, Claim)
     assert row.status == "verified" and row.verified_at is not None
     edit = f"{manage.split('?')[0]}/listing/{walk.id}"
-    saved = post_form(client, edit, action="correct", title="Riverside Walkers (Sundays)", cost="Free, donations welcome")
+    saved = post_form(
+        client, edit, action="correct", title="Riverside Walkers (Sundays)", cost="Free, donations welcome"
+    )
     assert saved.status_code == 302
     assert {(o.field, o.value) for o in rows(mail_app, ListingOverride)} == {
-        ("title", "Riverside Walkers (Sundays)"), ("cost", "Free, donations welcome")}, "unchanged fields stay the source's"
+        ("title", "Riverside Walkers (Sundays)"),
+        ("cost", "Free, donations welcome"),
+    }, "unchanged fields stay the source's"
 
     changed = [dict(CLUB[0], description="New route along the canal."), CLUB[1]]
     serve(httpserver, "/club.ics", calendar(*changed))
@@ -241,7 +265,9 @@ def test_opt_out_suppresses_a_later_copy_from_another_source(mail_app, smtp, htt
 
 def test_an_organisation_claim_opts_out_all_its_listings(mail_app, smtp, httpserver):
     client = mail_app.test_client()
-    body = calendar(*CLUB).replace(b"END:VEVENT", b"ORGANIZER;CN=Riverside Club:https://riverside.example\r\nEND:VEVENT")
+    body = calendar(*CLUB).replace(
+        b"END:VEVENT", b"ORGANIZER;CN=Riverside Club:https://riverside.example\r\nEND:VEVENT"
+    )
     add_source(mail_app, "riverside", serve(httpserver, "/club.ics", body))
     scrape(mail_app, "riverside")
     (org,) = rows(mail_app, Organization)
@@ -254,13 +280,16 @@ def test_an_organisation_claim_opts_out_all_its_listings(mail_app, smtp, httpser
     assert {item.liveness for item in rows(mail_app, Listing)} == {"hidden"}
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("riverside club|riverside.example", "riverside club|", True),
-    ("riverside club|riverside.example", "riverside club|riverside.example", True),
-    ("riverside club|riverside.example", "riverside club|other.example", False),
-    ("riverside club|", "hillside club|", False),
-    ("|", "|", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("riverside club|riverside.example", "riverside club|", True),
+        ("riverside club|riverside.example", "riverside club|riverside.example", True),
+        ("riverside club|riverside.example", "riverside club|other.example", False),
+        ("riverside club|", "hillside club|", False),
+        ("|", "|", False),
+    ],
+)
 def test_same_organization(a, b, same):
     assert same_organization(a, b) is same
 
@@ -283,8 +312,17 @@ def test_overlay_entries_round_trip_and_invalid_ones_are_refused(tmp_path):
     catalog = tmp_path / "sources.toml"
     catalog.write_text('[[source]]\nslug = "base"\nadapter = "ics"\nurl = "https://a.example/c.ics"\n')
     name = 'Club "Ünïcode"\\ with\nnewline'
-    write_entry(catalog, {"slug": "new-one", "adapter": "rss", "url": "https://b.example/feed", "name": name,
-                          "tags": [], "republish": False})
+    write_entry(
+        catalog,
+        {
+            "slug": "new-one",
+            "adapter": "rss",
+            "url": "https://b.example/feed",
+            "name": name,
+            "tags": [],
+            "republish": False,
+        },
+    )
     write_entry(catalog, {"slug": "base", "enabled": False})
     specs = {spec.slug: spec for spec in load_catalog(catalog)}
     assert specs["new-one"].name == name and specs["new-one"].republish is False

@@ -14,26 +14,68 @@ import pytest
 from scrapers import ADAPTER_MODULES, load_adapters
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT_ADAPTERS = {"ics", "schemaorg", "tec", "gancio", "mobilizon", "activitypub", "socrata", "overpass", "hsds",
-                     "rss", "footprint", "gcal", "fullcalendar", "openactive", "json", "csv"}
+CONTRACT_ADAPTERS = {
+    "ics",
+    "schemaorg",
+    "tec",
+    "gancio",
+    "mobilizon",
+    "activitypub",
+    "socrata",
+    "overpass",
+    "hsds",
+    "rss",
+    "footprint",
+    "gcal",
+    "fullcalendar",
+    "openactive",
+    "json",
+    "csv",
+}
 
 # Pure modules: settings, vocabulary, the scorer, the one RRULE reader, identity rules, geo math. They import the
 # standard library, parsing libraries, `scrapers` and each other only: no database, no web framework.
-PURE = {"finder.lazy", "finder.config", "finder.tags", "finder.tags_file", "finder.ranking", "finder.reasons", "finder.schedules",
-        "finder.identity", "finder.ongoing", "finder.ratelimit_store", "finder.geo.math", "finder.geo.postcode_shapes",
-        "finder.web.feeds_series"}
+PURE = {
+    "finder.lazy",
+    "finder.config",
+    "finder.tags",
+    "finder.tags_file",
+    "finder.ranking",
+    "finder.reasons",
+    "finder.schedules",
+    "finder.identity",
+    "finder.ongoing",
+    "finder.ratelimit_store",
+    "finder.geo.math",
+    "finder.geo.postcode_shapes",
+    "finder.web.feeds_series",
+}
 # Each area's layer: an area imports only areas of a lower layer (or itself, or an edge listed in SIDEWAYS).
 LAYERS = {
-    "db": 1, "models": 1,
-    "geo": 2, "catalog": 2, "index": 2,
-    "ingest": 3, "search": 3,
-    "mail": 4, "alerts": 4, "trust": 4,
-    "web": 5, "jobs": 5, "demo": 5,
-    "cli": 6, "commands": 6, "doctor": 6, "scaffold": 6, "__main__": 6, "finder": 6,
+    "db": 1,
+    "models": 1,
+    "geo": 2,
+    "catalog": 2,
+    "index": 2,
+    "ingest": 3,
+    "search": 3,
+    "mail": 4,
+    "alerts": 4,
+    "trust": 4,
+    "web": 5,
+    "jobs": 5,
+    "demo": 5,
+    "cli": 6,
+    "commands": 6,
+    "doctor": 6,
+    "scaffold": 6,
+    "__main__": 6,
+    "finder": 6,
 }
 TOP = 6  # the command line and the package root: everything, thinly
 SIDEWAYS = {
-    ("alerts", "mail"), ("trust", "mail"),  # digests, confirmations and claims are sent as mail
+    ("alerts", "mail"),
+    ("trust", "mail"),  # digests, confirmations and claims are sent as mail
     ("web", "jobs"),  # /status reads the job table
     ("jobs", "web"),  # the digest jobs render with the site's templates, in each subscriber's language
     ("db", "models"),  # the migration runner and the schema check compare the database with the models
@@ -107,9 +149,22 @@ def layer_breaks() -> list[str]:
 
 
 def test_every_area_imports_only_areas_below_it():
-    assert not (set(area(m) for m in finder_modules()) - set(LAYERS) - {"ranking", "reasons", "config", "tags",
-                                                                       "tags_file", "schedules", "identity", "ongoing", "lazy",
-                                                                       "ratelimit_store"})
+    assert not (
+        set(area(m) for m in finder_modules())
+        - set(LAYERS)
+        - {
+            "ranking",
+            "reasons",
+            "config",
+            "tags",
+            "tags_file",
+            "schedules",
+            "identity",
+            "ongoing",
+            "lazy",
+            "ratelimit_store",
+        }
+    )
     assert layer_breaks() == []
 
 
@@ -148,14 +203,19 @@ def test_other_areas_import_only_a_package_s_public_names():
 
 
 def test_only_the_web_jobs_and_cli_import_the_web_framework():
-    offenders = {name: sorted({n.split(".")[0] for n in imports(path)} & FRAMEWORK)
-                 for name, path in finder_modules().items() if area(name) not in FRAMEWORK_AREAS}
+    offenders = {
+        name: sorted({n.split(".")[0] for n in imports(path)} & FRAMEWORK)
+        for name, path in finder_modules().items()
+        if area(name) not in FRAMEWORK_AREAS
+    }
     assert {name: found for name, found in offenders.items() if found} == {}
 
 
 def test_no_import_cycle_between_modules():
-    graph = {name: {t for t in imports(path, top_level_only=True) if t in finder_modules() and t != name}
-             for name, path in finder_modules().items()}
+    graph = {
+        name: {t for t in imports(path, top_level_only=True) if t in finder_modules() and t != name}
+        for name, path in finder_modules().items()
+    }
     # A package's own __init__ is imported first by its submodules; that edge is not a cycle of ours.
     for name in graph:
         graph[name] = {t for t in graph[name] if not name.startswith(t + ".")}
@@ -166,7 +226,9 @@ def test_no_import_cycle_between_modules():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(" -> ".join(trail[trail.index(nxt):] + [node, nxt]) if nxt in trail else f"{node} -> {nxt}")
+                cycles.append(
+                    " -> ".join(trail[trail.index(nxt) :] + [node, nxt]) if nxt in trail else f"{node} -> {nxt}"
+                )
             elif nxt not in state:
                 visit(nxt, trail + [node])
         state[node] = 2

@@ -80,8 +80,14 @@ def test_json_bodies_and_headers_do_not_bypass_the_check(csrf_app):
 def make_alert(app, status: str = "active") -> int:
     now = datetime.now(UTC)
     with app.extensions["sessionmaker"]() as session:
-        alert = Alert(email="walker@example.org", query={"q": "walk"}, frequency="daily", status=status,
-                      created_at=now - timedelta(days=3), confirmed_at=now - timedelta(days=2))
+        alert = Alert(
+            email="walker@example.org",
+            query={"q": "walk"},
+            frequency="daily",
+            status=status,
+            created_at=now - timedelta(days=3),
+            confirmed_at=now - timedelta(days=2),
+        )
         session.add(alert)
         session.commit()
         return alert.id

@@ -16,7 +16,9 @@ from tests.test_site import page, site  # noqa: F401 (the seeded site fixture)
 
 
 def card_of(soup, title: str):
-    return next(card for card in soup.select("article.card") if card.select_one(".card-title").get_text(strip=True) == title)
+    return next(
+        card for card in soup.select("article.card") if card.select_one(".card-title").get_text(strip=True) == title
+    )
 
 
 def test_with_results_the_form_folds_into_a_summary_with_removable_chips(site):  # noqa: F811
@@ -30,8 +32,9 @@ def test_with_results_the_form_folds_into_a_summary_with_removable_chips(site): 
     assert set(chips) == {"Meetup or event", "Club or group", "Sat", "Tue"}
     query = parse_qs(urlsplit(chips["Sat"]).query)
     assert query["days"] == ["tue"] and query["kind"] == ["event,club"] and query["where"] == ["London"]
-    assert "kind" not in parse_qs(urlsplit(chips["Meetup or event"]).query) or \
-        parse_qs(urlsplit(chips["Meetup or event"]).query)["kind"] == ["club"]
+    assert "kind" not in parse_qs(urlsplit(chips["Meetup or event"]).query) or parse_qs(
+        urlsplit(chips["Meetup or event"]).query
+    )["kind"] == ["club"]
     skip = soup.select_one("a.skip-results")
     assert skip["href"] == "#results" and soup.select_one("#results .result-list")
     numbers = [card["data-number"] for card in soup.select("article.card")]
@@ -54,8 +57,11 @@ def test_cards_say_the_kind_as_people_do_with_duration_and_no_repeats(site):  # 
     assert "· 2 hours" in walk.select_one(".card-when").get_text(" ", strip=True)
     assert [li.get_text() for li in walk.select(".reasons li")] == ["Matches Outdoors & hiking"]
     assert "Outdoors & hiking" not in [li.get_text() for li in walk.select(".tags li")], "a matched tag is said once"
-    assert {li.get_text() for li in walk.select(".card-facts li")} == {"Free", "Newcomers welcome",
-                                                                      "Wheelchair accessible"}
+    assert {li.get_text() for li in walk.select(".card-facts li")} == {
+        "Free",
+        "Newcomers welcome",
+        "Wheelchair accessible",
+    }
     everything = page(client, "/search?where=London&radius_km=10")
     assert card_of(everything, "Reading Buddies").select_one(".badge").get_text() == "Volunteer role"
     assert card_of(everything, "Online Book Circle").select_one(".badge").get_text() == "Online community"
@@ -69,8 +75,15 @@ def test_a_card_placed_by_town_says_in_town_and_never_repeats_the_title_as_organ
     app, client, _ = site
     with app.app_context():
         session = app.extensions["sessionmaker"]()
-        row = add(session, "Pearl Street Knitters", point=LONDON, tags=["crafts"], locality="London",
-                  geo_precision="locality", organizer_name="Pearl Street Knitters!")
+        row = add(
+            session,
+            "Pearl Street Knitters",
+            point=LONDON,
+            tags=["crafts"],
+            locality="London",
+            geo_precision="locality",
+            organizer_name="Pearl Street Knitters!",
+        )
         row.last_seen = datetime.now(UTC) - timedelta(days=40)
         session.commit()
         session.close()
@@ -105,15 +118,27 @@ def test_the_listing_page_puts_dates_actions_and_what_to_expect_first(site):  # 
     with app.app_context():
         session = app.extensions["sessionmaker"]()
         first = datetime(2030, 3, 9, 10, tzinfo=UTC)
-        row = add(session, "Saturday Litter Pick", kind="volunteer", point=north(LONDON, 1), tags=["environment"],
-                  starts=weekly(first, 6), rrule="FREQ=WEEKLY;BYDAY=SA", locality="London", cost="£2",
-                  organizer_url="https://pick.example.org/")
+        row = add(
+            session,
+            "Saturday Litter Pick",
+            kind="volunteer",
+            point=north(LONDON, 1),
+            tags=["environment"],
+            starts=weekly(first, 6),
+            rrule="FREQ=WEEKLY;BYDAY=SA",
+            locality="London",
+            cost="£2",
+            organizer_url="https://pick.example.org/",
+        )
         session.commit()
         listing_id = row.id
         session.close()
     soup = page(client, f"/listings/{listing_id}")
     head = soup.select_one("header.listing-head")
-    assert head.select_one(".head-when").get_text(" ", strip=True) == "Meets every Saturday · next Sat 9 Mar, 10:00 am–12:00 pm"
+    assert (
+        head.select_one(".head-when").get_text(" ", strip=True)
+        == "Meets every Saturday · next Sat 9 Mar, 10:00 am–12:00 pm"
+    )
     assert head.find("a", string="Add to calendar")["href"].endswith(f"/listings/{listing_id}.ics")
     similar = parse_qs(urlsplit(head.find("a", string="Email me similar")["href"]).query)
     assert similar == {"kind": ["volunteer"], "interests": ["environment"], "where": ["London"]}
@@ -125,11 +150,16 @@ def test_the_listing_page_puts_dates_actions_and_what_to_expect_first(site):  # 
     assert expect["How to join"].startswith("Not stated")
     shown = soup.select("section[aria-labelledby=when-heading] > ul.occurrences li")
     assert [li.get_text(" ", strip=True) for li in shown] == [
-        "Sat 9 Mar, 10:00 am – 12:00 pm", "Sat 16 Mar, 10:00 am – 12:00 pm", "Sat 23 Mar, 10:00 am – 12:00 pm"]
+        "Sat 9 Mar, 10:00 am – 12:00 pm",
+        "Sat 16 Mar, 10:00 am – 12:00 pm",
+        "Sat 23 Mar, 10:00 am – 12:00 pm",
+    ]
     rest = soup.select_one("details.all-dates")
     assert rest.select_one("summary").get_text(strip=True) == "All dates (6)" and len(rest.select("li")) == 3
     walk = page(client, f"/listings/{ids['walk']}")
-    walk_expect = {dt.get_text(strip=True): dt.find_next("dd").get_text(" ", strip=True) for dt in walk.select(".expect dt")}
+    walk_expect = {
+        dt.get_text(strip=True): dt.find_next("dd").get_text(" ", strip=True) for dt in walk.select(".expect dt")
+    }
     assert walk_expect["Cost"] == "Free" and walk_expect["Access"] == "Wheelchair accessible"
     assert walk_expect["Newcomers"] == "Welcomed, the organiser says"
 

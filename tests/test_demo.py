@@ -43,8 +43,11 @@ def test_demo_loads_over_three_hundred_listings_with_merged_duplicates(demo_app)
         assert listings >= 300
         kinds = set(session.scalars(select(Listing.kind).distinct()))
         assert kinds == {"club", "volunteer", "event", "online", "service"}
-        merged = session.scalars(select(ListingSource.listing_id).group_by(ListingSource.listing_id)
-                                 .having(func.count(func.distinct(ListingSource.source_id)) > 1)).all()
+        merged = session.scalars(
+            select(ListingSource.listing_id)
+            .group_by(ListingSource.listing_id)
+            .having(func.count(func.distinct(ListingSource.source_id)) > 1)
+        ).all()
         assert len(merged) >= 2  # the events also published on Toronto's and Sydney's pages
         cancelled = session.scalar(select(func.count()).select_from(Listing).where(Listing.locality == "Tokyo"))
         assert cancelled > 10
@@ -57,11 +60,10 @@ def test_loading_again_imports_nothing_twice(demo_app):
     assert "0 new listing(s)" in result.output
 
 
-@pytest.mark.parametrize("where, interests, expected", [
-    ("Portland, OR", "hiking", "Trail Walkers"),
-    ("London", "volunteering", ""),
-    ("Berlin", "languages", "Sprach"),
-])
+@pytest.mark.parametrize(
+    "where, interests, expected",
+    [("Portland, OR", "hiking", "Trail Walkers"), ("London", "volunteering", ""), ("Berlin", "languages", "Sprach")],
+)
 def test_newcomer_searches_return_ranked_results_with_reasons(demo_app, where, interests, expected):
     response = demo_app.test_client().get("/api/v1/search", query_string={"where": where, "interests": interests})
     assert response.status_code == 200, response.get_json()
@@ -75,10 +77,18 @@ def test_newcomer_searches_return_ranked_results_with_reasons(demo_app, where, i
     assert near and all(r["distance_km"] <= 25 for r in near)
 
 
-@pytest.mark.parametrize("interests, english", [
-    ("Wandern", "walking"), ("Chor", "choir"), ("Spiele", "games"),  # the German placeholder and chip label
-    ("Wanderungen", "walking"), ("Chöre", "choir"), ("senderismo", "hiking"), ("coro", "choir"),
-])
+@pytest.mark.parametrize(
+    "interests, english",
+    [
+        ("Wandern", "walking"),
+        ("Chor", "choir"),
+        ("Spiele", "games"),  # the German placeholder and chip label
+        ("Wanderungen", "walking"),
+        ("Chöre", "choir"),
+        ("senderismo", "hiking"),
+        ("coro", "choir"),
+    ],
+)
 def test_interests_in_spanish_and_german_find_what_the_english_words_find(demo_app, interests, english):
     """A query in one language finds listings written in another through the canonical tags, and back."""
     client = demo_app.test_client()
@@ -116,16 +126,22 @@ def test_words_find_the_tag_labels_in_every_language(demo_app, q):
 
 def test_new_in_berlin_finds_the_welcoming_german_choir(demo_app):
     """German words ask for the newcomer filter, and German listings that welcome newcomers say so in German."""
-    body = demo_app.test_client().get("/api/v1/search", query_string={
-        "where": "Berlin", "interests": "Neu in Berlin, Chor"}).get_json()
+    body = (
+        demo_app.test_client()
+        .get("/api/v1/search", query_string={"where": "Berlin", "interests": "Neu in Berlin, Chor"})
+        .get_json()
+    )
     assert "Nachbarschaftschor" in {r["title"] for r in body["results"]}
 
 
 def upcoming(session, now, *, series: bool):
     """Titles of recurring series, or of one-off events, with a meeting that has not ended by `now`."""
     kind = Listing.recurrence.is_not(None) if series else (Listing.recurrence.is_(None) & (Listing.kind == "event"))
-    ahead = select(Occurrence.id).where(Occurrence.listing_id == Listing.id, Occurrence.start > now - timedelta(days=1),
-                                        func.coalesce(Occurrence.end, Occurrence.start) > now)
+    ahead = select(Occurrence.id).where(
+        Occurrence.listing_id == Listing.id,
+        Occurrence.start > now - timedelta(days=1),
+        func.coalesce(Occurrence.end, Occurrence.start) > now,
+    )
     return session.scalars(select(Listing.title).where(kind, ahead.exists())).all()
 
 
@@ -136,7 +152,9 @@ def test_the_demo_loaded_sixty_days_on_is_as_full_as_today(tmp_path, gazetteer_p
         with app.extensions["sessionmaker"]() as session:
             one_offs = upcoming(session, later, series=False)
             series = upcoming(session, later, series=True)
-            every_series = session.scalar(select(func.count()).select_from(Listing).where(Listing.recurrence.is_not(None)))
+            every_series = session.scalar(
+                select(func.count()).select_from(Listing).where(Listing.recurrence.is_not(None))
+            )
         assert sum("Lantern Walk" in title for title in one_offs) == 9  # each city's one-off, still ahead
         assert len(one_offs) >= 30 and len(series) == every_series >= 300
         client = app.test_client()
@@ -164,8 +182,9 @@ def test_loading_on_a_later_day_moves_the_demo_instead_of_adding_to_it(demo_app)
 
 def starts_by_uid(text: str) -> dict[str, datetime]:
     calendar = icalendar.Calendar.from_ical(text)
-    return {str(event["UID"]): event.decoded("DTSTART") for event in calendar.walk("VEVENT")
-            if "RECURRENCE-ID" not in event}
+    return {
+        str(event["UID"]): event.decoded("DTSTART") for event in calendar.walk("VEVENT") if "RECURRENCE-ID" not in event
+    }
 
 
 @pytest.mark.parametrize("anchor", [date(2026, 12, 6), date(2029, 2, 28), date(2031, 7, 15)])

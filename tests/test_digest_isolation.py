@@ -38,9 +38,18 @@ def seed(engine, now: datetime) -> dict[str, int]:
     clear_tables(engine)
     since = now - timedelta(days=2)
     with make_sessionmaker(engine)() as session:
-        listing = Listing(kind="event", title="Hill walk", lat=53.81, lon=-1.5491, locality="Leeds", first_seen=now
-                          - timedelta(hours=1), last_seen=now, next_start=now + timedelta(days=3),
-                          start=now + timedelta(days=3), description="A walk in the hills.")
+        listing = Listing(
+            kind="event",
+            title="Hill walk",
+            lat=53.81,
+            lon=-1.5491,
+            locality="Leeds",
+            first_seen=now - timedelta(hours=1),
+            last_seen=now,
+            next_start=now + timedelta(days=3),
+            start=now + timedelta(days=3),
+            description="A walk in the hills.",
+        )
         session.add(listing)
         session.flush()
         index_writes.refresh(session, [listing.id])
@@ -53,8 +62,16 @@ def seed(engine, now: datetime) -> dict[str, int]:
         }
         ids = {}
         for number, (label, fields) in enumerate([*poisoned.items(), ("good", {})]):
-            values = dict(email=f"walker{number}@example.org", name="Walks", query=HERE, frequency="daily",
-                          status="active", created_at=since, confirmed_at=since, last_digest_at=since)
+            values = dict(
+                email=f"walker{number}@example.org",
+                name="Walks",
+                query=HERE,
+                frequency="daily",
+                status="active",
+                created_at=since,
+                confirmed_at=since,
+                last_digest_at=since,
+            )
             values.update(fields)
             alert = Alert(**values)
             session.add(alert)
@@ -65,11 +82,25 @@ def seed(engine, now: datetime) -> dict[str, int]:
 
 
 def send(db_url: str, smtp_url: str, tmp_path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SMTP_URL": smtp_url, "FINDER_SECRET_KEY": "test",
-           "FINDER_BASE_URL": "http://kindred.test", "FINDER_TIMEZONE": "Pacific/Kiritimati", "FINDER_DIGEST_HOUR": "0",
-           "FINDER_OUTBOX_DIR": str(tmp_path / "outbox"), "PYTHONPATH": ROOT}
-    return subprocess.run([sys.executable, "-m", "finder", "alerts", "send"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        **os.environ,
+        "FINDER_DATABASE_URL": db_url,
+        "FINDER_SMTP_URL": smtp_url,
+        "FINDER_SECRET_KEY": "test",
+        "FINDER_BASE_URL": "http://kindred.test",
+        "FINDER_TIMEZONE": "Pacific/Kiritimati",
+        "FINDER_DIGEST_HOUR": "0",
+        "FINDER_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "PYTHONPATH": ROOT,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "finder", "alerts", "send"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_finder_alerts_send_survives_poisoned_alerts(engine, db_url, smtp, tmp_path):
@@ -103,15 +134,26 @@ def test_finder_alerts_send_survives_poisoned_alerts(engine, db_url, smtp, tmp_p
 @pytest.mark.parametrize("char", CONTROLS)
 def test_header_values_lose_every_line_break_and_control(char):
     assert clean_header(f"Hikes{char}Bcc: victim@example.org") == "Hikes Bcc: victim@example.org"
-    message = build_message(sender="Kindred <k@example.org>", recipient="a@example.org", subject=f"Hi{char}there",
-                            text="t", html=None, message_id="<1@example.org>", headers={"X-Note": f"a{char}b"})
+    message = build_message(
+        sender="Kindred <k@example.org>",
+        recipient="a@example.org",
+        subject=f"Hi{char}there",
+        text="t",
+        html=None,
+        message_id="<1@example.org>",
+        headers={"X-Note": f"a{char}b"},
+    )
     assert message.as_bytes().count(b"\nBcc") == 0 and message["Subject"] == "Hi there"
 
 
 def test_saving_a_search_that_search_refuses_is_refused(session):
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    for query in ({**HERE, "to": "9999-12-31"}, {**HERE, "from": "0001-01-01"}, {**HERE, "page": "²"},
-                  {"lat": "91", "lon": "0"}):
+    for query in (
+        {**HERE, "to": "9999-12-31"},
+        {**HERE, "from": "0001-01-01"},
+        {**HERE, "page": "²"},
+        {"lat": "91", "lon": "0"},
+    ):
         with pytest.raises(alerts.AlertError) as caught:
             alerts.subscribe(session, email="a@example.org", frequency="daily", name="", query=query, now=now)
         assert caught.value.field == "query" and "cannot be saved" in str(caught.value)
@@ -120,7 +162,8 @@ def test_saving_a_search_that_search_refuses_is_refused(session):
 
 def test_a_saved_name_is_one_line_of_text(session):
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    alert = alerts.subscribe(session, email="a@example.org", frequency="daily", name="Walks\x00\x0b\u2028here",
-                             query=HERE, now=now)
+    alert = alerts.subscribe(
+        session, email="a@example.org", frequency="daily", name="Walks\x00\x0b\u2028here", query=HERE, now=now
+    )
     session.commit()
     assert alert.name == "Walks here"

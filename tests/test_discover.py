@@ -27,16 +27,34 @@ LONDON = (51.5074, -0.1278)
 
 
 def rpde(items: list) -> bytes:
-    return json.dumps({"items": items, "next": "/feeds/end", "license": "https://creativecommons.org/licenses/by/4.0/"}).encode()
+    return json.dumps(
+        {"items": items, "next": "/feeds/end", "license": "https://creativecommons.org/licenses/by/4.0/"}
+    ).encode()
 
 
 def series(rpde_id: str, name: str, lat: float, lon: float) -> dict:
-    return {"state": "updated", "kind": "SessionSeries", "id": rpde_id, "modified": 1,
-            "data": {"@context": "https://openactive.io/", "type": "SessionSeries", "id": f"https://riverside.example/ss/{rpde_id}",
-                     "name": name, "location": {"type": "Place", "name": "Hall", "geo": {"latitude": lat, "longitude": lon}},
-                     "eventSchedule": [{"type": "PartialSchedule", "byDay": ["https://schema.org/Tuesday"],
-                                        "startTime": "18:00", "endTime": "19:00",
-                                        "startDate": (NOW - timedelta(days=30)).date().isoformat()}]}}
+    return {
+        "state": "updated",
+        "kind": "SessionSeries",
+        "id": rpde_id,
+        "modified": 1,
+        "data": {
+            "@context": "https://openactive.io/",
+            "type": "SessionSeries",
+            "id": f"https://riverside.example/ss/{rpde_id}",
+            "name": name,
+            "location": {"type": "Place", "name": "Hall", "geo": {"latitude": lat, "longitude": lon}},
+            "eventSchedule": [
+                {
+                    "type": "PartialSchedule",
+                    "byDay": ["https://schema.org/Tuesday"],
+                    "startTime": "18:00",
+                    "endTime": "19:00",
+                    "startDate": (NOW - timedelta(days=30)).date().isoformat(),
+                }
+            ],
+        },
+    }
 
 
 @pytest.fixture
@@ -44,13 +62,20 @@ def recorded(httpserver):
     reset(httpserver)
     base = httpserver.url_for("")
     answers = {
-        "/catalog.jsonld": json.dumps({"@context": "https://schema.org/", "@type": "DataCatalog",
-                                       "hasPart": [base + "sub.jsonld"]}).encode(),
-        "/sub.jsonld": json.dumps({"@context": "https://schema.org/", "@type": "DataCatalog",
-                                   "dataset": [base + "dataset-site/", base + "gone-site/"]}).encode(),
+        "/catalog.jsonld": json.dumps(
+            {"@context": "https://schema.org/", "@type": "DataCatalog", "hasPart": [base + "sub.jsonld"]}
+        ).encode(),
+        "/sub.jsonld": json.dumps(
+            {
+                "@context": "https://schema.org/",
+                "@type": "DataCatalog",
+                "dataset": [base + "dataset-site/", base + "gone-site/"],
+            }
+        ).encode(),
         "/dataset-site/": (FIXTURES / "discover" / "dataset-site.html").read_bytes(),
-        "/feeds/session-series": rpde([series("a", "Riverside Social Run", 51.51, -0.12),
-                                       series("b", "Leeds Walk", 53.80, -1.55)]),
+        "/feeds/session-series": rpde(
+            [series("a", "Riverside Social Run", 51.51, -0.12), series("b", "Leeds Walk", 53.80, -1.55)]
+        ),
         "/feeds/scheduled-sessions": rpde([series("c", "Manchester Swim", 53.48, -2.24)]),  # nothing near London
         "/overpass/api/interpreter": (FIXTURES / "overpass" / "clubs.json").read_bytes(),
         "/mobilizon/api": (FIXTURES / "mobilizon" / "search_events.json").read_bytes(),
@@ -61,7 +86,9 @@ def recorded(httpserver):
         asked.append(request.path)
         if request.path not in answers:
             return Response("gone", status=404)
-        return Response(answers[request.path], content_type="text/html" if request.path.endswith("/") else "application/json")
+        return Response(
+            answers[request.path], content_type="text/html" if request.path.endswith("/") else "application/json"
+        )
 
     for path in [*answers, "/gone-site/", "/feeds/facility-uses"]:
         httpserver.expect_request(path).respond_with_handler(answer)
@@ -81,14 +108,22 @@ def test_discover_proposes_three_kinds_of_source_then_an_approved_one_scrapes(se
     base, asked = recorded
     catalogue = tmp_path / "sources.toml"
     catalogue.write_text("# test catalogue\n")
-    config = make_test_config(db_url, tmp_path, SOURCES_FILE=str(catalogue), EXPANSION_DAYS=60,
-                              DISCOVER_OPENACTIVE_CATALOG=base + "catalog.jsonld",
-                              DISCOVER_OVERPASS_URL=base + "overpass/api/interpreter",
-                              DISCOVER_MOBILIZON_INSTANCES=base + "mobilizon")
+    config = make_test_config(
+        db_url,
+        tmp_path,
+        SOURCES_FILE=str(catalogue),
+        EXPANSION_DAYS=60,
+        DISCOVER_OPENACTIVE_CATALOG=base + "catalog.jsonld",
+        DISCOVER_OVERPASS_URL=base + "overpass/api/interpreter",
+        DISCOVER_MOBILIZON_INSTANCES=base + "mobilizon",
+    )
     candidates, problems = discover(session, "London", *LONDON, 10, config, default_fetcher(session, config), NOW)
     session.commit()
-    assert [(c.kind, c.adapter) for c in candidates] == [("openactive", "openactive"), ("overpass", "overpass"),
-                                                        ("mobilizon", "mobilizon")]
+    assert [(c.kind, c.adapter) for c in candidates] == [
+        ("openactive", "openactive"),
+        ("overpass", "overpass"),
+        ("mobilizon", "mobilizon"),
+    ]
     feed, osm, mobilizon = candidates
     assert feed.url == base + "feeds/session-series" and (feed.items, feed.near) == (2, 1)
     assert [sample["title"] for sample in feed.samples] == ["Riverside Social Run"]  # the near ones shown first
@@ -98,8 +133,11 @@ def test_discover_proposes_three_kinds_of_source_then_an_approved_one_scrapes(se
     assert any("gone-site" in problem for problem in problems)
 
     queued = session.scalars(select(SourceSuggestion).order_by(SourceSuggestion.id)).all()
-    assert [(row.adapter, row.status) for row in queued] == [("openactive", "pending"), ("overpass", "pending"),
-                                                            ("mobilizon", "pending")]
+    assert [(row.adapter, row.status) for row in queued] == [
+        ("openactive", "pending"),
+        ("overpass", "pending"),
+        ("mobilizon", "pending"),
+    ]
     assert "1 within 10 km" in queued[0].note and queued[0].preview[0]["title"] == "Riverside Social Run"
     assert catalogue.read_text() == "# test catalogue\n"  # nothing enters the catalogue before approval
 
@@ -118,10 +156,17 @@ def test_the_command_resolves_the_place_and_lists_what_it_queued(recorded, engin
     clear_tables(engine)
     catalogue = tmp_path / "sources.toml"
     catalogue.write_text("# test catalogue\n")
-    app = create_app(make_test_config(db_url, tmp_path, SOURCES_FILE=str(catalogue), GAZETTEER_PATH=str(gazetteer_path),
-                                      DISCOVER_OPENACTIVE_CATALOG=base + "catalog.jsonld",
-                                      DISCOVER_OVERPASS_URL=base + "overpass/api/interpreter",
-                                      DISCOVER_MOBILIZON_INSTANCES=base + "mobilizon"))
+    app = create_app(
+        make_test_config(
+            db_url,
+            tmp_path,
+            SOURCES_FILE=str(catalogue),
+            GAZETTEER_PATH=str(gazetteer_path),
+            DISCOVER_OPENACTIVE_CATALOG=base + "catalog.jsonld",
+            DISCOVER_OVERPASS_URL=base + "overpass/api/interpreter",
+            DISCOVER_MOBILIZON_INSTANCES=base + "mobilizon",
+        )
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(main, ["sources", "discover", "London, UK", "--radius", "10"])
     assert result.exit_code == 0, result.output

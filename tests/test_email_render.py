@@ -36,32 +36,65 @@ def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
     """(html, text) of a real digest: listings in the database, built and recorded by `digests.record_digest`."""
     url = f"sqlite:///{tmp_path}/email.sqlite"
     upgrade(url)
-    app = create_app(make_test_config(url, tmp_path, BASE_URL="https://kindred.example.org",
-                                      MAIL_POSTAL_ADDRESS="1 Example Street, Portland"))
+    app = create_app(
+        make_test_config(
+            url, tmp_path, BASE_URL="https://kindred.example.org", MAIL_POSTAL_ADDRESS="1 Example Street, Portland"
+        )
+    )
     maker = app.extensions["sessionmaker"]
     with app.app_context(), maker() as session:
-        alert = Alert(email="x@example.org", query={"where": "Portland", "q": "garden"}, frequency="weekly",
-                      status="active", name="Gardens", locale=locale, confirmed_at=NOW, created_at=NOW)
+        alert = Alert(
+            email="x@example.org",
+            query={"where": "Portland", "q": "garden"},
+            frequency="weekly",
+            status="active",
+            name="Gardens",
+            locale=locale,
+            confirmed_at=NOW,
+            created_at=NOW,
+        )
         session.add(alert)
         rows = [
-            dict(kind="volunteer", title="Community garden volunteers", free=True, newcomer_friendly=True,
-                 organizer_name="Friends of the Park", venue_name="Laurelhurst Park", timezone="America/Los_Angeles"),
-            dict(kind="event", title=f"{LONG_WORD} and a very long title that has to wrap over several lines in a "
-                 "narrow column without pushing anything sideways", status="cancelled", free=True,
-                 timezone="America/Los_Angeles"),
+            dict(
+                kind="volunteer",
+                title="Community garden volunteers",
+                free=True,
+                newcomer_friendly=True,
+                organizer_name="Friends of the Park",
+                venue_name="Laurelhurst Park",
+                timezone="America/Los_Angeles",
+            ),
+            dict(
+                kind="event",
+                title=f"{LONG_WORD} and a very long title that has to wrap over several lines in a "
+                "narrow column without pushing anything sideways",
+                status="cancelled",
+                free=True,
+                timezone="America/Los_Angeles",
+            ),
             dict(kind="online", title="Seed swap (online)", online=True, timezone="Europe/Berlin", lat=None, lon=None),
         ]
         listings = []
         for n, values in enumerate(rows):
-            listing = Listing(**{"lat": 45.52, "lon": -122.68, "locality": "Portland", "first_seen": NOW,
-                                 "last_seen": NOW, "next_start": NOW + timedelta(days=n + 4, hours=9),
-                                 "start": NOW + timedelta(days=n + 4, hours=9), **values})
+            listing = Listing(
+                **{
+                    "lat": 45.52,
+                    "lon": -122.68,
+                    "locality": "Portland",
+                    "first_seen": NOW,
+                    "last_seen": NOW,
+                    "next_start": NOW + timedelta(days=n + 4, hours=9),
+                    "start": NOW + timedelta(days=n + 4, hours=9),
+                    **values,
+                }
+            )
             session.add(listing)
             listings.append(listing)
         session.flush()
         settings = digest_settings(app.config["FINDER"])
-        row = digests.record_digest(session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale,
-                                    NOW, listings, [])
+        row = digests.record_digest(
+            session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale, NOW, listings, []
+        )
         session.commit()
         message = parse_message(session.get(OutboxMessage, row.id).message)
     app.extensions["engine"].dispose()

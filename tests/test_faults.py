@@ -47,13 +47,22 @@ END:VCALENDAR\r
 
 def events_page(count: int, *, title: str = "Repair café", charset: str = "utf-8") -> bytes:
     """An HTML page with `count` schema.org events in JSON-LD (an empty page when count is 0)."""
-    events = [{"@context": "https://schema.org", "@type": "Event", "name": f"{title} {n}",
-               "startDate": f"2026-03-{10 + n % 15:02d}T18:00:00+01:00",
-               "location": {"@type": "Place", "name": "Maison des associations", "address": "5 rue Lyon, Paris"},
-               "url": f"https://asso.example/events/{n}"} for n in range(count)]
+    events = [
+        {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": f"{title} {n}",
+            "startDate": f"2026-03-{10 + n % 15:02d}T18:00:00+01:00",
+            "location": {"@type": "Place", "name": "Maison des associations", "address": "5 rue Lyon, Paris"},
+            "url": f"https://asso.example/events/{n}",
+        }
+        for n in range(count)
+    ]
     script = f'<script type="application/ld+json">{json.dumps(events, ensure_ascii=False)}</script>' if events else ""
-    page = f"<!doctype html><html><head><meta charset={charset}><title>Agenda</title>{script}</head>" \
-           f"<body><h1>Agenda</h1><p>{'Nothing planned right now.' if not count else ''}</p></body></html>"
+    page = (
+        f"<!doctype html><html><head><meta charset={charset}><title>Agenda</title>{script}</head>"
+        f"<body><h1>Agenda</h1><p>{'Nothing planned right now.' if not count else ''}</p></body></html>"
+    )
     return page.encode(charset)
 
 
@@ -87,8 +96,10 @@ class World:
         self.session, self.config, self.site = session, config, site
         self.sleeps: list[float] = []
         self.settings = dict(timeout_s=0.3, retries=1, backoff_s=0.0)
-        for slug, url, adapter in (("faulty", site.url_for("/feed"), "ics"),
-                                   ("healthy", other_server.url_for("/other.ics"), "ics")):
+        for slug, url, adapter in (
+            ("faulty", site.url_for("/feed"), "ics"),
+            ("healthy", other_server.url_for("/other.ics"), "ics"),
+        ):
             session.add(Source(slug=slug, adapter=adapter, url=url, timezone="Europe/Paris", country="FR"))
         session.commit()
 
@@ -234,8 +245,9 @@ def test_connect_timeout_is_recorded(world, full_backlog):
 
     before = world.good_state()
     origin = f"http://127.0.0.1:{full_backlog}"
-    DatabaseFetchStore(world.session).put(f"robots:{robots.origin_of(origin + '/')}",
-                                          {"mode": "allow_all", "fetched_at": NOW.timestamp()}, 3600)
+    DatabaseFetchStore(world.session).put(
+        f"robots:{robots.origin_of(origin + '/')}", {"mode": "allow_all", "fetched_at": NOW.timestamp()}, 3600
+    )
     world.point(f"{origin}/feed")
     run = world.after_fault(before)
     assert run.status == "failed" and "timed out after 0.3 s" in run.error and run.http_status is None
@@ -243,8 +255,9 @@ def test_connect_timeout_is_recorded(world, full_backlog):
 
 def test_read_timeout_mid_body_is_recorded(world):
     before = world.good_state()
-    server = RawServer(b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: 5000\r\n\r\n"
-                       + CLUB_ICS[:400])
+    server = RawServer(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: 5000\r\n\r\n" + CLUB_ICS[:400]
+    )
     try:
         world.point(server.url("/feed"))
         run = world.after_fault(before)
@@ -255,7 +268,7 @@ def test_read_timeout_mid_body_is_recorded(world):
 
 def test_truncated_json_fails_the_run_and_keeps_the_listings(world):
     body = events_page(5)
-    document = body[body.index(b"[{"):body.index(b"</script>")]
+    document = body[body.index(b"[{") : body.index(b"</script>")]
     before = world.good_state(document, "application/ld+json", adapter="schemaorg")
     assert len(before["listings"]) == 5 + 1
     world.serve("/feed", document[: len(document) // 2], content_type="application/ld+json")

@@ -50,7 +50,10 @@ def test_a_deferred_store_answers_from_memory_and_writes_on_save(session):
     now.value = T0 + timedelta(seconds=61)
     assert store.get("robots:https://example.org") is None  # expiry holds in memory too
     store.save()
-    assert sorted(session.scalars(select(FetchState.key))) == ["robots:https://example.org", "url:https://example.org/feed"]
+    assert sorted(session.scalars(select(FetchState.key))) == [
+        "robots:https://example.org",
+        "url:https://example.org/feed",
+    ]
     assert DatabaseFetchStore(session).get("url:https://example.org/feed") == {"etag": '"b"'}
     store.save()  # nothing left to write
     assert session.scalar(select(func.count()).select_from(FetchState)) == 2

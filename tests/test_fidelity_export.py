@@ -42,16 +42,23 @@ def _utc(value) -> str:
 
 def _from_api(client, listing_id: int) -> list[tuple[str, str, str]]:
     body = client.get(f"/api/v1/listings/{listing_id}").get_json()
-    return sorted((_utc(datetime.fromisoformat(o["start"])), _utc(datetime.fromisoformat(o["end"])), o["status"])
-                  for o in body["occurrences"])
+    return sorted(
+        (_utc(datetime.fromisoformat(o["start"])), _utc(datetime.fromisoformat(o["end"])), o["status"])
+        for o in body["occurrences"]
+    )
 
 
 def _from_export(client, listing_id: int) -> tuple[list[tuple[str, str, str]], bytes]:
     data = client.get(f"/listings/{listing_id}.ics").data
     calendar = Calendar.from_ical(data)
-    found = [(_utc(e.decoded("dtstart")), _utc(e.decoded("dtend")),
-              "cancelled" if str(e.get("STATUS", "")).upper() == "CANCELLED" else "scheduled")
-             for e in recurring_ical_events.of(calendar).between(NOW, END)]
+    found = [
+        (
+            _utc(e.decoded("dtstart")),
+            _utc(e.decoded("dtend")),
+            "cancelled" if str(e.get("STATUS", "")).upper() == "CANCELLED" else "scheduled",
+        )
+        for e in recurring_ical_events.of(calendar).between(NOW, END)
+    ]
     return sorted(found), data
 
 
@@ -89,7 +96,9 @@ def test_a_real_moved_google_event_round_trips(app, client, corpus):
     for listing_id in ids:
         api = client.get(f"/api/v1/listings/{listing_id}").get_json()
         exported = Calendar.from_ical(client.get(f"/listings/{listing_id}.ics").data)
-        starts = sorted(_utc(e.decoded("dtstart")) for e in recurring_ical_events.of(exported).between(window_start, window_end))
+        starts = sorted(
+            _utc(e.decoded("dtstart")) for e in recurring_ical_events.of(exported).between(window_start, window_end)
+        )
         assert starts == sorted(_utc(datetime.fromisoformat(o["start"])) for o in api["occurrences"])
 
 

@@ -8,8 +8,12 @@ from datetime import UTC, datetime
 from scrapers.base import Context
 from scrapers.schemaorg.adapter import SchemaOrgAdapter
 
-EVENT = {"@type": "Event", "name": "Repair café", "startDate": "2030-01-10T19:00:00+01:00",
-         "location": {"@type": "Place", "name": "Hall", "address": {"addressLocality": "Berlin"}}}
+EVENT = {
+    "@type": "Event",
+    "name": "Repair café",
+    "startDate": "2030-01-10T19:00:00+01:00",
+    "location": {"@type": "Place", "name": "Hall", "address": {"addressLocality": "Berlin"}},
+}
 WINDOW = dict(window_start=datetime(2030, 1, 1, tzinfo=UTC), window_end=datetime(2030, 2, 1, tzinfo=UTC))
 
 

@@ -17,10 +17,20 @@ def resolver(gazetteer_path):
     return Resolver(gazetteer_path)
 
 
-@pytest.mark.parametrize(("code", "countries"), [
-    ("01310-100", {"BR"}), ("M5V 2T6", {"CA"}), ("SW1A 1AA", {"GB"}), ("N1", {"GB"}), ("1012 AB", {"NL"}),
-    ("100-0001", {"JP"}), ("62701-1234", {"US"}), ("75001", None), ("2000", None),
-])
+@pytest.mark.parametrize(
+    ("code", "countries"),
+    [
+        ("01310-100", {"BR"}),
+        ("M5V 2T6", {"CA"}),
+        ("SW1A 1AA", {"GB"}),
+        ("N1", {"GB"}),
+        ("1012 AB", {"NL"}),
+        ("100-0001", {"JP"}),
+        ("62701-1234", {"US"}),
+        ("75001", None),
+        ("2000", None),
+    ],
+)
 def test_shapes(code, countries):
     assert postcode_countries(code) == countries
 

@@ -15,15 +15,32 @@ from finder.config import Config
 
 AS2 = "https://www.w3.org/ns/activitystreams"
 CASES = [
-    ({"@context": AS2, "type": "OrderedCollection", "orderedItems": [{"type": "Place", "name": "Hall"}]}, None,
-     "not a listing source: ActivityStreams Place objects, no Event"),
-    ({"@context": AS2, "type": "Person", "name": "Ann"}, None, "not a listing source: an ActivityStreams Person, no Event"),
-    ({"@context": "https://schema.org", "name": "x", "startDate": "2030-01-01"}, None,
-     "not a listing source: JSON-LD without a @type (keys: @context, name, startDate)"),
-    ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "BreadcrumbList"}'
-     "</script></head></html>", None, "not a listing source: schema.org BreadcrumbList, no Event or Organization"),
-    ("<html><head><title>Our club</title></head><body>Hi</body></html>", "schemaorg",
-     "not a listing source: an HTML page without structured event data"),
+    (
+        {"@context": AS2, "type": "OrderedCollection", "orderedItems": [{"type": "Place", "name": "Hall"}]},
+        None,
+        "not a listing source: ActivityStreams Place objects, no Event",
+    ),
+    (
+        {"@context": AS2, "type": "Person", "name": "Ann"},
+        None,
+        "not a listing source: an ActivityStreams Person, no Event",
+    ),
+    (
+        {"@context": "https://schema.org", "name": "x", "startDate": "2030-01-01"},
+        None,
+        "not a listing source: JSON-LD without a @type (keys: @context, name, startDate)",
+    ),
+    (
+        '<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "BreadcrumbList"}'
+        "</script></head></html>",
+        None,
+        "not a listing source: schema.org BreadcrumbList, no Event or Organization",
+    ),
+    (
+        "<html><head><title>Our club</title></head><body>Hi</body></html>",
+        "schemaorg",
+        "not a listing source: an HTML page without structured event data",
+    ),
 ]
 
 

@@ -17,15 +17,21 @@ WINDOW = dict(window_start=datetime(2030, 1, 1, tzinfo=UTC), window_end=datetime
 
 
 def _ics(*events: str) -> list:
-    body = "BEGIN:VCALENDAR\r\n" + "".join(
-        f"BEGIN:VEVENT\r\nUID:{i}@t\r\nSUMMARY:e{i}\r\n{e}END:VEVENT\r\n" for i, e in enumerate(events)) + "END:VCALENDAR\r\n"
+    body = (
+        "BEGIN:VCALENDAR\r\n"
+        + "".join(f"BEGIN:VEVENT\r\nUID:{i}@t\r\nSUMMARY:e{i}\r\n{e}END:VEVENT\r\n" for i, e in enumerate(events))
+        + "END:VCALENDAR\r\n"
+    )
     return ICalendar().parse(body.encode(), "", Context(**WINDOW))
 
 
 def test_the_rule():
     a, b = datetime(2030, 1, 10, 18, tzinfo=BERLIN), datetime(2030, 1, 10, 20, tzinfo=BERLIN)
     assert settle_span(b, a) == (a, b)
-    assert settle_span(date(2030, 1, 10), datetime(2030, 1, 11, 9, tzinfo=UTC)) == (date(2030, 1, 10), date(2030, 1, 12))
+    assert settle_span(date(2030, 1, 10), datetime(2030, 1, 11, 9, tzinfo=UTC)) == (
+        date(2030, 1, 10),
+        date(2030, 1, 12),
+    )
     assert settle_span(date(2030, 1, 10), date(2030, 1, 8)) == (date(2030, 1, 8), date(2030, 1, 10))
     assert settle_span(date(2030, 1, 10), date(2030, 1, 10)) == (date(2030, 1, 10), date(2030, 1, 11))
     assert settle_span(a, date(2030, 1, 12)) == (a, datetime(2030, 1, 12, tzinfo=BERLIN))
@@ -45,8 +51,13 @@ def test_ics_reversed_and_mixed_spans():
 
 
 def test_schemaorg_and_fullcalendar_swap_reversed_times():
-    node = {"@context": "https://schema.org", "@type": "Event", "name": "Reversed",
-            "startDate": "2030-01-10T20:00:00+01:00", "endDate": "2030-01-10T18:00:00+01:00"}
+    node = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": "Reversed",
+        "startDate": "2030-01-10T20:00:00+01:00",
+        "endDate": "2030-01-10T18:00:00+01:00",
+    }
     page = f'<html><head><script type="application/ld+json">{json.dumps(node)}</script></head></html>'.encode()
     [item] = SchemaOrgAdapter().parse(page, "", Context(**WINDOW))
     assert (item.start.hour, item.end.hour) == (18, 20)

@@ -60,7 +60,11 @@ def test_bare_times_take_the_venues_zone_and_say_it_was_assumed(parse_rows):
     assert (stated["start"], stated["assumed_timezone"]) == ("2030-01-16T19:00:00+01:00", False)
     # Nothing to go on: UTC, said in the JSON and on a problem line.
     nowhere = rows["Nowhere meetup"]
-    assert (nowhere["start"], nowhere["timezone"], nowhere["assumed_timezone"]) == ("2030-07-10T18:30:00+00:00", None, True)
+    assert (nowhere["start"], nowhere["timezone"], nowhere["assumed_timezone"]) == (
+        "2030-07-10T18:30:00+00:00",
+        None,
+        True,
+    )
     assert "problem: Nowhere meetup: times without a zone, read as UTC" in stderr
     assert "Chorprobe" not in stderr
 
@@ -81,10 +85,16 @@ def test_one_zone_countries_are_certain_and_many_zone_countries_are_not():
 
 def test_recurring_bare_times_keep_their_wall_clock_in_the_found_zone(gazetteer_path):
     """A weekly bare 19:00 across a DST change is 19:00 local on both sides once settled in Berlin."""
-    body = json.dumps({"@context": "https://schema.org", "@type": "Event", "name": "Weekly choir",
-                       "startDate": "2030-03-20T19:00", "eventSchedule": {"@type": "Schedule", "repeatFrequency": "P1W",
-                                                                          "byDay": "https://schema.org/Wednesday"},
-                       "location": {"@type": "Place", "address": {"addressLocality": "Hamburg", "addressCountry": "DE"}}})
+    body = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": "Weekly choir",
+            "startDate": "2030-03-20T19:00",
+            "eventSchedule": {"@type": "Schedule", "repeatFrequency": "P1W", "byDay": "https://schema.org/Wednesday"},
+            "location": {"@type": "Place", "address": {"addressLocality": "Hamburg", "addressCountry": "DE"}},
+        }
+    )
     context = Context(window_start=datetime(2030, 3, 18, tzinfo=UTC), window_end=datetime(2030, 4, 10, tzinfo=UTC))
     [item] = SchemaOrgAdapter().parse(body.encode(), "", context)
     assert item.assumed_timezone
@@ -99,8 +109,15 @@ def test_the_importer_stores_the_venues_instant(session, gazetteer_path):
     source = Source(slug="bare", adapter="schemaorg", url="file:x", timezone="America/New_York")
     session.add(source)
     session.flush()
-    [item] = [i for i in SchemaOrgAdapter().parse(PAGE.read_bytes(), "", Context(
-        timezone="America/New_York", window_start=NOW, window_end=datetime(2030, 12, 31, tzinfo=UTC))) if i.title.startswith("Chor")]
+    [item] = [
+        i
+        for i in SchemaOrgAdapter().parse(
+            PAGE.read_bytes(),
+            "",
+            Context(timezone="America/New_York", window_start=NOW, window_end=datetime(2030, 12, 31, tzinfo=UTC)),
+        )
+        if i.title.startswith("Chor")
+    ]
     assert item.start.isoformat() == "2030-01-15T19:00:00-05:00"  # read in the catalogue's zone first
     ingest(session, source, [item], resolver=Resolver(gazetteer_path), now=NOW)
     stored = session.scalar(select(Listing).where(Listing.title == "Chorprobe im Kiez"))

@@ -40,7 +40,10 @@ def test_corpus_open_ended_mentor_with_several_locations(corpus):
     assert mentor.extra["locations"] == ["Berkeley, CA, 94703", "Santa Cruz, CA, 95062"]
     assert mentor.organizer.name == "MicroMentor | An initiative of Mercy Corps"
     assert mentor.organizer.url == "http://www.micromentor.org"
-    assert mentor.extra["organization"]["donate_url"] == "http://www.mercycorps.org/charityweb.php?Custom15=wm&Custom16=1,1"
+    assert (
+        mentor.extra["organization"]["donate_url"]
+        == "http://www.mercycorps.org/charityweb.php?Custom15=wm&Custom16=1,1"
+    )
     assert mentor.categories == ["Community", "Computers & Technology", "Employment"]
     assert mentor.min_age == 21
 
@@ -50,7 +53,8 @@ def test_corpus_dated_dodgeball_two_occurrences_in_utc(corpus):
     assert dodgeball.start == datetime(2009, 2, 22, 18, 45, tzinfo=UTC)
     assert dodgeball.end == datetime(2009, 2, 22, 21, 0, tzinfo=UTC)
     assert [o.start for o in dodgeball.occurrences] == [
-        datetime(2009, 2, 22, 18, 45, tzinfo=UTC), datetime(2009, 2, 27, 18, 45, tzinfo=UTC)
+        datetime(2009, 2, 22, 18, 45, tzinfo=UTC),
+        datetime(2009, 2, 27, 18, 45, tzinfo=UTC),
     ]
     assert dodgeball.audience == ["teens"] and dodgeball.min_age == 14
     assert dodgeball.extra["audience_tags"] == ["Teens", "High School Students"]
@@ -102,7 +106,13 @@ def test_registered(corpus):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("P6M", {"months": 6}), ("PT1H30M", {"hours": 1, "minutes": 30}), ("P1W", {"days": 7}), ("P", None), ("6 months", None)],
+    [
+        ("P6M", {"months": 6}),
+        ("PT1H30M", {"hours": 1, "minutes": 30}),
+        ("P1W", {"days": 7}),
+        ("P", None),
+        ("6 months", None),
+    ],
 )
 def test_iso_duration(text, expected):
     from dateutil.relativedelta import relativedelta

@@ -30,7 +30,9 @@ def test_env_example_lists_no_unknown_setting():
 
 
 def test_config_reads_prefixed_environment():
-    config = Config.from_env({"FINDER_DEBUG": "yes", "FINDER_FETCH_MIN_DELAY_S": "0.5", "FINDER_HIDE_AFTER_MISSES": "3"})
+    config = Config.from_env(
+        {"FINDER_DEBUG": "yes", "FINDER_FETCH_MIN_DELAY_S": "0.5", "FINDER_HIDE_AFTER_MISSES": "3"}
+    )
     assert config.DEBUG is True
     assert config.FETCH_MIN_DELAY_S == 0.5
     assert config.HIDE_AFTER_MISSES == 3
@@ -60,9 +62,7 @@ def test_secret_is_generated_once_and_kept(tmp_path, monkeypatch):
 def test_migrations_reach_a_schema_that_matches_the_models(migrated_url):
     engine = make_engine(migrated_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_object": include_object}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []

@@ -92,8 +92,7 @@ def test_corpus_lhc_hackerspace(corpus):
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"{not json", b'{"events": "nope"}', b'[{"title": "x"}]', b"<html><body>404</body></html>", b'"text"'],
+    "body", [b"{not json", b'{"events": "nope"}', b'[{"title": "x"}]', b"<html><body>404</body></html>", b'"text"']
 )
 def test_not_gancio_raises_parse_error(body):
     with pytest.raises(ParseError):
@@ -105,7 +104,25 @@ def test_sniff_rejects_other_json():
         assert not GancioAdapter.sniff(handle.read(), "")
 
 
-KEYS = ["id", "title", "slug", "start_datetime", "end_datetime", "place", "name", "address", "latitude", "longitude", "online_locations", "tags", "media", "url", "description", "events", "parentId"]
+KEYS = [
+    "id",
+    "title",
+    "slug",
+    "start_datetime",
+    "end_datetime",
+    "place",
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "online_locations",
+    "tags",
+    "media",
+    "url",
+    "description",
+    "events",
+    "parentId",
+]
 
 
 def test_generated_json_never_crashes():

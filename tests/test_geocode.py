@@ -168,8 +168,13 @@ def _listing(**venue) -> Listing:
 @pytest.mark.parametrize(
     ("venue", "defaults", "lat", "lon", "precision"),
     [
-        ({"street": "1 Main St", "locality": "Portland", "region": "ME", "postcode": "04101"}, {}, 43.66, -70.26,
-         "postcode"),
+        (
+            {"street": "1 Main St", "locality": "Portland", "region": "ME", "postcode": "04101"},
+            {},
+            43.66,
+            -70.26,
+            "postcode",
+        ),
         ({"locality": "Portland", "region": "Maine"}, {}, 43.66, -70.26, "locality"),
         ({"locality": "Portland", "region": "Multnomah County", "country": "US"}, {}, 45.52, -122.68, "locality"),
         ({"postcode": "SW1A 1AA", "country": "GB"}, {}, 51.50, -0.13, "postcode"),
@@ -178,8 +183,13 @@ def _listing(**venue) -> Listing:
         # A postcode far from the stated town loses to the town.
         ({"postcode": "97201", "locality": "Bangor", "region": "ME"}, {}, 44.80, -68.77, "locality"),
         ({"street": "Town Hall, Cambridge MA"}, {}, 42.37, -71.11, "locality"),
-        ({"name": "Community Hall"}, {"locality": "Salem", "region": "OR", "country": "US"}, 44.94, -123.04,
-         "locality"),
+        (
+            {"name": "Community Hall"},
+            {"locality": "Salem", "region": "OR", "country": "US"},
+            44.94,
+            -123.04,
+            "locality",
+        ),
         ({"locality": "Nowhereville"}, {"locality": "Cambridge", "country": "GB"}, 52.20, 0.12, "locality"),
         ({}, {"country": "Germany"}, 52.52, 13.40, "country"),
     ],
@@ -203,10 +213,17 @@ def test_geocode_listing_keeps_source_coordinates_and_survives_junk(resolver):
 def test_place_is_the_agreed_shape():
     place = Place("X", 1.0, 2.0, "locality", "US", [])
     assert (place.name, place.lat, place.lon, place.precision, place.country, place.alternatives) == (
-        "X", 1.0, 2.0, "locality", "US", [])
+        "X",
+        1.0,
+        2.0,
+        "locality",
+        "US",
+        [],
+    )
 
 
 # --- the commands -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def geo_app(engine, db_url, tmp_path, gazetteer_path):
@@ -254,8 +271,14 @@ def test_cli_geocode_missing_never_touches_source_coordinates(geo_app):
 
     maker = geo_app.extensions["sessionmaker"]
     with maker() as session:
-        source = Source(slug="maine-clubs", adapter="ics", url="http://example.invalid/a.ics", locality="Portland",
-                        region="ME", country="US")
+        source = Source(
+            slug="maine-clubs",
+            adapter="ics",
+            url="http://example.invalid/a.ics",
+            locality="Portland",
+            region="ME",
+            country="US",
+        )
         rows = {
             "bare": Row(kind="club", title="Knitting"),  # only the source's default place
             "town": Row(kind="club", title="Chess", locality="Bangor", region="ME", country="US"),
@@ -314,8 +337,11 @@ def test_a_city_wins_over_its_own_state_of_the_same_name(resolver, where):
 def test_choices_are_distinct_and_include_a_district_of_a_metropolis(resolver):
     choices = _choices(resolver, "Richmond")
     assert len(choices) == len(set(choices)) >= 3
-    assert {"Richmond, Virginia, United States", "Richmond, British Columbia, Canada",
-            "Richmond, England, United Kingdom"} <= set(choices)
+    assert {
+        "Richmond, Virginia, United States",
+        "Richmond, British Columbia, Canada",
+        "Richmond, England, United Kingdom",
+    } <= set(choices)
     london_richmond = resolver.resolve("Richmond, England, United Kingdom")  # the choice, typed back
     assert haversine_km(london_richmond.lat, london_richmond.lon, 51.46, -0.31) < 2
     assert len(_choices(resolver, "Springfield")) >= 2  # no metropolis: the choices as before

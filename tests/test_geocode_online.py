@@ -10,13 +10,7 @@ import pytest
 from werkzeug import Response
 
 from finder.config import Config
-from finder.geo.online import (
-    OnlineGeocoder,
-    attribution_for,
-    get_online_geocoder,
-    purge_expired,
-    resolve_place,
-)
+from finder.geo.online import OnlineGeocoder, attribution_for, get_online_geocoder, purge_expired, resolve_place
 from finder.geo.resolver import PlaceQueryError, Resolver
 from tests.conftest import FIXTURES
 
@@ -39,8 +33,12 @@ class FakeClock:
 
 
 def make_geocoder(engine, httpserver, clock, **overrides) -> OnlineGeocoder:
-    values = dict(GEOCODER="nominatim", GEOCODER_URL=httpserver.url_for("/").rstrip("/"),
-                  GEOCODER_MIN_DELAY_S=1.0, USER_AGENT="KindredTest/1 (+http://example.invalid)")
+    values = dict(
+        GEOCODER="nominatim",
+        GEOCODER_URL=httpserver.url_for("/").rstrip("/"),
+        GEOCODER_MIN_DELAY_S=1.0,
+        USER_AGENT="KindredTest/1 (+http://example.invalid)",
+    )
     values.update(overrides)
     return OnlineGeocoder(Config(**values), engine, clock=clock, sleep=clock.sleep)
 

@@ -44,18 +44,18 @@ TEXT_PAYLOADS = [
     '" onmouseover="alert(8)" x="',
     "' onfocus='alert(9)' autofocus='",
     "<iframe src=javascript:alert(10)></iframe>",
-    "<a href=\"javascript:alert(11)\">click</a>",
-    "<math><mi xlink:href=\"javascript:alert(12)\">x</mi></math>",
+    '<a href="javascript:alert(11)">click</a>',
+    '<math><mi xlink:href="javascript:alert(12)">x</mi></math>',
     "&lt;script&gt;alert(13)&lt;/script&gt;",
     "&#60;script&#62;alert(14)&#60;/script&#62;",
     "<scr<script>ipt>alert(15)</scr</script>ipt>",
     "<details open ontoggle=alert(16)>",
     "<input autofocus onfocus=alert(17)>",
-    "<object data=\"data:text/html,<script>alert(18)</script>\"></object>",
+    '<object data="data:text/html,<script>alert(18)</script>"></object>',
     "<embed src=javascript:alert(19)>",
     "<style>@import 'https://evil.example/x.css';</style>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(20)\">",
-    "<base href=\"https://evil.example/\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(20)">',
+    '<base href="https://evil.example/">',
     "<form action=javascript:alert(21)><button>go</button></form>",
     "{{7*7}} ${alert(22)} {% raw %}",
     "</textarea><script>alert(23)</script>",
@@ -64,9 +64,9 @@ TEXT_PAYLOADS = [
     "<![CDATA[<script>alert(26)</script>]]>",
     "<video><source onerror=alert(27)></video>",
     "<marquee onstart=alert(28)>",
-    "<div style=\"background:url(javascript:alert(29))\">",
+    '<div style="background:url(javascript:alert(29))">',
     "\u202e<script>alert(30)</script>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(31)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(31)>">',
 ]
 # Link and image payloads: schemes that run code, disguised in case, spaces, entities and control chars.
 URL_PAYLOADS = [
@@ -98,12 +98,20 @@ def hostile_ics(now: datetime) -> bytes:
         link = URL_PAYLOADS[n % len(URL_PAYLOADS)]
         start = (now + timedelta(days=1, hours=n)).strftime("%Y%m%dT%H%M%SZ")
         lines += [
-            "BEGIN:VEVENT", f"UID:hostile-{n}@events.example", f"DTSTAMP:{start}", f"DTSTART:{start}",
-            f"SUMMARY:Ics {n} {ics_text(text)}", f"DESCRIPTION:{ics_text(text)}\\n\\n{ics_text(text)}",
-            f"X-ALT-DESC;FMTTYPE=text/html:<p>{ics_text(text)}</p><a href=\"{ics_text(link)}\">more</a>",
-            f"LOCATION:{ics_text(text)}\\, London", f"URL:{ics_text(link)}", f"IMAGE;VALUE=URI:{ics_text(link)}",
-            f"ORGANIZER;CN=\"{text.replace(chr(34), chr(39))}\":{ics_text(link)}",
-            f"CATEGORIES:{ics_text(text)},walking", f"GEO:{POINT[0]};{POINT[1]}", "END:VEVENT",
+            "BEGIN:VEVENT",
+            f"UID:hostile-{n}@events.example",
+            f"DTSTAMP:{start}",
+            f"DTSTART:{start}",
+            f"SUMMARY:Ics {n} {ics_text(text)}",
+            f"DESCRIPTION:{ics_text(text)}\\n\\n{ics_text(text)}",
+            f'X-ALT-DESC;FMTTYPE=text/html:<p>{ics_text(text)}</p><a href="{ics_text(link)}">more</a>',
+            f"LOCATION:{ics_text(text)}\\, London",
+            f"URL:{ics_text(link)}",
+            f"IMAGE;VALUE=URI:{ics_text(link)}",
+            f'ORGANIZER;CN="{text.replace(chr(34), chr(39))}":{ics_text(link)}',
+            f"CATEGORIES:{ics_text(text)},walking",
+            f"GEO:{POINT[0]};{POINT[1]}",
+            "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines).encode()
@@ -113,21 +121,45 @@ def hostile_page(now: datetime) -> bytes:
     events = []
     for n, text in enumerate(TEXT_PAYLOADS):
         link = URL_PAYLOADS[(n + 3) % len(URL_PAYLOADS)]
-        events.append({
-            "@context": "https://schema.org", "@type": "Event", "name": f"Page {n} {text}", "description": text,
-            "startDate": (now + timedelta(days=3, hours=n)).isoformat(), "url": link, "image": link,
-            "keywords": text, "isAccessibleForFree": True,
-            "location": {"@type": "Place", "name": text, "url": link,
-                         "address": {"@type": "PostalAddress", "streetAddress": text, "addressLocality": "London",
-                                     "postalCode": text[:10], "addressCountry": "GB"},
-                         "geo": {"@type": "GeoCoordinates", "latitude": POINT[0], "longitude": POINT[1]}},
-            "organizer": {"@type": "Organization", "name": f"Org {n} {text}", "url": link,
-                          "description": text, "logo": link},
-            "offers": {"@type": "Offer", "price": text, "url": link},
-        })
+        events.append(
+            {
+                "@context": "https://schema.org",
+                "@type": "Event",
+                "name": f"Page {n} {text}",
+                "description": text,
+                "startDate": (now + timedelta(days=3, hours=n)).isoformat(),
+                "url": link,
+                "image": link,
+                "keywords": text,
+                "isAccessibleForFree": True,
+                "location": {
+                    "@type": "Place",
+                    "name": text,
+                    "url": link,
+                    "address": {
+                        "@type": "PostalAddress",
+                        "streetAddress": text,
+                        "addressLocality": "London",
+                        "postalCode": text[:10],
+                        "addressCountry": "GB",
+                    },
+                    "geo": {"@type": "GeoCoordinates", "latitude": POINT[0], "longitude": POINT[1]},
+                },
+                "organizer": {
+                    "@type": "Organization",
+                    "name": f"Org {n} {text}",
+                    "url": link,
+                    "description": text,
+                    "logo": link,
+                },
+                "offers": {"@type": "Offer", "price": text, "url": link},
+            }
+        )
     data = json.dumps(events).replace("</", "<\\/")
-    return (f"<!doctype html><html><head><title>Agenda</title><script type=\"application/ld+json\">{data}"
-            "</script></head><body><h1>Agenda</h1></body></html>").encode()
+    return (
+        f'<!doctype html><html><head><title>Agenda</title><script type="application/ld+json">{data}'
+        "</script></head><body><h1>Agenda</h1></body></html>"
+    ).encode()
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +176,12 @@ def hostile_site(tmp_path_factory):
 
     config = app.config["FINDER"]
     with app.app_context(), app.extensions["sessionmaker"]() as session:
-        session.add_all([Source(slug="hostile-ics", adapter="ics", url=server.url_for("/hostile.ics")),
-                         Source(slug="hostile-page", adapter="schemaorg", url=server.url_for("/agenda"))])
+        session.add_all(
+            [
+                Source(slug="hostile-ics", adapter="ics", url=server.url_for("/hostile.ics")),
+                Source(slug="hostile-page", adapter="schemaorg", url=server.url_for("/agenda")),
+            ]
+        )
         session.commit()
         fetcher = Fetcher(FetchSettings.from_config(config), MemoryFetchStore())
         for slug in ("hostile-ics", "hostile-page"):
@@ -153,8 +189,9 @@ def hostile_site(tmp_path_factory):
             session.commit()
             assert run.status == "ok" and run.inserted == len(TEXT_PAYLOADS), (slug, run.error, run.problems)
         fetcher.close()
-        listing_ids = list(session.scalars(select(Listing.id).where(Listing.title.like("Ics %") |
-                                                                    Listing.title.like("Page %"))))
+        listing_ids = list(
+            session.scalars(select(Listing.id).where(Listing.title.like("Ics %") | Listing.title.like("Page %")))
+        )
         org_ids = list(session.scalars(select(Organization.id).where(Organization.name.like("Org %"))))
     server.clear()
     server.stop()
@@ -262,10 +299,15 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
     now = datetime.now(UTC) + timedelta(minutes=1)
     settings = digest_settings(app.config["FINDER"])
     with app.app_context(), app.extensions["sessionmaker"]() as session:
-        alert = Alert(email="reader@example.org", name="<script>alert('name')</script>\r\nBcc: x@evil.example",
-                      frequency="daily",
-                      query={"lat": str(POINT[0]), "lon": str(POINT[1]), "radius_km": "10"}, status="active",
-                      created_at=now - timedelta(days=3), confirmed_at=now - timedelta(days=3))
+        alert = Alert(
+            email="reader@example.org",
+            name="<script>alert('name')</script>\r\nBcc: x@evil.example",
+            frequency="daily",
+            query={"lat": str(POINT[0]), "lon": str(POINT[1]), "radius_km": "10"},
+            status="active",
+            created_at=now - timedelta(days=3),
+            confirmed_at=now - timedelta(days=3),
+        )
         session.add(alert)
         session.commit()
         due = [pair for pair in digests.due_alerts(session, settings, now) if pair[0].id == alert.id]
@@ -292,8 +334,9 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
     links = re.findall(r"\b[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*", text)
     for link in links:
         scheme = link.split(":", 1)[0].lower()
-        assert scheme not in ("javascript", "vbscript", "data") or not link.split(":", 1)[1].startswith(("alert('u",
-                                                                                                     "msgbox")), link
+        assert scheme not in ("javascript", "vbscript", "data") or not link.split(":", 1)[1].startswith(
+            ("alert('u", "msgbox")
+        ), link
 
 
 # --- in a real browser, CSP off: escaping alone must hold ----------------------------------------------
@@ -313,8 +356,7 @@ def test_no_payload_runs_in_the_browser(hostile_site):
     from playwright.sync_api import sync_playwright
 
     _, base, listing_ids, org_ids = hostile_site
-    pages = [f"/search?{SEARCH}", f"/listings/{listing_ids[0]}", f"/listings/{listing_ids[-1]}",
-             f"/orgs/{org_ids[0]}"]
+    pages = [f"/search?{SEARCH}", f"/listings/{listing_ids[0]}", f"/listings/{listing_ids[-1]}", f"/orgs/{org_ids[0]}"]
     dialogs: list[str] = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -326,20 +368,30 @@ def test_no_payload_runs_in_the_browser(hostile_site):
             page.goto(base + path, wait_until="load")
             page.mouse.move(200, 200)
             page.keyboard.press("Tab")
-            scripts = page.eval_on_selector_all("script:not([type='application/ld+json'])",
-                                                "nodes => nodes.map(n => n.src || n.textContent)")
+            scripts = page.eval_on_selector_all(
+                "script:not([type='application/ld+json'])", "nodes => nodes.map(n => n.src || n.textContent)"
+            )
             assert all(src.startswith(f"{base}/static/") for src in scripts), (path, scripts)
             assert page.evaluate(FOREIGN_NODES) == [], path
         browser.close()
     assert dialogs == []
 
 
-@pytest.mark.parametrize("bad", [
-    "<script>alert(1)</script>", '<img src="/x.png" onerror="alert(1)">', '<a href="javascript:alert(1)">x</a>',
-    '<a href=" data:text/html,x">x</a>', '<a href="https://events.example/x">no rel</a>', '<iframe src="/x"></iframe>',
-    '<a href="java\tscript:alert(1)">x</a>', '<img src="//evil.example/x.png">', "<svg></svg>",
-    '<script type="application/ld+json">{"name": "</script><script>alert(1)</script>"}</script>',
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "<script>alert(1)</script>",
+        '<img src="/x.png" onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href=" data:text/html,x">x</a>',
+        '<a href="https://events.example/x">no rel</a>',
+        '<iframe src="/x"></iframe>',
+        '<a href="java\tscript:alert(1)">x</a>',
+        '<img src="//evil.example/x.png">',
+        "<svg></svg>",
+        '<script type="application/ld+json">{"name": "</script><script>alert(1)</script>"}</script>',
+    ],
+)
 def test_the_html_check_catches_what_it_should(bad):
     with pytest.raises((AssertionError, ValueError)):
         check_html(f"<html><body>{bad}</body></html>", "sample")

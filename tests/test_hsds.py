@@ -79,7 +79,10 @@ def test_zipped_package(tmp_path):
     assert pantry.free is True and pantry.audience == ["families"]
     assert (pantry.lat, pantry.lon) == (53.4808, -2.2426) and pantry.venue.street == "5 Market Street"
     assert pantry.recurrence == "FREQ=WEEKLY;BYDAY=FR" and pantry.recurrence_text == "Fridays 10:00–13:00"
-    assert [o.start.isoformat() for o in pantry.occurrences[:2]] == ["2026-01-02T10:00:00+00:00", "2026-01-09T10:00:00+00:00"]
+    assert [o.start.isoformat() for o in pantry.occurrences[:2]] == [
+        "2026-01-02T10:00:00+00:00",
+        "2026-01-09T10:00:00+00:00",
+    ]
     assert cooking.min_age == 16 and cooking.cost == "£3 per session" and cooking.free is None
     assert cooking.recurrence is None and cooking.recurrence_text == "first Saturday"
     assert context.problems == []
@@ -139,14 +142,18 @@ def test_corpus_tabular_schedules(corpus):
 
 def test_corpus_ohana_211_sample(corpus):
     context = window()
-    listings = HsdsAdapter().parse((corpus / "hsds" / "sf_openreferral_ohana_211_sample.json").read_bytes(), "", context)
+    listings = HsdsAdapter().parse(
+        (corpus / "hsds" / "sf_openreferral_ohana_211_sample.json").read_bytes(), "", context
+    )
     assert len(listings) == 5 and context.problems == []
     fair_oaks = listings[0]
     assert fair_oaks.title == "Fair Oaks Adult Activity Center"
     assert fair_oaks.organizer.name == "Peninsula Family Service"
     assert fair_oaks.recurrence_text == "Monday-Friday, 9-5"
     assert (fair_oaks.venue.street, fair_oaks.venue.locality, fair_oaks.venue.postcode) == (
-        "2600 Middlefield Road", "Redwood City", "94063",
+        "2600 Middlefield Road",
+        "Redwood City",
+        "94063",
     )
     assert fair_oaks.audience == ["seniors"] and fair_oaks.accessibility == ["wheelchair"]
     assert "Senior Centers" in fair_oaks.categories
@@ -178,7 +185,35 @@ def test_sniff(corpus):
     assert not HsdsAdapter.sniff(b'{"elements": []}', "")
 
 
-KEYS = ["contents", "page_number", "total_pages", "services", "locations", "service", "location", "name", "schedules", "freq", "byday", "opens_at", "closes_at", "dtstart", "until", "timezone", "service_at_locations", "latitude", "longitude", "addresses", "cost_options", "amount", "minimum_age", "organization", "services_attributes", "location_type", "openapi"]
+KEYS = [
+    "contents",
+    "page_number",
+    "total_pages",
+    "services",
+    "locations",
+    "service",
+    "location",
+    "name",
+    "schedules",
+    "freq",
+    "byday",
+    "opens_at",
+    "closes_at",
+    "dtstart",
+    "until",
+    "timezone",
+    "service_at_locations",
+    "latitude",
+    "longitude",
+    "addresses",
+    "cost_options",
+    "amount",
+    "minimum_age",
+    "organization",
+    "services_attributes",
+    "location_type",
+    "openapi",
+]
 
 
 def test_generated_json_never_crashes():

@@ -25,8 +25,13 @@ from tests.test_runs import reset
 FIXTURES = Path(__file__).parent / "fixtures" / "hsds"
 PAGE_1 = (FIXTURES / "oruk_v1_services_page1.json").read_bytes()
 PAGE_2 = (FIXTURES / "oruk_v1_services_page2.json").read_bytes()
-DASHBOARD = (Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "open-referral-uk"
-             / "oruk-validator-dashboard-v1-council-feeds-2024.json")
+DASHBOARD = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "corpus"
+    / "open-referral-uk"
+    / "oruk-validator-dashboard-v1-council-feeds-2024.json"
+)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -36,7 +41,11 @@ def test_an_oruk_page_reads_its_services_with_uk_field_names():
     play, football = HsdsAdapter().parse(PAGE_1, "https://example.gov.uk/api/v1/services", context)
     assert context.problems == []
     assert (play.lat, play.lon) == (51.8168, -0.813)  # GeoJSON coordinates are [lon, lat]
-    assert (play.venue.street, play.venue.locality, play.venue.postcode) == ("12 Market Square", "Aylesbury", "HP20 1TN")
+    assert (play.venue.street, play.venue.locality, play.venue.postcode) == (
+        "12 Market Square",
+        "Aylesbury",
+        "HP20 1TN",
+    )
     assert play.organizer.name == "Aylesbury Family Centre"
     assert play.free is True and play.min_age == 0 and "kids" in play.audience and "families" in play.audience
     assert play.extra["eligibility"] == "Families with children under 5" and play.extra["max_age"] == 5
@@ -50,8 +59,10 @@ def test_an_oruk_page_reads_its_services_with_uk_field_names():
 
 def test_oruk_paging_asks_for_the_next_page_number_until_the_last():
     adapter = HsdsAdapter()
-    assert adapter.next_url(PAGE_1, "https://example.gov.uk/api/v1/services?per_page=2") == \
-        "https://example.gov.uk/api/v1/services?per_page=2&page=2"
+    assert (
+        adapter.next_url(PAGE_1, "https://example.gov.uk/api/v1/services?per_page=2")
+        == "https://example.gov.uk/api/v1/services?per_page=2&page=2"
+    )
     assert adapter.next_url(PAGE_2, "https://example.gov.uk/api/v1/services?per_page=2&page=2") is None
 
 
@@ -70,8 +81,15 @@ def test_a_run_reads_every_page_of_an_oruk_directory(session, httpserver, db_url
 
     reset(httpserver)
     httpserver.expect_request("/api/v1/services").respond_with_handler(answer)
-    session.add(Source(slug="bucks-fis", adapter="hsds", url=httpserver.url_for("/api/v1/services"),
-                       timezone="Europe/London", country="GB"))
+    session.add(
+        Source(
+            slug="bucks-fis",
+            adapter="hsds",
+            url=httpserver.url_for("/api/v1/services"),
+            timezone="Europe/London",
+            country="GB",
+        )
+    )
     session.commit()
     config = make_test_config(db_url, tmp_path, EXPANSION_DAYS=60)
     run = run_source(session, "bucks-fis", now=NOW, config=config, fetcher=default_fetcher(session, config))
@@ -82,10 +100,16 @@ def test_a_run_reads_every_page_of_an_oruk_directory(session, httpserver, db_url
     assert (fridge.lat, fridge.lon, fridge.kind) == (pytest.approx(51.8172), pytest.approx(-0.8155), "service")
 
 
-@pytest.mark.parametrize("field, value", [
-    ("service_at_locations", True), ("eligibilitys", True), ("regular_schedules", 3), ("service_taxonomys", "x"),
-    ("eligibilitys", [{"minimum_age": "eleven"}, {"minimum_age": 12}]),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("service_at_locations", True),
+        ("eligibilitys", True),
+        ("regular_schedules", 3),
+        ("service_taxonomys", "x"),
+        ("eligibilitys", [{"minimum_age": "eleven"}, {"minimum_age": 12}]),
+    ],
+)
 def test_malformed_oruk_fields_are_read_as_absent(field, value):
     """Found by the HSDS fuzz test: a field of the wrong type (`"service_at_locations": true`) crashed the parse."""
     page = {"content": [{"id": "s1", "name": "Drop-in", "eligibilitys": [], field: value}], "number": 1, "last": True}

@@ -47,11 +47,14 @@ def soup_of(client, url: str, **headers) -> BeautifulSoup:
     return BeautifulSoup(response.data, "html.parser")
 
 
-@pytest.mark.parametrize(("accept", "lang", "nav", "heading"), [
-    ("es-ES,es;q=0.9,en;q=0.5", "es", "Buscar", "Encuentra a tu gente, cerca de casa"),
-    ("de-DE,de;q=0.9", "de", "Suchen", "Finde deine Leute, ganz in der Nähe"),
-    ("fr-FR,fr;q=0.9", "en", "Search", "Find your people, close to home"),
-])
+@pytest.mark.parametrize(
+    ("accept", "lang", "nav", "heading"),
+    [
+        ("es-ES,es;q=0.9,en;q=0.5", "es", "Buscar", "Encuentra a tu gente, cerca de casa"),
+        ("de-DE,de;q=0.9", "de", "Suchen", "Finde deine Leute, ganz in der Nähe"),
+        ("fr-FR,fr;q=0.9", "en", "Search", "Find your people, close to home"),
+    ],
+)
 def test_accept_language_picks_the_page_language(site, accept, lang, nav, heading):
     _, client, _ = site
     soup = soup_of(client, "/", **{"Accept-Language": accept})
@@ -97,12 +100,15 @@ def test_odd_accept_language_headers_still_give_a_page(site, accept):
     assert soup.html["lang"] in LANGUAGES
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("en", "Tue 3 Dec 2030, 7:00 pm"),
-    ("en-GB", "Tue, 3 Dec 2030, 19:00"),
-    ("es", "mar, 3 dic 2030, 19:00"),
-    ("de", "Di., 3. Dez. 2030, 19:00"),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("en", "Tue 3 Dec 2030, 7:00 pm"),
+        ("en-GB", "Tue, 3 Dec 2030, 19:00"),
+        ("es", "mar, 3 dic 2030, 19:00"),
+        ("de", "Di., 3. Dez. 2030, 19:00"),
+    ],
+)
 def test_dates_follow_the_locale(frozen_now, site, accept, expected):  # the year shows: not the clock's year
     app, _, _ = site
     with app.test_request_context("/", headers={"Accept-Language": accept}):
@@ -119,15 +125,18 @@ def test_relative_times_are_translated(site):
         assert ago(datetime(2030, 12, 3, 11, tzinfo=UTC), now) == "hace 1 hora"
 
 
-@pytest.mark.parametrize(("url", "accept", "expected"), [
-    ("/", "de", "3,2 km entfernt"),
-    ("/", "es", "a 3,2 km"),
-    ("/", "en", "3.2 km away"),
-    ("/", "en-US", "2.0 mi away"),
-    ("/", "en-GB,en;q=0.8", "2.0 mi away"),
-    ("/search?radius_km=10", "en-US", "3.2 km away"),  # the visitor's own unit wins
-    ("/search?radius_mi=5", "de", "2,0 Meilen entfernt"),
-])
+@pytest.mark.parametrize(
+    ("url", "accept", "expected"),
+    [
+        ("/", "de", "3,2 km entfernt"),
+        ("/", "es", "a 3,2 km"),
+        ("/", "en", "3.2 km away"),
+        ("/", "en-US", "2.0 mi away"),
+        ("/", "en-GB,en;q=0.8", "2.0 mi away"),
+        ("/search?radius_km=10", "en-US", "3.2 km away"),  # the visitor's own unit wins
+        ("/search?radius_mi=5", "de", "2,0 Meilen entfernt"),
+    ],
+)
 def test_distances_follow_the_locale_unless_the_visitor_chose_a_unit(site, url, accept, expected):
     app, _, _ = site
     with app.test_request_context(url, headers={"Accept-Language": accept}):
@@ -176,20 +185,46 @@ def test_every_message_is_translated_in_spanish_and_german():
             catalog = messages(read_po(handle))
         missing = [msgid for msgid in template if msgid not in catalog]
         assert not missing, f"{code}: untranslated {missing[:5]}"
-        empty = [msgid for msgid, message in catalog.items()
-                 if message.fuzzy or not all(message.string if isinstance(message.string, tuple)
-                                             else [message.string])]
+        empty = [
+            msgid
+            for msgid, message in catalog.items()
+            if message.fuzzy or not all(message.string if isinstance(message.string, tuple) else [message.string])
+        ]
         assert not empty, f"{code}: empty or fuzzy {empty[:5]}"
 
 
 def test_the_template_is_not_stale_against_templates_and_code(tmp_path):
     fresh = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "--no-location", "--omit-header", "--sort-output", "-o", str(fresh), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     extracted, committed = set(messages(read_po(fresh.open("rb")))), set(messages(read_po(POT.open("rb"))))
-    assert extracted == committed, ("run `make translations`: new " + repr(sorted(extracted - committed, key=str)[:5])
-                                    + ", gone " + repr(sorted(committed - extracted, key=str)[:5]))
+    assert extracted == committed, (
+        "run `make translations`: new "
+        + repr(sorted(extracted - committed, key=str)[:5])
+        + ", gone "
+        + repr(sorted(committed - extracted, key=str)[:5])
+    )
 
 
 def test_compiled_catalogues_match_their_sources():
@@ -197,14 +232,18 @@ def test_compiled_catalogues_match_their_sources():
         folder = TRANSLATIONS_DIR / code / "LC_MESSAGES"
         with (folder / "messages.po").open("rb") as po, (folder / "messages.mo").open("rb") as mo:
             source, compiled = messages(read_po(po)), messages(read_mo(mo))
-        assert {k: _plain(v.string) for k, v in source.items()} == {k: _plain(v.string) for k, v in compiled.items()}, \
+        assert {k: _plain(v.string) for k, v in source.items()} == {k: _plain(v.string) for k, v in compiled.items()}, (
             f"{code}: run `make translations` to recompile"
+        )
 
 
-@pytest.mark.parametrize(("lang", "legend", "reason", "privacy_heading", "stored"), [
-    ("es", "¿Qué falla?", "Los datos son incorrectos", "Privacidad", "Lo que guardamos y por qué"),
-    ("de", "Was stimmt nicht?", "Die Angaben stimmen nicht", "Datenschutz", "Was wir speichern und warum"),
-])
+@pytest.mark.parametrize(
+    ("lang", "legend", "reason", "privacy_heading", "stored"),
+    [
+        ("es", "¿Qué falla?", "Los datos son incorrectos", "Privacidad", "Lo que guardamos y por qué"),
+        ("de", "Was stimmt nicht?", "Die Angaben stimmen nicht", "Datenschutz", "Was wir speichern und warum"),
+    ],
+)
 def test_contribute_and_privacy_pages_are_translated(site, lang, legend, reason, privacy_heading, stored):
     _, client, ids = site
     report = soup_of(client, f"/listings/{ids['walk']}/report", **{"Accept-Language": lang})
@@ -216,10 +255,13 @@ def test_contribute_and_privacy_pages_are_translated(site, lang, legend, reason,
     assert stored in [h2.get_text(strip=True) for h2 in privacy.find_all("h2")]
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("es", "Pega una dirección web completa que empiece por http:// o https://, por favor."),
-    ("de", "Bitte füge eine vollständige Webadresse ein, die mit http:// oder https:// beginnt."),
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("es", "Pega una dirección web completa que empiece por http:// o https://, por favor."),
+        ("de", "Bitte füge eine vollständige Webadresse ein, die mit http:// oder https:// beginnt."),
+    ],
+)
 def test_errors_from_flask_free_modules_are_shown_translated(site, lang, expected):
     _, client, _ = site
     page = client.get(f"/suggest?lang={lang}").get_data(as_text=True)
@@ -236,10 +278,10 @@ def admin_site(engine, db_url, tmp_path):
     yield from app_for(engine, db_url, tmp_path)
 
 
-@pytest.mark.parametrize(("lang", "heading", "button"), [
-    ("es", "Cola de moderación", "Salir"),
-    ("de", "Moderationswarteschlange", "Abmelden"),
-])
+@pytest.mark.parametrize(
+    ("lang", "heading", "button"),
+    [("es", "Cola de moderación", "Salir"), ("de", "Moderationswarteschlange", "Abmelden")],
+)
 def test_admin_pages_are_translated(admin_site, lang, heading, button):
     from tests.trust_helpers import login
 
@@ -252,8 +294,9 @@ def test_admin_pages_are_translated(admin_site, lang, heading, button):
     assert button in [b.get_text(strip=True) for b in queue.find_all("button")]
 
 
-@pytest.mark.parametrize(("lang", "label"), [("en", "Outdoors & hiking"), ("es", "Aire libre y senderismo"),
-                                             ("de", "Draußen & Wandern")])
+@pytest.mark.parametrize(
+    ("lang", "label"), [("en", "Outdoors & hiking"), ("es", "Aire libre y senderismo"), ("de", "Draußen & Wandern")]
+)
 def test_tag_labels_follow_the_locale(site, lang, label):
     _, client, ids = site
     listing = soup_of(client, f"/listings/{ids['walk']}", **{"Accept-Language": lang})
@@ -274,11 +317,28 @@ def test_every_tag_has_spanish_and_german_labels():
 def test_the_plain_text_digest_dates_follow_the_alerts_language(frozen_now, site):
     app, _, _ = site
     start = datetime(2030, 12, 3, 19, 0, tzinfo=UTC)
-    listing = SimpleNamespace(id=1, title="Chor", locality="London", next_start=start, timezone="Europe/London",
-                              all_day=False, kind="club", status="scheduled", online=False)
+    listing = SimpleNamespace(
+        id=1,
+        title="Chor",
+        locality="London",
+        next_start=start,
+        timezone="Europe/London",
+        all_day=False,
+        kind="club",
+        status="scheduled",
+        online=False,
+    )
     alert = SimpleNamespace(name="Musik", locale="de", frequency="weekly", query={"where": "London"})
-    context = dict(alert=alert, listings=[listing], more=False, changes=[], manage_url="m", unsubscribe_url="u",
-                   postal_address="", base_url="https://k.example")
+    context = dict(
+        alert=alert,
+        listings=[listing],
+        more=False,
+        changes=[],
+        manage_url="m",
+        unsubscribe_url="u",
+        postal_address="",
+        base_url="https://k.example",
+    )
     cards = Cards(render_in_alert_locale, "https://k.example")
     with app.app_context():
         german = render_in_alert_locale("email/digest.txt", card=cards.bind(alert), **context)
@@ -288,11 +348,14 @@ def test_the_plain_text_digest_dates_follow_the_alerts_language(frozen_now, site
     assert "mar, 3 dic 2030, 19:00" in spanish
 
 
-@pytest.mark.parametrize(("lang", "schedule", "reasons"), [
-    ("en", "Meets every Saturday", ["Matches Outdoors & hiking"]),
-    ("es", "Se reúne cada sábado", ["Coincide con Aire libre y senderismo"]),
-    ("de", "Trifft sich jeden Samstag", ["Passt zu Draußen & Wandern"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "schedule", "reasons"),
+    [
+        ("en", "Meets every Saturday", ["Matches Outdoors & hiking"]),
+        ("es", "Se reúne cada sábado", ["Coincide con Aire libre y senderismo"]),
+        ("de", "Trifft sich jeden Samstag", ["Passt zu Draußen & Wandern"]),
+    ],
+)
 def test_schedules_and_reasons_on_result_cards_follow_the_locale(site, lang, schedule, reasons):
     _, client, _ = site
     results = soup_of(client, "/search?where=London&radius_km=10&interests=hiking", **{"Accept-Language": lang})
@@ -301,15 +364,23 @@ def test_schedules_and_reasons_on_result_cards_follow_the_locale(site, lang, sch
     assert [li.get_text(strip=True) for li in card.select("ul.reasons li")] == reasons
 
 
-@pytest.mark.parametrize(("rrule", "text", "spanish", "german"), [
-    ("FREQ=WEEKLY;BYDAY=MO,WE", "", "Se reúne cada lunes y miércoles", "Trifft sich jeden Montag und Mittwoch"),
-    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "", "Se reúne cada dos viernes", "Trifft sich jeden zweiten Freitag"),
-    ("FREQ=MONTHLY;BYDAY=-1SU", "", "Se reúne el último domingo del mes", "Trifft sich am letzten Sonntag im Monat"),
-    ("FREQ=MONTHLY;INTERVAL=3", "", "Se reúne cada 3 meses", "Trifft sich alle 3 Monate"),
-    ("FREQ=DAILY", "", "Se reúne a diario", "Trifft sich täglich"),
-    (None, "Every 2nd Thursday.", "Se reúne: every 2nd Thursday", "Trifft sich: every 2nd Thursday"),
-    (None, "", "", ""),
-])
+@pytest.mark.parametrize(
+    ("rrule", "text", "spanish", "german"),
+    [
+        ("FREQ=WEEKLY;BYDAY=MO,WE", "", "Se reúne cada lunes y miércoles", "Trifft sich jeden Montag und Mittwoch"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "", "Se reúne cada dos viernes", "Trifft sich jeden zweiten Freitag"),
+        (
+            "FREQ=MONTHLY;BYDAY=-1SU",
+            "",
+            "Se reúne el último domingo del mes",
+            "Trifft sich am letzten Sonntag im Monat",
+        ),
+        ("FREQ=MONTHLY;INTERVAL=3", "", "Se reúne cada 3 meses", "Trifft sich alle 3 Monate"),
+        ("FREQ=DAILY", "", "Se reúne a diario", "Trifft sich täglich"),
+        (None, "Every 2nd Thursday.", "Se reúne: every 2nd Thursday", "Trifft sich: every 2nd Thursday"),
+        (None, "", "", ""),
+    ],
+)
 def test_schedules_are_put_in_the_visitors_words(site, rrule, text, spanish, german):
     from flask_babel import force_locale
 
@@ -330,14 +401,29 @@ def test_reasons_from_ranking_are_put_in_the_visitors_words(site):
     from finder.web.views.display_words import reason_words
 
     app, _, _ = site
-    reasons = [Reason("wheelchair"), Reason("in_person"), Reason("from_home"), Reason("in_place", {"place": "Lyon"}),
-               Reason("kind", {"kind": "club"}), Reason("matches_interest", {"slug": "games", "label": "Games"}),
-               Reason("meets", {"schedule": Schedule(days=("SA",))}), Reason("newcomer"),
-               Reason("distance", {"km": 2.5, "unit": "km"})]
+    reasons = [
+        Reason("wheelchair"),
+        Reason("in_person"),
+        Reason("from_home"),
+        Reason("in_place", {"place": "Lyon"}),
+        Reason("kind", {"kind": "club"}),
+        Reason("matches_interest", {"slug": "games", "label": "Games"}),
+        Reason("meets", {"schedule": Schedule(days=("SA",))}),
+        Reason("newcomer"),
+        Reason("distance", {"km": 2.5, "unit": "km"}),
+    ]
     with app.test_request_context("/"), force_locale("de"):
         assert [reason_words(r) for r in reasons] == [
-            "Rollstuhlgerecht", "Vor Ort", "Von zu Hause aus", "In Lyon", "Verein oder Gruppe", "Passt zu Spiele",
-            "Trifft sich jeden Samstag", "Neulingsfreundlich", "2,5 km entfernt"]
+            "Rollstuhlgerecht",
+            "Vor Ort",
+            "Von zu Hause aus",
+            "In Lyon",
+            "Verein oder Gruppe",
+            "Passt zu Spiele",
+            "Trifft sich jeden Samstag",
+            "Neulingsfreundlich",
+            "2,5 km entfernt",
+        ]
 
 
 def test_a_card_in_german_shows_german_reasons(site):

@@ -42,12 +42,19 @@ FIRST = datetime(2026, 3, 10, 19, 0, tzinfo=PARIS)
 
 
 def _item(**changes) -> Item:
-    item = Item(title="Chess club", description="Boards provided.", url="https://chess.example/",
-                organizer=Organizer(name="Chess friends", url="https://chess.example/"),
-                venue=Venue(name="Café", locality="Paris"), start=FIRST, end=FIRST + timedelta(hours=2),
-                timezone="Europe/Paris", recurrence="FREQ=WEEKLY",
-                occurrences=[Occurrence(FIRST + timedelta(weeks=w), FIRST + timedelta(weeks=w, hours=2)) for w in range(3)],
-                extra={"b": 1, "a": [1, 2]})
+    item = Item(
+        title="Chess club",
+        description="Boards provided.",
+        url="https://chess.example/",
+        organizer=Organizer(name="Chess friends", url="https://chess.example/"),
+        venue=Venue(name="Café", locality="Paris"),
+        start=FIRST,
+        end=FIRST + timedelta(hours=2),
+        timezone="Europe/Paris",
+        recurrence="FREQ=WEEKLY",
+        occurrences=[Occurrence(FIRST + timedelta(weeks=w), FIRST + timedelta(weeks=w, hours=2)) for w in range(3)],
+        extra={"b": 1, "a": [1, 2]},
+    )
     for name, value in changes.items():
         setattr(item, name, value)
     return item
@@ -70,12 +77,18 @@ def test_content_hash_sees_every_change():
     cancelled = _item()
     cancelled.occurrences[2] = Occurrence(cancelled.occurrences[2].start, cancelled.occurrences[2].end, "cancelled")
     changed = [
-        _hash(moved), _hash(cancelled), _hash(_item(occurrences=_item().occurrences[:2])),
-        _hash(_item(title="Chess club!")), _hash(_item(venue=Venue(name="Café", locality="Lyon"))),
+        _hash(moved),
+        _hash(cancelled),
+        _hash(_item(occurrences=_item().occurrences[:2])),
+        _hash(_item(title="Chess club!")),
+        _hash(_item(venue=Venue(name="Café", locality="Lyon"))),
         _hash(_item(organizer=Organizer(name="Chess friends", url="https://other.example/"))),
-        _hash(_item(start=FIRST.astimezone(UTC) + timedelta(minutes=1))), _hash(_item(free=True)),
-        _hash(_item(extra={"b": 2, "a": [1, 2]})), _hash(_item(exdates=["20260317T190000"])),
-        _hash(_item(), tags=("games", "social")), _hash(_item(), status="cancelled"),
+        _hash(_item(start=FIRST.astimezone(UTC) + timedelta(minutes=1))),
+        _hash(_item(free=True)),
+        _hash(_item(extra={"b": 2, "a": [1, 2]})),
+        _hash(_item(exdates=["20260317T190000"])),
+        _hash(_item(), tags=("games", "social")),
+        _hash(_item(), status="cancelled"),
     ]
     assert base not in changed and len(set(changed)) == len(changed)
 

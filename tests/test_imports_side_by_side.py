@@ -26,9 +26,15 @@ def calendar(slug: str, events: int = 40) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
     for n in range(events):
         start = (first + timedelta(days=7 * n, hours=n % 3)).strftime("%Y%m%dT%H%M%SZ")
-        lines += ["BEGIN:VEVENT", f"UID:{slug}-{n}@test", f"DTSTART:{start}", f"SUMMARY:{slug} session {n}",
-                  "LOCATION:Town hall\\, Paris", "ORGANIZER;CN=Town Chess Club:mailto:chess@club.example",
-                  "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{slug}-{n}@test",
+            f"DTSTART:{start}",
+            f"SUMMARY:{slug} session {n}",
+            "LOCATION:Town hall\\, Paris",
+            "ORGANIZER;CN=Town Chess Club:mailto:chess@club.example",
+            "END:VEVENT",
+        ]
     return ("\r\n".join([*lines, "END:VCALENDAR", ""])).encode()
 
 
@@ -37,17 +43,27 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
     catalogue = []
     for slug in SOURCES:
         httpserver.expect_request(f"/{slug}.ics").respond_with_data(calendar(slug), content_type="text/calendar")
-        catalogue.append(f'[[source]]\nslug = "{slug}"\nadapter = "ics"\nurl = "{httpserver.url_for(f"/{slug}.ics")}"\n'
-                         'timezone = "Europe/Paris"\n')
+        catalogue.append(
+            f'[[source]]\nslug = "{slug}"\nadapter = "ics"\nurl = "{httpserver.url_for(f"/{slug}.ics")}"\n'
+            'timezone = "Europe/Paris"\n'
+        )
     (tmp_path / "sources.toml").write_text("\n".join(catalogue))
-    env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",
-           "FINDER_SOURCES_FILE": str(tmp_path / "sources.toml"), "FINDER_FETCH_ALLOW_PRIVATE": "true",
-           "FINDER_FETCH_MIN_DELAY_S": "0", "FINDER_RATELIMIT_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "FINDER_DATABASE_URL": db_url,
+        "FINDER_SECRET_KEY": "test",
+        "FINDER_SOURCES_FILE": str(tmp_path / "sources.toml"),
+        "FINDER_FETCH_ALLOW_PRIVATE": "true",
+        "FINDER_FETCH_MIN_DELAY_S": "0",
+        "FINDER_RATELIMIT_ENABLED": "false",
+    }
     start_at = time.time() + 1.5
     wait = f"import time; time.sleep(max(0, {start_at} - time.time()))"
     command = [sys.executable, "-c", f"{wait}; from finder.cli import main; main()", "scrape", "--all"]
-    processes = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=120)[0] for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     for output in outputs:
@@ -63,10 +79,24 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
 @WRITES_DEMO_FILES
 def test_two_demo_loads_at_once_both_succeed(db_url, session, gazetteer_path):
     """The issue's own case: two `finder demo load` runs at once failed 15 runs with UniqueViolation."""
-    env = {**os.environ, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",
-           "FINDER_RATELIMIT_ENABLED": "false", "FINDER_GAZETTEER_PATH": str(gazetteer_path)}
-    processes = [subprocess.Popen([sys.executable, "-m", "finder", "demo", "load"], env=env, cwd=ROOT,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    env = {
+        **os.environ,
+        "FINDER_DATABASE_URL": db_url,
+        "FINDER_SECRET_KEY": "test",
+        "FINDER_RATELIMIT_ENABLED": "false",
+        "FINDER_GAZETTEER_PATH": str(gazetteer_path),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "finder", "demo", "load"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=300)[0] for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     for output in outputs:

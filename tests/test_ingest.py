@@ -183,7 +183,9 @@ def test_duplicates_across_sources_merge_into_one_listing(session):
 def test_same_organiser_merges_without_coordinates(session):
     first, second = make_source(session, "a"), make_source(session, "b")
     ingest(session, first, [item("1", lat=None, lon=None, venue=Venue())], now=NOW)
-    ingest(session, second, [item("2", "Board games night", lat=None, lon=None, venue=Venue(name="elsewhere"))], now=NOW)
+    ingest(
+        session, second, [item("2", "Board games night", lat=None, lon=None, venue=Venue(name="elsewhere"))], now=NOW
+    )
     assert count(session, Listing) == 1
 
 
@@ -296,12 +298,26 @@ def test_new_organisations_of_one_batch_match_one_by_one_creation(session):
     same = Organizer(name="Les Amis du Jeu", url="https://www.amisdujeu.example/")
     spelled = Organizer(name="LES AMIS DU JEU", url="https://amisdujeu.example/")
     bare, sited = Organizer(name="Chess Club"), Organizer(name="Chess Club", url="https://chess.example/")
-    first, second = Organizer(name="Run Club", url="https://run-a.example/"), Organizer(name="Run Club", url="https://run-b.example/")
-    ingest(session, source, [item(str(i), f"Event {i}", datetime(2026, 3, 10 + i, 19, 0, tzinfo=PARIS), organizer=organizer)
-                             for i, organizer in enumerate((same, spelled, bare, sited, first, second))], now=NOW)
+    first, second = (
+        Organizer(name="Run Club", url="https://run-a.example/"),
+        Organizer(name="Run Club", url="https://run-b.example/"),
+    )
+    ingest(
+        session,
+        source,
+        [
+            item(str(i), f"Event {i}", datetime(2026, 3, 10 + i, 19, 0, tzinfo=PARIS), organizer=organizer)
+            for i, organizer in enumerate((same, spelled, bare, sited, first, second))
+        ],
+        now=NOW,
+    )
     orgs = {org.key: org for org in session.scalars(select(Organization))}
-    assert set(orgs) == {"les amis du jeu|amisdujeu.example", "chess club|chess.example", "run club|run-a.example",
-                         "run club|run-b.example"}
+    assert set(orgs) == {
+        "les amis du jeu|amisdujeu.example",
+        "chess club|chess.example",
+        "run club|run-a.example",
+        "run club|run-b.example",
+    }
     assert orgs["les amis du jeu|amisdujeu.example"].name == "Les Amis du Jeu"  # the first spelling met
     by_title = {listing.title: listing.organization_id for listing in session.scalars(select(Listing))}
     assert by_title["Event 0"] == by_title["Event 1"] == orgs["les amis du jeu|amisdujeu.example"].id
@@ -337,7 +353,9 @@ def test_occurrences_follow_the_source(session):
     weeks = [start + timedelta(weeks=n) for n in range(3)]
     series = item("w", "Weekly choir", start, recurrence="FREQ=WEEKLY", occurrences=[ItemOccurrence(s) for s in weeks])
     ingest(session, source, [series], now=NOW)
-    later = item("w", "Weekly choir", start, recurrence="FREQ=WEEKLY", occurrences=[ItemOccurrence(s) for s in weeks[1:]])
+    later = item(
+        "w", "Weekly choir", start, recurrence="FREQ=WEEKLY", occurrences=[ItemOccurrence(s) for s in weeks[1:]]
+    )
     ingest(session, source, [later], now=NOW)
     session.commit()
     assert sorted(session.scalars(select(Occurrence.start))) == [w.astimezone(UTC) for w in weeks[1:]]
@@ -351,8 +369,10 @@ def test_retag_applies_a_changed_vocabulary(session, tmp_path):
     ingest(session, source, batch(), now=NOW)
     session.commit()
     path = tmp_path / "tags.toml"
-    path.write_text('[tag.social]\nlabel = "Social"\nfacet = "activity"\nsynonyms = ["meet"]\n'
-                    '[tag.hiking]\nlabel = "Hiking"\nfacet = "activity"\nsynonyms = ["hike"]\n')
+    path.write_text(
+        '[tag.social]\nlabel = "Social"\nfacet = "activity"\nsynonyms = ["meet"]\n'
+        '[tag.hiking]\nlabel = "Hiking"\nfacet = "activity"\nsynonyms = ["hike"]\n'
+    )
     seen, changed = retag(session, load_vocabulary(path))
     session.commit()
     assert (seen, changed) == (3, 3)

@@ -27,14 +27,30 @@ def run(args: list[str], cwd: Path, env: dict, timeout: int = 300) -> str:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("site")
-    run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-cache-dir",
-         "--target", str(target), str(REPO)], cwd=tmp_path_factory.getbasetemp(), env=dict(os.environ))
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-cache-dir",
+            "--target",
+            str(target),
+            str(REPO),
+        ],
+        cwd=tmp_path_factory.getbasetemp(),
+        env=dict(os.environ),
+    )
     assert (target / "finder" / "_shipped" / "migrations" / "env.py").is_file()
     return target
 
 
-def test_installed_package_migrates_loads_the_demo_and_searches_outside_the_repository(installed, tmp_path,
-                                                                                     gazetteer_path):
+def test_installed_package_migrates_loads_the_demo_and_searches_outside_the_repository(
+    installed, tmp_path, gazetteer_path
+):
     where = tmp_path / "srv"
     (where / "data").mkdir(parents=True)
     (where / "data" / "gazetteer.sqlite").symlink_to(gazetteer_path)  # the test gazetteer: every demo city
@@ -52,9 +68,17 @@ def test_installed_package_migrates_loads_the_demo_and_searches_outside_the_repo
     assert {p.name for p in (where / "data").iterdir()} >= {"kindred.sqlite", "secret_key", "gazetteer.sqlite"}
     assert not list(installed.glob("finder/_shipped/data/*.sqlite"))  # nothing written into the package
 
-    page = run([sys.executable, "-c", "from finder import create_app\nclient = create_app().test_client()\n"
-                "answer = client.get('/search?where=London')\nprint(answer.status_code, 'Kindred' in answer.text)\n"
-                "print(client.get('/static/css/site.css').status_code)"], where, env)
+    page = run(
+        [
+            sys.executable,
+            "-c",
+            "from finder import create_app\nclient = create_app().test_client()\n"
+            "answer = client.get('/search?where=London')\nprint(answer.status_code, 'Kindred' in answer.text)\n"
+            "print(client.get('/static/css/site.css').status_code)",
+        ],
+        where,
+        env,
+    )
     assert page.split() == ["200", "True", "200"]
 
 
@@ -63,8 +87,16 @@ def test_data_dir_setting_moves_the_sites_own_files(installed, tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith("FINDER_")}
     env.update(PYTHONPATH=str(installed), FINDER_DATA_DIR=str(own))
     run([sys.executable, "-m", "finder", "db", "upgrade"], tmp_path, env)
-    out = run([sys.executable, "-c", "from finder.config import Config\nc = Config.from_env()\n"
-               "print(c.path(c.SOURCES_FILE)); print(c.path(c.OUTBOX_DIR))"], tmp_path, env).split()
+    out = run(
+        [
+            sys.executable,
+            "-c",
+            "from finder.config import Config\nc = Config.from_env()\n"
+            "print(c.path(c.SOURCES_FILE)); print(c.path(c.OUTBOX_DIR))",
+        ],
+        tmp_path,
+        env,
+    ).split()
     assert (own / "kindred.sqlite").is_file()
     assert out[0].startswith(str(installed)) and out[0].endswith("_shipped/data/sources.toml")  # shipped, read only
     assert out[1] == str(own / "outbox")

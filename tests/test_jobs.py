@@ -39,8 +39,9 @@ def test_lease_refuses_a_second_start_within_the_interval(engine, session):
     assert leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="a")
     assert not leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now, owner="b")  # leased
     leases.finish(engine, "k", status="ok", error="", now=now + timedelta(seconds=5), owner="a")
-    assert not leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=10),
-                                 owner="b")  # ran recently
+    assert not leases.try_lease(
+        engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=10), owner="b"
+    )  # ran recently
     assert leases.try_lease(engine, "k", min_interval_s=600, lease_s=60, now=now + timedelta(seconds=601), owner="b")
     row = session.get(JobRun, "k")
     assert (row.owner, row.runs) == ("b", 2)
@@ -55,9 +56,16 @@ def test_an_expired_lease_can_be_taken_over(engine, session):
 
 def test_two_scheduler_processes_run_a_job_once(db_url, engine, session):
     start_at = time.time() + 2.0
-    procs = [subprocess.Popen([sys.executable, str(SCRIPT), db_url, str(start_at), "test:once"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).parent.parent) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(SCRIPT), db_url, str(start_at), "test:once"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outputs]
     verdicts = sorted(out.strip() for out, _ in outputs)

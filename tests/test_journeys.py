@@ -94,7 +94,9 @@ def test_a_volunteer_in_london_finds_weekend_roles_saves_the_search_and_manages_
         page.get_by_role("link", name="Add to calendar").click()
     calendar = icalendar.Calendar.from_ical(Path(download.value.path()).read_bytes())
     next_start = datetime.fromisoformat(dated["next_start"])
-    events = recurring_ical_events.of(calendar).between(next_start - timedelta(minutes=1), next_start + timedelta(days=1))
+    events = recurring_ical_events.of(calendar).between(
+        next_start - timedelta(minutes=1), next_start + timedelta(days=1)
+    )
     starts = [event["DTSTART"].dt for event in events]
     assert next_start in starts, (next_start, starts)  # the calendar file and the API agree on the time
     assert next_start.astimezone(UTC).weekday() in (4, 5, 6, 0)  # a weekend day wherever in the world (±1 day)

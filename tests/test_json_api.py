@@ -48,18 +48,25 @@ def test_the_one_page_exchange_reads_into_volunteer_listings():
     assert scout.source_key == "79ae1022-9059-40c0-82dd-3f5b15dd796a"
     assert scout.url == "https://do-it.org/opportunities/79ae1022-9059-40c0-82dd-3f5b15dd796a"
     assert (scout.lat, scout.lon) == (51.5943, -0.334769)
-    assert (scout.venue.street, scout.venue.locality, scout.venue.postcode) == ("The Wealdstone Centre", "Wealdstone", "HA3 7AE")
+    assert (scout.venue.street, scout.venue.locality, scout.venue.postcode) == (
+        "The Wealdstone Centre",
+        "Wealdstone",
+        "HA3 7AE",
+    )
     assert scout.organizer.name == "Scouts - Scout Association - Greater London Region"
     assert adapter.next_url(body, "https://api.do-it.org/v1/opportunities") is None  # no `next`: the last page
 
 
-@pytest.mark.parametrize(("link", "expected"), [
-    ("/v2/opportunities?page=2", "https://api.example.org/v2/opportunities?page=2"),
-    ("https://other.example.org/page/2", "https://other.example.org/page/2"),
-    ("file:data/secret_key", None),  # a remote page never makes us read a local file
-    ("file:///etc/passwd", None),
-    ("https://api.example.org/v1/opportunities", None),  # this page again
-])
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("/v2/opportunities?page=2", "https://api.example.org/v2/opportunities?page=2"),
+        ("https://other.example.org/page/2", "https://other.example.org/page/2"),
+        ("file:data/secret_key", None),  # a remote page never makes us read a local file
+        ("file:///etc/passwd", None),
+        ("https://api.example.org/v1/opportunities", None),  # this page again
+    ],
+)
 def test_next_links_are_followed_only_over_http(link, expected):
     adapter = JsonAdapter()
     adapter.mapping = MAPPING
@@ -69,7 +76,9 @@ def test_next_links_are_followed_only_over_http(link, expected):
 
 def test_a_mapping_that_finds_nothing_or_is_incomplete_is_refused_in_one_line():
     [(_where, body)] = exchanges(ONE_PAGE)
-    with pytest.raises(ParseError, match=r"mapping.items '\$.results' finds nothing in this body \(keys: data, links, meta\)"):
+    with pytest.raises(
+        ParseError, match=r"mapping.items '\$.results' finds nothing in this body \(keys: data, links, meta\)"
+    ):
         JsonAdapter().parse(body, "", Context(mapping={**MAPPING, "items": "$.results"}))
     with pytest.raises(ParseError, match="needs a catalogue mapping"):
         JsonAdapter().parse(body, "", Context())
@@ -100,8 +109,11 @@ def doit(httpserver):
 
 def test_a_run_follows_relative_v2_next_links_to_the_last_page(session, doit, db_url, tmp_path):
     first_url, asked = doit
-    session.add(Source(slug="doit-harrow", adapter="json", url=first_url, timezone="Europe/London", country="GB",
-                       mapping=MAPPING))
+    session.add(
+        Source(
+            slug="doit-harrow", adapter="json", url=first_url, timezone="Europe/London", country="GB", mapping=MAPPING
+        )
+    )
     session.commit()
     config = make_test_config(db_url, tmp_path, EXPANSION_DAYS=60)
     run = run_source(session, "doit-harrow", now=NOW, config=config, fetcher=default_fetcher(session, config))
@@ -110,21 +122,34 @@ def test_a_run_follows_relative_v2_next_links_to_the_last_page(session, doit, db
     assert asked[1].startswith("/v2/opportunities?")  # a v1 page pointing at v2
     assert (run.status, run.items, run.inserted, run.invalid) == ("ok", 85, 85, 0)  # 36 + 19 + 20 + 10
     assert session.scalar(select(func.count()).select_from(Listing).where(Listing.kind == "volunteer")) == 85
-    shop = session.scalar(select(Listing).join(ListingSource)
-                          .where(ListingSource.source_key == "b3519fea-0eb1-4341-83f7-71e4e11e06b7"))
+    shop = session.scalar(
+        select(Listing).join(ListingSource).where(ListingSource.source_key == "b3519fea-0eb1-4341-83f7-71e4e11e06b7")
+    )
     assert shop.title == "Retail Store Assistants"
-    assert (shop.lat, shop.lon, shop.postcode) == (pytest.approx(51.58768), pytest.approx(0.08152), "IG6 1HW")  # 1st location
-    assert "disability" in {tag.slug for tag in shop.tags}  # interests[*].name ("Learning disability") through the vocabulary
+    assert (shop.lat, shop.lon, shop.postcode) == (
+        pytest.approx(51.58768),
+        pytest.approx(0.08152),
+        "IG6 1HW",
+    )  # 1st location
+    assert "disability" in {
+        tag.slug for tag in shop.tags
+    }  # interests[*].name ("Learning disability") through the vocabulary
 
 
 def test_the_real_uk_catalogue_entries_are_disabled_credited_and_readable():
     from finder.catalog.sources import load_catalog
     from scrapers.json_api import check_mapping
 
-    specs = {spec.slug: spec for spec in load_catalog(Path(__file__).resolve().parent.parent / "data" / "sources.toml",
-                                                      overlay=False)}
-    real = {"openactive-goodgym": "openactive", "oruk-buckinghamshire-fis": "hsds",
-            "osm-community-places-leeds": "overpass", "doit-harrow": "json"}
+    specs = {
+        spec.slug: spec
+        for spec in load_catalog(Path(__file__).resolve().parent.parent / "data" / "sources.toml", overlay=False)
+    }
+    real = {
+        "openactive-goodgym": "openactive",
+        "oruk-buckinghamshire-fis": "hsds",
+        "osm-community-places-leeds": "overpass",
+        "doit-harrow": "json",
+    }
     for slug, adapter in real.items():
         spec = specs[slug]
         assert (spec.adapter, spec.enabled) == (adapter, False) and spec.licence and spec.attribution, slug
@@ -139,8 +164,28 @@ def test_any_json_parses_through_the_mapping_or_is_refused():
     from tests.adapter_fuzz import check_never_crashes, json_values
 
     check_never_crashes(JsonAdapter, ["data", "items"])  # without a mapping: always a ParseError
-    keys = ["data", "items", "links", "next", "href", "title", "id", "lat", "lng", "locations", "interests", "name",
-            "for_recruiter", "website", "photo", "absolute_url", "postcode", "city", "address_1", "description"]
+    keys = [
+        "data",
+        "items",
+        "links",
+        "next",
+        "href",
+        "title",
+        "id",
+        "lat",
+        "lng",
+        "locations",
+        "interests",
+        "name",
+        "for_recruiter",
+        "website",
+        "photo",
+        "absolute_url",
+        "postcode",
+        "city",
+        "address_1",
+        "description",
+    ]
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(json_values(keys))

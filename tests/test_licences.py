@@ -20,19 +20,36 @@ BLURB = "Bring a thermos; the towpath is muddy in winter."
 def listings(app):
     with app.app_context():
         session = get_session()
-        osm = Source(slug="osm-clubs", adapter="overpass", url="https://overpass.example/api", republish=True,
-                     licence="ODbL 1.0", attribution="© OpenStreetMap contributors")
-        closed = Source(slug="closed-board", adapter="rss", url="https://board.example/feed", republish=False,
-                        licence="All rights reserved", attribution="Board Example Ltd")
+        osm = Source(
+            slug="osm-clubs",
+            adapter="overpass",
+            url="https://overpass.example/api",
+            republish=True,
+            licence="ODbL 1.0",
+            attribution="© OpenStreetMap contributors",
+        )
+        closed = Source(
+            slug="closed-board",
+            adapter="rss",
+            url="https://board.example/feed",
+            republish=False,
+            licence="All rights reserved",
+            attribution="Board Example Ltd",
+        )
         session.add_all([osm, closed])
         session.flush()
         walk = add_listing(session, "Canal Walkers", lat=LAT, lon=LON, description=BLURB, url="https://walk.example/")
-        chess = add_listing(session, "Chess Circle", lat=LAT, lon=LON + 0.01, description=BLURB,
-                            url="https://board.example/chess")
-        session.add_all([
-            ListingSource(listing_id=walk.id, source_id=osm.id, source_key="w", source_url="https://osm.example/w"),
-            ListingSource(listing_id=chess.id, source_id=closed.id, source_key="c", source_url="https://board.example/c"),
-        ])
+        chess = add_listing(
+            session, "Chess Circle", lat=LAT, lon=LON + 0.01, description=BLURB, url="https://board.example/chess"
+        )
+        session.add_all(
+            [
+                ListingSource(listing_id=walk.id, source_id=osm.id, source_key="w", source_url="https://osm.example/w"),
+                ListingSource(
+                    listing_id=chess.id, source_id=closed.id, source_key="c", source_url="https://board.example/c"
+                ),
+            ]
+        )
         session.commit()
         return {"walk": walk.id, "chess": chess.id}
 
@@ -52,8 +69,11 @@ def test_links_only_source_shows_title_and_link_out_but_no_description(client, l
 
 def test_api_listing_carries_licence_and_respects_links_only(client, listings):
     walk = client.get(f"/api/v1/listings/{listings['walk']}").get_json()
-    assert (walk["licence"], walk["attribution"], walk["links_only"]) == ("ODbL 1.0", "© OpenStreetMap contributors",
-                                                                          False)
+    assert (walk["licence"], walk["attribution"], walk["links_only"]) == (
+        "ODbL 1.0",
+        "© OpenStreetMap contributors",
+        False,
+    )
     assert walk["description"] == BLURB
     chess = client.get(f"/api/v1/listings/{listings['chess']}").get_json()
     assert chess["links_only"] is True and chess["description"] == ""
@@ -75,15 +95,22 @@ def test_openapi_documents_the_new_fields(client):
     assert "links_only" in text and "attribution" in text
 
 
-@pytest.mark.parametrize("sources, expected", [
-    ([], {"licence": None, "attribution": None, "links_only": False}),
-    ([("CC BY 4.0", "GeoNames", True)], {"licence": "CC BY 4.0", "attribution": "GeoNames", "links_only": False}),
-    ([("ODbL", "OSM", True), ("Terms", "Site", False), ("ODbL", "OSM", True)],
-     {"licence": "ODbL; Terms", "attribution": "OSM; Site", "links_only": True}),
-])
+@pytest.mark.parametrize(
+    "sources, expected",
+    [
+        ([], {"licence": None, "attribution": None, "links_only": False}),
+        ([("CC BY 4.0", "GeoNames", True)], {"licence": "CC BY 4.0", "attribution": "GeoNames", "links_only": False}),
+        (
+            [("ODbL", "OSM", True), ("Terms", "Site", False), ("ODbL", "OSM", True)],
+            {"licence": "ODbL; Terms", "attribution": "OSM; Site", "links_only": True},
+        ),
+    ],
+)
 def test_terms_of_several_sources(sources, expected):
-    rows = [Source(licence=licence, attribution=attribution, republish=republish)
-            for licence, attribution, republish in sources]
+    rows = [
+        Source(licence=licence, attribution=attribution, republish=republish)
+        for licence, attribution, republish in sources
+    ]
     assert terms(rows) == expected
 
 

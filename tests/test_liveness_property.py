@@ -99,8 +99,9 @@ def expected_liveness(kinds: list[str], hide_after: int) -> str:
     hide_after=st.integers(min_value=1, max_value=3),
     kinds=st.lists(st.sampled_from(sorted(ANSWERS)), min_size=1, max_size=6),
 )
-def test_hidden_only_after_n_consecutive_successful_runs_without_it(engine, db_url, tmp_path, feed_server,
-                                                                     hide_after, kinds):
+def test_hidden_only_after_n_consecutive_successful_runs_without_it(
+    engine, db_url, tmp_path, feed_server, hide_after, kinds
+):
     server, feed = feed_server
     clear(engine)
     config = make_test_config(db_url, tmp_path, HIDE_AFTER_MISSES=hide_after, EXPANSION_DAYS=60)

@@ -42,8 +42,15 @@ def wire(engine, db_url, tmp_path):
     handler, port = RawRecorder(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    config = make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC",
-                              DIGEST_HOUR=8, ADMIN_EMAIL="admin@example.org")
+    config = make_test_config(
+        db_url,
+        tmp_path,
+        SMTP_URL=f"smtp://127.0.0.1:{port}",
+        BASE_URL=BASE,
+        TIMEZONE="UTC",
+        DIGEST_HOUR=8,
+        ADMIN_EMAIL="admin@example.org",
+    )
     app = create_app(config)
     yield app, handler
     app.extensions["engine"].dispose()
@@ -61,7 +68,7 @@ def header_lines(raw: bytes, name: bytes) -> list[bytes]:
     for index, line in enumerate(lines):
         if line.lower().startswith(name.lower() + b":"):
             block = [line]
-            for more in lines[index + 1:]:
+            for more in lines[index + 1 :]:
                 if more[:1] not in (b" ", b"\t"):
                     break
                 block.append(more)
@@ -130,15 +137,23 @@ def test_eml_files_carry_the_same_unfolded_headers(engine, db_url, tmp_path):
     from tests.conftest import clear_tables
 
     clear_tables(engine)
-    config = make_test_config(db_url, tmp_path, SMTP_URL="", BASE_URL=BASE, TIMEZONE="UTC", DIGEST_HOUR=8,
-                              OUTBOX_DIR=str(tmp_path / "outbox"))
+    config = make_test_config(
+        db_url, tmp_path, SMTP_URL="", BASE_URL=BASE, TIMEZONE="UTC", DIGEST_HOUR=8, OUTBOX_DIR=str(tmp_path / "outbox")
+    )
     app = create_app(config)
     maker = app.extensions["sessionmaker"]
     day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with maker() as session:
-        session.add(Alert(email="x@example.org", query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
-                          frequency="daily", status="active", confirmed_at=day - timedelta(days=2),
-                          last_digest_at=day - timedelta(days=2)))
+        session.add(
+            Alert(
+                email="x@example.org",
+                query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                frequency="daily",
+                status="active",
+                confirmed_at=day - timedelta(days=2),
+                last_digest_at=day - timedelta(days=2),
+            )
+        )
         session.commit()
         add_listing(session, "Hill walk", day - timedelta(hours=1))
     with app.app_context(), maker() as session:
@@ -172,20 +187,31 @@ def test_a_batch_is_sent_over_one_smtp_connection(engine, db_url, tmp_path):
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        app = create_app(make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE,
-                                          TIMEZONE="UTC", DIGEST_HOUR=8))
+        app = create_app(
+            make_test_config(
+                db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC", DIGEST_HOUR=8
+            )
+        )
         maker = app.extensions["sessionmaker"]
         day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
         with maker() as session:
             for n in range(4):
-                session.add(Alert(email=f"reader{n}@example.org", frequency="daily", status="active",
-                                  query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
-                                  confirmed_at=day - timedelta(days=2), last_digest_at=day - timedelta(days=2)))
+                session.add(
+                    Alert(
+                        email=f"reader{n}@example.org",
+                        frequency="daily",
+                        status="active",
+                        query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                        confirmed_at=day - timedelta(days=2),
+                        last_digest_at=day - timedelta(days=2),
+                    )
+                )
             session.commit()
             add_listing(session, "Hill walk", day - timedelta(hours=1))
         with app.app_context(), maker() as session:
-            built, sent = run_digests(session, app.config["FINDER"], make_matcher(None), render_in_alert_locale,
-                                      now=day)
+            built, sent = run_digests(
+                session, app.config["FINDER"], make_matcher(None), render_in_alert_locale, now=day
+            )
             session.commit()
         app.extensions["engine"].dispose()
     finally:
@@ -200,8 +226,14 @@ def test_a_dropped_connection_is_reopened_for_the_next_message(tmp_path):
     controller.start()
 
     def message(n):
-        return build_message(sender="k@example.org", recipient="a@example.org", subject=f"m{n}", text="t",
-                             html=None, message_id=f"<m{n}@kindred.test>")
+        return build_message(
+            sender="k@example.org",
+            recipient="a@example.org",
+            subject=f"m{n}",
+            text="t",
+            html=None,
+            message_id=f"<m{n}@kindred.test>",
+        )
 
     try:
         with Sender(f"smtp://127.0.0.1:{port}", tmp_path) as sender:
@@ -226,16 +258,24 @@ def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(eng
     handler, port = SessionRecorder(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    config = make_test_config(db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC",
-                              DIGEST_HOUR=8)
+    config = make_test_config(
+        db_url, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{port}", BASE_URL=BASE, TIMEZONE="UTC", DIGEST_HOUR=8
+    )
     app = create_app(config)
     day = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     try:
         with app.extensions["sessionmaker"]() as session:
             for n in range(7):
-                session.add(Alert(email=f"reader{n}@example.org", frequency="daily", status="active",
-                                  query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
-                                  confirmed_at=day - timedelta(days=2), last_digest_at=day - timedelta(days=2)))
+                session.add(
+                    Alert(
+                        email=f"reader{n}@example.org",
+                        frequency="daily",
+                        status="active",
+                        query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                        confirmed_at=day - timedelta(days=2),
+                        last_digest_at=day - timedelta(days=2),
+                    )
+                )
             session.commit()
             add_listing(session, "Hill walk", day - timedelta(hours=1))
             ranges = id_ranges(session, 3)
@@ -255,12 +295,18 @@ def test_workers_build_and_send_each_due_digest_once_over_disjoint_id_ranges(eng
 def test_wire_built_digest_reads_as_the_email_package_would_build_it():
     from finder.mail.wire import WireMessage, build_wire_message
 
-    fields = dict(sender="Kindred <kindred@example.org>", subject="3 new for “Gärten” " + "ü" * 80,
-                  text="New for “Gärten”\n\n* Hill walk\n  https://kindred.example.org/listings/1\n",
-                  html="<p>Hill walk</p>", message_id="<digest-1-2026-12-01@kindred.example.org>",
-                  headers={"List-Unsubscribe": f"<{BASE}/alerts/unsubscribe/{'x' * 150}>",
-                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-                  date=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    fields = dict(
+        sender="Kindred <kindred@example.org>",
+        subject="3 new for “Gärten” " + "ü" * 80,
+        text="New for “Gärten”\n\n* Hill walk\n  https://kindred.example.org/listings/1\n",
+        html="<p>Hill walk</p>",
+        message_id="<digest-1-2026-12-01@kindred.example.org>",
+        headers={
+            "List-Unsubscribe": f"<{BASE}/alerts/unsubscribe/{'x' * 150}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        date=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+    )
     wired = build_wire_message(recipient="a@example.org", **fields)
     raw = wired.as_bytes()
     assert isinstance(wired, WireMessage) and b"\r\n\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")

@@ -20,8 +20,10 @@ FIRST = datetime(2026, 3, 3, 19, 0, tzinfo=PARIS)  # a Tuesday
 
 
 def weekly_club(**values) -> Item:
-    values.setdefault("occurrences", [ItemOccurrence(FIRST + timedelta(weeks=w), FIRST + timedelta(weeks=w, hours=2))
-                                      for w in range(2)])  # scraped with a two-week window
+    values.setdefault(
+        "occurrences",
+        [ItemOccurrence(FIRST + timedelta(weeks=w), FIRST + timedelta(weeks=w, hours=2)) for w in range(2)],
+    )  # scraped with a two-week window
     values = {"title": "Tuesday chess club", "source_key": "chess", "recurrence": "FREQ=WEEKLY;BYDAY=TU", **values}
     return Item(start=FIRST, end=FIRST + timedelta(hours=2), timezone="Europe/Paris", lat=48.85, lon=2.35, **values)
 
@@ -36,8 +38,9 @@ def stored(session, *items: Item) -> list[Listing]:
 
 
 def meetings(session, listing: Listing) -> list[datetime]:
-    starts = session.scalars(select(Occurrence.start).where(Occurrence.listing_id == listing.id)
-                             .order_by(Occurrence.start))
+    starts = session.scalars(
+        select(Occurrence.start).where(Occurrence.listing_id == listing.id).order_by(Occurrence.start)
+    )
     return [start.astimezone(PARIS) for start in starts]
 
 
@@ -46,8 +49,15 @@ def test_series_roll_forward_to_the_horizon_without_the_excluded_meetings(sessio
     changed = roll_series_forward(session, NOW, expansion_days=60)
     assert changed == 1
     days = [start.date() for start in meetings(session, club)]
-    assert days == [date(2026, 3, 3), date(2026, 3, 10), date(2026, 3, 17), date(2026, 3, 31), date(2026, 4, 14),
-                    date(2026, 4, 21), date(2026, 4, 28)]
+    assert days == [
+        date(2026, 3, 3),
+        date(2026, 3, 10),
+        date(2026, 3, 17),
+        date(2026, 3, 31),
+        date(2026, 4, 14),
+        date(2026, 4, 21),
+        date(2026, 4, 28),
+    ]
     assert {start.hour for start in meetings(session, club)} == {19}  # wall-clock time kept across the DST change
     assert roll_series_forward(session, NOW, expansion_days=60) == 0  # nothing left to add
 

@@ -106,7 +106,31 @@ def test_sniff():
     assert not MobilizonAdapter.sniff(b'[{"start_datetime": 1}]', "")
 
 
-KEYS = ["data", "errors", "message", "searchEvents", "searchGroups", "elements", "title", "url", "beginsOn", "endsOn", "physicalAddress", "geom", "locality", "onlineAddress", "status", "tags", "options", "isOnline", "picture", "attributedTo", "timezone", "name", "summary"]
+KEYS = [
+    "data",
+    "errors",
+    "message",
+    "searchEvents",
+    "searchGroups",
+    "elements",
+    "title",
+    "url",
+    "beginsOn",
+    "endsOn",
+    "physicalAddress",
+    "geom",
+    "locality",
+    "onlineAddress",
+    "status",
+    "tags",
+    "options",
+    "isOnline",
+    "picture",
+    "attributedTo",
+    "timezone",
+    "name",
+    "summary",
+]
 
 
 def test_generated_json_never_crashes():
@@ -136,13 +160,13 @@ def test_a_get_query_pages_on_while_the_total_says_more_remain():
     second = adapter.next_url(answer(5, 2), first)
     assert query_of(second) == '{searchEvents(location:"u09tv",radius:25,limit:2,page:2){total elements{uuid title}}}'
     third = adapter.next_url(answer(5, 2), second)
-    assert 'limit:2,page:3)' in query_of(third)
+    assert "limit:2,page:3)" in query_of(third)
     assert adapter.next_url(answer(5, 1), third) is None  # 3 pages of 2 hold all 5
 
 
 def test_paging_uses_mobilizons_default_limit_and_reads_groups_too():
     adapter = MobilizonAdapter()
-    url = api_url("searchGroups(term:\"chess\")")
+    url = api_url('searchGroups(term:"chess")')
     assert 'searchGroups(term:"chess",page:2)' in query_of(adapter.next_url(answer(25, 10, "searchGroups"), url))
     assert adapter.next_url(answer(10, 10, "searchGroups"), url) is None
 
@@ -154,7 +178,8 @@ def test_no_next_page_for_one_page_answers_variables_or_broken_bodies():
     assert adapter.next_url(answer(30, 0), paged) is None  # an empty page ends paging, whatever the total says
     assert adapter.next_url(answer(30, 10), "https://mobilizon.example/api") is None  # POSTed query: not in the URL
     with_variables = "https://mobilizon.example/api?" + urlencode(
-        {"query": "query($p:Int){searchEvents(page:$p){total elements{uuid}}}", "variables": '{"p": 1}'})
+        {"query": "query($p:Int){searchEvents(page:$p){total elements{uuid}}}", "variables": '{"p": 1}'}
+    )
     assert adapter.next_url(answer(30, 10), with_variables) is None
     for body in (b"not json", b"[]", b'{"data": {"searchEvents": {"total": "many"}}}', b'{"errors": []}'):
         assert adapter.next_url(body, paged) is None

@@ -17,8 +17,12 @@ from tests.trust_helpers import ADMIN_PASSWORD, app_for, csrf_from, login, post_
 HUGE_IDS = [2**31, 2**63 - 1, 2**63, 10**30]
 SEARCH_ROUTES = ["/search", "/api/v1/search", "/search.atom", "/search.ics"]
 HERE = {"lat": "51.5", "lon": "-0.1"}
-BAD_DATES = [{**HERE, "to": "9999-12-31"}, {**HERE, "from": "0001-01-01"}, {**HERE, "from": "9999-12-31"},
-             {"q": "chess", "to": "9999-12-31"}]
+BAD_DATES = [
+    {**HERE, "to": "9999-12-31"},
+    {**HERE, "from": "0001-01-01"},
+    {**HERE, "from": "9999-12-31"},
+    {"q": "chess", "to": "9999-12-31"},
+]
 BAD_PAGES = [{**HERE, "page": "²"}, {**HERE, "per_page": "⑤"}, {**HERE, "page": "٣"}]
 
 
@@ -35,8 +39,16 @@ def client(trust_app):
 def add_listing(app, title: str) -> int:
     with app.extensions["sessionmaker"]() as session:
         start = soon()
-        listing = Listing(title=title, kind="event", lat=51.5, lon=-0.12, timezone="Europe/London", start=start,
-                          end=start + timedelta(hours=2), next_start=start)
+        listing = Listing(
+            title=title,
+            kind="event",
+            lat=51.5,
+            lon=-0.12,
+            timezone="Europe/London",
+            start=start,
+            end=start + timedelta(hours=2),
+            next_start=start,
+        )
         session.add(listing)
         session.flush()
         index_writes.refresh(session, [listing.id])
@@ -75,8 +87,9 @@ def check_400(client, args: dict, routes: list[str]):
 
 
 def test_the_widest_dates_allowed_still_search(client):
-    answer = client.get("/api/v1/search", query_string={"lat": "51.5", "lon": "-0.1", "from": "1900-01-01",
-                                                        "to": "2999-12-31"})
+    answer = client.get(
+        "/api/v1/search", query_string={"lat": "51.5", "lon": "-0.1", "from": "1900-01-01", "to": "2999-12-31"}
+    )
     assert answer.status_code == 200 and answer.get_json()["total"] == 0
 
 
@@ -86,13 +99,24 @@ def test_ids_past_the_database_range_are_404_not_500(client, trust_app):
     login(client)
     token = csrf_from(client.get("/admin").get_data(as_text=True))
     for number in HUGE_IDS:
-        for path in (f"/listings/{number}", f"/listings/{number}.ics", f"/listings/{number}/report",
-                     f"/orgs/{number}", f"/claim/listing/{number}", f"/sitemap-{number}.xml"):
+        for path in (
+            f"/listings/{number}",
+            f"/listings/{number}.ics",
+            f"/listings/{number}/report",
+            f"/orgs/{number}",
+            f"/claim/listing/{number}",
+            f"/sitemap-{number}.xml",
+        ):
             assert client.get(path).status_code == 404, path
         assert_api_error(client.get(f"/api/v1/listings/{number}"), 404)
-        for path in (f"/admin/listings/{number}/hide", f"/admin/reports/{number}/resolve",
-                     f"/admin/suggestions/{number}/reject", f"/admin/orgs/{number}/block",
-                     f"/admin/claims/{number}/revoke", f"/listings/{number}/report"):
+        for path in (
+            f"/admin/listings/{number}/hide",
+            f"/admin/reports/{number}/resolve",
+            f"/admin/suggestions/{number}/reject",
+            f"/admin/orgs/{number}/block",
+            f"/admin/claims/{number}/revoke",
+            f"/listings/{number}/report",
+        ):
             assert client.post(path, data={"csrf_token": token, "reason": "spam"}).status_code in (404, 405), path
 
 
@@ -102,7 +126,8 @@ def test_a_listing_title_with_line_breaks_makes_a_one_line_calendar_name(client,
     assert answer.status_code == 200
     calendar = Calendar.from_ical(answer.data)
     assert [str(event["summary"]) for event in calendar.walk("VEVENT")] == [
-        "Chess\nBEGIN:VEVENT\nSUMMARY:injected\u2028club\x0b"], "one event; its title kept as escaped text"
+        "Chess\nBEGIN:VEVENT\nSUMMARY:injected\u2028club\x0b"
+    ], "one event; its title kept as escaped text"
     assert str(calendar["x-wr-calname"]) == "Kindred: Chess BEGIN:VEVENT SUMMARY:injected club"
     assert b"\nSUMMARY:injected" not in answer.data and b"\nBEGIN:VEVENT\r\nSUMMARY:injected" not in answer.data
     feed = client.get("/search.ics", query_string={"lat": "51.5", "lon": "-0.12", "q": "chess\nBEGIN:VEVENT"})
@@ -110,21 +135,35 @@ def test_a_listing_title_with_line_breaks_makes_a_one_line_calendar_name(client,
     assert "\nBEGIN:VEVENT\r\n" not in Calendar.from_ical(feed.data)["x-wr-calname"]
 
 
-@pytest.mark.parametrize("target", ["/admin\r\nSet-Cookie: x=1", "/admin/%0d%0a", "/admin\n", "//evil.example",
-                                    "/admin\\..\\evil", "https://evil.example/admin", "/admin\u2028x"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/admin\r\nSet-Cookie: x=1",
+        "/admin/%0d%0a",
+        "/admin\n",
+        "//evil.example",
+        "/admin\\..\\evil",
+        "https://evil.example/admin",
+        "/admin\u2028x",
+    ],
+)
 def test_login_never_follows_a_next_with_line_breaks_or_elsewhere(client, target):
     page = client.get("/admin/login", query_string={"next": target})
     assert page.status_code == 200
-    answer = client.post("/admin/login", query_string={"next": target},
-                         data={"csrf_token": csrf_from(page.get_data(as_text=True)), "username": "admin",
-                               "password": ADMIN_PASSWORD})
+    answer = client.post(
+        "/admin/login",
+        query_string={"next": target},
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "username": "admin", "password": ADMIN_PASSWORD},
+    )
     assert answer.status_code == 302 and answer.headers["Location"] == "/admin"
 
 
 def test_login_returns_to_the_admin_page_asked_for(client):
     page = client.get("/admin/login", query_string={"next": "/admin"})
-    answer = client.post("/admin/login?next=/admin/", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
-                                                            "username": "admin", "password": ADMIN_PASSWORD})
+    answer = client.post(
+        "/admin/login?next=/admin/",
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "username": "admin", "password": ADMIN_PASSWORD},
+    )
     assert answer.headers["Location"] == "/admin/"
 
 
@@ -132,22 +171,40 @@ def nested(depth: int) -> bytes:
     return ("[" * depth + "]" * depth).encode()
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (nested(100_000), "application/json"),
-    (b'{"@context": "https://schema.org", "@type": "Event", "name": ' + nested(50_000) + b"}", "application/ld+json"),
-    (b'<html><head><script type="application/ld+json">' + nested(100_000) + b"</script></head><body></body></html>",
-     "text/html"),
-    (b'<html><head><script type="application/ld+json">{"@type": "Event", "location": ' + b'{"a": ' * 900 + b"1"
-     + b"}" * 900 + b"}</script></head></html>", "text/html"),
-    (b'{"data": ' + b'{"a": ' * 950 + b"1" + b"}" * 950 + b"}", "application/json"),
-], ids=["json-array", "jsonld-file", "jsonld-in-html", "jsonld-deep-under-the-decoder-limit", "json-deep-object"])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (nested(100_000), "application/json"),
+        (
+            b'{"@context": "https://schema.org", "@type": "Event", "name": ' + nested(50_000) + b"}",
+            "application/ld+json",
+        ),
+        (
+            b'<html><head><script type="application/ld+json">'
+            + nested(100_000)
+            + b"</script></head><body></body></html>",
+            "text/html",
+        ),
+        (
+            b'<html><head><script type="application/ld+json">{"@type": "Event", "location": '
+            + b'{"a": ' * 900
+            + b"1"
+            + b"}" * 900
+            + b"}</script></head></html>",
+            "text/html",
+        ),
+        (b'{"data": ' + b'{"a": ' * 950 + b"1" + b"}" * 950 + b"}", "application/json"),
+    ],
+    ids=["json-array", "jsonld-file", "jsonld-in-html", "jsonld-deep-under-the-decoder-limit", "json-deep-object"],
+)
 def test_deeply_nested_json_in_a_suggestion_is_a_clear_refusal(client, httpserver, body, content_type):
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/feed").respond_with_data(body, content_type=content_type)
     answer = post_form(client, "/suggest", url=httpserver.url_for("/feed"))
     assert answer.status_code == 422, answer.get_data(as_text=True)[:500]
     assert "could not read listings there" in answer.get_data(as_text=True) or "found no listings" in answer.get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_404_language_links_stay_on_the_site(client):

@@ -27,9 +27,13 @@ def test_a_combined_page_joins_sessions_to_their_series_and_reads_every_field():
     listings = OpenActiveAdapter().parse(FIXTURE.read_bytes(), "https://example.org/feed", problems)
     assert problems.problems == []
     assert [(item.source_key, item.title) for item in listings] == [
-        ("run-1", "Riverside Social Run"), ("run-2", "Riverside Social Run")]  # the series alone has no schedule
+        ("run-1", "Riverside Social Run"),
+        ("run-2", "Riverside Social Run"),
+    ]  # the series alone has no schedule
     first, second = listings
-    assert first.start == datetime(2026, 3, 3, 18, 30, tzinfo=UTC) and first.end == datetime(2026, 3, 3, 19, 30, tzinfo=UTC)
+    assert first.start == datetime(2026, 3, 3, 18, 30, tzinfo=UTC) and first.end == datetime(
+        2026, 3, 3, 19, 30, tzinfo=UTC
+    )
     assert second.end == datetime(2026, 3, 10, 19, 30, tzinfo=UTC)  # from its duration
     assert (first.lat, first.lon, first.venue.locality, first.venue.postcode) == (53.795, -1.5476, "Leeds", "LS1 4AP")
     assert first.organizer.name == "Riverside Runners" and first.url == "https://example.org/runs/riverside"
@@ -37,9 +41,15 @@ def test_a_combined_page_joins_sessions_to_their_series_and_reads_every_field():
     assert first.free is True and first.min_age == 60 and first.audience == ["seniors"]
     assert first.accessibility == ["wheelchair"]
     assert first.extra == {
-        "gender_restriction": "female", "age_range": [60, None], "accessibility_support": ["Wheelchair accessible route"],
-        "level": ["Beginner"], "coached": True, "capacity": 30, "leaders": ["Sam Leader"],
-        "meeting_point": "By the boathouse", "programme": "Run Together",
+        "gender_restriction": "female",
+        "age_range": [60, None],
+        "accessibility_support": ["Wheelchair accessible route"],
+        "level": ["Beginner"],
+        "coached": True,
+        "capacity": 30,
+        "leaders": ["Sam Leader"],
+        "meeting_point": "By the boathouse",
+        "programme": "Run Together",
     }
     assert second.extra["capacity"] == 12  # the session's own value wins over its series'
     assert [o.start for o in first.occurrences] == [first.start]
@@ -50,7 +60,8 @@ def test_the_real_nottingham_session_joins_its_series_from_an_earlier_page():
     adapter = OpenActiveAdapter()
     series = adapter.parse((CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json").read_bytes(), "", shared)
     session = adapter.parse(
-        (CORPUS / "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json").read_bytes(), "", shared)
+        (CORPUS / "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json").read_bytes(), "", shared
+    )
     [weekly] = series
     assert weekly.title == "Shadow Box Fit" and weekly.recurrence == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20210118T235959"
     assert weekly.start == datetime(2020, 7, 20, 8, 15, tzinfo=UTC) and weekly.timezone == "Europe/London"
@@ -66,7 +77,8 @@ def test_a_session_whose_series_comes_later_in_the_run_waits_for_it():
     shared = context(timezone="Europe/London", window_start=datetime(2020, 7, 1, tzinfo=UTC))
     adapter = OpenActiveAdapter()
     early = adapter.parse(
-        (CORPUS / "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json").read_bytes(), "", shared)
+        (CORPUS / "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json").read_bytes(), "", shared
+    )
     assert early == [] and len(shared.problems) == 1 and "not read yet" in shared.problems[0]
     later = adapter.parse((CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json").read_bytes(), "", shared)
     assert [item.title for item in later] == ["Shadow Box Fit", "Shadow Box Fit"]
@@ -78,23 +90,35 @@ def test_a_legacy_rpde_0_2_page_reads_its_session_and_lists_its_deletion():
     adapter = OpenActiveAdapter()
     [listing] = adapter.parse(body, "", context(window_start=datetime(2017, 9, 1, tzinfo=UTC)))
     assert listing.title == "Bodyattack® Fri 7am" and listing.source_key == "C5CLBD07000317"
-    assert listing.start == datetime(2017, 9, 29, 6, 0, tzinfo=UTC) and listing.end == datetime(2017, 9, 29, 6, 45, tzinfo=UTC)
+    assert listing.start == datetime(2017, 9, 29, 6, 0, tzinfo=UTC) and listing.end == datetime(
+        2017, 9, 29, 6, 45, tzinfo=UTC
+    )
     assert listing.cost == "5.00 GBP" and listing.free is False and listing.categories == ["Body Attack"]
     assert (listing.lat, listing.lon) == (51.89696, 0.905547)
     assert adapter.removals(body) == ["C3CLAQB20000714"]
 
 
-@pytest.mark.parametrize("name", ["rpde-item-facilityuse-lincsinspire-legend.json",
-                                  "rpde-item-slot-kind-facilityuse-dot-slot-lincsinspire-legend.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rpde-item-facilityuse-lincsinspire-legend.json",
+        "rpde-item-slot-kind-facilityuse-dot-slot-lincsinspire-legend.json",
+    ],
+)
 def test_facility_bookings_are_skipped_with_a_reason(name):
     problems = context()
     assert OpenActiveAdapter().parse((CORPUS / name).read_bytes(), "", problems) == []
     assert "facility booking" in problems.problems[0]
 
 
-@pytest.mark.parametrize(("name", "says"), [("activity-list.jsonld", "activity list"),
-                                            ("data-catalog-collection.jsonld", "data catalogue"),
-                                            ("data-catalog-singular.jsonld", "data catalogue")])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("activity-list.jsonld", "activity list"),
+        ("data-catalog-collection.jsonld", "data catalogue"),
+        ("data-catalog-singular.jsonld", "data catalogue"),
+    ],
+)
 def test_catalogues_and_the_activity_list_are_no_feed(name, says):
     body = (CORPUS / name).read_bytes()
     assert detect(body) == "openactive"
@@ -123,8 +147,16 @@ def test_the_shipped_crosswalk_is_what_the_script_builds_from_the_activity_list(
     import sys
 
     out = tmp_path / "crosswalk.json"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "openactive_crosswalk.py"),
-                    str(CORPUS / "activity-list.jsonld"), str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "openactive_crosswalk.py"),
+            str(CORPUS / "activity-list.jsonld"),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     built = json.loads(out.read_text())
     assert built == json.loads((ROOT / "data" / "openactive_activities.json").read_text())
     assert len(built["concepts"]) == 768
@@ -157,8 +189,11 @@ def test_finder_parse_reads_every_corpus_file_or_refuses_it_in_one_line():
     app.config["FINDER"] = Config(TIMEZONE="Europe/London", EXPANSION_DAYS=90, TESTING=True)
     for name, (code, titles) in EXPECTED.items():
         with app.app_context():
-            result = CliRunner().invoke(parse_command, [str(CORPUS / name), "--since", "2017-09-01", "--until",
-                                                        "2020-12-31", "--json"], catch_exceptions=False)
+            result = CliRunner().invoke(
+                parse_command,
+                [str(CORPUS / name), "--since", "2017-09-01", "--until", "2020-12-31", "--json"],
+                catch_exceptions=False,
+            )
         assert result.exit_code == code, (name, result.output)
         if code:
             assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
@@ -169,17 +204,65 @@ def test_finder_parse_reads_every_corpus_file_or_refuses_it_in_one_line():
             assert "problem: " in result.stderr, name  # says why nothing came out
     series = CliRunner()
     with app.app_context():
-        out = series.invoke(parse_command, [str(CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json"),
-                                            "--since", "2020-07-01", "--json"]).stdout
+        out = series.invoke(
+            parse_command,
+            [str(CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json"), "--since", "2020-07-01", "--json"],
+        ).stdout
     assert json.loads(out)["tags"] == ["sports-fitness"]  # "Fitness Class" through the vocabulary
 
 
-KEYS = ["items", "next", "state", "kind", "id", "@id", "modified", "data", "type", "@type", "name", "startDate",
-        "endDate", "duration", "superEvent", "subEvent", "eventSchedule", "byDay", "startTime", "activity",
-        "prefLabel", "location", "geo", "latitude", "longitude", "address", "offers", "offer", "price", "ageRange",
-        "minValue", "maxValue", "genderRestriction", "leader", "programme", "level", "isCoached",
-        "maximumAttendeeCapacity", "accessibilitySupport", "organizer", "SessionSeries", "ScheduledSession",
-        "Event", "CourseInstance", "deleted", "updated", "FacilityUse", "Slot", "ConceptScheme", "DataCatalog"]
+KEYS = [
+    "items",
+    "next",
+    "state",
+    "kind",
+    "id",
+    "@id",
+    "modified",
+    "data",
+    "type",
+    "@type",
+    "name",
+    "startDate",
+    "endDate",
+    "duration",
+    "superEvent",
+    "subEvent",
+    "eventSchedule",
+    "byDay",
+    "startTime",
+    "activity",
+    "prefLabel",
+    "location",
+    "geo",
+    "latitude",
+    "longitude",
+    "address",
+    "offers",
+    "offer",
+    "price",
+    "ageRange",
+    "minValue",
+    "maxValue",
+    "genderRestriction",
+    "leader",
+    "programme",
+    "level",
+    "isCoached",
+    "maximumAttendeeCapacity",
+    "accessibilitySupport",
+    "organizer",
+    "SessionSeries",
+    "ScheduledSession",
+    "Event",
+    "CourseInstance",
+    "deleted",
+    "updated",
+    "FacilityUse",
+    "Slot",
+    "ConceptScheme",
+    "DataCatalog",
+]
 
 
 def test_any_rpde_shaped_json_parses_or_is_refused():

@@ -24,17 +24,36 @@ def at(days: float) -> str:
 
 
 def session_item(rpde_id: str, days: float, modified: int) -> dict:
-    return {"state": "updated", "kind": "ScheduledSession", "id": rpde_id, "modified": modified,
-            "data": {"@context": "https://openactive.io/", "type": "ScheduledSession",
-                     "id": f"https://example.org/sessions/{rpde_id}", "superEvent": SERIES,
-                     "startDate": at(days), "duration": "PT1H"}}
+    return {
+        "state": "updated",
+        "kind": "ScheduledSession",
+        "id": rpde_id,
+        "modified": modified,
+        "data": {
+            "@context": "https://openactive.io/",
+            "type": "ScheduledSession",
+            "id": f"https://example.org/sessions/{rpde_id}",
+            "superEvent": SERIES,
+            "startDate": at(days),
+            "duration": "PT1H",
+        },
+    }
 
 
-SERIES_ITEM = {"state": "updated", "kind": "SessionSeries", "id": "series-1", "modified": 1,
-               "data": {"@context": "https://openactive.io/", "type": "SessionSeries", "id": SERIES,
-                        "name": "Park walk", "activity": [{"type": "Concept", "prefLabel": "Walking"}],
-                        "location": {"type": "Place", "name": "Roundhay Park",
-                                     "geo": {"latitude": 53.8393, "longitude": -1.4986}}}}
+SERIES_ITEM = {
+    "state": "updated",
+    "kind": "SessionSeries",
+    "id": "series-1",
+    "modified": 1,
+    "data": {
+        "@context": "https://openactive.io/",
+        "type": "SessionSeries",
+        "id": SERIES,
+        "name": "Park walk",
+        "activity": [{"type": "Concept", "prefLabel": "Walking"}],
+        "location": {"type": "Place", "name": "Roundhay Park", "geo": {"latitude": 53.8393, "longitude": -1.4986}},
+    },
+}
 
 
 class Feed:
@@ -80,20 +99,33 @@ def scrape(session, db_url, tmp_path):
 
 
 def live(session) -> dict[str, datetime]:
-    rows = session.execute(select(ListingSource.source_key, Listing.start).join(Listing)
-                           .where(Listing.liveness == "active")).all()
+    rows = session.execute(
+        select(ListingSource.source_key, Listing.start).join(Listing).where(Listing.liveness == "active")
+    ).all()
     return {key: start for key, start in rows}
 
 
 def test_three_pages_with_a_deletion_and_a_moved_session_store_exactly_the_live_sessions(session, feed, scrape):
-    feed.page("", [SERIES_ITEM, session_item("s1", 1, 2), session_item("s2", 2, 3), session_item("s3", 3, 4)],
-              "afterTimestamp=4&afterId=s3")
-    feed.page("afterTimestamp=4&afterId=s3",
-              [{"state": "deleted", "kind": "ScheduledSession", "id": "s1", "modified": 5},
-               session_item("s2", 9, 6),  # moved: updated later, so it comes again further on
-               {"state": "updated", "kind": "FacilityUse.Slot", "id": "slot-1", "modified": 7,
-                "data": {"type": "Slot", "facilityUse": "https://example.org/facility-uses/1", "startDate": at(1)}}],
-              "afterTimestamp=7&afterId=slot-1")
+    feed.page(
+        "",
+        [SERIES_ITEM, session_item("s1", 1, 2), session_item("s2", 2, 3), session_item("s3", 3, 4)],
+        "afterTimestamp=4&afterId=s3",
+    )
+    feed.page(
+        "afterTimestamp=4&afterId=s3",
+        [
+            {"state": "deleted", "kind": "ScheduledSession", "id": "s1", "modified": 5},
+            session_item("s2", 9, 6),  # moved: updated later, so it comes again further on
+            {
+                "state": "updated",
+                "kind": "FacilityUse.Slot",
+                "id": "slot-1",
+                "modified": 7,
+                "data": {"type": "Slot", "facilityUse": "https://example.org/facility-uses/1", "startDate": at(1)},
+            },
+        ],
+        "afterTimestamp=7&afterId=slot-1",
+    )
     feed.page("afterTimestamp=7&afterId=slot-1", [], "afterTimestamp=7&afterId=slot-1")  # the last page
     add_source(session, "leeds-walks", feed.url(), adapter="openactive")
 
@@ -114,9 +146,11 @@ def test_three_pages_with_a_deletion_and_a_moved_session_store_exactly_the_live_
     assert set(live(session)) == {"s2", "s3"}  # unseen in this run is not missing
 
     # The publisher deletes s3 and adds s4: the next run reads on from the last page.
-    feed.page("afterTimestamp=7&afterId=slot-1",
-              [{"state": "deleted", "kind": "ScheduledSession", "id": "s3", "modified": 8}, session_item("s4", 5, 9)],
-              "afterTimestamp=9&afterId=s4")
+    feed.page(
+        "afterTimestamp=7&afterId=slot-1",
+        [{"state": "deleted", "kind": "ScheduledSession", "id": "s3", "modified": 8}, session_item("s4", 5, 9)],
+        "afterTimestamp=9&afterId=s4",
+    )
     feed.page("afterTimestamp=9&afterId=s4", [], "afterTimestamp=9&afterId=s4")
     feed.asked.clear()
     third = scrape("leeds-walks")
@@ -144,16 +178,37 @@ def test_sessions_join_series_from_a_sibling_feed_named_in_the_catalogue(session
     httpserver.expect_request("/series").respond_with_handler(series_feed.handle)
     httpserver.expect_request("/feed").respond_with_handler(sessions_feed.handle)
     series_feed.url = lambda query="": httpserver.url_for("/series") + (f"?{query}" if query else "")
-    series_feed.page("", [{**SERIES_ITEM, "data": {**SERIES_ITEM["data"],
-                                                   "eventSchedule": [{"type": "PartialSchedule", "byDay": ["https://schema.org/Monday"],
-                                                                      "startTime": "09:00", "startDate": "2026-01-05"}]}}],
-                     "afterId=series-1")
+    series_feed.page(
+        "",
+        [
+            {
+                **SERIES_ITEM,
+                "data": {
+                    **SERIES_ITEM["data"],
+                    "eventSchedule": [
+                        {
+                            "type": "PartialSchedule",
+                            "byDay": ["https://schema.org/Monday"],
+                            "startTime": "09:00",
+                            "startDate": "2026-01-05",
+                        }
+                    ],
+                },
+            }
+        ],
+        "afterId=series-1",
+    )
     series_feed.page("afterId=series-1", [], "afterId=series-1")
     sessions_feed.page("", [session_item("s1", 1, 2)], "afterId=s1")
     sessions_feed.page("afterId=s1", [], "afterId=s1")
     add_source(session, "walks-series", series_feed.url(), adapter="openactive")
-    add_source(session, "walks-sessions", sessions_feed.url(), adapter="openactive",
-               mapping={"series_sources": ["walks-series"]})
+    add_source(
+        session,
+        "walks-sessions",
+        sessions_feed.url(),
+        adapter="openactive",
+        mapping={"series_sources": ["walks-series"]},
+    )
     assert scrape("walks-series").inserted == 1  # the series itself has a schedule: a weekly listing
     run = scrape("walks-sessions")
     assert (run.status, run.inserted) == ("ok", 1) and not run.problems

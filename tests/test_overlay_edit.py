@@ -34,8 +34,10 @@ def test_an_edit_keeps_comments_and_mode(tmp_path):
     overlay.write_text(OPERATOR)
     os.chmod(overlay, 0o640)
     write_entry(catalog, {"slug": "library", "enabled": False})
-    write_entry(catalog, {"slug": "newsite", "adapter": "ics", "url": "https://new.example/x.ics",
-                          "mapping": {"ignore_offset": True}})
+    write_entry(
+        catalog,
+        {"slug": "newsite", "adapter": "ics", "url": "https://new.example/x.ics", "mapping": {"ignore_offset": True}},
+    )
     text = overlay.read_text()
     for comment in ("# Our local sources: ask Sam", "# the community centre", "# Paused while they fix their feed"):
         assert comment in text

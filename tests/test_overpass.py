@@ -108,7 +108,24 @@ def test_not_overpass_raises_parse_error(body):
         OverpassAdapter().parse(body, "", window())
 
 
-KEYS = ["elements", "remark", "type", "id", "lat", "lon", "center", "tags", "club", "amenity", "leisure", "name", "website", "addr:street", "wheelchair", "sport"]
+KEYS = [
+    "elements",
+    "remark",
+    "type",
+    "id",
+    "lat",
+    "lon",
+    "center",
+    "tags",
+    "club",
+    "amenity",
+    "leisure",
+    "name",
+    "website",
+    "addr:street",
+    "wheelchair",
+    "sport",
+]
 
 
 def test_generated_json_never_crashes():

@@ -35,8 +35,16 @@ def add_alert(session, email: str, status: str = "active", unsubscribed_days_ago
         alert.unsubscribed_at = NOW - timedelta(days=unsubscribed_days_ago)
     session.add(alert)
     session.flush()
-    session.add(OutboxMessage(alert_id=alert.id, period=f"2026-W{alert.id:02d}", recipient=email, message="m",
-                       message_id=f"<{alert.id}@test>", status="sent"))
+    session.add(
+        OutboxMessage(
+            alert_id=alert.id,
+            period=f"2026-W{alert.id:02d}",
+            recipient=email,
+            message="m",
+            message_id=f"<{alert.id}@test>",
+            status="sent",
+        )
+    )
     return alert
 
 
@@ -48,8 +56,12 @@ def test_unsubscribed_data_goes_after_the_set_days_and_no_sooner(session):
     session.add(listing)
     session.flush()
     session.add(AlertSent(alert_id=gone.id, listing_id=listing.id))
-    session.add_all([Claim(email="stale@club.example", status="pending", created_at=NOW - timedelta(days=8)),
-                     Claim(email="fresh@club.example", status="pending", created_at=NOW - timedelta(days=1))])
+    session.add_all(
+        [
+            Claim(email="stale@club.example", status="pending", created_at=NOW - timedelta(days=8)),
+            Claim(email="fresh@club.example", status="pending", created_at=NOW - timedelta(days=1)),
+        ]
+    )
     session.commit()
     assert delete_unsubscribed(session, 30, NOW) == 1
     session.commit()
@@ -125,13 +137,21 @@ def test_no_ip_address_is_stored_by_reports_alerts_or_suggestions(trust_app, cli
         session.commit()
         listing_id = session.scalar(select(Listing.id))
     environ = {"REMOTE_ADDR": "203.0.113.77"}
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      client.get(f"/listings/{listing_id}/report").get_data(as_text=True)).group(1)
-    assert client.post(f"/listings/{listing_id}/report", data={"csrf_token": token, "reason": "spam"},
-                       environ_base=environ).status_code == 200
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get(f"/listings/{listing_id}/report").get_data(as_text=True)
+    ).group(1)
+    assert (
+        client.post(
+            f"/listings/{listing_id}/report", data={"csrf_token": token, "reason": "spam"}, environ_base=environ
+        ).status_code
+        == 200
+    )
     client.post("/suggest", data={"csrf_token": token, "url": "https://example.invalid/x"}, environ_base=environ)
-    client.post("/alerts", data={"csrf_token": token, "email": "a@example.org", "frequency": "weekly",
-                                 "where": "Leeds"}, environ_base=environ)
+    client.post(
+        "/alerts",
+        data={"csrf_token": token, "email": "a@example.org", "frequency": "weekly", "where": "Leeds"},
+        environ_base=environ,
+    )
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
             for row in connection.execute(text(f'SELECT * FROM "{table.name}"')):  # noqa: S608 (our own names)

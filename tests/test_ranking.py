@@ -13,8 +13,15 @@ from finder.schedules import schedule_phrase
 
 
 def candidate(**overrides) -> dict:
-    values = dict(distance_km=2.0, has_place=True, online=False, interest_overlap=0.0, text_relevance=0.0,
-                  hours_until_start=None, connection=0.5)
+    values = dict(
+        distance_km=2.0,
+        has_place=True,
+        online=False,
+        interest_overlap=0.0,
+        text_relevance=0.0,
+        hours_until_start=None,
+        connection=0.5,
+    )
     values.update(overrides)
     return values
 
@@ -22,8 +29,11 @@ def candidate(**overrides) -> dict:
 # (name, better, worse): `better` must outscore `worse`.
 ORDER_CASES = [
     ("closer wins", candidate(distance_km=1.0), candidate(distance_km=10.0)),
-    ("interest match wins over a little distance", candidate(distance_km=3.0, interest_overlap=1.0),
-     candidate(distance_km=1.0)),
+    (
+        "interest match wins over a little distance",
+        candidate(distance_km=3.0, interest_overlap=1.0),
+        candidate(distance_km=1.0),
+    ),
     ("more interests matched", candidate(interest_overlap=1.0), candidate(interest_overlap=0.5)),
     ("title match wins", candidate(text_relevance=1.0), candidate(text_relevance=0.0)),
     ("sooner wins", candidate(hours_until_start=24.0), candidate(hours_until_start=24.0 * 30)),
@@ -31,11 +41,19 @@ ORDER_CASES = [
     ("connection wins", candidate(connection=0.9), candidate(connection=0.2)),
     ("near in-person beats online", candidate(distance_km=2.0), candidate(distance_km=None, online=True)),
     ("online beats far", candidate(distance_km=None, online=True), candidate(distance_km=40.0)),
-    ("weekly newcomer group beats one-off a bit closer",
-     candidate(distance_km=2.5, connection=ranking.connection_potential(recurring="weekly", in_person=True,
-                                                                        newcomer=True, small_group=True)),
-     candidate(distance_km=2.0, connection=ranking.connection_potential(recurring=None, in_person=True,
-                                                                        newcomer=False, small_group=None))),
+    (
+        "weekly newcomer group beats one-off a bit closer",
+        candidate(
+            distance_km=2.5,
+            connection=ranking.connection_potential(
+                recurring="weekly", in_person=True, newcomer=True, small_group=True
+            ),
+        ),
+        candidate(
+            distance_km=2.0,
+            connection=ranking.connection_potential(recurring=None, in_person=True, newcomer=False, small_group=None),
+        ),
+    ),
 ]
 
 
@@ -45,10 +63,12 @@ def test_score_order(name, better, worse):
 
 
 def test_score_is_a_weighted_blend_in_unit_range():
-    assert sum((ranking.W_DISTANCE, ranking.W_INTEREST, ranking.W_TEXT, ranking.W_TIME,
-                ranking.W_CONNECTION)) == pytest.approx(1.0)
-    best = ranking.score(**candidate(distance_km=0.0, interest_overlap=1.0, text_relevance=1.0,
-                                     hours_until_start=0.0, connection=1.0))
+    assert sum(
+        (ranking.W_DISTANCE, ranking.W_INTEREST, ranking.W_TEXT, ranking.W_TIME, ranking.W_CONNECTION)
+    ) == pytest.approx(1.0)
+    best = ranking.score(
+        **candidate(distance_km=0.0, interest_overlap=1.0, text_relevance=1.0, hours_until_start=0.0, connection=1.0)
+    )
     worst = ranking.score(**candidate(has_place=False, connection=0.0, hours_until_start=1e9))
     assert best == pytest.approx(1.0) and 0.0 <= worst < 0.01
     assert ranking.distance_decay(5.0, has_place=True) == pytest.approx(0.5)
@@ -77,14 +97,27 @@ def test_connection_potential_order_and_range():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("All welcome!", True), ("No experience needed.", True), ("Drop-in session every week", True),
-     ("Orientation provided for new volunteers", True), ("Beginners welcome", True), ("Open to all ages", True),
-     ("no prior experience required", True), ("Members only. Experience required.", False),
-     ("Advanced players", False), ("", False),
-     ("Wir singen zusammen, ohne Vorkenntnisse.", True), ("Neue Stimmen sind willkommen.", True),
-     ("Alle willkommen.", True), ("Einfach vorbeikommen.", True), ("Nur für Mitglieder.", False),
-     ("Todos son bienvenidos", True), ("Sin experiencia previa", True), ("Principiantes bienvenidos", True),
-     ("Solo para socios con experiencia", False)],
+    [
+        ("All welcome!", True),
+        ("No experience needed.", True),
+        ("Drop-in session every week", True),
+        ("Orientation provided for new volunteers", True),
+        ("Beginners welcome", True),
+        ("Open to all ages", True),
+        ("no prior experience required", True),
+        ("Members only. Experience required.", False),
+        ("Advanced players", False),
+        ("", False),
+        ("Wir singen zusammen, ohne Vorkenntnisse.", True),
+        ("Neue Stimmen sind willkommen.", True),
+        ("Alle willkommen.", True),
+        ("Einfach vorbeikommen.", True),
+        ("Nur für Mitglieder.", False),
+        ("Todos son bienvenidos", True),
+        ("Sin experiencia previa", True),
+        ("Principiantes bienvenidos", True),
+        ("Solo para socios con experiencia", False),
+    ],
 )
 def test_newcomer_signals(text, expected):
     assert ranking.newcomer_signals(text) is expected
@@ -92,11 +125,19 @@ def test_newcomer_signals(text, expected):
 
 @pytest.mark.parametrize(
     ("rrule", "words", "expected"),
-    [("FREQ=WEEKLY;BYDAY=TU", "", "weekly"), ("RRULE:FREQ=DAILY", "", "weekly"),
-     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", "", "monthly"), ("FREQ=MONTHLY;BYDAY=1TH", "", "monthly"),
-     ("FREQ=YEARLY", "", "other"), (None, "Every Tuesday evening", "weekly"), (None, "Thursdays 7pm", "weekly"),
-     (None, "first Monday of the month", "monthly"), (None, "fortnightly", "monthly"),
-     (None, "twice a year", "other"), (None, "", None)],
+    [
+        ("FREQ=WEEKLY;BYDAY=TU", "", "weekly"),
+        ("RRULE:FREQ=DAILY", "", "weekly"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", "", "monthly"),
+        ("FREQ=MONTHLY;BYDAY=1TH", "", "monthly"),
+        ("FREQ=YEARLY", "", "other"),
+        (None, "Every Tuesday evening", "weekly"),
+        (None, "Thursdays 7pm", "weekly"),
+        (None, "first Monday of the month", "monthly"),
+        (None, "fortnightly", "monthly"),
+        (None, "twice a year", "other"),
+        (None, "", None),
+    ],
 )
 def test_recurrence_kind(rrule, words, expected):
     assert ranking.recurrence_kind(rrule, words) == expected
@@ -104,27 +145,47 @@ def test_recurrence_kind(rrule, words, expected):
 
 @pytest.mark.parametrize(
     ("rrule", "words", "expected"),
-    [("FREQ=WEEKLY;BYDAY=TU", "", "Meets every Tuesday"),
-     ("FREQ=WEEKLY;BYDAY=MO,WE", "", "Meets every Monday and Wednesday"),
-     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "", "Meets every other Friday"),
-     ("FREQ=MONTHLY;BYDAY=1SA", "", "Meets on the first Saturday of the month"),
-     ("FREQ=MONTHLY;BYDAY=-1SU", "", "Meets on the last Sunday of the month"),
-     ("FREQ=DAILY", "", "Meets daily"), ("FREQ=MONTHLY;INTERVAL=3", "", "Meets every 3 months"),
-     (None, "Every 2nd Thursday.", "Meets every 2nd Thursday"), (None, "", None)],
+    [
+        ("FREQ=WEEKLY;BYDAY=TU", "", "Meets every Tuesday"),
+        ("FREQ=WEEKLY;BYDAY=MO,WE", "", "Meets every Monday and Wednesday"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "", "Meets every other Friday"),
+        ("FREQ=MONTHLY;BYDAY=1SA", "", "Meets on the first Saturday of the month"),
+        ("FREQ=MONTHLY;BYDAY=-1SU", "", "Meets on the last Sunday of the month"),
+        ("FREQ=DAILY", "", "Meets daily"),
+        ("FREQ=MONTHLY;INTERVAL=3", "", "Meets every 3 months"),
+        (None, "Every 2nd Thursday.", "Meets every 2nd Thursday"),
+        (None, "", None),
+    ],
 )
 def test_schedule_phrase(rrule, words, expected):
     assert schedule_phrase(rrule, words) == expected
 
 
 REASON_CASES = [
-    (dict(kind="volunteer", rrule="FREQ=WEEKLY;BYDAY=TU", distance_km=1.234,
-          matched_interests=[("gardening", "Gardening")], newcomer=True, free=True),
-     ["Meets every Tuesday", "1.2 km away", "Matches Gardening", "Newcomer-friendly"]),
-    (dict(kind="event", next_start_local=datetime(2026, 11, 28, 10, 30, tzinfo=ZoneInfo("Europe/London")),
-          distance_km=12.6, free=True),
-     ["Next on Sat 28 Nov, 10:30", "13 km away", "Free"]),
-    (dict(kind="online", online=True, rrule="FREQ=MONTHLY;BYDAY=1MO"),
-     ["Meets on the first Monday of the month", "Online"]),
+    (
+        dict(
+            kind="volunteer",
+            rrule="FREQ=WEEKLY;BYDAY=TU",
+            distance_km=1.234,
+            matched_interests=[("gardening", "Gardening")],
+            newcomer=True,
+            free=True,
+        ),
+        ["Meets every Tuesday", "1.2 km away", "Matches Gardening", "Newcomer-friendly"],
+    ),
+    (
+        dict(
+            kind="event",
+            next_start_local=datetime(2026, 11, 28, 10, 30, tzinfo=ZoneInfo("Europe/London")),
+            distance_km=12.6,
+            free=True,
+        ),
+        ["Next on Sat 28 Nov, 10:30", "13 km away", "Free"],
+    ),
+    (
+        dict(kind="online", online=True, rrule="FREQ=MONTHLY;BYDAY=1MO"),
+        ["Meets on the first Monday of the month", "Online"],
+    ),
     (dict(kind="club"), ["Club", "In person"]),
     (dict(kind="service", distance_km=0.05), ["Right here", "Community service"]),
     (dict(kind="event", distance_km=3.2, unit="mi"), ["2.0 mi away", "Event"]),
@@ -150,8 +211,7 @@ def test_schedule_in_words_keeps_day_names_capitalised():
 
 
 def test_a_listing_placed_only_by_its_town_says_the_town_not_a_distance():
-    why = [english(r) for r in reasons(kind="event", distance_km=0.004, approximate_place="London",
-                                                          newcomer=True)]
+    why = [english(r) for r in reasons(kind="event", distance_km=0.004, approximate_place="London", newcomer=True)]
     assert why[:2] == ["In London", "Newcomer-friendly"]
     assert not any("away" in reason or reason == "Right here" for reason in why)
 

@@ -69,8 +69,10 @@ def test_club_is_an_organization_with_its_next_meeting_and_online_is_virtual(sit
     assert walk["event"]["@type"] == "Event" and walk["event"]["isAccessibleForFree"] is True
     assert walk["sameAs"] == "https://ramblers.example.org/walks"
     online = jsonld(soup_of(client, f"/listings/{ids['online']}"))
-    assert online["@type"] == "Event" and online["location"] == {"@type": "VirtualLocation",
-                                                                 "url": "https://meet.example.org/books"}
+    assert online["@type"] == "Event" and online["location"] == {
+        "@type": "VirtualLocation",
+        "url": "https://meet.example.org/books",
+    }
     cancelled = jsonld(soup_of(client, f"/listings/{ids['repair']}"))
     assert cancelled["eventStatus"] == "https://schema.org/EventCancelled"
 
@@ -78,9 +80,14 @@ def test_club_is_an_organization_with_its_next_meeting_and_online_is_virtual(sit
 def test_organisation_page_carries_an_organization(site):
     client, ids = site
     data = jsonld(soup_of(client, f"/orgs/{ids['org']}"))
-    assert data == {"@context": "https://schema.org", "@type": "Organization", "name": "Riverside Ramblers",
-                    "url": f"{BASE}/orgs/{ids['org']}", "sameAs": "https://ramblers.example.org/",
-                    "description": "A friendly walking group by the river.\n\nAll paces welcome."}
+    assert data == {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": "Riverside Ramblers",
+        "url": f"{BASE}/orgs/{ids['org']}",
+        "sameAs": "https://ramblers.example.org/",
+        "description": "A friendly walking group by the river.\n\nAll paces welcome.",
+    }
 
 
 def test_hostile_text_cannot_break_out_of_the_jsonld_block(site):
@@ -88,8 +95,8 @@ def test_hostile_text_cannot_break_out_of_the_jsonld_block(site):
     for url in (f"/listings/{ids['hostile']['listing']}", f"/orgs/{ids['hostile']['org']}"):
         raw = client.get(url).get_data(as_text=True)
         start = raw.index('<script type="application/ld+json">')
-        block = raw[start:raw.index("</script>", start)]
-        assert "<" not in block[len('<script type="application/ld+json">'):] and "&" not in block
+        block = raw[start : raw.index("</script>", start)]
+        assert "<" not in block[len('<script type="application/ld+json">') :] and "&" not in block
         data = jsonld(BeautifulSoup(raw, "html.parser"))
         assert data["name"] == HOSTILE  # escaped as \u003c..., decoded back exactly
         assert "sameAs" not in data  # javascript: links are dropped
@@ -163,12 +170,18 @@ def test_robots_allows_the_site_and_points_at_the_sitemap(site):
 
 def test_share_tags_on_listing_organisation_and_search_pages(site):
     client, ids = site
-    pages = {f"/listings/{ids['walk']}": "Riverside Walking Group", f"/orgs/{ids['org']}": "Riverside Ramblers",
-             "/search?where=London&kind=club": "London"}
+    pages = {
+        f"/listings/{ids['walk']}": "Riverside Walking Group",
+        f"/orgs/{ids['org']}": "Riverside Ramblers",
+        "/search?where=London&kind=club": "London",
+    }
     for url, title in pages.items():
         soup = soup_of(client, url)
-        meta = {tag.get("property") or tag.get("name"): tag["content"] for tag in soup.find_all("meta")
-                if (tag.get("property") or tag.get("name") or "").startswith(("og:", "twitter:"))}
+        meta = {
+            tag.get("property") or tag.get("name"): tag["content"]
+            for tag in soup.find_all("meta")
+            if (tag.get("property") or tag.get("name") or "").startswith(("og:", "twitter:"))
+        }
         assert title in meta["og:title"], url
         assert meta["og:url"] == BASE + url, url
         assert meta["og:site_name"] == "Kindred" and meta["twitter:card"] == "summary"

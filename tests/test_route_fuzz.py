@@ -20,14 +20,49 @@ from tests.trust_helpers import ADMIN_PASSWORD, login
 
 EXAMPLES_PER_ROUTE = 12
 # POST actions whose only effects are rows in the test database (no files, no mail, no fetching).
-POST_ENDPOINTS = ("admin.decide_report", "admin.listing_visibility", "admin.org_block", "admin.claim_revoke",
-                  "contribute.report")
-IDS = st.one_of(st.integers(0, 40), st.integers(2**31 - 3, 2**31 + 3), st.integers(2**63 - 3, 2**64 + 3),
-                st.integers(10**20, 10**40))
-NASTY = st.sampled_from(["²", "⑤", "٣", "9999-12-31", "0001-01-01", "1e309", "-1", "0", "nan", "\r\nX: y", "\x00",
-                         "\x0b\x85\u2028", "%0d%0a", "/\\evil.example", "//evil.example", "javascript:alert(1)",
-                         "<script>", "'\"", "{{7*7}}", "a" * 301, "London", "51.5,-0.12", "true", "only", "soonest"])
-VALUES = st.one_of(NASTY, st.text(max_size=40), st.integers(-10**30, 10**30).map(str))
+POST_ENDPOINTS = (
+    "admin.decide_report",
+    "admin.listing_visibility",
+    "admin.org_block",
+    "admin.claim_revoke",
+    "contribute.report",
+)
+IDS = st.one_of(
+    st.integers(0, 40),
+    st.integers(2**31 - 3, 2**31 + 3),
+    st.integers(2**63 - 3, 2**64 + 3),
+    st.integers(10**20, 10**40),
+)
+NASTY = st.sampled_from(
+    [
+        "²",
+        "⑤",
+        "٣",
+        "9999-12-31",
+        "0001-01-01",
+        "1e309",
+        "-1",
+        "0",
+        "nan",
+        "\r\nX: y",
+        "\x00",
+        "\x0b\x85\u2028",
+        "%0d%0a",
+        "/\\evil.example",
+        "//evil.example",
+        "javascript:alert(1)",
+        "<script>",
+        "'\"",
+        "{{7*7}}",
+        "a" * 301,
+        "London",
+        "51.5,-0.12",
+        "true",
+        "only",
+        "soonest",
+    ]
+)
+VALUES = st.one_of(NASTY, st.text(max_size=40), st.integers(-(10**30), 10**30).map(str))
 KEYS = st.one_of(st.sampled_from([*PARAMS, "lang", "next", "page", "token", "reason", "action"]), st.text(max_size=6))
 QUERIES = st.dictionaries(KEYS, VALUES, max_size=6)
 SEGMENTS = st.one_of(st.text(max_size=30), NASTY).map(lambda text: quote(text, safe="") or "x")
@@ -36,8 +71,9 @@ SEGMENTS = st.one_of(st.text(max_size=30), NASTY).map(lambda text: quote(text, s
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The seeded site with an administrator; CSRF off so the fuzzed POSTs reach their views."""
-    app, _ = build_site(tmp_path_factory.mktemp("route-fuzz"),
-                        ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD))
+    app, _ = build_site(
+        tmp_path_factory.mktemp("route-fuzz"), ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD)
+    )
     app.config["WTF_CSRF_ENABLED"] = False
     yield app
     app.extensions["engine"].dispose()

@@ -64,7 +64,9 @@ def test_atom_with_event_module_under_another_prefix():
 
 
 def test_events_calendar_feed_pubdate_is_the_start():
-    listings = RssAdapter().parse((HERE / "tec_events_feed.rss").read_bytes(), "https://birds.example/events/feed/", window())
+    listings = RssAdapter().parse(
+        (HERE / "tec_events_feed.rss").read_bytes(), "https://birds.example/events/feed/", window()
+    )
     walk = listings[0]
     assert walk.start == datetime(2026, 5, 3, 4, 30, tzinfo=UTC)
     assert walk.categories == ["Walks"]

@@ -43,6 +43,7 @@ def config(db_url, tmp_path):
 @pytest.fixture
 def scrape(session, config):
     """Run a source by slug with the real fetcher, as the CLI and scheduler do."""
+
     def run(slug: str, **kwargs) -> ScrapeRun:
         kwargs.setdefault("fetcher", default_fetcher(session, config))
         result = run_source(session, slug, now=NOW, config=config, **kwargs)
@@ -98,8 +99,9 @@ def test_not_modified_is_ok_and_changes_nothing(session, httpserver, scrape):
     httpserver.expect_request("/etag.ics", headers={"If-None-Match": '"v1"'}).respond_with_response(
         Response(status=304, headers={"ETag": '"v1"'})
     )
-    httpserver.expect_request("/etag.ics").respond_with_data(CLUB_ICS, content_type="text/calendar",
-                                                               headers={"ETag": '"v1"'})
+    httpserver.expect_request("/etag.ics").respond_with_data(
+        CLUB_ICS, content_type="text/calendar", headers={"ETag": '"v1"'}
+    )
     add_source(session, "etag", url)
     assert scrape("etag").inserted == 3
     run = scrape("etag")
@@ -247,8 +249,10 @@ def test_cli_scrape_sources_and_retag(engine, db_url, tmp_path, httpserver):
     from finder.cli.scrape import retag_command, scrape_command, sources_command
 
     url = serve(httpserver, "/club.ics", CLUB_ICS)
-    body = (f'[[source]]\nslug = "riverside"\nadapter = "ics"\nurl = "{url}"\ntimezone = "Europe/Paris"\n'
-            f'tags = ["community"]\n[[source]]\nslug = "off"\nadapter = "ics"\nurl = "{url}"\nenabled = false\n')
+    body = (
+        f'[[source]]\nslug = "riverside"\nadapter = "ics"\nurl = "{url}"\ntimezone = "Europe/Paris"\n'
+        f'tags = ["community"]\n[[source]]\nslug = "off"\nadapter = "ics"\nurl = "{url}"\nenabled = false\n'
+    )
     app = catalogue_app(engine, db_url, tmp_path, body)
     runner = app.test_cli_runner()
     context = app.app_context()
@@ -282,7 +286,9 @@ def test_cli_scrape_exits_1_when_a_source_fails(engine, db_url, tmp_path, httpse
 def test_cli_reports_a_bad_catalogue(engine, db_url, tmp_path):
     from finder.cli.scrape import sources_command
 
-    app = catalogue_app(engine, db_url, tmp_path, '[[source]]\nslug = "x"\nadapter = "nope"\nurl = "https://x.example/"\n')
+    app = catalogue_app(
+        engine, db_url, tmp_path, '[[source]]\nslug = "x"\nadapter = "nope"\nurl = "https://x.example/"\n'
+    )
     with app.app_context():
         result = app.test_cli_runner().invoke(sources_command)
     assert result.exit_code == 1 and "unknown adapter 'nope'" in result.output
@@ -310,8 +316,9 @@ def test_a_crash_inside_ingest_rolls_back_that_run_only(session, httpserver, scr
 def test_a_parse_failure_forgets_the_etag_so_the_next_run_reads_the_page_again(session, httpserver, scrape):
     add_source(session, "etag-club", httpserver.url_for("/club.ics"))
     reset(httpserver)
-    httpserver.expect_request("/club.ics").respond_with_data(b"<html>maintenance</html>", headers={"ETag": '"v1"'},
-                                                             content_type="text/calendar")
+    httpserver.expect_request("/club.ics").respond_with_data(
+        b"<html>maintenance</html>", headers={"ETag": '"v1"'}, content_type="text/calendar"
+    )
     assert scrape("etag-club").status == "failed"
 
     def answer(request):
@@ -329,13 +336,18 @@ def test_a_parse_failure_forgets_the_etag_so_the_next_run_reads_the_page_again(s
 def test_no_write_is_held_while_the_source_answers(session, config, db_url, httpserver):
     """The run row and the fetcher's state wait for the pages: on SQLite a held write would lock the
     whole database (saved searches, reports) for as long as the source's server takes to answer."""
-    impatient = make_engine(db_url, connect_args={"timeout": 0.2}) if db_url.startswith("sqlite") else make_engine(db_url)
+    impatient = (
+        make_engine(db_url, connect_args={"timeout": 0.2}) if db_url.startswith("sqlite") else make_engine(db_url)
+    )
     written = []
 
     def slow_page(request):
         with impatient.begin() as connection:  # "database is locked" if the run held a write
-            connection.execute(insert(Source).values(slug=f"other-{len(written)}", adapter="ics",
-                                                     url="https://other.example/", tags=[], mapping={}))
+            connection.execute(
+                insert(Source).values(
+                    slug=f"other-{len(written)}", adapter="ics", url="https://other.example/", tags=[], mapping={}
+                )
+            )
         written.append(request.path)
         return Response(CLUB_ICS, content_type="text/calendar")
 

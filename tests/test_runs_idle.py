@@ -31,8 +31,11 @@ def test_a_slow_source_leaves_no_connection_idle_in_transaction(postgres_url, ht
     def slow_page(_request):
         time.sleep(SLOW_S / 2)  # the run is waiting on us now: what are its connections doing?
         with watcher.connect() as connection:
-            seen.extend(connection.execute(text("SELECT state FROM pg_stat_activity WHERE application_name = :n"),
-                                           {"n": name}).scalars())
+            seen.extend(
+                connection.execute(
+                    text("SELECT state FROM pg_stat_activity WHERE application_name = :n"), {"n": name}
+                ).scalars()
+            )
         time.sleep(SLOW_S / 2)
         body = calendar({"uid": "s1@slow", "title": "Slow Club", "start": soon(3)})
         return Response(body, content_type="text/calendar")

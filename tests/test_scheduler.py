@@ -101,8 +101,9 @@ def test_a_lease_is_renewed_while_the_job_runs_and_released_after(app, session):
 
 
 def write_catalogue(path, every: str, extra: str = "") -> None:
-    path.write_text(f'[[source]]\nslug = "chess"\nadapter = "ics"\nurl = "https://chess.example/c.ics"\n'
-                    f'every = "{every}"\n{extra}')
+    path.write_text(
+        f'[[source]]\nslug = "chess"\nadapter = "ics"\nurl = "https://chess.example/c.ics"\nevery = "{every}"\n{extra}'
+    )
 
 
 def test_the_periodic_reload_reads_the_catalogue_file_and_applies_cadences_and_overlay_sources(app, tmp_path):
@@ -115,13 +116,15 @@ def test_the_periodic_reload_reads_the_catalogue_file_and_applies_cadences_and_o
     assert table.jobs["scrape:chess"].interval_s == 86400
     write_catalogue(catalogue, "6h")
     (tmp_path / "sources.local.toml").write_text(
-        '[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://choir.example/c.ics"\nevery = "30m"\n')
+        '[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://choir.example/c.ics"\nevery = "30m"\n'
+    )
     table.reload()
     assert table.jobs["scrape:chess"].interval_s == 6 * 3600
     assert table.jobs["scrape:choir"].interval_s == 1800
     assert scheduler.get_job("scrape:choir") is not None
     (tmp_path / "sources.local.toml").write_text(
-        '[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://choir.example/c.ics"\nenabled = false\n')
+        '[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://choir.example/c.ics"\nenabled = false\n'
+    )
     table.reload()
     assert "scrape:choir" not in table.jobs and scheduler.get_job("scrape:choir") is None
 
@@ -129,7 +132,9 @@ def test_the_periodic_reload_reads_the_catalogue_file_and_applies_cadences_and_o
 def test_two_catalogue_syncs_at_once_never_collide(engine, session, tmp_path):
     """Two schedulers starting together crashed on uq_sources_slug."""
     catalogue = tmp_path / "sources.toml"
-    write_catalogue(catalogue, "1d", extra='\n[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://c.example/"\n')
+    write_catalogue(
+        catalogue, "1d", extra='\n[[source]]\nslug = "choir"\nadapter = "ics"\nurl = "https://c.example/"\n'
+    )
     specs = load_catalog(catalogue)
     maker, first_added, errors = make_sessionmaker(engine), threading.Event(), []
 
@@ -178,12 +183,13 @@ def test_a_failed_scrape_is_failed_on_its_job_row_too(app, session, httpserver):
 
 
 def test_a_run_whose_commit_fails_still_leaves_a_failed_record(app, session, httpserver, monkeypatch):
-    """"database is locked" on the run's commit lost the run's record, so /status still said ok."""
+    """ "database is locked" on the run's commit lost the run's record, so /status still said ok."""
     from sqlalchemy.orm import Session
 
     job = scrape_job(session, httpserver)
     httpserver.expect_request("/club.ics").respond_with_data(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", content_type="text/calendar")
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", content_type="text/calendar"
+    )
     real_commit, failed = Session.commit, []
 
     def commit_once_locked(self):

@@ -24,15 +24,22 @@ from finder.config import Config
 from finder.models import JobRun, ScrapeRun
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = {"FINDER_JOB_LEASE_S": "3", "FINDER_JOB_HEARTBEAT_S": "0.5", "FINDER_JOB_POLL_S": "0.5",
-        "FINDER_JOB_RETRY_S": "0.5", "FINDER_SCHEDULER_STOP_GRACE_S": "0.5"}
+FAST = {
+    "FINDER_JOB_LEASE_S": "3",
+    "FINDER_JOB_HEARTBEAT_S": "0.5",
+    "FINDER_JOB_POLL_S": "0.5",
+    "FINDER_JOB_RETRY_S": "0.5",
+    "FINDER_SCHEDULER_STOP_GRACE_S": "0.5",
+}
 
 
 def calendar() -> bytes:
     start = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y%m%dT190000Z")
-    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:chess-1\r\n"
-            f"DTSTART:{start}\r\nSUMMARY:Chess club\r\nLOCATION:Town hall\\, Paris\r\nEND:VEVENT\r\n"
-            "END:VCALENDAR\r\n").encode()
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:chess-1\r\n"
+        f"DTSTART:{start}\r\nSUMMARY:Chess club\r\nLOCATION:Town hall\\, Paris\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    ).encode()
 
 
 class SlowSource:
@@ -70,17 +77,28 @@ def slow_source():
 @pytest.fixture
 def scheduler_env(db_url, session, tmp_path, slow_source):
     catalogue = tmp_path / "sources.toml"
-    catalogue.write_text(f'[[source]]\nslug = "slow"\nadapter = "ics"\nevery = "1d"\ntimezone = "Europe/Paris"\n'
-                         f'url = "{slow_source.server.url_for("/slow.ics")}"\n')
-    return {**os.environ, **FAST, "FINDER_DATABASE_URL": db_url, "FINDER_SECRET_KEY": "test",
-            "FINDER_SOURCES_FILE": str(catalogue), "FINDER_FETCH_ALLOW_PRIVATE": "true",
-            "FINDER_FETCH_MIN_DELAY_S": "0", "FINDER_RATELIMIT_ENABLED": "false", "FINDER_LOG_LEVEL": "INFO"}
+    catalogue.write_text(
+        f'[[source]]\nslug = "slow"\nadapter = "ics"\nevery = "1d"\ntimezone = "Europe/Paris"\n'
+        f'url = "{slow_source.server.url_for("/slow.ics")}"\n'
+    )
+    return {
+        **os.environ,
+        **FAST,
+        "FINDER_DATABASE_URL": db_url,
+        "FINDER_SECRET_KEY": "test",
+        "FINDER_SOURCES_FILE": str(catalogue),
+        "FINDER_FETCH_ALLOW_PRIVATE": "true",
+        "FINDER_FETCH_MIN_DELAY_S": "0",
+        "FINDER_RATELIMIT_ENABLED": "false",
+        "FINDER_LOG_LEVEL": "INFO",
+    }
 
 
 def start_scheduler(env: dict, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "finder", "scheduler"], env=env, cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "finder", "scheduler"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def wait_for(condition, timeout_s: float, what: str):
@@ -109,15 +127,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
 
 
-def test_sigterm_abandons_the_running_job_and_the_next_scheduler_takes_it_at_once(scheduler_env, session,
-                                                                                   slow_source, tmp_path):
+def test_sigterm_abandons_the_running_job_and_the_next_scheduler_takes_it_at_once(
+    scheduler_env, session, slow_source, tmp_path
+):
     first = start_scheduler(scheduler_env, tmp_path / "first.log")
     try:
         assert slow_source.hit.wait(30), (tmp_path / "first.log").read_text()
         clock = time.monotonic()
         first.send_signal(signal.SIGTERM)  # what `systemctl restart` sends
         assert first.wait(timeout=30) == 0
-        assert time.monotonic() - clock < 15  # the grace period (0.5 s here), not the source's 30 s (margin for a busy machine)
+        assert (
+            time.monotonic() - clock < 15
+        )  # the grace period (0.5 s here), not the source's 30 s (margin for a busy machine)
     finally:
         stop(first)
     log = (tmp_path / "first.log").read_text()
@@ -138,8 +159,9 @@ def test_sigterm_abandons_the_running_job_and_the_next_scheduler_takes_it_at_onc
     assert "Traceback" not in (tmp_path / "second.log").read_text()
 
 
-def test_a_killed_schedulers_job_is_taken_over_by_the_standby_within_a_lease(scheduler_env, session,
-                                                                            slow_source, tmp_path):
+def test_a_killed_schedulers_job_is_taken_over_by_the_standby_within_a_lease(
+    scheduler_env, session, slow_source, tmp_path
+):
     first = start_scheduler(scheduler_env, tmp_path / "first.log")
     standby = None
     try:

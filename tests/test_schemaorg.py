@@ -61,7 +61,9 @@ def test_corpus_cook_landbank_microdata_and_jsonld_not_duplicated(corpus):
 
 
 def test_corpus_cook_landbank_times_in_source_zone(corpus):
-    listings, _ = parse(corpus / "schemaorg-html/cityscrapers_cook_landbank_eventon_list.html", timezone="America/Chicago")
+    listings, _ = parse(
+        corpus / "schemaorg-html/cityscrapers_cook_landbank_eventon_list.html", timezone="America/Chicago"
+    )
     first = listings[0]
     assert first.title == "CCLBA Data & Marketing Committee"
     assert first.timezone == "America/Chicago"
@@ -157,12 +159,15 @@ def test_corpus_w3c_rdfa_person_is_not_a_listing(corpus):
     assert context.problems == ["not a listing source: schema.org Person, no Event or Organization"]
 
 
-@pytest.mark.parametrize("name", ["cityscrapers_chi_bicycle_advisory_council.html", "cityscrapers_clihtf_event_detail.html"])
+@pytest.mark.parametrize(
+    "name", ["cityscrapers_chi_bicycle_advisory_council.html", "cityscrapers_clihtf_event_detail.html"]
+)
 def test_corpus_html_listing_pages_without_structured_data(corpus, name):
     listings, context = parse(corpus / "html-listing" / name)
     assert listings == []
-    assert context.problems == ["not a listing source: an HTML page without structured event data (no JSON-LD, "
-                                "microdata or RDFa)"]
+    assert context.problems == [
+        "not a listing source: an HTML page without structured event data (no JSON-LD, microdata or RDFa)"
+    ]
 
 
 def test_every_corpus_page_parses_without_exception(corpus):
@@ -261,19 +266,50 @@ def test_not_a_page_is_a_parse_error(body):
 def test_registered_and_sniffs(corpus):
     assert load_adapters()["schemaorg"] is SchemaOrgAdapter
     assert SchemaOrgAdapter.sniff((HERE / "club_ngo.html").read_bytes(), "")
-    assert not SchemaOrgAdapter.sniff((corpus / "tec-rest-json/tec_tcw_tennisclub_witikon_single_event.json").read_bytes(), "")
+    assert not SchemaOrgAdapter.sniff(
+        (corpus / "tec-rest-json/tec_tcw_tennisclub_witikon_single_event.json").read_bytes(), ""
+    )
 
 
-_KEYS = st.sampled_from([
-    "@type", "@graph", "@id", "name", "startDate", "endDate", "duration", "location", "address", "geo", "latitude",
-    "longitude", "offers", "price", "eventStatus", "eventAttendanceMode", "url", "image", "organizer", "keywords",
-    "itemListElement", "item", "subEvent", "isAccessibleForFree",
-])
+_KEYS = st.sampled_from(
+    [
+        "@type",
+        "@graph",
+        "@id",
+        "name",
+        "startDate",
+        "endDate",
+        "duration",
+        "location",
+        "address",
+        "geo",
+        "latitude",
+        "longitude",
+        "offers",
+        "price",
+        "eventStatus",
+        "eventAttendanceMode",
+        "url",
+        "image",
+        "organizer",
+        "keywords",
+        "itemListElement",
+        "item",
+        "subEvent",
+        "isAccessibleForFree",
+    ]
+)
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
     st.sampled_from(["Event", "MusicEvent", "Place", "VirtualLocation", "NGO", "ItemList", "2026-02-30", "P1D"]),
 )
-_NODES = st.recursive(_SCALARS, lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(_KEYS, c, max_size=6)), max_leaves=20)
+_NODES = st.recursive(
+    _SCALARS, lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(_KEYS, c, max_size=6)), max_leaves=20
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -39,9 +39,15 @@ def berlin(month: int, day: int, hour: int) -> datetime:
 
 
 def weekly_tuesday(**extra) -> dict:
-    schedule = {"@type": "Schedule", "repeatFrequency": "P1W", "byDay": "https://schema.org/Tuesday",
-                "startDate": "2026-01-01", "startTime": "19:00", "endTime": "21:00",
-                "scheduleTimezone": "Europe/Berlin"}
+    schedule = {
+        "@type": "Schedule",
+        "repeatFrequency": "P1W",
+        "byDay": "https://schema.org/Tuesday",
+        "startDate": "2026-01-01",
+        "startTime": "19:00",
+        "endTime": "21:00",
+        "scheduleTimezone": "Europe/Berlin",
+    }
     return {**schedule, **extra}
 
 
@@ -78,8 +84,19 @@ def test_weekly_on_one_day_in_the_schedule_zone():
     assert problems == [] and not listing.problems()
 
 
-@pytest.mark.parametrize("day", ["Tuesday", "tuesday", "https://schema.org/Tuesday", "http://schema.org/Tuesday",
-                                 "schema:Tuesday", "TU", {"@id": "https://schema.org/Tuesday"}, ["Tuesday"]])
+@pytest.mark.parametrize(
+    "day",
+    [
+        "Tuesday",
+        "tuesday",
+        "https://schema.org/Tuesday",
+        "http://schema.org/Tuesday",
+        "schema:Tuesday",
+        "TU",
+        {"@id": "https://schema.org/Tuesday"},
+        ["Tuesday"],
+    ],
+)
 def test_day_names_plain_url_node_or_ical(day):
     listing, problems = parse_event(weekly_tuesday(byDay=day))
     assert listing.recurrence == "FREQ=WEEKLY;BYDAY=TU" and problems == []
@@ -90,19 +107,33 @@ def test_fortnightly_counts_from_the_start_date():
     listing, _ = parse_event(schedule)
     assert listing.recurrence == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"
     assert listing.recurrence_text == "every other Wednesday"
-    assert [o.start.date() for o in listing.occurrences] == [date(2026, 1, 7), date(2026, 1, 21), date(2026, 2, 4),
-                                                            date(2026, 2, 18)]
+    assert [o.start.date() for o in listing.occurrences] == [
+        date(2026, 1, 7),
+        date(2026, 1, 21),
+        date(2026, 2, 4),
+        date(2026, 2, 18),
+    ]
 
 
 def test_monthly_on_a_day_of_the_month_and_on_numbered_weekdays():
-    monthly = {"repeatFrequency": "P1M", "byMonthDay": 1, "startDate": "2026-01-01", "startTime": "10:00",
-               "duration": "PT2H"}
+    monthly = {
+        "repeatFrequency": "P1M",
+        "byMonthDay": 1,
+        "startDate": "2026-01-01",
+        "startTime": "10:00",
+        "duration": "PT2H",
+    }
     listing, _ = parse_event(monthly, context=window(timezone="Europe/Berlin"))
     assert listing.recurrence == "FREQ=MONTHLY;BYMONTHDAY=1" and listing.recurrence_text == "monthly on the 1st"
     assert (listing.start, listing.end) == (berlin(1, 1, 10), berlin(1, 1, 12))
     assert len(listing.occurrences) == 2 and listing.timezone == "Europe/Berlin"
-    first_monday = {"repeatFrequency": "Monthly", "byDay": "Monday", "byMonthWeek": 1, "startDate": "2026-01-01",
-                    "startTime": "18:30"}
+    first_monday = {
+        "repeatFrequency": "Monthly",
+        "byDay": "Monday",
+        "byMonthWeek": 1,
+        "startDate": "2026-01-01",
+        "startTime": "18:30",
+    }
     listing, _ = parse_event(first_monday)
     assert listing.recurrence == "FREQ=MONTHLY;BYDAY=1MO" and listing.recurrence_text == "monthly on the first Monday"
     assert [o.start.date() for o in listing.occurrences] == [date(2026, 1, 5), date(2026, 2, 2)]
@@ -135,20 +166,28 @@ def test_event_without_start_date_takes_its_dates_from_the_schedule():
 def test_fortnightly_schedule_without_any_start_date_is_refused():
     listing, problems = parse_event({"repeatFrequency": "P2W", "byDay": "Tuesday", "startTime": "19:00"})
     assert listing.recurrence is None and listing.start is None and listing.occurrences == []
-    assert problems == ["event 'Club night': eventSchedule ignored: "
-                        "no startDate (in the schedule or the event) to count meetings from"]
+    assert problems == [
+        "event 'Club night': eventSchedule ignored: no startDate (in the schedule or the event) to count meetings from"
+    ]
 
 
 def test_event_start_date_anchors_a_schedule_without_one():
-    listing, _ = parse_event({"repeatFrequency": "P1W"}, startDate="2026-01-08T18:00:00+01:00",
-                             endDate="2026-01-08T20:00:00+01:00", context=window(timezone="Europe/Berlin"))
+    listing, _ = parse_event(
+        {"repeatFrequency": "P1W"},
+        startDate="2026-01-08T18:00:00+01:00",
+        endDate="2026-01-08T20:00:00+01:00",
+        context=window(timezone="Europe/Berlin"),
+    )
     assert listing.recurrence == "FREQ=WEEKLY" and listing.recurrence_text == "every Thursday"
     assert (listing.start, listing.end) == (berlin(1, 8, 18), berlin(1, 8, 20))
 
 
 def test_event_time_used_when_the_schedule_gives_only_dates():
-    listing, _ = parse_event({"repeatFrequency": "P1W", "byDay": "Friday", "startDate": "2026-01-01"},
-                             startDate="2026-01-02T18:30:00+01:00", context=window(timezone="Europe/Berlin"))
+    listing, _ = parse_event(
+        {"repeatFrequency": "P1W", "byDay": "Friday", "startDate": "2026-01-01"},
+        startDate="2026-01-02T18:30:00+01:00",
+        context=window(timezone="Europe/Berlin"),
+    )
     assert listing.start == datetime(2026, 1, 2, 18, 30, tzinfo=BERLIN) and not listing.all_day
 
 
@@ -177,23 +216,26 @@ def test_cancelled_series_has_cancelled_meetings():
     assert listing.status == "cancelled" and {o.status for o in listing.occurrences} == {"cancelled"}
 
 
-@pytest.mark.parametrize(("schedule", "named"), [
-    (weekly_tuesday(repeatFrequency="sometimes"), "repeatFrequency 'sometimes'"),
-    (weekly_tuesday(startTime="late"), "startTime 'late'"),
-    (weekly_tuesday(byDay="Funday"), "byDay 'Funday'"),
-    (weekly_tuesday(byDay=["Monday", "Funday"]), "byDay 'Funday'"),
-    (weekly_tuesday(scheduleTimezone="Mars/Olympus"), "scheduleTimezone 'Mars/Olympus'"),
-    (weekly_tuesday(repeatCount="many"), "repeatCount 'many'"),
-    (weekly_tuesday(endDate="whenever"), "endDate 'whenever'"),
-    (weekly_tuesday(exceptDate="not 13th"), "exceptDate 'not 13th'"),
-    (weekly_tuesday(endTime=None, duration="long"), "duration 'long'"),
-    (weekly_tuesday(endDate="2025-06-01"), "no meeting from its startDate on"),
-    (weekly_tuesday(byMonthWeek=1), "byMonthWeek"),
-    ({"repeatFrequency": "P1M", "byMonth": 2, "byMonthDay": 30, "startDate": "2026-01-01"}, "never falls"),
-    ({"byDay": "Tuesday"}, "no repeatFrequency"),
-    ("Every Tuesday at 7pm", "'Every Tuesday at 7pm' is not a Schedule object"),
-    (42, "'42' is not a Schedule object"),
-])
+@pytest.mark.parametrize(
+    ("schedule", "named"),
+    [
+        (weekly_tuesday(repeatFrequency="sometimes"), "repeatFrequency 'sometimes'"),
+        (weekly_tuesday(startTime="late"), "startTime 'late'"),
+        (weekly_tuesday(byDay="Funday"), "byDay 'Funday'"),
+        (weekly_tuesday(byDay=["Monday", "Funday"]), "byDay 'Funday'"),
+        (weekly_tuesday(scheduleTimezone="Mars/Olympus"), "scheduleTimezone 'Mars/Olympus'"),
+        (weekly_tuesday(repeatCount="many"), "repeatCount 'many'"),
+        (weekly_tuesday(endDate="whenever"), "endDate 'whenever'"),
+        (weekly_tuesday(exceptDate="not 13th"), "exceptDate 'not 13th'"),
+        (weekly_tuesday(endTime=None, duration="long"), "duration 'long'"),
+        (weekly_tuesday(endDate="2025-06-01"), "no meeting from its startDate on"),
+        (weekly_tuesday(byMonthWeek=1), "byMonthWeek"),
+        ({"repeatFrequency": "P1M", "byMonth": 2, "byMonthDay": 30, "startDate": "2026-01-01"}, "never falls"),
+        ({"byDay": "Tuesday"}, "no repeatFrequency"),
+        ("Every Tuesday at 7pm", "'Every Tuesday at 7pm' is not a Schedule object"),
+        (42, "'42' is not a Schedule object"),
+    ],
+)
 def test_unusable_schedule_leaves_the_event_as_it_was(schedule, named):
     listing, problems = parse_event(schedule, startDate="2026-01-06T19:00:00+01:00")
     words = "Every Tuesday at 7pm" if schedule == "Every Tuesday at 7pm" else ""  # kept as the schedule in words
@@ -214,14 +256,17 @@ def test_a_schedule_in_words_is_kept_as_words_unless_a_schedule_object_is_readab
 def test_first_usable_schedule_wins_the_others_are_noted():
     listing, problems = parse_event(["weekly", weekly_tuesday(), weekly_tuesday(byDay="Friday")])
     assert listing.recurrence == "FREQ=WEEKLY;BYDAY=TU"
-    assert problems == ["event 'Club night': eventSchedule 0 ignored: 'weekly' is not a Schedule object",
-                        "event 'Club night': eventSchedule 2 ignored: only one schedule per listing"]
+    assert problems == [
+        "event 'Club night': eventSchedule 0 ignored: 'weekly' is not a Schedule object",
+        "event 'Club night': eventSchedule 2 ignored: only one schedule per listing",
+    ]
 
 
 _PLAUSIBLE = {
     "repeatFrequency": st.sampled_from(["P1D", "P1W", "P2W", "P14D", "P1M", "P3M", "P1Y", "Daily", "sometimes", "P0W"]),
-    "byDay": st.lists(st.sampled_from(["Monday", "https://schema.org/Friday", "SA", "-1FR", "5MO", "Funday"]),
-                      max_size=3),
+    "byDay": st.lists(
+        st.sampled_from(["Monday", "https://schema.org/Friday", "SA", "-1FR", "5MO", "Funday"]), max_size=3
+    ),
     "byMonthDay": st.lists(st.integers(-32, 32), max_size=3),
     "byMonth": st.lists(st.integers(0, 13), max_size=2),
     "byMonthWeek": st.lists(st.integers(-6, 6), max_size=2),

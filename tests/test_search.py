@@ -30,17 +30,54 @@ def titles(page) -> list[str]:
 @pytest.fixture
 def town(session):
     """A small town of listings around central London plus one online community and one far away."""
-    add_listing(session, "Tuesday Garden Volunteers", lat=LAT, lon=LON, kind="volunteer", tags=["gardening"],
-                rrule="FREQ=WEEKLY;BYDAY=TU", description="All welcome, no experience needed", free=True,
-                starts=[NOW + timedelta(days=6, hours=6)], wheelchair=True)
-    add_listing(session, "Chess Club", lat=km_north(LAT, LON, 2)[0], lon=LON, kind="club", tags=["games"],
-                rrule="FREQ=WEEKLY;BYDAY=TH", starts=[NOW + timedelta(days=1, hours=7)], for_seniors=True)
-    add_listing(session, "Saturday Park Run", lat=km_north(LAT, LON, 8)[0], lon=LON, kind="event",
-                tags=["running"], starts=[NOW + timedelta(days=3, hours=-3)], free=True, for_families=True)
-    add_listing(session, "Pottery Evening", lat=km_north(LAT, LON, 15)[0], lon=LON, kind="event", tags=["crafts"],
-                starts=[NOW + timedelta(days=21, hours=7)], sign_language=True)
-    add_listing(session, "Online Book Circle", online=True, kind="online", tags=["book-clubs"],
-                rrule="FREQ=MONTHLY;BYDAY=1MO")
+    add_listing(
+        session,
+        "Tuesday Garden Volunteers",
+        lat=LAT,
+        lon=LON,
+        kind="volunteer",
+        tags=["gardening"],
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        description="All welcome, no experience needed",
+        free=True,
+        starts=[NOW + timedelta(days=6, hours=6)],
+        wheelchair=True,
+    )
+    add_listing(
+        session,
+        "Chess Club",
+        lat=km_north(LAT, LON, 2)[0],
+        lon=LON,
+        kind="club",
+        tags=["games"],
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts=[NOW + timedelta(days=1, hours=7)],
+        for_seniors=True,
+    )
+    add_listing(
+        session,
+        "Saturday Park Run",
+        lat=km_north(LAT, LON, 8)[0],
+        lon=LON,
+        kind="event",
+        tags=["running"],
+        starts=[NOW + timedelta(days=3, hours=-3)],
+        free=True,
+        for_families=True,
+    )
+    add_listing(
+        session,
+        "Pottery Evening",
+        lat=km_north(LAT, LON, 15)[0],
+        lon=LON,
+        kind="event",
+        tags=["crafts"],
+        starts=[NOW + timedelta(days=21, hours=7)],
+        sign_language=True,
+    )
+    add_listing(
+        session, "Online Book Circle", online=True, kind="online", tags=["book-clubs"], rrule="FREQ=MONTHLY;BYDAY=1MO"
+    )
     add_listing(session, "Edinburgh Ramblers", lat=55.9533, lon=-3.1883, kind="club", tags=["outdoors-hiking"])
     add_listing(session, "Finished Quiz", lat=LAT, lon=LON, kind="event", starts=[NOW - timedelta(days=2)])
     session.commit()
@@ -150,8 +187,7 @@ def test_paging_keeps_the_total(session, town):
 def test_results_carry_reasons_and_next_start(session, town):
     page = search(session, lat=LAT, lon=LON, radius_km=30, interests="gardening")
     result = page.results[0]
-    assert [english(r) for r in result.reasons[:3]] == ["Meets every Tuesday", "Right here",
-                                                                "Matches Gardening"]
+    assert [english(r) for r in result.reasons[:3]] == ["Meets every Tuesday", "Right here", "Matches Gardening"]
     assert result.next_start == NOW + timedelta(days=6, hours=6)
     assert all(len(r.reasons) >= 2 for r in search(session).results)
 
@@ -175,14 +211,20 @@ def test_sql_order_equals_python_score_order(session, town):
         for result in page.results:
             item = result.listing
             distance = None if item.online else straight_km(LAT, LON, item.lat, item.lon)
-            hours = None if item.next_start is None else max(item.next_start.timestamp() - NOW.timestamp(), 0.0) / 3600.0
+            hours = (
+                None if item.next_start is None else max(item.next_start.timestamp() - NOW.timestamp(), 0.0) / 3600.0
+            )
             slugs = {t.slug for t in item.tags}
             title = title_norm(item.title)
             score = ranking.score(
-                distance_km=distance, has_place=True, online=item.online,
+                distance_km=distance,
+                has_place=True,
+                online=item.online,
                 interest_overlap=ranking.fraction(sum(s in slugs for s in wanted), len(wanted)),
                 text_relevance=ranking.fraction(sum((" " + t) in title for t in terms), len(terms)),
-                hours_until_start=hours, connection=item.connection_score)
+                hours_until_start=hours,
+                connection=item.connection_score,
+            )
             assert result.score == pytest.approx(score, abs=1e-9)
             expected.append((-score, item.id))
         assert [r.listing.id for r in page.results] == [i for _, i in sorted(expected)]
@@ -217,21 +259,47 @@ def test_refresh_removes_hidden_listings(session, town):
 
 
 def test_bad_query_arguments_raise_query_error():
-    for args, param in [({"lat": "x", "lon": "1"}, "lat"), ({"lat": "1"}, "lon"), ({"radius_km": "-3"}, "radius_km"),
-                        ({"kind": "party"}, "kind"), ({"when": "soon"}, "when"), ({"from": "2026-13-01"}, "from"),
-                        ({"per_page": "101"}, "per_page"), ({"page": "0"}, "page"), ({"free": "maybe"}, "free"),
-                        ({"days": "funday"}, "days"), ({"online": "sometimes"}, "online"), ({"sort": "random"}, "sort"),
-                        ({"radius_km": "5", "radius_mi": "5"}, "radius_mi"), ({"lat": "95", "lon": "0"}, "lat"),
-                        ({"from": "2026-12-02", "to": "2026-12-01"}, "to"), ({"audience": "pets"}, "audience")]:
+    for args, param in [
+        ({"lat": "x", "lon": "1"}, "lat"),
+        ({"lat": "1"}, "lon"),
+        ({"radius_km": "-3"}, "radius_km"),
+        ({"kind": "party"}, "kind"),
+        ({"when": "soon"}, "when"),
+        ({"from": "2026-13-01"}, "from"),
+        ({"per_page": "101"}, "per_page"),
+        ({"page": "0"}, "page"),
+        ({"free": "maybe"}, "free"),
+        ({"days": "funday"}, "days"),
+        ({"online": "sometimes"}, "online"),
+        ({"sort": "random"}, "sort"),
+        ({"radius_km": "5", "radius_mi": "5"}, "radius_mi"),
+        ({"lat": "95", "lon": "0"}, "lat"),
+        ({"from": "2026-12-02", "to": "2026-12-01"}, "to"),
+        ({"audience": "pets"}, "audience"),
+    ]:
         with pytest.raises(QueryError) as error:
             SearchQuery.from_args(args)
         assert error.value.param == param, args
 
 
 def test_query_round_trips_through_args():
-    args = {"where": "Leeds", "radius_mi": "10", "interests": "chess,hiking", "kind": "club", "days": "tue",
-            "time": "evening", "free": "true", "audience": "kids", "access": "wheelchair", "online": "exclude",
-            "sort": "nearest", "page": "2", "per_page": "50", "when": "weekend", "q": "board games"}
+    args = {
+        "where": "Leeds",
+        "radius_mi": "10",
+        "interests": "chess,hiking",
+        "kind": "club",
+        "days": "tue",
+        "time": "evening",
+        "free": "true",
+        "audience": "kids",
+        "access": "wheelchair",
+        "online": "exclude",
+        "sort": "nearest",
+        "page": "2",
+        "per_page": "50",
+        "when": "weekend",
+        "q": "board games",
+    }
     query = SearchQuery.from_args(args)
     assert SearchQuery.from_args(query.to_args()) == query
     assert SearchQuery.from_args({"where": "51.5, -0.12"}).has_point
@@ -244,10 +312,30 @@ def test_index_row_reads_local_weekday_and_time_of_day():
     from finder.index.rows import FLAG_BITS, TIME_BITS, index_row
 
     item = SimpleNamespace(
-        id=7, lat=40.7, lon=-74.0, online=False, timezone="America/New_York", recurrence=None, recurrence_text="",
-        next_start=None, end=None, start=None, all_day=False, kind="event", title="Café Chess", free=True, for_kids=False,
-        for_teens=False, for_seniors=False, for_families=True, for_groups=False, wheelchair=False, sign_language=False,
-        newcomer_friendly=False, connection_score=0.5)
+        id=7,
+        lat=40.7,
+        lon=-74.0,
+        online=False,
+        timezone="America/New_York",
+        recurrence=None,
+        recurrence_text="",
+        next_start=None,
+        end=None,
+        start=None,
+        all_day=False,
+        kind="event",
+        title="Café Chess",
+        free=True,
+        for_kids=False,
+        for_teens=False,
+        for_seniors=False,
+        for_families=True,
+        for_groups=False,
+        wheelchair=False,
+        sign_language=False,
+        newcomer_friendly=False,
+        connection_score=0.5,
+    )
     friday_evening_utc = datetime(2026, 12, 5, 0, 30, tzinfo=UTC)  # Friday 19:30 in New York
     row = index_row(item, ["games", "social"], [(friday_evening_utc, None, "scheduled", False)])
     assert row["days_mask"] == 1 << 4 and row["times_mask"] == TIME_BITS["evening"]

@@ -121,6 +121,12 @@ def test_alert_digests_resolve_a_saved_place_through_the_same_fallback(online_ap
     httpserver.expect_request("/search").respond_with_json(NOMINATIM_ANSWER)
     with online_app.app_context():
         matcher = make_matcher(place_resolver(online_app))
-        found = matcher(get_session(), {"where": WHERE, "radius_km": "10"}, datetime(2000, 1, 1, tzinfo=UTC), set(), 11,
-                        now=datetime.now(UTC))
+        found = matcher(
+            get_session(),
+            {"where": WHERE, "radius_km": "10"},
+            datetime(2000, 1, 1, tzinfo=UTC),
+            set(),
+            11,
+            now=datetime.now(UTC),
+        )
     assert [listing.title for listing in found] == ["Jangot Repair Café"]

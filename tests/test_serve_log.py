@@ -34,17 +34,23 @@ def free_port() -> int:
 
 
 def test_finder_serve_on_the_demo_logs_no_traceback_for_a_minute(tmp_path, gazetteer_path):
-    env = {**os.environ, "FINDER_DATABASE_URL": f"sqlite:///{tmp_path / 'kindred.sqlite'}",
-           "FINDER_SECRET_KEY": "test", "FINDER_RATELIMIT_ENABLED": "false",
-           "FINDER_GAZETTEER_PATH": str(gazetteer_path), "FINDER_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "FINDER_DATABASE_URL": f"sqlite:///{tmp_path / 'kindred.sqlite'}",
+        "FINDER_SECRET_KEY": "test",
+        "FINDER_RATELIMIT_ENABLED": "false",
+        "FINDER_GAZETTEER_PATH": str(gazetteer_path),
+        "FINDER_LOG_LEVEL": "INFO",
+    }
     finder = [sys.executable, "-m", "finder"]
     for step in (["db", "upgrade"], ["demo", "load"]):
         done = subprocess.run(finder + step, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
     port, log = free_port(), tmp_path / "serve.log"
     with log.open("w") as out:
-        serve = subprocess.Popen(finder + ["serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out,
-                                 stderr=subprocess.STDOUT)
+        serve = subprocess.Popen(
+            finder + ["serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
     answers = []
     try:
         deadline = time.monotonic() + CLEAN_FOR_S
@@ -66,4 +72,4 @@ def test_finder_serve_on_the_demo_logs_no_traceback_for_a_minute(tmp_path, gazet
     assert "job maintenance:series ok" in text and "job alerts:send ok" in text
     assert "scheduler stopped (SIGTERM)" in text
     assert "apscheduler" not in text and "skipped" not in text
-    assert answers[len(PAGES):] and set(answers[len(PAGES):]) == {200}, answers  # the first may precede startup
+    assert answers[len(PAGES) :] and set(answers[len(PAGES) :]) == {200}, answers  # the first may precede startup

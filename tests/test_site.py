@@ -22,8 +22,9 @@ SOURCE_REL = {"nofollow", "noopener", "ugc"}
 def site(engine, db_url, tmp_path, gazetteer_path):
     """(app, client, ids) with the seeded neighbourhood and a small gazetteer."""
     clear_tables(engine)
-    app = create_app(make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path),
-                                      ADMIN_EMAIL="help@kindred.example"))
+    app = create_app(
+        make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path), ADMIN_EMAIL="help@kindred.example")
+    )
     with app.app_context():
         session = app.extensions["sessionmaker"]()
         ids = seed(session)
@@ -106,8 +107,9 @@ def test_empty_results_suggest_a_wider_radius(site):
     wider = [a for a in in_miles.select("a") if "Look within" in a.get_text()]
     assert [a.get_text() for a in wider] == ["Look within 3 mi", "Look within 5 mi"]
     assert all("radius_mi=" in a["href"] and "radius_km" not in a["href"] for a in wider)
-    by_locale = BeautifulSoup(client.get("/search?where=Paris&kind=club", headers={"Accept-Language": "en-US"}).data,
-                              "html.parser")
+    by_locale = BeautifulSoup(
+        client.get("/search?where=Paris&kind=club", headers={"Accept-Language": "en-US"}).data, "html.parser"
+    )
     assert "within 15.5 mi of Paris" in by_locale.select_one(".empty").get_text()  # the default 25 km, in miles
     assert any("online=only" in h for h in hrefs)
 
@@ -220,8 +222,16 @@ def test_guidance_about_and_sources_pages(site):
 
 def test_every_page_has_the_crisis_link_and_security_headers(site):
     _, client, ids = site
-    for url in ("/", "/search?where=London", f"/listings/{ids['walk']}", f"/orgs/{ids['org']}", "/guidance",
-                "/about", "/sources", "/nope"):
+    for url in (
+        "/",
+        "/search?where=London",
+        f"/listings/{ids['walk']}",
+        f"/orgs/{ids['org']}",
+        "/guidance",
+        "/about",
+        "/sources",
+        "/nope",
+    ):
         response = client.get(url)
         headers = response.headers
         policy = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
@@ -234,8 +244,9 @@ def test_every_page_has_the_crisis_link_and_security_headers(site):
         assert "Strict-Transport-Security" not in headers
         soup = BeautifulSoup(response.data, "html.parser")
         assert soup.find("a", href="https://findahelpline.com/"), url
-        assert not [s for s in soup.find_all("script") if not s.get("src") and s.get("type") != "application/ld+json"], \
-                "no inline scripts (JSON-LD data blocks are not script)"
+        assert not [
+            s for s in soup.find_all("script") if not s.get("src") and s.get("type") != "application/ld+json"
+        ], "no inline scripts (JSON-LD data blocks are not script)"
         assert not soup.select("[style]"), "no inline styles"
 
 
@@ -263,8 +274,14 @@ def test_hostile_text_is_escaped_everywhere(site):
         hostile = seed_hostile(session)
         session.commit()
         session.close()
-    urls = ["/", "/search?where=London&radius_km=5", f"/listings/{hostile['listing']}", f"/orgs/{hostile['org']}",
-            "/sources", "/search.atom?where=London&radius_km=5"]
+    urls = [
+        "/",
+        "/search?where=London&radius_km=5",
+        f"/listings/{hostile['listing']}",
+        f"/orgs/{hostile['org']}",
+        "/sources",
+        "/search.atom?where=London&radius_km=5",
+    ]
     for url in urls:
         body = client.get(url).get_data(as_text=True)
         assert "<script>alert" not in body, url
@@ -318,7 +335,10 @@ def test_search_feeds_are_complete_future_only_and_deterministic(site):
     assert all(e.decoded("dtstart") >= now for e in events)
     assert "Reading Buddies" not in summaries, "undated listings have no calendar entry"
     atom = client.get("/search.atom?where=London&radius_km=10")
-    assert atom.mimetype == "application/atom+xml" and atom.data == client.get("/search.atom?where=London&radius_km=10").data
+    assert (
+        atom.mimetype == "application/atom+xml"
+        and atom.data == client.get("/search.atom?where=London&radius_km=10").data
+    )
     feed = feedparser.parse(atom.data)
     assert not feed.bozo
     names = [entry.title for entry in feed.entries]

@@ -48,8 +48,11 @@ def test_rows_with_default_columns():
 
 def test_mapping_names_the_columns():
     mapping = {"title": "event_title", "start": "when", "url": "site", "location": "geo", "id": "ref", "kind": "event"}
-    [listing] = SocrataAdapter().parse(read("custom_columns.json"), "https://data.example.gov/resource/abcd-1234.json",
-                                       window(timezone="Europe/London", mapping=mapping))
+    [listing] = SocrataAdapter().parse(
+        read("custom_columns.json"),
+        "https://data.example.gov/resource/abcd-1234.json",
+        window(timezone="Europe/London", mapping=mapping),
+    )
     assert listing.title == "Community garden day" and listing.kind == "event"
     assert listing.start.isoformat() == "2026-02-07T10:00:00+00:00"
     assert listing.url == "https://garden.example/day"
@@ -123,13 +126,33 @@ def test_not_soda_raises_parse_error(body):
 def test_sniff(corpus):
     assert SocrataAdapter.sniff(read("custom_columns.json"), DATASET)
     assert not SocrataAdapter.sniff(read("custom_columns.json"), "https://example.org/feed.json")  # dict values
-    assert SocrataAdapter.sniff((corpus / "socrata" / "nyc_service_volunteer_opportunities_n4ac-3636_row.json").read_bytes(), "")
+    assert SocrataAdapter.sniff(
+        (corpus / "socrata" / "nyc_service_volunteer_opportunities_n4ac-3636_row.json").read_bytes(), ""
+    )
     assert SocrataAdapter.sniff((corpus / "socrata" / "sodapy_discovery_api_catalog.json").read_bytes(), "")
     fullcalendar_like = b'[{"title": "Quiz", "start": "2026-01-05T19:00:00", "allDay": "false", "url": "/quiz"}]'
     assert not SocrataAdapter.sniff(fullcalendar_like, "")
 
 
-KEYS = ["title", "name", "start_date", "end_date", "date", "summary", "display_url", "latitude", "longitude", "location", "coordinates", "results", "resultSetSize", "error", "message", "category_desc", "url"]
+KEYS = [
+    "title",
+    "name",
+    "start_date",
+    "end_date",
+    "date",
+    "summary",
+    "display_url",
+    "latitude",
+    "longitude",
+    "location",
+    "coordinates",
+    "results",
+    "resultSetSize",
+    "error",
+    "message",
+    "category_desc",
+    "url",
+]
 
 
 def test_generated_json_never_crashes():

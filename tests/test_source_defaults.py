@@ -26,8 +26,11 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CASES = {
     "ics": ("ics/bare_vevent_bom.ics", "text/calendar", ()),
     "schemaorg": ("schemaorg/club_ngo.html", "text/html", ()),
-    "tec": ("tec/events_page1.json", "application/json",
-            (b"https://club.example/wp-json/tribe/events/v1/events?page=2",)),
+    "tec": (
+        "tec/events_page1.json",
+        "application/json",
+        (b"https://club.example/wp-json/tribe/events/v1/events?page=2",),
+    ),
     "gancio": ("gancio/events.json", "application/json", ()),
     "mobilizon": ("mobilizon/search_events.json", "application/json", ()),
     "activitypub": ("activitypub/outbox_page.json", "application/activity+json", (b"/@club/outbox?page=2",)),
@@ -70,8 +73,17 @@ def import_fixture(session, config, httpserver, adapter: str, **defaults) -> lis
 @pytest.mark.parametrize("adapter", sorted(CASES))
 def test_the_catalogues_defaults_reach_the_stored_listing(session, config, httpserver, adapter):
     kind = CATALOGUE_KIND.get(adapter, "volunteer")
-    stored = import_fixture(session, config, httpserver, adapter, kind=kind, tags=["volunteering-general"],
-                            timezone="Pacific/Auckland", locality="Wellington", country="NZ")
+    stored = import_fixture(
+        session,
+        config,
+        httpserver,
+        adapter,
+        kind=kind,
+        tags=["volunteering-general"],
+        timezone="Pacific/Auckland",
+        locality="Wellington",
+        country="NZ",
+    )
     expected_kind = STATED_KIND.get(adapter, kind)
     assert {listing.kind for listing in stored} == {expected_kind}
     assert all("volunteering-general" in {tag.slug for tag in listing.tags} for listing in stored)
@@ -83,25 +95,48 @@ def test_the_catalogues_defaults_reach_the_stored_listing(session, config, https
 
 @pytest.mark.parametrize("adapter", ["ics", "schemaorg", "tec", "overpass"])
 def test_an_online_source_makes_online_placeless_listings(session, config, httpserver, adapter):
-    stored = import_fixture(session, config, httpserver, adapter, kind="online", timezone="UTC",
-                            locality="Wellington", country="NZ")
+    stored = import_fixture(
+        session, config, httpserver, adapter, kind="online", timezone="UTC", locality="Wellington", country="NZ"
+    )
     for listing in stored:
         assert (listing.kind, listing.online) == ("online", True)
         assert (listing.lat, listing.lon, listing.venue_name, listing.locality) == (None, None, "", "")
 
 
 def test_the_rule_keeps_what_the_item_says():
-    source = Source(slug="s", adapter="ics", url="file:x", kind="volunteer", tags=["volunteering-general"],
-                    timezone="Europe/London", locality="London", region="England", country="GB")
-    item = Item(title="Shift", kind="event", timezone="Europe/Paris", tags=["outdoors-walking"],
-                venue=Venue(name="Hall", locality="Leeds"))
+    source = Source(
+        slug="s",
+        adapter="ics",
+        url="file:x",
+        kind="volunteer",
+        tags=["volunteering-general"],
+        timezone="Europe/London",
+        locality="London",
+        region="England",
+        country="GB",
+    )
+    item = Item(
+        title="Shift",
+        kind="event",
+        timezone="Europe/Paris",
+        tags=["outdoors-walking"],
+        venue=Venue(name="Hall", locality="Leeds"),
+    )
     filled = apply_source_defaults(item, source)
-    assert (filled.kind, filled.timezone, filled.tags) == ("volunteer", "Europe/Paris",
-                                                           ["outdoors-walking", "volunteering-general"])
+    assert (filled.kind, filled.timezone, filled.tags) == (
+        "volunteer",
+        "Europe/Paris",
+        ["outdoors-walking", "volunteering-general"],
+    )
     assert (filled.venue.locality, filled.venue.region, filled.venue.country) == ("Leeds", "", "GB")
     assert apply_source_defaults(filled, source) == filled  # twice is once
     stated = Item(title="Role", kind="volunteer", kind_stated=True)
-    assert apply_source_defaults(stated, Source(slug="c", adapter="footprint", url="file:x", kind="club")).kind == "volunteer"
+    assert (
+        apply_source_defaults(stated, Source(slug="c", adapter="footprint", url="file:x", kind="club")).kind
+        == "volunteer"
+    )
     bare = Item(title="Role", kind="club", venue=Venue(street="1 High St"))
     assert apply_source_defaults(bare, source).venue.locality == "London"
-    assert apply_source_defaults(Item(title="x", start=NOW), Source(slug="n", adapter="ics", url="file:x")).kind == "event"
+    assert (
+        apply_source_defaults(Item(title="x", start=NOW), Source(slug="n", adapter="ics", url="file:x")).kind == "event"
+    )

@@ -30,17 +30,29 @@ def titles(client) -> set[str]:
 def two_sources(app, httpserver) -> None:
     """'hall' lists a chess club and a choir; 'agg' lists the same choir (merged) and a book club."""
     start = soon(5)
-    hall = calendar({"uid": "c1@hall", "title": "Chess Club", "start": soon(4), "url": "https://hall.example/chess"},
-                    {"uid": "c2@hall", "title": "Community Choir", "start": start, "url": "https://hall.example/choir"})
-    agg = calendar({"uid": "9@agg", "title": "Community Choir", "start": start, "url": "https://hall.example/choir"},
-                   {"uid": "8@agg", "title": "Book Club", "start": soon(6), "url": "https://agg.example/books"})
+    hall = calendar(
+        {"uid": "c1@hall", "title": "Chess Club", "start": soon(4), "url": "https://hall.example/chess"},
+        {"uid": "c2@hall", "title": "Community Choir", "start": start, "url": "https://hall.example/choir"},
+    )
+    agg = calendar(
+        {"uid": "9@agg", "title": "Community Choir", "start": start, "url": "https://hall.example/choir"},
+        {"uid": "8@agg", "title": "Book Club", "start": soon(6), "url": "https://agg.example/books"},
+    )
     urls = serve_many(httpserver, {"/hall.ics": hall, "/agg.ics": agg})
     catalog = app.config["FINDER"].path(app.config["FINDER"].SOURCES_FILE)
-    catalog.write_text("".join(f'[[source]]\nslug = "{slug}"\nadapter = "ics"\nurl = "{urls[f"/{slug}.ics"]}"\n\n'
-                               for slug in ("hall", "agg")))
+    catalog.write_text(
+        "".join(
+            f'[[source]]\nslug = "{slug}"\nadapter = "ics"\nurl = "{urls[f"/{slug}.ics"]}"\n\n'
+            for slug in ("hall", "agg")
+        )
+    )
     with app.extensions["sessionmaker"]() as session:
-        session.add_all([Source(slug="hall", adapter="ics", url=urls["/hall.ics"]),
-                         Source(slug="agg", adapter="ics", url=urls["/agg.ics"])])
+        session.add_all(
+            [
+                Source(slug="hall", adapter="ics", url=urls["/hall.ics"]),
+                Source(slug="agg", adapter="ics", url=urls["/agg.ics"]),
+            ]
+        )
         session.commit()
     scrape(app, "hall")
     scrape(app, "agg")

@@ -17,37 +17,63 @@ def runs(*statuses: str) -> list:
     return [SimpleNamespace(status=status) for status in statuses]
 
 
-@pytest.mark.parametrize(("enabled", "finished", "updated_hours_ago", "every", "expected"), [
-    (True, runs("ok"), 3, "1d", "fresh"),
-    (True, runs("partial", "ok"), 3, "6h", "fresh"),
-    (True, runs("ok"), 13.5, "6h", "late"),  # over two intervals and an hour
-    (True, runs("ok"), 12.5, "6h", "fresh"),
-    (True, runs("failed", "ok"), 3, "1d", "trouble"),
-    (True, runs("empty", "ok"), 3, "1d", "trouble"),  # empty is a failure, never an update
-    (True, runs("failed"), None, "1d", "trouble"),
-    (True, [], None, "1d", "waiting"),
-    (False, runs("ok"), 3, "1d", "paused"),
-])
+@pytest.mark.parametrize(
+    ("enabled", "finished", "updated_hours_ago", "every", "expected"),
+    [
+        (True, runs("ok"), 3, "1d", "fresh"),
+        (True, runs("partial", "ok"), 3, "6h", "fresh"),
+        (True, runs("ok"), 13.5, "6h", "late"),  # over two intervals and an hour
+        (True, runs("ok"), 12.5, "6h", "fresh"),
+        (True, runs("failed", "ok"), 3, "1d", "trouble"),
+        (True, runs("empty", "ok"), 3, "1d", "trouble"),  # empty is a failure, never an update
+        (True, runs("failed"), None, "1d", "trouble"),
+        (True, [], None, "1d", "waiting"),
+        (False, runs("ok"), 3, "1d", "paused"),
+    ],
+)
 def test_freshness_rule(enabled, finished, updated_hours_ago, every, expected):
     updated = None if updated_hours_ago is None else NOW - timedelta(hours=updated_hours_ago)
     assert state(enabled, finished, updated, every, NOW) == expected
 
 
 def test_page_groups_by_place_hides_idle_paused_sources_and_counts_visible_listings(session):
-    london = Source(slug="london", name="london calendar", adapter="ics", url="https://www.example.org/a.ics?x=%20",
-                    locality="London", country="GB", every="6h", licence="CC BY 4.0")
-    berlin = Source(slug="berlin", name="Berlin", adapter="gancio", url="file:///srv/berlin.json",
-                    locality="Berlin", country="DE", republish=False)
+    london = Source(
+        slug="london",
+        name="london calendar",
+        adapter="ics",
+        url="https://www.example.org/a.ics?x=%20",
+        locality="London",
+        country="GB",
+        every="6h",
+        licence="CC BY 4.0",
+    )
+    berlin = Source(
+        slug="berlin",
+        name="Berlin",
+        adapter="gancio",
+        url="file:///srv/berlin.json",
+        locality="Berlin",
+        country="DE",
+        republish=False,
+    )
     online = Source(slug="online", name="Online", adapter="ics", url="https://online.example/")
     idle = Source(slug="idle", name="Idle", adapter="ics", url="https://idle.example/", enabled=False)
     session.add_all([london, berlin, online, idle])
     session.flush()
-    session.add_all([
-        ScrapeRun(source=london, started_at=NOW - timedelta(hours=2), finished_at=NOW - timedelta(hours=2),
-                  status="ok", items=2),
-        ScrapeRun(source=london, started_at=NOW - timedelta(hours=1), finished_at=NOW - timedelta(hours=1),
-                  status="empty"),
-    ])
+    session.add_all(
+        [
+            ScrapeRun(
+                source=london,
+                started_at=NOW - timedelta(hours=2),
+                finished_at=NOW - timedelta(hours=2),
+                status="ok",
+                items=2,
+            ),
+            ScrapeRun(
+                source=london, started_at=NOW - timedelta(hours=1), finished_at=NOW - timedelta(hours=1), status="empty"
+            ),
+        ]
+    )
     for number, liveness in enumerate(("active", "unverified", "hidden")):
         listing = Listing(title=f"walk {number}", kind="event", liveness=liveness)
         listing.sources.append(ListingSource(source=london, source_key=f"walk-{number}"))

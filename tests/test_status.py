@@ -12,8 +12,10 @@ T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
 def runs(*items, status="ok"):
     """Newest first, as the page shows them."""
-    return [ScrapeRun(items=n, status=status if i == 0 else "ok", started_at=T0 - timedelta(hours=i))
-            for i, n in enumerate(items)]
+    return [
+        ScrapeRun(items=n, status=status if i == 0 else "ok", started_at=T0 - timedelta(hours=i))
+        for i, n in enumerate(items)
+    ]
 
 
 def test_flags():
@@ -52,10 +54,16 @@ def test_status_shows_runs_and_flags(app, client):
 def job(key="scrape:x", started_ago=None, finished_ago=None, lease_in=None, status="ok", now=T0):
     from finder.models import JobRun
 
-    return JobRun(key=key, owner="host-1:42", runs=3, last_status=status, last_error="boom" if status == "failed" else "",
-                  last_started=None if started_ago is None else now - started_ago,
-                  last_finished=None if finished_ago is None else now - finished_ago,
-                  lease_until=None if lease_in is None else now + lease_in)
+    return JobRun(
+        key=key,
+        owner="host-1:42",
+        runs=3,
+        last_status=status,
+        last_error="boom" if status == "failed" else "",
+        last_started=None if started_ago is None else now - started_ago,
+        last_finished=None if finished_ago is None else now - finished_ago,
+        lease_until=None if lease_in is None else now + lease_in,
+    )
 
 
 def test_job_flags():
@@ -85,8 +93,10 @@ def test_status_shows_job_health(app, client):
     page = client.get("/status")
     assert page.status_code == 200
     text = page.text
-    row = {key: text[text.index(f">{key}<"):][:1500].split("</tr>")[0]
-           for key in ("scrape:late-feed", "alerts:send", "maintenance:series", "privacy:delete-unsubscribed")}
+    row = {
+        key: text[text.index(f">{key}<") :][:1500].split("</tr>")[0]
+        for key in ("scrape:late-feed", "alerts:send", "maintenance:series", "privacy:delete-unsubscribed")
+    }
     assert "overdue" in row["scrape:late-feed"]
     assert "failed" in row["alerts:send"] and "boom" in row["alerts:send"]
     assert "stuck" in row["maintenance:series"] and "host-1:42" in row["maintenance:series"]

@@ -116,8 +116,10 @@ def test_bad_facet_is_an_error(tmp_path):
         ("juegos de mesa", ["games"]),
         ("artes marciales", ["sports-fitness"]),  # the longer phrase wins over "artes"
         ("Kindern beim Lesen helfen", ["children-youth", "education-literacy"]),  # the German placeholder
-        ("senderismo, coro, ayudar a niños a leer", ["outdoors-hiking", "music", "children-youth",
-                                                     "education-literacy"]),  # the Spanish placeholder
+        (
+            "senderismo, coro, ayudar a niños a leer",
+            ["outdoors-hiking", "music", "children-youth", "education-literacy"],
+        ),  # the Spanish placeholder
     ],
 )
 def test_spanish_and_german_words_map_to_the_same_slugs_folded_and_plural_tolerant(vocab, text, slugs):
@@ -128,7 +130,9 @@ def test_spanish_and_german_words_map_to_the_same_slugs_folded_and_plural_tolera
 def test_every_chip_label_and_synonym_typed_back_finds_its_own_tag(vocab, language):
     for tag in vocab.all():
         label = vocab.label(tag.slug, language)
-        assert vocab.interests(label) == ([*vocab.interests(label)[0]], []) and tag.slug in vocab.interests(label)[0], label
+        assert vocab.interests(label) == ([*vocab.interests(label)[0]], []) and tag.slug in vocab.interests(label)[0], (
+            label
+        )
         words = tag.synonyms if language == "en" else dict(tag.synonyms_in)[language]
         assert words, (tag.slug, language)
         for word in words:
@@ -168,14 +172,16 @@ def test_newcomer_words_ask_for_the_newcomer_filter_not_the_immigrants_tag(vocab
 
 def test_a_tag_with_english_keywords_needs_them_in_each_language(tmp_path):
     path = tmp_path / "tags.toml"
-    path.write_text('[tag.a]\nlabel = "A"\nlabel_de = "Ä"\nfacet = "cause"\nsynonyms = ["a"]\nkeywords = ["aa"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[tag.a]\nlabel = "A"\nlabel_de = "Ä"\nfacet = "cause"\nsynonyms = ["a"]\nkeywords = ["aa"]\n', encoding="utf-8"
+    )
     with pytest.raises(VocabularyError, match="keywords_de"):
         load_vocabulary(path)
     path.write_text('[tag.a]\nlabel = "A"\nfacet = "cause"\nsynonyms = ["a"]\nsynonyms_de = "b"\n', encoding="utf-8")
     with pytest.raises(VocabularyError, match="synonyms_de must be a list"):
         load_vocabulary(path)
-    path.write_text('[tag.a]\nlabel = "A"\nfacet = "cause"\nsynonyms = ["a"]\n[flag.cheap]\nsynonyms = ["x"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[tag.a]\nlabel = "A"\nfacet = "cause"\nsynonyms = ["a"]\n[flag.cheap]\nsynonyms = ["x"]\n', encoding="utf-8"
+    )
     with pytest.raises(VocabularyError, match="not a search flag"):
         load_vocabulary(path)

@@ -91,13 +91,20 @@ def test_next_url_follows_next_rest_url_until_the_last_page():
 def test_paging_over_http(httpserver):
     import requests
 
-    page1 = (HERE / "events_page1.json").read_text().replace(
-        "https://club.example/wp-json/tribe/events/v1/events?page=2", httpserver.url_for("/wp-json/tribe/events/v1/events?page=2")
+    page1 = (
+        (HERE / "events_page1.json")
+        .read_text()
+        .replace(
+            "https://club.example/wp-json/tribe/events/v1/events?page=2",
+            httpserver.url_for("/wp-json/tribe/events/v1/events?page=2"),
+        )
     )
     httpserver.expect_request("/wp-json/tribe/events/v1/events", query_string="page=2").respond_with_data(
         (HERE / "events_page2.json").read_bytes(), content_type="application/json"
     )
-    httpserver.expect_request("/wp-json/tribe/events/v1/events").respond_with_data(page1, content_type="application/json")
+    httpserver.expect_request("/wp-json/tribe/events/v1/events").respond_with_data(
+        page1, content_type="application/json"
+    )
     adapter, url, titles = TecAdapter(), httpserver.url_for("/wp-json/tribe/events/v1/events"), []
     while url:
         body = requests.get(url, timeout=5).content
@@ -118,7 +125,8 @@ def test_registered():
 
 
 @pytest.mark.parametrize(
-    ("name", "hours"), [("UTC+0", 0), ("UTC+2", 2), ("UTC-5:30", -5.5), ("GMT+10", 10), ("Europe/Berlin", None), ("UTC+99", None)]
+    ("name", "hours"),
+    [("UTC+0", 0), ("UTC+2", 2), ("UTC-5:30", -5.5), ("GMT+10", 10), ("Europe/Berlin", None), ("UTC+99", None)],
 )
 def test_offset_zone_reads_non_olson_names(name, hours):
     from scrapers.times import offset_zone

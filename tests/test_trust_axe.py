@@ -25,12 +25,19 @@ PASSWORD = "axe test password"
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trust-site")
     (folder / "sources.toml").write_text("")
-    app, ids = build_site(folder, SOURCES_FILE=str(folder / "sources.toml"),
-                          ADMIN_PASSWORD_HASH=generate_password_hash(PASSWORD))
+    app, ids = build_site(
+        folder, SOURCES_FILE=str(folder / "sources.toml"), ADMIN_PASSWORD_HASH=generate_password_hash(PASSWORD)
+    )
     with app.app_context():
         session = app.extensions["sessionmaker"]()
-        alert = Alert(email="walker@example.org", frequency="weekly", name="Walks", status="active",
-                      confirmed_at=datetime(2030, 3, 4, 9, 0, tzinfo=UTC), query={"where": "London"})
+        alert = Alert(
+            email="walker@example.org",
+            frequency="weekly",
+            name="Walks",
+            status="active",
+            confirmed_at=datetime(2030, 3, 4, 9, 0, tzinfo=UTC),
+            query={"where": "London"},
+        )
         session.add(alert)
         session.commit()
         ids["manage"] = f"/alerts/manage/{alerts.make_token(app.config['SECRET_KEY'], 'manage', alert.id)}"
@@ -55,9 +62,14 @@ def test_axe_finds_no_violations_on_the_trust_pages(site):
         keep_local(context)
         page = context.new_page()
         axe = Axe()
-        for name, path in {"suggest": "/suggest", "report": f"/listings/{ids['walk']}/report",
-                           "claim": f"/claim/listing/{ids['walk']}", "claim-org": f"/claim/org/{ids['org']}",
-                           "privacy": "/privacy", "admin-login": "/admin/login"}.items():
+        for name, path in {
+            "suggest": "/suggest",
+            "report": f"/listings/{ids['walk']}/report",
+            "claim": f"/claim/listing/{ids['walk']}",
+            "claim-org": f"/claim/org/{ids['org']}",
+            "privacy": "/privacy",
+            "admin-login": "/admin/login",
+        }.items():
             page.goto(base + path)
             violations(page, axe, name, found)
         page.goto(base + "/suggest")
@@ -81,8 +93,9 @@ def test_axe_finds_no_violations_on_the_trust_pages(site):
     assert found == {}
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_manage_and_report_pages_pass_axe_with_spaced_buttons_and_a_roomy_textarea(site, scheme, viewport):
     base, ids = site
@@ -95,13 +108,19 @@ def test_manage_and_report_pages_pass_axe_with_spaced_buttons_and_a_roomy_textar
         axe = Axe()
         page.goto(base + ids["manage"])
         violations(page, axe, "manage", found)
-        pause, delete = (page.get_by_role("button", name=name).bounding_box()
-                         for name in ("Pause for a month", "Delete this alert"))
-        gap = delete["x"] - (pause["x"] + pause["width"]) if delete["y"] == pause["y"] else delete["y"] - (
-            pause["y"] + pause["height"])
+        pause, delete = (
+            page.get_by_role("button", name=name).bounding_box() for name in ("Pause for a month", "Delete this alert")
+        )
+        gap = (
+            delete["x"] - (pause["x"] + pause["width"])
+            if delete["y"] == pause["y"]
+            else delete["y"] - (pause["y"] + pause["height"])
+        )
         assert gap >= 8, "the pause and delete buttons do not touch"
-        colours = [page.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color")
-                   for name in ("Pause for a month", "Delete this alert")]
+        colours = [
+            page.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color")
+            for name in ("Pause for a month", "Delete this alert")
+        ]
         assert colours[0] != colours[1], "delete does not look like pause"
         page.goto(f"{base}/listings/{ids['walk']}/report")
         violations(page, axe, "report", found)

@@ -90,18 +90,37 @@ def calendar(start: datetime) -> str:
     """A weekly in-person group in London and a weekly online one, starting two days after `start`."""
     first = (start + timedelta(days=2)).strftime("%Y%m%dT190000")
     online = (start + timedelta(days=3)).strftime("%Y%m%dT180000Z")
-    return "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kindred tests//EN",
-        "BEGIN:VEVENT", "UID:ops-chess-1@example.org", "DTSTAMP:20260101T000000Z",
-        f"DTSTART;TZID=Europe/London:{first}", "DURATION:PT2H", "RRULE:FREQ=WEEKLY",
-        "SUMMARY:Upgrade Chess Club", "DESCRIPTION:Weekly chess for everyone\\, newcomers welcome.",
-        "LOCATION:Central Library\\, London\\, UK", "URL:https://example.org/chess", "END:VEVENT",
-        "BEGIN:VEVENT", "UID:ops-online-1@example.org", "DTSTAMP:20260101T000000Z",
-        f"DTSTART:{online}", "DURATION:PT1H", "RRULE:FREQ=WEEKLY",
-        "SUMMARY:Upgrade Online Knitting Circle", "DESCRIPTION:Knit together online every week.",
-        "URL:https://example.org/knit", "LOCATION:Online", "END:VEVENT",
-        "END:VCALENDAR", "",
-    ])
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//kindred tests//EN",
+            "BEGIN:VEVENT",
+            "UID:ops-chess-1@example.org",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID=Europe/London:{first}",
+            "DURATION:PT2H",
+            "RRULE:FREQ=WEEKLY",
+            "SUMMARY:Upgrade Chess Club",
+            "DESCRIPTION:Weekly chess for everyone\\, newcomers welcome.",
+            "LOCATION:Central Library\\, London\\, UK",
+            "URL:https://example.org/chess",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "UID:ops-online-1@example.org",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART:{online}",
+            "DURATION:PT1H",
+            "RRULE:FREQ=WEEKLY",
+            "SUMMARY:Upgrade Online Knitting Circle",
+            "DESCRIPTION:Knit together online every week.",
+            "URL:https://example.org/knit",
+            "LOCATION:Online",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
 
 
 def checkout(revision: str, into: Path, gazetteer: Path) -> Path:
@@ -110,11 +129,13 @@ def checkout(revision: str, into: Path, gazetteer: Path) -> Path:
     found = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{revision}^{{commit}}"], capture_output=True)
     if found.returncode != 0:
         pytest.skip(f"git history with {revision} not available")
-    listed = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", revision], capture_output=True,
-                            text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-tree", "--name-only", revision], capture_output=True, text=True, check=True
+    ).stdout.split()
     paths = [p for p in ("finder", "scrapers", "migrations", "data") if p in listed]
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, *paths], capture_output=True,
-                             check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", revision, *paths], capture_output=True, check=True
+    ).stdout
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     (into / "data").mkdir(exist_ok=True)
@@ -132,8 +153,13 @@ main(["scrape", "ops-upgrade"], standalone_mode=False)
 
 
 def run_old(tree: Path, url: str, *args: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(tree), "FINDER_DATABASE_URL": url,
-           "FINDER_SOURCES_FILE": "data/ops_sources.toml", "FINDER_SECRET_KEY": "x"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "FINDER_DATABASE_URL": url,
+        "FINDER_SOURCES_FILE": "data/ops_sources.toml",
+        "FINDER_SECRET_KEY": "x",
+    }
     done = subprocess.run([sys.executable, *args], cwd=tree, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{args} at {tree.name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
 
@@ -160,8 +186,9 @@ def blank_url(request, tmp_path):
 
 
 @pytest.mark.parametrize("revision", list(HISTORY))
-def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url, tmp_path, monkeypatch,
-                                                             gazetteer_path):
+def test_database_from_an_earlier_main_upgrades_and_searches(
+    revision, blank_url, tmp_path, monkeypatch, gazetteer_path
+):
     build_at(revision, checkout(revision, tmp_path / revision, gazetteer_path), blank_url)
 
     monkeypatch.setenv("FINDER_DATABASE_URL", blank_url)
@@ -173,8 +200,9 @@ def test_database_from_an_earlier_main_upgrades_and_searches(revision, blank_url
     engine = make_engine(blank_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"include_object": include_object,
-                                                                   "compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object, "compare_type": True}
+            )
             assert compare_metadata(context, Base.metadata) == [], f"schema from {revision} differs from the models"
             assert "listing_geo" in inspect(connection).get_table_names()
             assert connection.execute(text("SELECT count(*) FROM listing_geo")).scalar() >= 1

@@ -20,8 +20,15 @@ CREATED = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 def _alert(app, status: str = "active", confirmed: bool = True, **query) -> int:
     with app.app_context():
         session = app.extensions["sessionmaker"]()
-        alert = Alert(email="walker@example.org", frequency="weekly", name="Walks", status=status, created_at=CREATED,
-                      confirmed_at=CREATED if confirmed else None, query=query or {"where": "London"})
+        alert = Alert(
+            email="walker@example.org",
+            frequency="weekly",
+            name="Walks",
+            status=status,
+            created_at=CREATED,
+            confirmed_at=CREATED if confirmed else None,
+            query=query or {"where": "London"},
+        )
         session.add(alert)
         session.commit()
         alert_id = alert.id
@@ -108,7 +115,9 @@ def test_the_alert_form_sums_up_the_search_in_words(site):  # noqa: F811
     assert "Sa. und So." in german and "Musik" in german, german
     located = page(client, "/alerts/new?lat=51.509&lon=-0.126&radius_km=5&lang=en").select_one(".query-summary")
     assert "Near London, England, within 5 km" in located.get_text(" ", strip=True)
-    hidden = {i["name"]: i["value"] for i in page(client, url).select("form input[type=hidden]") if i["name"] != "csrf_token"}
+    hidden = {
+        i["name"]: i["value"] for i in page(client, url).select("form input[type=hidden]") if i["name"] != "csrf_token"
+    }
     assert hidden["radius_mi"] == "15" and hidden["days"] == "sat,sun"  # the search itself is kept as it was
 
 
@@ -130,8 +139,10 @@ def test_script_messages_come_from_the_page_in_its_language(site):  # noqa: F811
     box = page(client, f"/listings/{ids['walk']}?lang=de").select_one("[data-map]")
     assert box["data-msg-tiles-failed"].startswith("Der Kartenhintergrund konnte nicht geladen werden")
     assert box["data-msg-zoom-in"] == "Vergrößern"
-    for script, names in (("site.js", ("finding", "using", "failed", "your-location")),
-                          ("map.js", ("tiles-failed", "offline", "zoom-in", "zoom-out", "close"))):
+    for script, names in (
+        ("site.js", ("finding", "using", "failed", "your-location")),
+        ("map.js", ("tiles-failed", "offline", "zoom-in", "zoom-out", "close")),
+    ):
         source = client.get(f"/static/js/{script}").get_data(as_text=True)
         for name in names:
             assert f'"{name}"' in source, (script, name)

@@ -53,8 +53,10 @@ def test_the_log_starts_over_while_a_writer_keeps_importing(tmp_path):
         assert wait_for(lambda b=batch: checkpointer.checkpoints >= b + 1)  # done while the batch is prepared
         before = path.with_name(path.name + "-wal").stat().st_size
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO rows (body) VALUES (:body)"),
-                               [{"body": f"{batch}-{i}-{'x' * 200}"} for i in range(500)])
+            connection.execute(
+                text("INSERT INTO rows (body) VALUES (:body)"),
+                [{"body": f"{batch}-{i}-{'x' * 200}"} for i in range(500)],
+            )
         batch_pages.append(path.with_name(path.name + "-wal").stat().st_size - before)
     one_batch = max(batch_pages)
     assert one_batch > 30 * 4096  # each batch writes a good many pages

@@ -23,8 +23,13 @@ def plain(message) -> str:
 def seven_walks(app) -> list[str]:
     with app.extensions["sessionmaker"]() as session:
         for n in range(7):
-            add_listing(session, f"Walk number {n}", NOW - timedelta(days=2), next_start=NOW + timedelta(days=n + 1),
-                        start=NOW + timedelta(days=n + 1))
+            add_listing(
+                session,
+                f"Walk number {n}",
+                NOW - timedelta(days=2),
+                next_start=NOW + timedelta(days=n + 1),
+                start=NOW + timedelta(days=n + 1),
+            )
     return [f"Walk number {n}" for n in range(7)]
 
 
@@ -93,9 +98,17 @@ def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa:
     maker = mail_app.extensions["sessionmaker"]
     with maker() as session:
         for n, locale in enumerate(["en", "en", "de", "en"]):
-            session.add(Alert(email=f"r{n}@example.org", frequency="daily", status="active", locale=locale,
-                              query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
-                              confirmed_at=NOW - timedelta(days=2), last_digest_at=NOW - timedelta(days=2)))
+            session.add(
+                Alert(
+                    email=f"r{n}@example.org",
+                    frequency="daily",
+                    status="active",
+                    locale=locale,
+                    query={"q": "walk", "lat": "45.5152", "lon": "-122.6784"},
+                    confirmed_at=NOW - timedelta(days=2),
+                    last_digest_at=NOW - timedelta(days=2),
+                )
+            )
         session.commit()
         add_listing(session, "Hill walk", NOW - timedelta(hours=2))
         add_listing(session, "Ridge walk", NOW - timedelta(hours=1))
@@ -106,10 +119,13 @@ def test_a_build_renders_each_listing_card_once_per_language(mail_app):  # noqa:
         return render_in_alert_locale(template, **context)
 
     with time_machine.travel(NOW, tick=True), mail_app.app_context(), maker() as session:
-        report = digests.build_due(session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), counting,
-                                   NOW)
+        report = digests.build_due(
+            session, digest_settings(mail_app.config["FINDER"]), make_matcher(None), counting, NOW
+        )
         session.commit()
-        messages = [plain(parse_message(row.message)) for row in session.query(OutboxMessage).order_by(OutboxMessage.alert_id)]
+        messages = [
+            plain(parse_message(row.message)) for row in session.query(OutboxMessage).order_by(OutboxMessage.alert_id)
+        ]
     assert report.built == 4
     assert rendered.count("email/card.html") == rendered.count("email/card.txt") == 2 * 2  # 2 listings x en, de
     assert rendered.count("email/digest.html") == 4

@@ -24,7 +24,9 @@ def _listing(app, listing_id: int) -> Listing:
 
 
 def _card(soup, title: str):
-    return next(card for card in soup.select("article.card") if card.select_one(".card-title").get_text(strip=True) == title)
+    return next(
+        card for card in soup.select("article.card") if card.select_one(".card-title").get_text(strip=True) == title
+    )
 
 
 def test_online_times_show_in_the_zone_the_browser_sent(site):  # noqa: F811

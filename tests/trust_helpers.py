@@ -25,10 +25,17 @@ def calendar(*events: dict) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kindred tests//trust//EN"]
     for event in events:
         start = event["start"]
-        lines += ["BEGIN:VEVENT", f"UID:{event['uid']}", "DTSTAMP:20260101T000000Z",
-                  f"DTSTART:{start:%Y%m%dT%H%M%SZ}", f"DTEND:{start + timedelta(hours=2):%Y%m%dT%H%M%SZ}",
-                  f"SUMMARY:{event['title']}", f"DESCRIPTION:{event.get('description', 'All welcome.')}",
-                  "LOCATION:Community Hall\\, 1 High Street\\, Leeds", "GEO:53.8008;-1.5491"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event['uid']}",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+            f"DTEND:{start + timedelta(hours=2):%Y%m%dT%H%M%SZ}",
+            f"SUMMARY:{event['title']}",
+            f"DESCRIPTION:{event.get('description', 'All welcome.')}",
+            "LOCATION:Community Hall\\, 1 High Street\\, Leeds",
+            "GEO:53.8008;-1.5491",
+        ]
         if event.get("url"):
             lines.append(f"URL:{event['url']}")
         lines.append("END:VEVENT")
@@ -86,8 +93,12 @@ def make_trust_app(engine, db_url, tmp_path, **overrides):
     clear_tables(engine)
     catalog = tmp_path / "sources.toml"
     catalog.write_text("# test catalogue\n")
-    values = dict(SOURCES_FILE=str(catalog), ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD),
-                  BASE_URL="http://kindred.test", OUTBOX_DIR=str(tmp_path / "outbox"))
+    values = dict(
+        SOURCES_FILE=str(catalog),
+        ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD),
+        BASE_URL="http://kindred.test",
+        OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
     values.update(overrides)
     return create_app(make_test_config(db_url, tmp_path, **values))
 

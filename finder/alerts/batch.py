@@ -94,8 +94,14 @@ class Window:
     def ids(self) -> list[int]:
         return [item.id for item in self.items]
 
-    def match(self, plan: Plan, since: float, text_hits: Mapping[TextKey, frozenset[int] | None],
-              exclude_ids: Iterable[int] = (), limit: int = 11) -> list[int]:
+    def match(
+        self,
+        plan: Plan,
+        since: float,
+        text_hits: Mapping[TextKey, frozenset[int] | None],
+        exclude_ids: Iterable[int] = (),
+        limit: int = 11,
+    ) -> list[int]:
         """Ids of the listings first seen after `since` (epoch s) that `plan` finds, in its order, at most `limit`.
 
         A `text_hits` value of None marks an expression without searchable words (PostgreSQL drops
@@ -158,7 +164,9 @@ class Window:
     def _text(self, key: TextKey, text_hits: Mapping[TextKey, frozenset[int] | None], plan: Plan) -> int:
         if key not in self._texts:
             hits = text_hits[key]
-            self._texts[key] = None if hits is None else _union(1 << self.position[i] for i in hits if i in self.position)
+            self._texts[key] = (
+                None if hits is None else _union(1 << self.position[i] for i in hits if i in self.position)
+            )
         if self._texts[key] is None:
             return self.all if plan.lat is not None else 0
         return self._texts[key]
@@ -198,10 +206,14 @@ class Window:
         item = self.items[i]
         relevance = list(dict.fromkeys(plan.title_terms)) if plan.title_terms else ()
         score = ranking.score(
-            distance_km=distance_km, has_place=plan.lat is not None, online=online,
+            distance_km=distance_km,
+            has_place=plan.lat is not None,
+            online=online,
             interest_overlap=ranking.fraction(sum(f"|{slug}|" in item.tags for slug in plan.tags), len(plan.tags)),
             text_relevance=ranking.fraction(sum(f" {term}" in item.title_norm for term in relevance), len(relevance)),
-            hours_until_start=self.hours[i], connection=item.connection)
+            hours_until_start=self.hours[i],
+            connection=item.connection,
+        )
         if plan.sort == "soonest":
             return (item.next_epoch is None, item.next_epoch or 0.0, -score, item.id)
         if plan.sort == "nearest":

@@ -31,15 +31,25 @@ from finder.search import PlaceError, Plan, QueryError, SearchQuery, TextKey, ma
 
 log = logging.getLogger(__name__)
 MAX_NUMBER_CHARS = 40  # longer lat/lon text takes search's own parse (and its error)
-WINDOW_SQL = text(
-    "SELECT g.id, l.first_seen, g.lat_band, g.lat, g.lon, g.x, g.y, g.z, g.kind, g.flags, g.days_mask, g.times_mask, "
-    "g.next_epoch, g.end_epoch, g.connection, g.tags, g.title_norm FROM listing_geo g JOIN listings l ON l.id = g.id "
-    "WHERE l.first_seen > :since"
-).bindparams(bindparam("since", type_=UTCDateTime())).columns(first_seen=UTCDateTime())
-SQLITE_TEXT = text(" UNION ALL ".join(f"SELECT rowid FROM {table} WHERE {table} MATCH :expression "  # noqa: S608
-                                       "AND rowid BETWEEN :low AND :high" for table in FTS_TABLES))
-POSTGRES_TEXT = text("SELECT id FROM listing_geo WHERE tsv @@ to_tsquery('english', :expression) "
-                     "AND id BETWEEN :low AND :high")
+WINDOW_SQL = (
+    text(
+        "SELECT g.id, l.first_seen, g.lat_band, g.lat, g.lon, g.x, g.y, g.z, g.kind, g.flags, g.days_mask, g.times_mask, "
+        "g.next_epoch, g.end_epoch, g.connection, g.tags, g.title_norm FROM listing_geo g JOIN listings l ON l.id = g.id "
+        "WHERE l.first_seen > :since"
+    )
+    .bindparams(bindparam("since", type_=UTCDateTime()))
+    .columns(first_seen=UTCDateTime())
+)
+SQLITE_TEXT = text(
+    " UNION ALL ".join(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH :expression "  # noqa: S608
+        "AND rowid BETWEEN :low AND :high"
+        for table in FTS_TABLES
+    )
+)
+POSTGRES_TEXT = text(
+    "SELECT id FROM listing_geo WHERE tsv @@ to_tsquery('english', :expression) AND id BETWEEN :low AND :high"
+)
 POSTGRES_EMPTY = text("SELECT numnode(to_tsquery('english', :expression)) = 0")
 
 
@@ -67,7 +77,9 @@ class PreparedSearches:
         ids = self.window.match(plan, since, self.text_hits, exclude_ids, limit)
         missing = [i for i in ids if i not in self.loaded]
         if missing:
-            rows = self.session.scalars(select(Listing).where(Listing.id.in_(missing)).options(selectinload(Listing.tags)))
+            rows = self.session.scalars(
+                select(Listing).where(Listing.id.in_(missing)).options(selectinload(Listing.tags))
+            )
             self.loaded.update((listing.id, listing) for listing in rows)
         return [self.loaded[i] for i in ids if i in self.loaded]
 
@@ -77,14 +89,29 @@ class AlertMatcher:
         self.resolver = resolver
         self.tz_name = tz_name
 
-    def __call__(self, session: Session, query: dict, since: datetime, exclude_ids: set, limit: int, *,
-                 now: datetime, tz_name: str | None = None) -> list:
+    def __call__(
+        self,
+        session: Session,
+        query: dict,
+        since: datetime,
+        exclude_ids: set,
+        limit: int,
+        *,
+        now: datetime,
+        tz_name: str | None = None,
+    ) -> list:
         """`digests.Matcher`: the listings new to one saved search since `since`, as search finds them at `now`."""
         prepared = self.prepare(session, [(None, query, since)], now=now, tz_name=tz_name)
         return prepared.matches(None, exclude_ids, limit)
 
-    def prepare(self, session: Session, requests: Iterable[tuple[Hashable, dict, datetime]], *, now: datetime,
-                tz_name: str | None = None) -> PreparedSearches:
+    def prepare(
+        self,
+        session: Session,
+        requests: Iterable[tuple[Hashable, dict, datetime]],
+        *,
+        now: datetime,
+        tz_name: str | None = None,
+    ) -> PreparedSearches:
         """Parse every (key, saved query, since) once and read their window of new listings once."""
         plans, problems, memo, oldest = {}, {}, {}, now
         for key, query, since in requests:
@@ -100,8 +127,9 @@ class AlertMatcher:
                 continue
             plans[key] = (plan, since.timestamp())
             oldest = min(oldest, since)
-        window = Window(load_window(session, oldest, with_spans=any(plan.window for plan, _ in plans.values())),
-                        now.timestamp())
+        window = Window(
+            load_window(session, oldest, with_spans=any(plan.window for plan, _ in plans.values())), now.timestamp()
+        )
         keys = {key for plan, _ in plans.values() for key in text_keys(plan)}
         hits = {key: text_hits(session, key, window.ids) for key in keys}
         return PreparedSearches(session, window, plans, hits, problems)
@@ -168,11 +196,15 @@ def load_window(session: Session, since: datetime, *, with_spans: bool) -> list[
         ids = [row.id for row in rows]
         for chunk in chunked(ids):
             for listing_id, start, end in session.execute(
-                    select(Occurrence.listing_id, Occurrence.start, Occurrence.end)
-                    .where(Occurrence.listing_id.in_(chunk), Occurrence.status == "scheduled")):
+                select(Occurrence.listing_id, Occurrence.start, Occurrence.end).where(
+                    Occurrence.listing_id.in_(chunk), Occurrence.status == "scheduled"
+                )
+            ):
                 spans.setdefault(listing_id, []).append((start.timestamp(), (end or start).timestamp()))
-    return [NewListing(**{**row._asdict(), "first_seen": row.first_seen.timestamp(),
-                          "spans": tuple(spans.get(row.id, ()))}) for row in rows]
+    return [
+        NewListing(**{**row._asdict(), "first_seen": row.first_seen.timestamp(), "spans": tuple(spans.get(row.id, ()))})
+        for row in rows
+    ]
 
 
 def text_hits(session: Session, key: TextKey, ids: list[int]) -> frozenset[int] | None:
@@ -189,8 +221,10 @@ def text_hits(session: Session, key: TextKey, ids: list[int]) -> frozenset[int] 
         with session.begin_nested() if postgres else nullcontext():  # a failed statement must not end the run
             if postgres and session.scalar(POSTGRES_EMPTY, {"expression": expression}):
                 return None
-            found = session.scalars(POSTGRES_TEXT if postgres else SQLITE_TEXT,
-                                    {"expression": expression, "low": min(ids), "high": max(ids)}).all()
+            found = session.scalars(
+                POSTGRES_TEXT if postgres else SQLITE_TEXT,
+                {"expression": expression, "low": min(ids), "high": max(ids)},
+            ).all()
     except DBAPIError as error:
         log.warning("text %r cannot be searched: %s", expression, error.orig)
         return frozenset()

@@ -79,8 +79,7 @@ def subscribe(session: Session, *, email: str, frequency: str, name: str, query:
             return alert
     if len(existing) >= MAX_ALERTS_PER_ADDRESS:
         raise AlertError("email", "This address already has as many alerts as we allow.")
-    alert = Alert(email=email, frequency=frequency, name=name, query=query,
-                  status="pending", created_at=now)
+    alert = Alert(email=email, frequency=frequency, name=name, query=query, status="pending", created_at=now)
     session.add(alert)
     session.flush()
     return alert
@@ -169,8 +168,9 @@ class Period:
     starts: datetime  # UTC start of the period's sending window
 
 
-def current_period(frequency: str, now: datetime, tz_name: str, digest_hour: int,
-                   weekday: str = "friday") -> Period | None:
+def current_period(
+    frequency: str, now: datetime, tz_name: str, digest_hour: int, weekday: str = "friday"
+) -> Period | None:
     """The period whose digest is due at `now`: daily from the digest hour (None before it); weekly from
     `weekday` (a day name) at that hour until the same time a week later, keyed by the ISO week of that day."""
     local = now.astimezone(ZoneInfo(tz_name))

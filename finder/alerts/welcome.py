@@ -19,8 +19,9 @@ WELCOME_CAP = 5  # listings in the welcome digest
 PREVIEW_CAP = 3  # listings previewed on the subscribe and confirm pages
 
 
-def starting_matches(session: Session, query: dict, resolver, *, now: datetime, tz_name: str,
-                     limit: int = WELCOME_CAP) -> list[Listing]:
+def starting_matches(
+    session: Session, query: dict, resolver, *, now: datetime, tz_name: str, limit: int = WELCOME_CAP
+) -> list[Listing]:
     """The first `limit` listings search ranks for the saved `query` at `now` (none when it cannot run)."""
     if not query:
         return []

@@ -4,8 +4,11 @@ Other areas import these names from the package itself; the modules load on firs
 
 from finder.lazy import lazy_exports
 
-__all__, __getattr__ = lazy_exports(__name__, {
-    "licences": ['api_fields', 'listing_terms', 'page_sources', 'terms', 'terms_for'],
-    "overlay": ['sync_one', 'write_entry'],
-    "sources": ['CatalogError', 'EVERY', 'SLUG', 'load_catalog', 'sync_sources'],
-})
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "licences": ["api_fields", "listing_terms", "page_sources", "terms", "terms_for"],
+        "overlay": ["sync_one", "write_entry"],
+        "sources": ["CatalogError", "EVERY", "SLUG", "load_catalog", "sync_sources"],
+    },
+)

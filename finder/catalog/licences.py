@@ -17,8 +17,11 @@ def terms(sources: list[Source]) -> dict:
         return {"licence": None, "attribution": None, "links_only": False}
     licences = list(dict.fromkeys(s.licence for s in sources if s.licence))
     attributions = list(dict.fromkeys(s.attribution for s in sources if s.attribution))
-    return {"licence": "; ".join(licences) or None, "attribution": "; ".join(attributions) or None,
-            "links_only": any(not s.republish for s in sources)}
+    return {
+        "licence": "; ".join(licences) or None,
+        "attribution": "; ".join(attributions) or None,
+        "links_only": any(not s.republish for s in sources),
+    }
 
 
 def listing_terms(listing: Listing) -> dict:
@@ -44,10 +47,12 @@ def page_sources(session: Session, ids: list[int]) -> tuple[dict[int, str], dict
 
 
 # Built once (building and compiling it cost more than running it): sources of a page's listings.
-_PAGE_SOURCES = (select(ListingSource.listing_id, ListingSource.source_url, Source.licence, Source.attribution,
-                        Source.republish)
-                 .join(Source, Source.id == ListingSource.source_id)
-                 .where(ListingSource.listing_id.in_(bindparam("ids", expanding=True))).order_by(ListingSource.id))
+_PAGE_SOURCES = (
+    select(ListingSource.listing_id, ListingSource.source_url, Source.licence, Source.attribution, Source.republish)
+    .join(Source, Source.id == ListingSource.source_id)
+    .where(ListingSource.listing_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ListingSource.id)
+)
 
 
 def api_fields(value: dict) -> dict:

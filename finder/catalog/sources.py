@@ -173,8 +173,11 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> list[Source]:
     existing = {s.slug: s for s in session.scalars(select(Source))}
     missing = [spec for spec in specs if spec.slug not in existing]
     if missing:  # another process may be adding the same rows right now: insert what is absent, then read
-        session.execute(insert_or_ignore(session.get_bind().dialect.name, Source, [_new_row(spec) for spec in missing],
-                                         conflict=["slug"]))
+        session.execute(
+            insert_or_ignore(
+                session.get_bind().dialect.name, Source, [_new_row(spec) for spec in missing], conflict=["slug"]
+            )
+        )
         slugs = [spec.slug for spec in missing]
         existing.update((s.slug, s) for s in session.scalars(select(Source).where(Source.slug.in_(slugs))))
     synced = []

@@ -19,8 +19,13 @@ def alerts_group():
 
 @alerts_group.command("send")
 @click.option("--dry-run", is_flag=True, help="Only say how many digests are due; build and send nothing.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes building and sending, each over its own range of alert ids.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes building and sending, each over its own range of alert ids.",
+)
 def send(dry_run: bool, workers: int):
     """Build the digests due now and send the outbox."""
     config = current_app.config["FINDER"]
@@ -28,13 +33,16 @@ def send(dry_run: bool, workers: int):
         built, sent = run_in_workers(config, workers, utcnow())
     else:
         with current_app.extensions["sessionmaker"]() as session:
-            built, sent = run_digests(session, config, make_matcher(place_resolver()), render_in_alert_locale,
-                                      dry_run=dry_run)
+            built, sent = run_digests(
+                session, config, make_matcher(place_resolver()), render_in_alert_locale, dry_run=dry_run
+            )
             session.commit()
     if dry_run:
         click.echo(f"{built.built} digest(s) due")
         return
     for problem in built.errors:
         click.echo(f"digest not built: {problem}", err=True)
-    click.echo(f"digests built={built.built} empty={built.empty} failed={built.failed} skipped={built.skipped}; "
-               f"mail sent={sent.sent} retry={sent.retry} failed={sent.failed}")
+    click.echo(
+        f"digests built={built.built} empty={built.empty} failed={built.failed} skipped={built.skipped}; "
+        f"mail sent={sent.sent} retry={sent.retry} failed={sent.failed}"
+    )

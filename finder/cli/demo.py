@@ -45,16 +45,19 @@ def load(anchor: str | None):
     build_demo_files(demo_dir(current_app.config["FINDER"].data_dir), day)
     config = current_app.config["FINDER"]
     with _synced_session() as session:
-        slugs = session.scalars(select(Source.slug).where(Source.enabled.is_(True), Source.url.like("file:%"))
-                                .order_by(Source.slug)).all()
+        slugs = session.scalars(
+            select(Source.slug).where(Source.enabled.is_(True), Source.url.like("file:%")).order_by(Source.slug)
+        ).all()
         fetcher, resolver = default_fetcher(session, config), get_resolver(config)
         results = []
         for slug in slugs:
             run = run_source_locked(current_app, session, slug, fetcher=fetcher, resolver=resolver, config=config)
             results.append((slug, run))
         Console().print(_summary(results))
-    click.echo(f"demo: {len(results)} bundled source(s) loaded around {day}; "
-               f"{sum(run.inserted for _, run in results)} new listing(s)")
+    click.echo(
+        f"demo: {len(results)} bundled source(s) loaded around {day}; "
+        f"{sum(run.inserted for _, run in results)} new listing(s)"
+    )
 
 
 @demo_group.command("build")

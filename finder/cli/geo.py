@@ -23,10 +23,17 @@ def gazetteer_group():
 
 
 @gazetteer_group.command("build")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write it (default: FINDER_GAZETTEER_PATH).")
-@click.option("--fixture", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Build from a small JSON fixture instead of the GeoNames wheels.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: FINDER_GAZETTEER_PATH).",
+)
+@click.option(
+    "--fixture",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Build from a small JSON fixture instead of the GeoNames wheels.",
+)
 def gazetteer_build(out_path: Path | None, fixture: Path | None):
     """Compile the gazetteer from the pinned GeoNames wheels (the `gazetteer` extra)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,8 +42,12 @@ def gazetteer_build(out_path: Path | None, fixture: Path | None):
 
     config = current_app.config["FINDER"]
     out_path = out_path or config.path(config.GAZETTEER_PATH)
-    columns = (TextColumn("gazetteer: {task.description:<30}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("gazetteer: {task.description:<30}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("starting", total=sum(STEPS.values()))
         done: list[str] = []
@@ -50,8 +61,10 @@ def gazetteer_build(out_path: Path | None, fixture: Path | None):
         except RuntimeError as error:
             raise click.ClickException(str(error)) from None
         bar.update(task, description="done", completed=sum(STEPS.values()))
-    click.echo(f"gazetteer {out_path}: {counts['places']} places, {counts['postcodes']} postcodes, "
-               f"{counts['bytes'] / 1e6:.1f} MB in {counts['seconds']} s")
+    click.echo(
+        f"gazetteer {out_path}: {counts['places']} places, {counts['postcodes']} postcodes, "
+        f"{counts['bytes'] / 1e6:.1f} MB in {counts['seconds']} s"
+    )
 
 
 @click.command("geocode")
@@ -72,15 +85,20 @@ def geocode_command(text: str, country: str | None, as_json: bool):
     if as_json:
         click.echo(json.dumps(place.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{place.name}\n  {place.lat:.5f}, {place.lon:.5f}  precision={place.precision}"
-               f"  country={place.country or '-'}")
+    click.echo(
+        f"{place.name}\n  {place.lat:.5f}, {place.lon:.5f}  precision={place.precision}  country={place.country or '-'}"
+    )
     for alternative in place.alternatives:
         click.echo(f"  or: {alternative.name} ({alternative.lat:.4f}, {alternative.lon:.4f})")
 
 
 @click.command("geocode-missing")
-@click.option("--all", "every", is_flag=True,
-              help="Re-geocode every listing we placed ourselves (never coordinates a source gave).")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Re-geocode every listing we placed ourselves (never coordinates a source gave).",
+)
 def geocode_missing_command(every: bool):
     """Geocode stored listings lacking coordinates (or, with --all, all we geocoded, e.g. after a rebuild)."""
     resolver = _resolver()
@@ -113,15 +131,24 @@ def missing_statement(every: bool):
     ours = or_(Listing.geo_precision.is_(None), Listing.geo_precision != "source")
     if every:
         # Coordinates without a recorded precision came from a source before precision was stored: keep them.
-        return select(Listing).where(ours, or_(Listing.lat.is_(None), Listing.geo_precision.is_not(None))).order_by(
-            Listing.id)
+        return (
+            select(Listing)
+            .where(ours, or_(Listing.lat.is_(None), Listing.geo_precision.is_not(None)))
+            .order_by(Listing.id)
+        )
     return select(Listing).where(Listing.lat.is_(None), ours).order_by(Listing.id)
 
 
 def as_parsed(listing: Listing) -> ParsedListing:
     """The stored listing's place fields in the scrapers shape that `geocode_listing` reads."""
-    venue = Venue(name=listing.venue_name, street=listing.street, locality=listing.locality, region=listing.region,
-                  postcode=listing.postcode, country=listing.country)
+    venue = Venue(
+        name=listing.venue_name,
+        street=listing.street,
+        locality=listing.locality,
+        region=listing.region,
+        postcode=listing.postcode,
+        country=listing.country,
+    )
     return ParsedListing(title=listing.title, kind=listing.kind, venue=venue, online=listing.online)
 
 

@@ -183,8 +183,13 @@ def parse_command(source, format_name, since, until, tz_name, as_json):
         if not path.is_file():
             raise click.ClickException(f"no such file: {source}")
         pages = [(path.read_bytes(), "")]
-    context = Context(url=source if is_url else "", window_start=start, window_end=end, timezone=tz_name,
-                      max_bytes=config.FETCH_MAX_BYTES)
+    context = Context(
+        url=source if is_url else "",
+        window_start=start,
+        window_end=end,
+        timezone=tz_name,
+        max_bytes=config.FETCH_MAX_BYTES,
+    )
     listings = []
     try:
         for body, page_url in pages:

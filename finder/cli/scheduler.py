@@ -65,8 +65,12 @@ def serve_forever(app: Flask) -> None:
     scheduler.add_job(table.reload, "interval", seconds=RELOAD_S, id="reload", max_instances=1, coalesce=True)
     scheduler.start()
     config = app.config["FINDER"]
-    log.info("scheduler started: %d jobs, checked every %gs (lease %gs)", len(table.jobs), config.JOB_POLL_S,
-             config.JOB_LEASE_S)
+    log.info(
+        "scheduler started: %d jobs, checked every %gs (lease %gs)",
+        len(table.jobs),
+        config.JOB_POLL_S,
+        config.JOB_LEASE_S,
+    )
     while not stop.wait(1.0):
         pass
     scheduler.shutdown(wait=False)
@@ -87,8 +91,9 @@ def stop_running(app: Flask, signal_name: str) -> None:
     if not abandoned:
         log.info("scheduler stopped (%s)", signal_name)
         return
-    log.warning("scheduler stopped (%s): abandoned %s, recorded as failed and released", signal_name,
-                ", ".join(abandoned))
+    log.warning(
+        "scheduler stopped (%s): abandoned %s, recorded as failed and released", signal_name, ", ".join(abandoned)
+    )
     logging.shutdown()
     os._exit(0)  # the abandoned jobs' threads must not run on (nor hold the process open)
 
@@ -119,7 +124,13 @@ class JobTable:
             old = self.jobs.get(key)
             if old is None:
                 self.scheduler.add_job(
-                    self.check, "interval", seconds=poll_s, args=[key], id=key, max_instances=2, coalesce=True,
+                    self.check,
+                    "interval",
+                    seconds=poll_s,
+                    args=[key],
+                    id=key,
+                    max_instances=2,
+                    coalesce=True,
                     misfire_grace_time=None,
                     next_run_time=now + timedelta(seconds=random.uniform(0, min(poll_s, FIRST_CHECK_SPREAD_S))),
                 )

@@ -78,9 +78,16 @@ def _summary(results) -> Table:
     for slug, run in results:
         style = STATUS_STYLE.get(run.status, "")
         table.add_row(
-            slug, f"[{style}]{run.status}[/]" if style else run.status, str(run.items), str(run.inserted),
-            str(run.updated), str(run.unchanged), str(run.gone), str(run.invalid),
-            f"{run.duration_s or 0:.2f}", (run.error or "")[:80],
+            slug,
+            f"[{style}]{run.status}[/]" if style else run.status,
+            str(run.items),
+            str(run.inserted),
+            str(run.updated),
+            str(run.unchanged),
+            str(run.gone),
+            str(run.invalid),
+            f"{run.duration_s or 0:.2f}",
+            (run.error or "")[:80],
         )
     return table
 
@@ -106,8 +113,9 @@ def purge_command(slugs: tuple[str, ...], all_disabled: bool):
     with _synced_session() as session:
         known = {s.slug: s for s in session.scalars(select(Source).order_by(Source.slug))}
         if all_disabled:
-            slugs = tuple(slug for slug, source in known.items()
-                          if not source.enabled and count_listings(session, source))
+            slugs = tuple(
+                slug for slug, source in known.items() if not source.enabled and count_listings(session, source)
+            )
         elif not slugs:
             raise click.UsageError("name one or more sources (see `finder sources`) or pass --disabled")
         unknown = [slug for slug in slugs if slug not in known]
@@ -115,8 +123,10 @@ def purge_command(slugs: tuple[str, ...], all_disabled: bool):
             raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
         enabled = [slug for slug in slugs if known[slug].enabled]
         if enabled:
-            raise click.ClickException(f"still enabled: {', '.join(enabled)}: set enabled = false in "
-                                       "data/sources.local.toml (or block it in /admin) first")
+            raise click.ClickException(
+                f"still enabled: {', '.join(enabled)}: set enabled = false in "
+                "data/sources.local.toml (or block it in /admin) first"
+            )
         for slug in slugs:
             deleted, unlinked = purge(session, known[slug])
             session.commit()
@@ -138,8 +148,13 @@ def _list_sources():
             status = run.status if run else "-"
             style = STATUS_STYLE.get(status, "")
             table.add_row(
-                source.slug, source.adapter, "yes" if source.enabled else "no", source.every, when,
-                f"[{style}]{status}[/]" if style else status, str(run.items) if run else "-",
+                source.slug,
+                source.adapter,
+                "yes" if source.enabled else "no",
+                source.every,
+                when,
+                f"[{style}]{status}[/]" if style else status,
+                str(run.items) if run else "-",
                 (run.error if run else "")[:60],
             )
         _console().print(table)
@@ -147,11 +162,21 @@ def _list_sources():
 
 @sources_command.command("discover")
 @click.argument("place")
-@click.option("--radius", "radius_km", default=10.0, show_default=True, type=click.FloatRange(0.5, 200),
-              help="Kilometres around the place.")
+@click.option(
+    "--radius",
+    "radius_km",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 200),
+    help="Kilometres around the place.",
+)
 @click.option("--worship", is_flag=True, help="Include places of worship in the OpenStreetMap query.")
-@click.option("--postcode", default="", metavar="CODE",
-              help="The place's postcode, to ask Open Referral UK directories for services near it.")
+@click.option(
+    "--postcode",
+    default="",
+    metavar="CODE",
+    help="The place's postcode, to ask Open Referral UK directories for services near it.",
+)
 def discover_command(place: str, radius_km: float, worship: bool, postcode: str):
     """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon, Open Referral UK), each previewed, into the
     suggestion queue for an administrator to approve on the admin pages (/admin)."""
@@ -171,16 +196,30 @@ def discover_command(place: str, radius_km: float, worship: bool, postcode: str)
         raise click.ClickException(f"unknown place {place!r}")
     session = current_app.extensions["sessionmaker"]()
     with session:
-        candidates, problems = discover(session, found.name, found.lat, found.lon, radius_km, config,
-                                        default_fetcher(session, config), utcnow(), worship,
-                                        postcode or (place if found.precision == "postcode" else ""))
+        candidates, problems = discover(
+            session,
+            found.name,
+            found.lat,
+            found.lon,
+            radius_km,
+            config,
+            default_fetcher(session, config),
+            utcnow(),
+            worship,
+            postcode or (place if found.precision == "postcode" else ""),
+        )
         session.commit()
     table = Table(title=f"sources near {found.name} ({found.lat:.4f}, {found.lon:.4f}), {radius_km:g} km")
     for name in ("kind", "name", "listings", "near", "samples"):
         table.add_column(name, overflow="fold")
     for candidate in candidates:
-        table.add_row(candidate.kind, candidate.name[:60], str(candidate.items), str(candidate.near),
-                      "; ".join(sample["title"][:40] for sample in candidate.samples[:3]))
+        table.add_row(
+            candidate.kind,
+            candidate.name[:60],
+            str(candidate.items),
+            str(candidate.near),
+            "; ".join(sample["title"][:40] for sample in candidate.samples[:3]),
+        )
     console = _console()
     console.print(table)
     for problem in problems[:20]:

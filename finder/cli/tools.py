@@ -63,5 +63,7 @@ def new_adapter_command(name: str):
         raise click.ClickException(str(error)) from None
     for path in paths:
         click.echo(f"created {path.relative_to(ROOT)}")
-    click.echo(f"next: add {name!r} to ADAPTER_MODULES in scrapers/__init__.py, fill in the fixture with a real "
-               f"sample, make tests/test_{name}.py pass, then add a source using adapter = \"{name}\".")
+    click.echo(
+        f"next: add {name!r} to ADAPTER_MODULES in scrapers/__init__.py, fill in the fixture with a real "
+        f'sample, make tests/test_{name}.py pass, then add a source using adapter = "{name}".'
+    )

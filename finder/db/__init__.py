@@ -4,11 +4,14 @@ Other areas import these names from the package itself; the modules load on firs
 
 from finder.lazy import lazy_exports
 
-__all__, __getattr__ = lazy_exports(__name__, {
-    "bulk": ['insert_rows', 'reserve_ids'],
-    "engine": ['ID_CHUNK', 'chunked', 'make_engine', 'make_sessionmaker'],
-    "migrate": ['upgrade'],
-    "retry": ['with_retries'],
-    "schema_check": ['current_revision', 'schema_problems'],
-    "upsert": ['insert_or_ignore'],
-})
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "bulk": ["insert_rows", "reserve_ids"],
+        "engine": ["ID_CHUNK", "chunked", "make_engine", "make_sessionmaker"],
+        "migrate": ["upgrade"],
+        "retry": ["with_retries"],
+        "schema_check": ["current_revision", "schema_problems"],
+        "upsert": ["insert_or_ignore"],
+    },
+)

@@ -21,7 +21,7 @@ T = TypeVar("T")
 def chunked(items: Sequence[T], size: int = ID_CHUNK) -> Iterator[Sequence[T]]:
     """`items` in consecutive slices of at most `size` (the id lists of one statement each)."""
     for offset in range(0, len(items), size):
-        yield items[offset:offset + size]
+        yield items[offset : offset + size]
 
 
 def make_engine(url: str, **kwargs) -> Engine:

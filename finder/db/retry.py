@@ -16,8 +16,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def with_retries(write: Callable[[], T], *, what: str, attempts: int = 6, first_delay_s: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep) -> T:
+def with_retries(
+    write: Callable[[], T],
+    *,
+    what: str,
+    attempts: int = 6,
+    first_delay_s: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """`write()`, called again after 0.5, 1, 2, 4, 8 s while it raises OperationalError; the last error is raised."""
     delay = first_delay_s
     for attempt in range(1, attempts + 1):

@@ -15,8 +15,10 @@ from finder.db.migrate import alembic_config, include_object
 from finder.models import Base
 
 MAX_LISTED = 5
-INDEX_TABLES = {"sqlite": ("listing_geo", "listing_geo_online", "search_meta", "listing_fts", "listing_fts_online"),
-                "postgresql": ("listing_geo", "search_meta")}
+INDEX_TABLES = {
+    "sqlite": ("listing_geo", "listing_geo_online", "search_meta", "listing_fts", "listing_fts_online"),
+    "postgresql": ("listing_geo", "search_meta"),
+}
 
 
 @contextmanager
@@ -52,12 +54,19 @@ def schema_problems(connection: Connection) -> list[str]:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         problems = [describe(entry) for entry in compare_metadata(context, Base.metadata)]
     tables = set(inspect(connection).get_table_names())
-    problems += [f"search index table {name} missing" for name in INDEX_TABLES.get(connection.dialect.name, ())
-                 if name not in tables]
+    problems += [
+        f"search index table {name} missing"
+        for name in INDEX_TABLES.get(connection.dialect.name, ())
+        if name not in tables
+    ]
     if problems:
         more = f" and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-        return [f"schema at {current} but it differs from the code: " + "; ".join(problems[:MAX_LISTED]) + more
-                + " (run `finder db upgrade`)"]
+        return [
+            f"schema at {current} but it differs from the code: "
+            + "; ".join(problems[:MAX_LISTED])
+            + more
+            + " (run `finder db upgrade`)"
+        ]
     return []
 
 

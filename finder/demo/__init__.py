@@ -27,17 +27,19 @@ def demo_texts(anchor: date) -> dict[str, str]:
     """Every demo source file's name and text, dated around `anchor`."""
     by_slug = {city["slug"]: city for city in CITIES}
     files = {f"{city['slug']}-community.ics": city_ics(city, anchor) for city in CITIES}
-    files.update({
-        "online-gatherings.ics": formats.online_ics(anchor),
-        "online-communities.html": formats.online_page(),
-        "toronto-whats-on.html": formats.jsonld_page(by_slug["toronto"], anchor),
-        "sydney-whats-on.html": formats.jsonld_page(by_slug["sydney"], anchor),
-        "london-volunteer-hub.json": api_formats.tec_json(by_slug["london"], anchor),
-        "berlin-kiez-gancio.json": api_formats.gancio_json(by_slug["berlin"], anchor),
-        "clubs-overpass.json": api_formats.overpass_json(),
-        "services-hsds.json": api_formats.hsds_json([by_slug["portland"], by_slug["london"], by_slug["toronto"]]),
-        "portland-volunteer-socrata.json": api_formats.socrata_json(by_slug["portland"], anchor),
-    })
+    files.update(
+        {
+            "online-gatherings.ics": formats.online_ics(anchor),
+            "online-communities.html": formats.online_page(),
+            "toronto-whats-on.html": formats.jsonld_page(by_slug["toronto"], anchor),
+            "sydney-whats-on.html": formats.jsonld_page(by_slug["sydney"], anchor),
+            "london-volunteer-hub.json": api_formats.tec_json(by_slug["london"], anchor),
+            "berlin-kiez-gancio.json": api_formats.gancio_json(by_slug["berlin"], anchor),
+            "clubs-overpass.json": api_formats.overpass_json(),
+            "services-hsds.json": api_formats.hsds_json([by_slug["portland"], by_slug["london"], by_slug["toronto"]]),
+            "portland-volunteer-socrata.json": api_formats.socrata_json(by_slug["portland"], anchor),
+        }
+    )
     return files
 
 

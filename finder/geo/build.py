@@ -52,23 +52,45 @@ CREATE TABLE zones (place_id INTEGER PRIMARY KEY, tz TEXT NOT NULL);
 COUNTRY_EXTRA_ALIASES = {
     "US": ["usa", "us", "america", "united states of america"],
     "GB": ["uk", "great britain", "britain", "united kingdom"],
-    "DE": ["deutschland"], "CH": ["schweiz", "suisse", "svizzera"], "AT": ["osterreich"],
-    "FR": ["république française"], "ES": ["espana"], "IT": ["italia"], "BR": ["brasil"],
-    "NL": ["nederland", "holland", "the netherlands"], "JP": ["nippon", "nihon"], "MX": ["méxico"],
-    "BE": ["belgique", "belgie"], "SE": ["sverige"], "NO": ["norge"], "DK": ["danmark"],
-    "FI": ["suomi"], "PL": ["polska"], "IE": ["eire"], "IN": ["bharat"], "CZ": ["czechia", "cesko"],
+    "DE": ["deutschland"],
+    "CH": ["schweiz", "suisse", "svizzera"],
+    "AT": ["osterreich"],
+    "FR": ["république française"],
+    "ES": ["espana"],
+    "IT": ["italia"],
+    "BR": ["brasil"],
+    "NL": ["nederland", "holland", "the netherlands"],
+    "JP": ["nippon", "nihon"],
+    "MX": ["méxico"],
+    "BE": ["belgique", "belgie"],
+    "SE": ["sverige"],
+    "NO": ["norge"],
+    "DK": ["danmark"],
+    "FI": ["suomi"],
+    "PL": ["polska"],
+    "IE": ["eire"],
+    "IN": ["bharat"],
+    "CZ": ["czechia", "cesko"],
 }
 # A postal place this close to a listed city with the same name is that city, not a new place.
 POSTAL_MERGE_KM = 30.0
 KINDS = {"city": 1, "postal": 2, "region": 3, "country": 4}
 # The build's steps and their rough share of its time, for a progress bar (`finder gazetteer build`): the
 # build calls `progress(step)` as each begins; steps skipped (reading, when sources are given) are not called.
-STEPS = {"reading countries and regions": 3, "reading cities": 12, "reading postcodes": 30, "placing cities": 12,
-         "placing postcodes": 18, "writing tables": 15, "compacting the file": 10}
+STEPS = {
+    "reading countries and regions": 3,
+    "reading cities": 12,
+    "reading postcodes": 30,
+    "placing cities": 12,
+    "placing postcodes": 18,
+    "writing tables": 15,
+    "compacting the file": 10,
+}
 
 
-def build_gazetteer(out_path: str | os.PathLike, *, sources: dict | None = None,
-                    progress: Callable[[str], None] | None = None) -> dict:
+def build_gazetteer(
+    out_path: str | os.PathLike, *, sources: dict | None = None, progress: Callable[[str], None] | None = None
+) -> dict:
     """Compile `sources` (default: the pinned GeoNames wheels) into a new SQLite file at `out_path`.
 
     Writes to a temporary file and renames it, so readers never see half a file.
@@ -142,8 +164,17 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     grid = CityGrid()
     for city in cities:
         alternates = city.get("alternatenames", [])
-        place_id = add_place(city["name"], city["cc"], city.get("admin1", ""), city["lat"], city["lon"],
-                             city.get("population", 0), "city", [city["name"]], alternates)
+        place_id = add_place(
+            city["name"],
+            city["cc"],
+            city.get("admin1", ""),
+            city["lat"],
+            city["lon"],
+            city.get("population", 0),
+            "city",
+            [city["name"]],
+            alternates,
+        )
         if city.get("timezone"):
             city_zones.append((place_id, city["cc"], city.get("admin1", ""), city["timezone"]))
         by_region[(city["cc"], city.get("admin1", ""))].append(city)
@@ -163,8 +194,9 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
         members = by_region.get((cc, code))
         if members:
             lat, lon, population = _centroid(members)
-            add_place(region["name"], cc, code, lat, lon, population, "region",
-                      [region["name"]], region.get("aliases", []))
+            add_place(
+                region["name"], cc, code, lat, lon, population, "region", [region["name"]], region.get("aliases", [])
+            )
     for cc, country in countries.items():
         aliases = [*country.get("aliases", []), *COUNTRY_EXTRA_ALIASES.get(cc, [])]
         for label in [country["name"], cc, country.get("iso3", ""), *aliases]:
@@ -176,8 +208,17 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
             lat, lon, population = _centroid(members)
             if capital:
                 lat, lon = capital["lat"], capital["lon"]
-            add_place(country["name"], cc, "", lat, lon, country.get("population") or population, "country",
-                      [country["name"]], aliases)
+            add_place(
+                country["name"],
+                cc,
+                "",
+                lat,
+                lon,
+                country.get("population") or population,
+                "country",
+                [country["name"]],
+                aliases,
+            )
 
     progress("placing postcodes")
     region_by_name = {(cc, key): code for key, cc, code in qualifiers if code}
@@ -192,10 +233,13 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
         add_place(name, cc, admin1, lat, lon, 0, "postal", [name])
 
     progress("writing tables")
-    connection.executemany("INSERT INTO countries VALUES (?, ?, ?)",
-                           [(cc, c["name"], int(c.get("population") or 0)) for cc, c in countries.items()])
-    connection.executemany("INSERT INTO regions VALUES (?, ?, ?)",
-                           [(cc, code, r["name"]) for (cc, code), r in regions.items()])
+    connection.executemany(
+        "INSERT INTO countries VALUES (?, ?, ?)",
+        [(cc, c["name"], int(c.get("population") or 0)) for cc, c in countries.items()],
+    )
+    connection.executemany(
+        "INSERT INTO regions VALUES (?, ?, ?)", [(cc, code, r["name"]) for (cc, code), r in regions.items()]
+    )
     connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?)", places)
     connection.executemany("INSERT INTO names VALUES (?, ?, ?)", [(k, p, m) for (k, p), m in sorted(names.items())])
     connection.executemany("INSERT INTO qualifiers VALUES (?, ?, ?)", sorted(qualifiers))
@@ -203,8 +247,14 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     region_zones, zones = _zones(city_zones)
     connection.executemany("INSERT INTO region_zones VALUES (?, ?, ?)", region_zones)
     connection.executemany("INSERT INTO zones VALUES (?, ?)", zones)
-    return {"countries": len(countries), "regions": len(regions), "places": len(places), "names": len(names),
-            "qualifiers": len(qualifiers), "postcodes": len(postcodes)}
+    return {
+        "countries": len(countries),
+        "regions": len(regions),
+        "places": len(places),
+        "names": len(names),
+        "qualifiers": len(qualifiers),
+        "postcodes": len(postcodes),
+    }
 
 
 def _zones(city_zones: list[tuple[int, str, str, str]]) -> tuple[list, list[tuple[int, str]]]:
@@ -232,6 +282,10 @@ def _capital(country: dict, city_index) -> dict | None:
 
 
 def _write_meta(connection: sqlite3.Connection, counts: dict) -> None:
-    meta = {"schema_version": SCHEMA_VERSION, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "attribution": ATTRIBUTION, "counts": json.dumps(counts)}
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "attribution": ATTRIBUTION,
+        "counts": json.dumps(counts),
+    }
     connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())

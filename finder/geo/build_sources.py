@@ -20,15 +20,78 @@ from finder.geo.math import is_latin
 # huge, street-level or sparse in place names (PT, AE, SG, MX, PE, ID, PL, KR, RU, ...) are left out
 # to keep the file under ~35 MB; their cities still resolve by name.
 POSTAL_COUNTRIES = {
-    "US", "GB", "CA", "AU", "DE", "FR", "IN", "BR", "JP", "NL", "BE", "LU", "CH", "AT", "IT", "ES", "IE",
-    "DK", "SE", "NO", "FI", "IS", "NZ", "ZA", "CZ", "SK", "HU", "SI", "HR", "PR", "MC", "LI", "SM", "AD",
-    "MT", "CY", "GG", "JE", "IM",
+    "US",
+    "GB",
+    "CA",
+    "AU",
+    "DE",
+    "FR",
+    "IN",
+    "BR",
+    "JP",
+    "NL",
+    "BE",
+    "LU",
+    "CH",
+    "AT",
+    "IT",
+    "ES",
+    "IE",
+    "DK",
+    "SE",
+    "NO",
+    "FI",
+    "IS",
+    "NZ",
+    "ZA",
+    "CZ",
+    "SK",
+    "HU",
+    "SI",
+    "HR",
+    "PR",
+    "MC",
+    "LI",
+    "SM",
+    "AD",
+    "MT",
+    "CY",
+    "GG",
+    "JE",
+    "IM",
 }
 # Postal place names (villages and districts below 1000 people) are added for these countries only;
 # elsewhere they are mostly post-office or street names that add size and noise.
 POSTAL_PLACE_COUNTRIES = {
-    "US", "GB", "CA", "AU", "DE", "FR", "NL", "BE", "LU", "CH", "AT", "IT", "ES", "IE", "DK", "SE", "NO",
-    "FI", "IS", "NZ", "BR", "ZA", "SI", "PR", "MC", "LI", "SM", "AD", "MT",
+    "US",
+    "GB",
+    "CA",
+    "AU",
+    "DE",
+    "FR",
+    "NL",
+    "BE",
+    "LU",
+    "CH",
+    "AT",
+    "IT",
+    "ES",
+    "IE",
+    "DK",
+    "SE",
+    "NO",
+    "FI",
+    "IS",
+    "NZ",
+    "BR",
+    "ZA",
+    "SI",
+    "PR",
+    "MC",
+    "LI",
+    "SM",
+    "AD",
+    "MT",
 }
 MIN_POPULATION = 1000
 # Alternate names (exonyms, other spellings) are kept for towns of at least this size; smaller ones
@@ -82,8 +145,16 @@ def _countries(path: Path, capitals: dict) -> list[dict]:
                 continue  # a former country (ISO 3166-3, e.g. "Gilbert and Ellice Islands" once GE)
             capital, population = capitals.get(cc, ("", 0))
             alias_list = [a for a in [official, *aliases.split("|")] if a]
-            result.append({"cc": cc, "iso3": iso3, "name": name, "aliases": alias_list,
-                           "population": population, "capital": capital})
+            result.append(
+                {
+                    "cc": cc,
+                    "iso3": iso3,
+                    "name": name,
+                    "aliases": alias_list,
+                    "population": population,
+                    "capital": capital,
+                }
+            )
     return result
 
 
@@ -96,8 +167,15 @@ def _regions(path: Path) -> list[dict]:
             if level != "1" or "." not in geonames_code:
                 continue
             cc, code = geonames_code.split(".", 1)
-            result.append({"cc": cc, "code": code, "iso": iso_code.split("-", 1)[-1], "name": name,
-                           "aliases": [a for a in aliases.split("|") if a and is_latin(a)]})
+            result.append(
+                {
+                    "cc": cc,
+                    "code": code,
+                    "iso": iso_code.split("-", 1)[-1],
+                    "name": name,
+                    "aliases": [a for a in aliases.split("|") if a and is_latin(a)],
+                }
+            )
     return result
 
 
@@ -111,9 +189,18 @@ def _cities(path: Path) -> list[dict]:
         alternates = []
         if population >= MIN_ALTERNATE_NAMES_POPULATION:
             alternates = [a for a in city.get("alternatenames", []) if a and len(a) <= 60 and is_latin(a)]
-        result.append({"name": city["name"], "cc": city["countrycode"], "admin1": city.get("admin1code") or "",
-                       "lat": city["latitude"], "lon": city["longitude"], "population": population,
-                       "alternatenames": alternates, "timezone": city.get("timezone") or ""})
+        result.append(
+            {
+                "name": city["name"],
+                "cc": city["countrycode"],
+                "admin1": city.get("admin1code") or "",
+                "lat": city["latitude"],
+                "lon": city["longitude"],
+                "population": population,
+                "alternatenames": alternates,
+                "timezone": city.get("timezone") or "",
+            }
+        )
     return result
 
 
@@ -127,6 +214,14 @@ def _postcodes(path: Path) -> list[dict]:
             if row["country_code"] not in POSTAL_COUNTRIES or row.get("latitude") is None:
                 continue
             place = "" if row["country_code"] in POSTAL_CODE_ONLY else row.get("city") or ""
-            result.append({"cc": row["country_code"], "code": row["postal_code"], "place": place,
-                           "state": row.get("state") or "", "lat": row["latitude"], "lon": row["longitude"]})
+            result.append(
+                {
+                    "cc": row["country_code"],
+                    "code": row["postal_code"],
+                    "place": place,
+                    "state": row.get("state") or "",
+                    "lat": row["latitude"],
+                    "lon": row["longitude"],
+                }
+            )
     return result

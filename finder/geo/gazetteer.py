@@ -50,9 +50,15 @@ class Place:
     attribution: str = field(default="", repr=False, compare=False)  # credit to show: set for online answers
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "lat": self.lat, "lon": self.lon, "precision": self.precision,
-                "country": self.country, "region": self.region,
-                "alternatives": [a.to_dict() for a in self.alternatives]}
+        return {
+            "name": self.name,
+            "lat": self.lat,
+            "lon": self.lon,
+            "precision": self.precision,
+            "country": self.country,
+            "region": self.region,
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
 
 
 class Gazetteer:
@@ -69,7 +75,8 @@ class Gazetteer:
         self.meta = dict(connection.execute("SELECT key, value FROM meta"))
         self._metropolises: dict[tuple[int, int], list[tuple[str, float, float]]] = {}  # by 1-degree cell
         for name, lat_e5, lon_e5 in connection.execute(
-                "SELECT name, lat_e5, lon_e5 FROM places WHERE kind = 1 AND population >= ?", (METROPOLIS_POPULATION,)):
+            "SELECT name, lat_e5, lon_e5 FROM places WHERE kind = 1 AND population >= ?", (METROPOLIS_POPULATION,)
+        ):
             lat, lon = lat_e5 / 100_000, lon_e5 / 100_000
             self._metropolises.setdefault((math.floor(lat), math.floor(lon)), []).append((name, lat, lon))
 
@@ -96,7 +103,7 @@ class Gazetteer:
         return self.meta.get("attribution", "")
 
     def country_code(self, text: str | None) -> str | None:
-        """"US", "usa", "United States" -> "US"; None when unknown or empty."""
+        """ "US", "usa", "United States" -> "US"; None when unknown or empty."""
         if not text:
             return None
         if len(text) == 2 and text.upper() in self.countries:
@@ -113,9 +120,15 @@ class Gazetteer:
         """Places called `name` inside every scope, ranked best first."""
         rows = []
         for key in name_keys(name):
-            rows = self._connection().execute(
-                "SELECT p.name, p.cc, p.admin1, p.lat_e5, p.lon_e5, p.population, p.kind, n.is_main "
-                "FROM names n JOIN places p ON p.id = n.place_id WHERE n.key = ?", (key,)).fetchall()
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT p.name, p.cc, p.admin1, p.lat_e5, p.lon_e5, p.population, p.kind, n.is_main "
+                    "FROM names n JOIN places p ON p.id = n.place_id WHERE n.key = ?",
+                    (key,),
+                )
+                .fetchall()
+            )
             if rows:
                 break
         places = []
@@ -143,27 +156,37 @@ class Gazetteer:
 
         def allowed(cc: str) -> bool:
             return (countries is None or cc in countries) and all(
-                _in_scope(cc, "", {(c, "") for c, _ in scope}) for scope in scopes)
+                _in_scope(cc, "", {(c, "") for c, _ in scope}) for scope in scopes
+            )
 
         for code in postcode_keys(text):
             rows = connection.execute(
-                "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes WHERE code = ?", (code,))
+                "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes WHERE code = ?", (code,)
+            )
             places = [self._postcode_place(*row) for row in rows if allowed(row[1])]
             if places:
                 return places
         if countries is None or len(countries) > 1:
             return []
-        return [self._postcode_place(*row) for row in self._by_prefix(normalize_postcode(text), next(iter(countries)))
-                if allowed(row[1])]
+        return [
+            self._postcode_place(*row)
+            for row in self._by_prefix(normalize_postcode(text), next(iter(countries)))
+            if allowed(row[1])
+        ]
 
     def _by_prefix(self, code: str, cc: str) -> list[tuple]:
         """The codes of country `cc` sharing the longest prefix (MIN_PREFIX characters at least) with `code`."""
         for length in range(len(code) - 1, MIN_PREFIX - 1, -1):
             prefix = code[:length]
-            rows = self._connection().execute(
-                "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes "
-                "WHERE code >= ? AND code < ? AND cc = ? ORDER BY weight DESC LIMIT 3",
-                (prefix, prefix + "\uffff", cc)).fetchall()
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT code, cc, place, admin1, lat_e5, lon_e5, weight FROM postcodes "
+                    "WHERE code >= ? AND code < ? AND cc = ? ORDER BY weight DESC LIMIT 3",
+                    (prefix, prefix + "\uffff", cc),
+                )
+                .fetchall()
+            )
             if rows:
                 return rows
         return []
@@ -177,11 +200,21 @@ class Gazetteer:
         `within_km`. A scan of a small box around the point (~35 ms on the full gazetteer)."""
         dlat = within_km / 111.0
         dlon = within_km / max(111.0 * math.cos(math.radians(lat)), 1.0)
-        rows = self._connection().execute(
-            "SELECT name, cc, admin1, lat_e5, lon_e5, population FROM places WHERE kind = ? "
-            "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
-            (CITY_KIND, round((lat - dlat) * 100_000), round((lat + dlat) * 100_000),
-             round((lon - dlon) * 100_000), round((lon + dlon) * 100_000))).fetchall()
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT name, cc, admin1, lat_e5, lon_e5, population FROM places WHERE kind = ? "
+                "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
+                (
+                    CITY_KIND,
+                    round((lat - dlat) * 100_000),
+                    round((lat + dlat) * 100_000),
+                    round((lon - dlon) * 100_000),
+                    round((lon + dlon) * 100_000),
+                ),
+            )
+            .fetchall()
+        )
         best = min(rows, default=None, key=lambda r: haversine_km(lat, lon, r[3] / 100_000, r[4] / 100_000))
         if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
             return None
@@ -196,15 +229,23 @@ class Gazetteer:
         rows = connection.execute(
             "SELECT id, cc, admin1, lat_e5, lon_e5 FROM places WHERE kind = ? "
             "AND lat_e5 BETWEEN ? AND ? AND lon_e5 BETWEEN ? AND ?",
-            (CITY_KIND, round((lat - dlat) * 100_000), round((lat + dlat) * 100_000),
-             round((lon - dlon) * 100_000), round((lon + dlon) * 100_000))).fetchall()
+            (
+                CITY_KIND,
+                round((lat - dlat) * 100_000),
+                round((lat + dlat) * 100_000),
+                round((lon - dlon) * 100_000),
+                round((lon + dlon) * 100_000),
+            ),
+        ).fetchall()
         rows = [r for r in rows if not cc or r[1] == cc]
         best = min(rows, default=None, key=lambda r: haversine_km(lat, lon, r[3] / 100_000, r[4] / 100_000))
         if best is None or haversine_km(lat, lon, best[3] / 100_000, best[4] / 100_000) > within_km:
             return None
         try:  # the city's own zone where it is not its region's usual one
-            found = connection.execute("SELECT tz FROM zones WHERE place_id = ?", (best[0],)).fetchone() or \
-                connection.execute("SELECT tz FROM region_zones WHERE cc = ? AND admin1 = ?", best[1:3]).fetchone()
+            found = (
+                connection.execute("SELECT tz FROM zones WHERE place_id = ?", (best[0],)).fetchone()
+                or connection.execute("SELECT tz FROM region_zones WHERE cc = ? AND admin1 = ?", best[1:3]).fetchone()
+            )
         except sqlite3.OperationalError:  # a gazetteer built before it carried zones
             return None
         return found[0] if found else None
@@ -215,8 +256,7 @@ class Gazetteer:
         parts = [name] + ([region] if region and region != name and precision != "region" else [])
         if precision != "country":
             parts.append(country)
-        return Place(", ".join(parts), lat_e5 / 100_000, lon_e5 / 100_000, precision, cc, [], region, population,
-                     score)
+        return Place(", ".join(parts), lat_e5 / 100_000, lon_e5 / 100_000, precision, cc, [], region, population, score)
 
 
 def _in_scope(cc: str, admin1: str, scope: set) -> bool:

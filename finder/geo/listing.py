@@ -44,14 +44,17 @@ def locate_venue(resolver, listing, defaults: dict | None = None):
 
     town_lines = [", ".join([venue.locality, *qualifiers]), ", ".join(p for p in (venue.locality, country) if p)]
     town = _first(resolver, list(dict.fromkeys(town_lines)) if venue.locality else [], country)
-    code = _first(resolver, [f"{venue.postcode}, {country}" if country else venue.postcode]
-                  if venue.postcode else [], country, strict=True)  # a known country filters its postcodes
+    code = _first(
+        resolver,
+        [f"{venue.postcode}, {country}" if country else venue.postcode] if venue.postcode else [],
+        country,
+        strict=True,
+    )  # a known country filters its postcodes
     if code and town and haversine_km(code.lat, code.lon, town.lat, town.lon) > POSTCODE_TOWN_MAX_KM:
         code = None
     address = None
     if not (code or town) and (venue.street or venue.name):
-        lines = [", ".join(p for p in (venue.street, venue.locality, venue.region, venue.postcode) if p),
-                 venue.name]
+        lines = [", ".join(p for p in (venue.street, venue.locality, venue.region, venue.postcode) if p), venue.name]
         address = _first(resolver, [line for line in lines if line], country)
     default_lines = []
     if defaults.get("locality"):
@@ -67,8 +70,11 @@ def locate_venue(resolver, listing, defaults: dict | None = None):
 def _first(resolver, texts: list[str], country: str | None, strict: bool = False):
     for text in texts:
         try:
-            place = resolver.resolve(text, country=country) if strict and country else \
-                resolver.resolve(text, country_hint=country)
+            place = (
+                resolver.resolve(text, country=country)
+                if strict and country
+                else resolver.resolve(text, country_hint=country)
+            )
         except PlaceQueryError as error:
             log.debug("not geocoding %r: %s", text, error)
             continue

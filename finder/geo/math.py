@@ -20,7 +20,9 @@ _COORD_PAIR = re.compile(
     rf"^\s*(?:near\s+|@\s*)?\(?\s*({_NUMBER})\s*°?\s*({_HEMI})?\s*(?:,|;|\s)\s*({_NUMBER})\s*°?\s*({_HEMI})?\s*\)?\s*$",
     re.IGNORECASE,
 )
-_FOLD_EXTRA = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+_FOLD_EXTRA = str.maketrans(
+    {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
 _NON_WORD = re.compile(r"[^\w]+")
 
 

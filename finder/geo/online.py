@@ -34,10 +34,22 @@ ATTRIBUTIONS = {
     "photon": "Search results © OpenStreetMap contributors (ODbL), via Photon",
 }
 NOMINATIM_PRECISION = {
-    "house": "point", "building": "point", "amenity": "point", "road": "point", "postcode": "postcode",
-    "city": "locality", "town": "locality", "village": "locality", "hamlet": "locality", "suburb": "locality",
-    "municipality": "locality", "neighbourhood": "locality", "county": "region", "state": "region",
-    "region": "region", "country": "country",
+    "house": "point",
+    "building": "point",
+    "amenity": "point",
+    "road": "point",
+    "postcode": "postcode",
+    "city": "locality",
+    "town": "locality",
+    "village": "locality",
+    "hamlet": "locality",
+    "suburb": "locality",
+    "municipality": "locality",
+    "neighbourhood": "locality",
+    "county": "region",
+    "state": "region",
+    "region": "region",
+    "country": "country",
 }
 
 
@@ -54,8 +66,9 @@ class OnlineGeocoder:
         self.engine = engine
         self.clock, self.sleep = clock, sleep
         host = urlsplit(config.GEOCODER_URL).netloc or (PUBLIC_NOMINATIM if self.provider == "nominatim" else "")
-        self.min_delay_s = max(config.GEOCODER_MIN_DELAY_S, PUBLIC_NOMINATIM_MIN_DELAY_S if host == PUBLIC_NOMINATIM
-                               else 0.0)
+        self.min_delay_s = max(
+            config.GEOCODER_MIN_DELAY_S, PUBLIC_NOMINATIM_MIN_DELAY_S if host == PUBLIC_NOMINATIM else 0.0
+        )
         self.geocoder = provider or _geopy_provider(config, self.provider)
 
     @property
@@ -74,7 +87,13 @@ class OnlineGeocoder:
         self.wait_for_slot()
         try:
             location = self._ask(text, cc)
-        except (GeopyError, ValueError, KeyError, TypeError, OSError) as error:  # a provider failure never crashes a page
+        except (
+            GeopyError,
+            ValueError,
+            KeyError,
+            TypeError,
+            OSError,
+        ) as error:  # a provider failure never crashes a page
             log.warning("online geocoder %s failed for %r: %s", self.provider, text, error)
             return None
         self._store(key, text, location, now)
@@ -94,18 +113,21 @@ class OnlineGeocoder:
             changed, slot = 0, now
             with self.engine.begin() as connection:
                 current = connection.execute(
-                    select(GeocodeRate.next_at).where(GeocodeRate.provider == self.provider)).scalar()
+                    select(GeocodeRate.next_at).where(GeocodeRate.provider == self.provider)
+                ).scalar()
                 if current is not None:
                     slot = max(now, current)
                     changed = connection.execute(
                         update(GeocodeRate)
                         .where(GeocodeRate.provider == self.provider, GeocodeRate.next_at == current)
-                        .values(next_at=slot + self.min_delay_s)).rowcount
+                        .values(next_at=slot + self.min_delay_s)
+                    ).rowcount
             if current is None:
                 try:
                     with self.engine.begin() as connection:
-                        connection.execute(insert(GeocodeRate).values(provider=self.provider,
-                                                                      next_at=now + self.min_delay_s))
+                        connection.execute(
+                            insert(GeocodeRate).values(provider=self.provider, next_at=now + self.min_delay_s)
+                        )
                     return now
                 except IntegrityError:
                     continue  # another process created the row first; reserve after it
@@ -115,14 +137,23 @@ class OnlineGeocoder:
                 return slot
 
     def _store(self, key: str, text: str, location, now: datetime) -> None:
-        values = dict(provider=self.provider, query=text[:1000], fetched_at=now, found=location is not None,
-                      expires_at=now + (HIT_TTL if location is not None else MISS_TTL))
+        values = dict(
+            provider=self.provider,
+            query=text[:1000],
+            fetched_at=now,
+            found=location is not None,
+            expires_at=now + (HIT_TTL if location is not None else MISS_TTL),
+        )
         if location is not None:
             raw = location.raw if isinstance(getattr(location, "raw", None), dict) else {}
             kind = raw.get("addresstype") or raw.get("type") or ""
-            values.update(name=location.address or text, lat=float(location.latitude), lon=float(location.longitude),
-                          precision=NOMINATIM_PRECISION.get(kind, "point"),
-                          country=str((raw.get("address") or {}).get("country_code", "")).upper()[:2])
+            values.update(
+                name=location.address or text,
+                lat=float(location.latitude),
+                lon=float(location.longitude),
+                precision=NOMINATIM_PRECISION.get(kind, "point"),
+                country=str((raw.get("address") or {}).get("country_code", "")).upper()[:2],
+            )
         with self.engine.begin() as connection:
             exists = connection.execute(select(GeocodeCache.key).where(GeocodeCache.key == key)).first()
             if exists:
@@ -139,8 +170,9 @@ def purge_expired(engine: Engine, now: datetime | None = None) -> int:
 
 
 def _place(row) -> Place:
-    return Place(row.name, row.lat, row.lon, row.precision or "point", row.country, [],
-                 attribution=attribution_for(row.provider))
+    return Place(
+        row.name, row.lat, row.lon, row.precision or "point", row.country, [], attribution=attribution_for(row.provider)
+    )
 
 
 def _geopy_provider(config, name: str):

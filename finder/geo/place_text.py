@@ -19,8 +19,21 @@ _CA_UNIT = re.compile(r"^([A-Z]\d[A-Z])(\d[A-Z]\d)$")
 _GB_SHORT_DISTRICT = re.compile(r"^[A-Z]\d$")  # the shortest UK outward codes: London's N1, E1, W1; M1, B1, G1
 MAX_QUALIFIER_TOKENS = 3
 # Words spelled both ways in place names; the other spelling is tried when the first finds nothing.
-ABBREVIATIONS = {"st": "saint", "saint": "st", "ste": "sainte", "sainte": "ste", "mt": "mount", "mount": "mt",
-                 "ft": "fort", "fort": "ft", "pt": "port", "sankt": "st", "san": "s", "n": "north", "s": "south"}
+ABBREVIATIONS = {
+    "st": "saint",
+    "saint": "st",
+    "ste": "sainte",
+    "sainte": "ste",
+    "mt": "mount",
+    "mount": "mt",
+    "ft": "fort",
+    "fort": "ft",
+    "pt": "port",
+    "sankt": "st",
+    "san": "s",
+    "n": "north",
+    "s": "south",
+}
 
 
 class PlaceQueryError(ValueError):
@@ -75,7 +88,7 @@ def name_keys(name: str) -> list[str]:
     keys = [key]
     for index, word in enumerate(words):
         if word in ABBREVIATIONS:
-            keys.append(" ".join([*words[:index], ABBREVIATIONS[word], *words[index + 1:]]))
+            keys.append(" ".join([*words[:index], ABBREVIATIONS[word], *words[index + 1 :]]))
     if words[0] == "the" and len(words) > 1:
         keys.append(" ".join(words[1:]))
     return keys
@@ -91,7 +104,7 @@ def interpretations(text: str) -> list[Reading]:
     if len(parts) > 1:
         readings.append(Reading(text, (), ""))
         for index, part in enumerate(parts):
-            rest = parts[index + 1:]
+            rest = parts[index + 1 :]
             if rest:
                 readings.extend(_with_qualifiers(part, rest, partial=index > 0))
             else:

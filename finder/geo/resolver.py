@@ -68,8 +68,12 @@ class Resolver(Gazetteer):
         candidates = [c for c in self.names(reading.name, scopes) if not only or c.country == only]
         if reading.postcode:
             codes = self.postcodes(reading.postcode, scopes, only)
-            near = [c for c in codes if candidates and any(
-                haversine_km(c.lat, c.lon, p.lat, p.lon) < POSTCODE_NEAR_NAME_KM for p in candidates)]
+            near = [
+                c
+                for c in codes
+                if candidates
+                and any(haversine_km(c.lat, c.lon, p.lat, p.lon) < POSTCODE_NEAR_NAME_KM for p in candidates)
+            ]
             return _pick(near, hint)
         return _pick(candidates, hint)
 
@@ -85,15 +89,17 @@ def _pick(candidates: list[Place], hint: str | None = None) -> Place | None:
         return None
     hinted = [c for c in candidates if c.country == hint]
     ranked = sorted(hinted, key=lambda p: -p.score) + sorted(
-        [c for c in candidates if c.country != hint], key=lambda p: -p.score)
+        [c for c in candidates if c.country != hint], key=lambda p: -p.score
+    )
     best, kept = ranked[0], [ranked[0]]
     for other in ranked[1:]:
         if len(kept) > MAX_ALTERNATIVES and not other.metropolis:
             continue
         if any(other.name == k.name for k in kept):
             continue
-        if all(haversine_km(other.lat, other.lon, k.lat, k.lon) > SAME_PLACE_KM or other.country != k.country
-               for k in kept):
+        if all(
+            haversine_km(other.lat, other.lon, k.lat, k.lon) > SAME_PLACE_KM or other.country != k.country for k in kept
+        ):
             kept.append(other)
     best.alternatives = kept[1:]
     return best

@@ -34,8 +34,10 @@ def settle_zone(item, resolver, default_zone: str | None, problems: list[str], d
             relocalise(item, found)
         item.timezone = found
         return
-    problems.append(f"{(item.title or item.source_key or '?')[:80]}: times without a zone, read as UTC "
-                    "(no zone from the venue's place or the source's timezone)")
+    problems.append(
+        f"{(item.title or item.source_key or '?')[:80]}: times without a zone, read as UTC "
+        "(no zone from the venue's place or the source's timezone)"
+    )
 
 
 def venue_zone(resolver, item, defaults: dict | None = None) -> str | None:

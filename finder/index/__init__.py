@@ -4,8 +4,22 @@ Other areas import these names from the package itself; the modules load on firs
 
 from finder.lazy import lazy_exports
 
-__all__, __getattr__ = lazy_exports(__name__, {
-    "rows": ['FLAG_BITS', 'NO_PLACE_BAND', 'ONLINE_CELL', 'TIME_BITS', 'cell_name', 'index_row', 'label_text', 'lat_band', 'tag_token', 'unit_vector'],
-    "schema": ['FTS_TABLES', 'bump', 'clear', 'compact', 'create_objects', 'generation'],
-    "writes": ['delete_rows', 'refresh', 'write_rows'],
-})
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "rows": [
+            "FLAG_BITS",
+            "NO_PLACE_BAND",
+            "ONLINE_CELL",
+            "TIME_BITS",
+            "cell_name",
+            "index_row",
+            "label_text",
+            "lat_band",
+            "tag_token",
+            "unit_vector",
+        ],
+        "schema": ["FTS_TABLES", "bump", "clear", "compact", "create_objects", "generation"],
+        "writes": ["delete_rows", "refresh", "write_rows"],
+    },
+)

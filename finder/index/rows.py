@@ -23,8 +23,17 @@ ONLINE_CELL = "geonline"  # the text token of listings without a place
 BAND_DEGREES = 0.1
 
 FLAG_BITS = {
-    "free": 1, "kids": 2, "teens": 4, "seniors": 8, "families": 16, "groups": 32,
-    "wheelchair": 64, "sign_language": 128, "newcomer": 256, "online": 512, "recurring": 1024,
+    "free": 1,
+    "kids": 2,
+    "teens": 4,
+    "seniors": 8,
+    "families": 16,
+    "groups": 32,
+    "wheelchair": 64,
+    "sign_language": 128,
+    "newcomer": 256,
+    "online": 512,
+    "recurring": 1024,
     "ongoing": 2048,  # open-ended (finder.ongoing): available from its start date on, any day, any time
 }
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -43,8 +52,9 @@ def index_row(item, tag_slugs: list[str], occurrences: list[tuple]) -> dict:
     has_place = item.lat is not None and item.lon is not None and not item.online
     lat = float(item.lat) if has_place else None
     zone = _zone(item.timezone)
-    ongoing = open_ended(kind=item.kind, recurrence=item.recurrence, start=item.start, end=item.end,
-                         all_day=item.all_day)
+    ongoing = open_ended(
+        kind=item.kind, recurrence=item.recurrence, start=item.start, end=item.end, all_day=item.all_day
+    )
     if ongoing:
         days, times, last = ALL_DAYS, ALL_TIMES, None
     else:
@@ -56,7 +66,9 @@ def index_row(item, tag_slugs: list[str], occurrences: list[tuple]) -> dict:
         "lon": float(item.lon) if has_place else 0.0,
         "id": item.id,
         "lat": lat,
-        **dict(zip(("x", "y", "z"), unit_vector(lat, float(item.lon)) if has_place else (None, None, None), strict=True)),
+        **dict(
+            zip(("x", "y", "z"), unit_vector(lat, float(item.lon)) if has_place else (None, None, None), strict=True)
+        ),
         "kind": item.kind,
         "flags": listing_flags(item) | (FLAG_BITS["ongoing"] if ongoing else 0),
         "days_mask": days,
@@ -120,9 +132,16 @@ def listing_flags(item) -> int:
     from finder.ranking import recurrence_kind
 
     flags = {
-        "free": item.free is True, "kids": item.for_kids, "teens": item.for_teens, "seniors": item.for_seniors,
-        "families": item.for_families, "groups": item.for_groups, "wheelchair": item.wheelchair,
-        "sign_language": item.sign_language, "newcomer": item.newcomer_friendly, "online": item.online,
+        "free": item.free is True,
+        "kids": item.for_kids,
+        "teens": item.for_teens,
+        "seniors": item.for_seniors,
+        "families": item.for_families,
+        "groups": item.for_groups,
+        "wheelchair": item.wheelchair,
+        "sign_language": item.sign_language,
+        "newcomer": item.newcomer_friendly,
+        "online": item.online,
         "recurring": recurrence_kind(item.recurrence, item.recurrence_text or "") is not None,
         "ongoing": False,  # set by index_row, which knows the listing's dates
     }

@@ -20,18 +20,46 @@ from sqlalchemy.orm import Session
 
 from finder.index.rows import NO_PLACE_BAND
 
-GEO_COLUMNS = ("lat_band", "lon", "id", "lat", "x", "y", "z", "kind", "flags", "days_mask", "times_mask", "next_epoch",
-               "end_epoch", "connection", "tags", "title_norm")
+GEO_COLUMNS = (
+    "lat_band",
+    "lon",
+    "id",
+    "lat",
+    "x",
+    "y",
+    "z",
+    "kind",
+    "flags",
+    "days_mask",
+    "times_mask",
+    "next_epoch",
+    "end_epoch",
+    "connection",
+    "tags",
+    "title_norm",
+)
 
 # Placeless rows again, narrow (SQLite): what the online branch of a search reads (finder.search.sql).
-ONLINE_COLUMNS = ("id", "end_epoch", "next_epoch", "connection", "flags", "kind", "days_mask", "times_mask", "tags",
-                  "title_norm")
+ONLINE_COLUMNS = (
+    "id",
+    "end_epoch",
+    "next_epoch",
+    "connection",
+    "flags",
+    "kind",
+    "days_mask",
+    "times_mask",
+    "tags",
+    "title_norm",
+)
 ONLINE_DDL = """CREATE TABLE IF NOT EXISTS listing_geo_online (
         id INTEGER PRIMARY KEY, end_epoch REAL, next_epoch REAL, connection REAL NOT NULL, flags INTEGER NOT NULL,
         kind TEXT NOT NULL, days_mask INTEGER NOT NULL, times_mask INTEGER NOT NULL, tags TEXT NOT NULL,
         title_norm TEXT NOT NULL)"""
-ONLINE_FILL = (f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) "  # noqa: S608 (fixed names)
-               f"SELECT {', '.join(ONLINE_COLUMNS)} FROM listing_geo WHERE lat_band = {NO_PLACE_BAND}")
+ONLINE_FILL = (
+    f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) "  # noqa: S608 (fixed names)
+    f"SELECT {', '.join(ONLINE_COLUMNS)} FROM listing_geo WHERE lat_band = {NO_PLACE_BAND}"
+)
 SQLITE_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         lat_band INTEGER NOT NULL, lon REAL NOT NULL, id INTEGER NOT NULL, lat REAL, x REAL, y REAL, z REAL,
@@ -70,8 +98,9 @@ def create_objects(connection: Connection) -> None:
 
 
 def drop_objects(connection: Connection) -> None:
-    names = ("search_meta", "listing_geo") + (() if connection.dialect.name == "postgresql"
-                                              else ("listing_geo_online", *FTS_TABLES))
+    names = ("search_meta", "listing_geo") + (
+        () if connection.dialect.name == "postgresql" else ("listing_geo_online", *FTS_TABLES)
+    )
     for name in names:
         connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
 

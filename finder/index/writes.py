@@ -18,10 +18,35 @@ from finder.index.rows import index_row, label_text, place_tokens
 from finder.index.schema import FTS_TABLES, GEO_COLUMNS, ONLINE_COLUMNS, SQLITE_ROW_TABLES, bump
 from finder.models import Listing, ListingTag, Occurrence, Tag
 
-INDEXED = tuple(getattr(Listing, name) for name in (
-    "id", "kind", "title", "description", "lat", "lon", "online", "timezone", "recurrence", "recurrence_text",
-    "start", "end", "all_day", "next_start", "connection_score", "free", "for_kids", "for_teens", "for_seniors", "for_families",
-    "for_groups", "wheelchair", "sign_language", "newcomer_friendly"))
+INDEXED = tuple(
+    getattr(Listing, name)
+    for name in (
+        "id",
+        "kind",
+        "title",
+        "description",
+        "lat",
+        "lon",
+        "online",
+        "timezone",
+        "recurrence",
+        "recurrence_text",
+        "start",
+        "end",
+        "all_day",
+        "next_start",
+        "connection_score",
+        "free",
+        "for_kids",
+        "for_teens",
+        "for_seniors",
+        "for_families",
+        "for_groups",
+        "wheelchair",
+        "sign_language",
+        "newcomer_friendly",
+    )
+)
 _GEO_VALUES = itemgetter(*GEO_COLUMNS)
 SQLITE_INSERT = f"INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}) VALUES ({', '.join('?' * len(GEO_COLUMNS))})"  # noqa: S608 (fixed names)
 # PostgreSQL: rows are streamed by COPY into a temporary staging table, then moved into `listing_geo` by one
@@ -32,13 +57,15 @@ POSTGRES_STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS listing_geo_staging (
     days_mask integer, times_mask integer, next_epoch float8, end_epoch float8, connection float8, tags text,
     title_norm text, title text, labels text, body text, cell text) ON COMMIT DELETE ROWS"""
 POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(GEO_COLUMNS)}, title, labels, body, cell) FROM STDIN"
-POSTGRES_MOVE = f"""INSERT INTO listing_geo ({', '.join(GEO_COLUMNS)}, tsv)
-    SELECT {', '.join(GEO_COLUMNS)}, setweight(to_tsvector('english', title), 'A')
+POSTGRES_MOVE = f"""INSERT INTO listing_geo ({", ".join(GEO_COLUMNS)}, tsv)
+    SELECT {", ".join(GEO_COLUMNS)}, setweight(to_tsvector('english', title), 'A')
         || setweight(to_tsvector('english', labels), 'B') || setweight(to_tsvector('english', left(body, 20000)), 'C')
         || to_tsvector('simple', cell) FROM listing_geo_staging"""  # noqa: S608 (fixed names)
 
 _ONLINE_VALUES = itemgetter(*ONLINE_COLUMNS)
-ONLINE_INSERT = f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) VALUES ({', '.join('?' * len(ONLINE_COLUMNS))})"  # noqa: S608 (fixed names)
+ONLINE_INSERT = (
+    f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) VALUES ({', '.join('?' * len(ONLINE_COLUMNS))})"  # noqa: S608 (fixed names)
+)
 
 
 def refresh(session: Session, listing_ids: Iterable[int]) -> int:
@@ -49,16 +76,25 @@ def refresh(session: Session, listing_ids: Iterable[int]) -> int:
     if ids:
         bump(connection)
     for offset in range(0, len(ids), ID_CHUNK):
-        chunk = ids[offset:offset + ID_CHUNK]
+        chunk = ids[offset : offset + ID_CHUNK]
         delete_rows(connection, chunk)
         listings = session.execute(
             select(*INDEXED).where(Listing.id.in_(chunk), Listing.liveness != "hidden", Listing.status != "cancelled")
         ).all()
         tags, occurrences = _children(session, [item.id for item in listings])
-        rows = [index_row(item, [slug for slug, _ in tags.get(item.id, ())], occurrences.get(item.id, []))
-                for item in listings]
-        fts = [(item.id, item.title, item.description,
-                " ".join(label_text(slug, label) for slug, label in tags.get(item.id, ()))) for item in listings]
+        rows = [
+            index_row(item, [slug for slug, _ in tags.get(item.id, ())], occurrences.get(item.id, []))
+            for item in listings
+        ]
+        fts = [
+            (
+                item.id,
+                item.title,
+                item.description,
+                " ".join(label_text(slug, label) for slug, label in tags.get(item.id, ())),
+            )
+            for item in listings
+        ]
         written += write_rows(connection, rows, fts)
     return written
 
@@ -69,17 +105,22 @@ def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[i
     occurrences: dict[int, list] = {}
     if not ids:
         return tags, occurrences
-    query = (select(ListingTag.listing_id, Tag.slug, Tag.label).join(Tag, Tag.id == ListingTag.tag_id)
-             .where(ListingTag.listing_id.in_(ids)).order_by(ListingTag.listing_id, Tag.slug))
+    query = (
+        select(ListingTag.listing_id, Tag.slug, Tag.label)
+        .join(Tag, Tag.id == ListingTag.tag_id)
+        .where(ListingTag.listing_id.in_(ids))
+        .order_by(ListingTag.listing_id, Tag.slug)
+    )
     for listing_id, slug, label in session.execute(query):
         tags.setdefault(listing_id, []).append((slug, label))
-    query = (select(Occurrence.listing_id, Occurrence.start, Occurrence.end, Occurrence.status, Occurrence.all_day)
-             .where(Occurrence.listing_id.in_(ids)).order_by(Occurrence.listing_id, Occurrence.start))
+    query = (
+        select(Occurrence.listing_id, Occurrence.start, Occurrence.end, Occurrence.status, Occurrence.all_day)
+        .where(Occurrence.listing_id.in_(ids))
+        .order_by(Occurrence.listing_id, Occurrence.start)
+    )
     for listing_id, *occurrence in session.execute(query):
         occurrences.setdefault(listing_id, []).append(tuple(occurrence))
     return tags, occurrences
-
-
 
 
 def delete_rows(connection: Connection, ids: list[int]) -> None:
@@ -87,12 +128,16 @@ def delete_rows(connection: Connection, ids: list[int]) -> None:
         return
     tables = ("listing_geo",) if connection.dialect.name == "postgresql" else SQLITE_ROW_TABLES
     for table in tables:
-        connection.execute(text(f"DELETE FROM {table} WHERE id IN :ids")  # noqa: S608 -- fixed names
-                           .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+        connection.execute(
+            text(f"DELETE FROM {table} WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),  # noqa: S608 -- fixed names
+            {"ids": ids},
+        )
     if connection.dialect.name != "postgresql":
         for table in FTS_TABLES:
-            connection.execute(text(f"DELETE FROM {table} WHERE rowid IN :ids")  # noqa: S608 -- fixed names
-                               .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+            connection.execute(
+                text(f"DELETE FROM {table} WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True)),  # noqa: S608 -- fixed names
+                {"ids": ids},
+            )
 
 
 def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, str, str, str]]) -> int:
@@ -120,6 +165,9 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
         for table, without_place in zip(FTS_TABLES, (False, True), strict=True):
             chosen = [t for t in texts if (t[0] in placeless) is without_place]
             if chosen:
-                connection.exec_driver_sql(f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
-                                           "VALUES (?, ?, ?, ?, ?)", chosen)
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table} (rowid, title, body, tags, cell) "  # noqa: S608
+                    "VALUES (?, ?, ?, ?, ?)",
+                    chosen,
+                )
     return len(rows)

@@ -55,8 +55,11 @@ def load_links(session: Session, source: Source, keys: list[str] | None) -> dict
         return {link.source_key: link for link in session.scalars(query).unique()}
     found = {}
     for offset in range(0, len(keys), ID_CHUNK):
-        chunk = keys[offset:offset + ID_CHUNK]
-        found.update((link.source_key, link) for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique())
+        chunk = keys[offset : offset + ID_CHUNK]
+        found.update(
+            (link.source_key, link)
+            for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique()
+        )
     return found
 
 

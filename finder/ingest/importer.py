@@ -66,8 +66,11 @@ def ingest(
 def _remove(session, source, removed, listings, report: IngestReport, hide_after_misses) -> None:
     hide_after = hide_after_misses
     live = {item.source_key for item in listings}
-    keys = [stable_key(source.slug, SimpleNamespace(source_key=key, url="", title="", start=None))
-            for key in removed if key not in live]
+    keys = [
+        stable_key(source.slug, SimpleNamespace(source_key=key, url="", title="", start=None))
+        for key in removed
+        if key not in live
+    ]
     links = load_links(session, source, keys)
     touched: set = set()
     report.gone += remove_links(list(links.values()), hide_after, touched)
@@ -143,7 +146,10 @@ def _with_organizations(run: Batch) -> list[tuple[str, PreparedItem, object]]:
     """The new listings with their organisations, those new to the database created together."""
     organizers = [(prepared.item.organizer.name, prepared.item.organizer.url) for _key, prepared in run.fresh]
     run.orgs.create_new(organizers)
-    return [(key, prepared, run.orgs.get(name, url)) for (key, prepared), (name, url) in zip(run.fresh, organizers, strict=True)]
+    return [
+        (key, prepared, run.orgs.get(name, url))
+        for (key, prepared), (name, url) in zip(run.fresh, organizers, strict=True)
+    ]
 
 
 def _valid_items(source: Source, listings: list, report: IngestReport, resolver=None) -> dict:
@@ -166,8 +172,9 @@ def _valid_items(source: Source, listings: list, report: IngestReport, resolver=
     return batch
 
 
-def _prepared_items(batch: dict, source: Source, vocabulary: Vocabulary, now: datetime,
-                    report: IngestReport) -> dict[str, PreparedItem]:
+def _prepared_items(
+    batch: dict, source: Source, vocabulary: Vocabulary, now: datetime, report: IngestReport
+) -> dict[str, PreparedItem]:
     """Each item prepared: everything computed from the item's own values (times in UTC, keys, hash), one item
     at a time, before anything is written. An item that fails this is reported and left out, never the run;
     its key stays in the batch, so its listing is not counted as missing either."""
@@ -177,8 +184,10 @@ def _prepared_items(batch: dict, source: Source, vocabulary: Vocabulary, now: da
             prepared = prepare(item, source, vocabulary, now)
         except ITEM_ERRORS as error:
             report.invalid += 1
-            report.problems.append(f"{(item.title or item.source_key or '?')[:80]}: not imported: "
-                                   f"{type(error).__name__}: {str(error)[:200]}")
+            report.problems.append(
+                f"{(item.title or item.source_key or '?')[:80]}: not imported: "
+                f"{type(error).__name__}: {str(error)[:200]}"
+            )
             continue
         prepared_items[key] = prepared
     return prepared_items

@@ -13,8 +13,16 @@ from finder.ingest.prepare import listing_values
 from finder.models import Listing, ListingSource, ListingTag, Occurrence, Source, Tag
 
 OCCURRENCE_COLUMNS = ("listing_id", "start", "end", "status", "all_day")
-LINK_COLUMNS = ("listing_id", "source_id", "source_key", "missed_runs", "source_url", "content_hash", "first_seen",
-                "last_seen")
+LINK_COLUMNS = (
+    "listing_id",
+    "source_id",
+    "source_key",
+    "missed_runs",
+    "source_url",
+    "content_hash",
+    "first_seen",
+    "last_seen",
+)
 
 
 def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Tag], now) -> set[int]:
@@ -29,8 +37,15 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
     listings, occurrences, links, tagged, index_rows, texts = [], [], [], [], [], []
     for listing_id, (key, prepared, org) in zip(ids, fresh, strict=True):
         values = listing_values(prepared)
-        values.update(id=listing_id, organization_id=org.id if org is not None else None,
-                      content_hash=prepared.hash, liveness="active", first_seen=now, last_seen=now, updated_at=now)
+        values.update(
+            id=listing_id,
+            organization_id=org.id if org is not None else None,
+            content_hash=prepared.hash,
+            liveness="active",
+            first_seen=now,
+            last_seen=now,
+            updated_at=now,
+        )
         listings.append(values)
         all_day = prepared.item.all_day
         occurrences += [(listing_id, start, end, status, all_day) for start, end, status in prepared.occurrences]
@@ -38,8 +53,11 @@ def insert_new(session: Session, source: Source, fresh: list, tags: dict[str, Ta
         slugs = sorted({slug for slug in prepared.tags if slug in tag_ids})
         tagged += [(listing_id, tag_ids[slug]) for slug in slugs]
         if values["status"] != "cancelled":  # what index_writes.refresh would write for this listing
-            index_rows.append(index.index_row(
-                _row_as_listing(values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]))
+            index_rows.append(
+                index.index_row(
+                    _row_as_listing(values), slugs, [(*occurrence, all_day) for occurrence in prepared.occurrences]
+                )
+            )
             texts.append((listing_id, values["title"], values["description"], " ".join(labels[s] for s in slugs)))
     db.insert_rows(connection, Listing.__table__, listings)
     db.insert_rows(connection, Occurrence.__table__, occurrences, OCCURRENCE_COLUMNS)

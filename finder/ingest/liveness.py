@@ -29,11 +29,13 @@ def mark_seen(session: Session, links: list[ListingSource], now: datetime, touch
             touched.add(link.listing)
     stored = [link for link in links if link.id is not None]
     listings = list({link.listing.id: link.listing for link in links}.values())  # all stored already
-    for model, rows, values in ((ListingSource, stored, {"missed_runs": 0, "last_seen": now}),
-                                (Listing, listings, {"last_seen": now})):
+    for model, rows, values in (
+        (ListingSource, stored, {"missed_runs": 0, "last_seen": now}),
+        (Listing, listings, {"last_seen": now}),
+    ):
         statement = update(model).where(model.id.in_(bindparam("ids", expanding=True))).values(**values)
         for offset in range(0, len(rows), ID_CHUNK):
-            session.connection().execute(statement, {"ids": [row.id for row in rows[offset:offset + ID_CHUNK]]})
+            session.connection().execute(statement, {"ids": [row.id for row in rows[offset : offset + ID_CHUNK]]})
         for row in rows:
             for name, value in values.items():
                 set_committed_value(row, name, value)

@@ -18,13 +18,30 @@ from finder.models import Listing, Source
 
 TERMS_PER_QUERY = 100
 _C = Listing.__table__.c
-COLUMNS = (_C.id, _C.match_title, _C.start, _C.lat, _C.lon, _C.geo_precision, _C.organizer_name, _C.venue_name,
-           _C.street, _C.locality)
+COLUMNS = (
+    _C.id,
+    _C.match_title,
+    _C.start,
+    _C.lat,
+    _C.lon,
+    _C.geo_precision,
+    _C.organizer_name,
+    _C.venue_name,
+    _C.street,
+    _C.locality,
+)
 STORED_START = type_coerce(_C.start, String).label("start")  # as stored: ISO text on SQLite, datetime on PostgreSQL
 NEARBY = select(_C.id, _C.merge_group, _C.match_title, STORED_START).where(  # read from the index alone
-    or_(*(and_(_C.merge_group == bindparam(f"group{i}"),
-               _C.start.between(bindparam(f"low{i}", type_=_C.start.type), bindparam(f"high{i}", type_=_C.start.type)))
-          for i in range(TERMS_PER_QUERY))))  # no ORDER BY: SQLite keeps its one-index-per-term OR plan
+    or_(
+        *(
+            and_(
+                _C.merge_group == bindparam(f"group{i}"),
+                _C.start.between(bindparam(f"low{i}", type_=_C.start.type), bindparam(f"high{i}", type_=_C.start.type)),
+            )
+            for i in range(TERMS_PER_QUERY)
+        )
+    )
+)  # no ORDER BY: SQLite keeps its one-index-per-term OR plan
 FULL = select(*COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)), _C.liveness != "hidden")
 
 
@@ -80,7 +97,7 @@ class Candidates:
         wanted = sorted({i for ids in self.similar.values() for i in ids})
         self.rows = {}
         for offset in range(0, len(wanted), ID_CHUNK):
-            for row in session.connection().execute(FULL, {"ids": wanted[offset:offset + ID_CHUNK]}):
+            for row in session.connection().execute(FULL, {"ids": wanted[offset : offset + ID_CHUNK]}):
                 self.rows[row.id] = row
 
     def near(self, prepared: PreparedItem) -> list:
@@ -96,7 +113,7 @@ def _nearby(session: Session, items: list[PreparedItem]) -> dict[str, list[tuple
     connection = session.connection()
     sql, order, as_stored = _driver_nearby(connection.dialect)
     for offset in range(0, len(terms), TERMS_PER_QUERY):
-        chunk = terms[offset:offset + TERMS_PER_QUERY]
+        chunk = terms[offset : offset + TERMS_PER_QUERY]
         chunk += chunk[-1:] * (TERMS_PER_QUERY - len(chunk))  # one statement shape
         params = {}
         for i, (group, low, high) in enumerate(chunk):
@@ -128,8 +145,15 @@ def _ordered(params: dict, order: tuple | None):
 def find_duplicate(session: Session, source: Source, prepared: PreparedItem, candidates: Candidates) -> Listing | None:
     """A listing from another source that is the same happening, or None."""
     for candidate in candidates.near(prepared):
-        if not same_event(candidate, prepared.start_utc, prepared.lat, prepared.lon, prepared.precision,
-                          prepared.org_key, prepared.venue_key):
+        if not same_event(
+            candidate,
+            prepared.start_utc,
+            prepared.lat,
+            prepared.lon,
+            prepared.precision,
+            prepared.org_key,
+            prepared.venue_key,
+        ):
             continue
         listing = session.get(Listing, candidate.id)
         if not any(link.source_id == source.id for link in listing.sources):

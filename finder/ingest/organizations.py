@@ -50,16 +50,24 @@ class OrgCache:
             bare, _, domain = key.partition("|")
             if not domain:
                 without_site.add(bare)
-            elif (key not in self.by_key and key not in pending and key in self.looked_up
-                  and f"{bare}|" in self.looked_up and f"{bare}|" not in self.by_key):
+            elif (
+                key not in self.by_key
+                and key not in pending
+                and key in self.looked_up
+                and f"{bare}|" in self.looked_up
+                and f"{bare}|" not in self.by_key
+            ):
                 pending[key] = (name[:300], url or "")
-        rows = [dict(key=key, name=name, url=url) for key, (name, url) in pending.items()
-                if key.partition("|")[0] not in without_site]
+        rows = [
+            dict(key=key, name=name, url=url)
+            for key, (name, url) in pending.items()
+            if key.partition("|")[0] not in without_site
+        ]
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
         for offset in range(0, len(rows), 500):
-            chunk = rows[offset:offset + 500]
+            chunk = rows[offset : offset + 500]
             self.session.execute(insert_or_ignore(dialect, Organization, chunk, conflict=["key"]))
             keys = [row["key"] for row in chunk]
             for org in self.session.scalars(select(Organization).where(Organization.key.in_(keys))):
@@ -80,9 +88,13 @@ class OrgCache:
                 org = nameless
                 org.key, org.url = key, url
         elif org is None:
-            same_name = [self.by_name[bare]] if bare in self.by_name else self.session.scalars(
-                select(Organization).where(Organization.key.startswith(f"{bare}|", autoescape=True)).limit(2)
-            ).all()
+            same_name = (
+                [self.by_name[bare]]
+                if bare in self.by_name
+                else self.session.scalars(
+                    select(Organization).where(Organization.key.startswith(f"{bare}|", autoescape=True)).limit(2)
+                ).all()
+            )
             org = same_name[0] if len(same_name) == 1 else None
         if org is None:
             org = self._create(key, name[:300], url or "")
@@ -92,8 +104,9 @@ class OrgCache:
     def _create(self, key: str, name: str, url: str) -> Organization:
         """Insert the organisation unless another import just did (both databases), then read the row that won."""
         dialect = self.session.get_bind().dialect.name
-        self.session.execute(insert_or_ignore(dialect, Organization, dict(key=key, name=name, url=url),
-                                              conflict=["key"]))
+        self.session.execute(
+            insert_or_ignore(dialect, Organization, dict(key=key, name=name, url=url), conflict=["key"])
+        )
         return self.session.scalars(select(Organization).where(Organization.key == key)).one()
 
     def _one(self, key: str) -> Organization | None:

@@ -49,8 +49,11 @@ def apply_overrides(session: Session, listing_ids) -> set[int]:
         for listing in session.scalars(query):
             if _write_overrides(listing, by_listing.get(listing.id, [])):
                 changed.add(listing.id)
-            if (suppressions and listing.liveness != "hidden"
-                    and suppressed(listing, suppressions, urls.get(listing.id, set()))):
+            if (
+                suppressions
+                and listing.liveness != "hidden"
+                and suppressed(listing, suppressions, urls.get(listing.id, set()))
+            ):
                 listing.liveness = "hidden"
                 changed.add(listing.id)
     return changed
@@ -79,8 +82,9 @@ def set_override(session: Session, listing: Listing, field: str, value: str, cla
     """Store (or remove, when `value` is blank) one correction and apply it now (the index: `correct_listing`)."""
     limit = OVERRIDABLE[field]
     value = (value or "").strip()[:limit] if limit else (value or "").strip()
-    row = session.scalar(select(ListingOverride).where(ListingOverride.listing_id == listing.id,
-                                                       ListingOverride.field == field))
+    row = session.scalar(
+        select(ListingOverride).where(ListingOverride.listing_id == listing.id, ListingOverride.field == field)
+    )
     if not value:
         if row is not None:
             session.delete(row)
@@ -109,11 +113,17 @@ def listing_org_key(listing: Listing) -> str:
 def suppress_listing(session: Session, listing: Listing, reason: str, actor: str = "") -> Suppression:
     """Hide `listing` now; with reason opt-out, copies of it from any source stay hidden too."""
     copies = reason == "opt-out"
-    row = Suppression(kind="listing", reason=reason, listing_id=listing.id, created_by=actor[:100],
-                      url=_norm_url(listing.url) if copies else "",
-                      match_title=listing.match_title if copies else "",
-                      first_day=listing.first_day if copies else "",
-                      organization_key=listing_org_key(listing) if copies else "", created_at=utcnow())
+    row = Suppression(
+        kind="listing",
+        reason=reason,
+        listing_id=listing.id,
+        created_by=actor[:100],
+        url=_norm_url(listing.url) if copies else "",
+        match_title=listing.match_title if copies else "",
+        first_day=listing.first_day if copies else "",
+        organization_key=listing_org_key(listing) if copies else "",
+        created_at=utcnow(),
+    )
     session.add(row)
     listing.liveness = "hidden"
     _reindex(session, [listing.id])
@@ -122,8 +132,11 @@ def suppress_listing(session: Session, listing: Listing, reason: str, actor: str
 
 def suppress_organization(session: Session, org: Organization, reason: str, actor: str = "") -> list[int]:
     """Hide every listing of `org` now and in future (any source); returns the ids hidden."""
-    session.add(Suppression(kind="organization", reason=reason, organization_key=org.key, created_by=actor[:100],
-                            created_at=utcnow()))
+    session.add(
+        Suppression(
+            kind="organization", reason=reason, organization_key=org.key, created_by=actor[:100], created_at=utcnow()
+        )
+    )
     hidden = []
     for listing in session.scalars(select(Listing).where(Listing.organization_id == org.id)):
         if listing.liveness != "hidden":
@@ -154,8 +167,11 @@ def suppressed(listing: Listing, rows: list[Suppression], source_urls: set[str] 
         if row.kind == "listing":
             if row.listing_id == listing.id or (row.url and row.url in urls):
                 return row
-            if row.match_title and row.match_title == listing.match_title and (
-                    row.first_day == listing.first_day or (row.organization_key and row.organization_key == org_key)):
+            if (
+                row.match_title
+                and row.match_title == listing.match_title
+                and (row.first_day == listing.first_day or (row.organization_key and row.organization_key == org_key))
+            ):
                 return row
         elif row.kind == "organization" and org_key and same_organization(row.organization_key, org_key):
             return row
@@ -164,8 +180,11 @@ def suppressed(listing: Listing, rows: list[Suppression], source_urls: set[str] 
 
 def _source_urls(session: Session, ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
-    rows = session.execute(select(ListingSource.listing_id, ListingSource.source_url)
-                           .where(ListingSource.listing_id.in_(ids), ListingSource.source_url != ""))
+    rows = session.execute(
+        select(ListingSource.listing_id, ListingSource.source_url).where(
+            ListingSource.listing_id.in_(ids), ListingSource.source_url != ""
+        )
+    )
     for listing_id, url in rows:
         found.setdefault(listing_id, set()).add(_norm_url(url))
     return found
@@ -187,4 +206,3 @@ def _norm_url(url: str) -> str:
     except ValueError:
         return url.lower()
     return f"{domain(url)}{parts.path.rstrip('/')}{'?' + parts.query if parts.query else ''}".lower()
-

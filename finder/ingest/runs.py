@@ -32,13 +32,7 @@ MAX_PROBLEMS = 200
 
 
 def run_source(
-    session: Session,
-    slug: str,
-    *,
-    fetcher=None,
-    resolver=None,
-    now: datetime | None = None,
-    config: Config,
+    session: Session, slug: str, *, fetcher=None, resolver=None, now: datetime | None = None, config: Config
 ) -> ScrapeRun:
     """Run source `slug` once and return its (flushed, uncommitted) `ScrapeRun`.
     Raises LookupError only when no source has that slug. `config`: the caller's settings (never read from the
@@ -167,8 +161,15 @@ def _run(session, source: Source, run: ScrapeRun, fetcher, resolver, now, config
             url = None
     if feed:
         feed.resume_at = feed.resume_at or url  # a page that failed: everything before it is stored
-        _store(session, source, run, _Read(feed.listings(), context.problems, problems, complete, feed), resolver, now,
-               config)
+        _store(
+            session,
+            source,
+            run,
+            _Read(feed.listings(), context.problems, problems, complete, feed),
+            resolver,
+            now,
+            config,
+        )
         if run.status in ("ok", "partial"):
             feed.save(context.memo.get("kept"))
         return
@@ -210,8 +211,14 @@ def _store(session, source, run, read: _Read, resolver, now, config) -> None:
             return
     with session.begin_nested():
         report = ingest(
-            session, source, listings, resolver=resolver, now=now, complete=complete and feed is None,
-            hide_after_misses=config.HIDE_AFTER_MISSES, removed=feed.removed if feed else (),
+            session,
+            source,
+            listings,
+            resolver=resolver,
+            now=now,
+            complete=complete and feed is None,
+            hide_after_misses=config.HIDE_AFTER_MISSES,
+            removed=feed.removed if feed else (),
         )
     run.inserted, run.updated, run.unchanged, run.gone = report.inserted, report.updated, report.unchanged, report.gone
     run.invalid = report.invalid + len(item_problems)

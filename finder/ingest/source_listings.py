@@ -20,9 +20,11 @@ from finder.models import Listing, ListingSource, Source, Suppression
 
 def _listings_of(session: Session, source: Source) -> list[Listing]:
     ids = select(ListingSource.listing_id).where(ListingSource.source_id == source.id)
-    query = (select(Listing).where(Listing.id.in_(ids))
-             .options(selectinload(Listing.sources).selectinload(ListingSource.source),
-                      selectinload(Listing.organization)))
+    query = (
+        select(Listing)
+        .where(Listing.id.in_(ids))
+        .options(selectinload(Listing.sources).selectinload(ListingSource.source), selectinload(Listing.organization))
+    )
     return list(session.scalars(query))
 
 

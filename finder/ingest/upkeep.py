@@ -27,16 +27,25 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
     session.execute(delete(Occurrence).where(Occurrence.start < now - timedelta(days=KEEP_PAST_OCCURRENCES_DAYS)))
     horizon = now + timedelta(days=expansion_days)
     changed: set[int] = set()
-    series = session.scalars(select(Listing).where(Listing.recurrence.is_not(None), Listing.start.is_not(None),
-                                                   Listing.liveness != "hidden", Listing.all_day.is_(False)))
+    series = session.scalars(
+        select(Listing).where(
+            Listing.recurrence.is_not(None),
+            Listing.start.is_not(None),
+            Listing.liveness != "hidden",
+            Listing.all_day.is_(False),
+        )
+    )
     for listing in series:
         zone = ZoneInfo(listing.timezone) if listing.timezone else ZoneInfo("UTC")
         start = listing.start.astimezone(zone)
         end = listing.end.astimezone(zone) if listing.end else None
         moments, days = excluded(listing.exdates, zone)
         try:
-            wanted = [o for o in expand_rule(start, end, listing.recurrence, now, horizon, moments)
-                      if o.start.date() not in days]
+            wanted = [
+                o
+                for o in expand_rule(start, end, listing.recurrence, now, horizon, moments)
+                if o.start.date() not in days
+            ]
         except (ValueError, TypeError) as error:
             log.warning("listing %s: recurrence %r cannot be expanded: %s", listing.id, listing.recurrence, error)
             continue
@@ -45,13 +54,18 @@ def roll_series_forward(session: Session, now: datetime, expansion_days: int) ->
         # Compare with every stored occurrence the expansion could return, a meeting in progress (started
         # before now, not yet ended) included: adding it again would break uq_occurrences_listing_start.
         earliest = min(o.start for o in wanted)
-        have = {start.astimezone(UTC) for start in session.scalars(
-            select(Occurrence.start).where(Occurrence.listing_id == listing.id, Occurrence.start >= earliest))}
+        have = {
+            start.astimezone(UTC)
+            for start in session.scalars(
+                select(Occurrence.start).where(Occurrence.listing_id == listing.id, Occurrence.start >= earliest)
+            )
+        }
         for occurrence in wanted:
             start_utc = occurrence.start.astimezone(UTC)
             if start_utc not in have:
-                session.add(Occurrence(listing_id=listing.id, start=occurrence.start, end=occurrence.end,
-                                       status="scheduled"))
+                session.add(
+                    Occurrence(listing_id=listing.id, start=occurrence.start, end=occurrence.end, status="scheduled")
+                )
                 have.add(start_utc)
                 changed.add(listing.id)
     session.flush()
@@ -79,25 +93,37 @@ def excluded(exdates: list | None, zone: ZoneInfo) -> tuple[list[datetime], set[
 
 def refresh_next_start(session: Session, now: datetime, listing_ids: set[int]) -> None:
     """`Listing.next_start` = the earliest scheduled occurrence from now (None when there is none)."""
-    upcoming = (select(func.min(Occurrence.start))
-                .where(Occurrence.listing_id == Listing.id, Occurrence.start >= now, Occurrence.status == "scheduled")
-                .scalar_subquery())
+    upcoming = (
+        select(func.min(Occurrence.start))
+        .where(Occurrence.listing_id == Listing.id, Occurrence.start >= now, Occurrence.status == "scheduled")
+        .scalar_subquery()
+    )
     ids = sorted(listing_ids)
     for chunk in chunked(ids):
-        session.execute(update(Listing).where(Listing.id.in_(chunk)).values(next_start=upcoming)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Listing)
+            .where(Listing.id.in_(chunk))
+            .values(next_start=upcoming)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def prune_runs(session: Session, now: datetime) -> int:
     """Delete run records older than KEEP_RUNS_DAYS, always keeping each source's latest KEEP_RUNS_PER_SOURCE."""
     removed = 0
     for source_id in session.scalars(select(Source.id)):
-        keep = select(ScrapeRun.id).where(ScrapeRun.source_id == source_id).order_by(
-            ScrapeRun.started_at.desc()).limit(KEEP_RUNS_PER_SOURCE)
+        keep = (
+            select(ScrapeRun.id)
+            .where(ScrapeRun.source_id == source_id)
+            .order_by(ScrapeRun.started_at.desc())
+            .limit(KEEP_RUNS_PER_SOURCE)
+        )
         removed += session.execute(
-            delete(ScrapeRun).where(ScrapeRun.source_id == source_id,
-                                    ScrapeRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS),
-                                    ScrapeRun.id.not_in(list(session.scalars(keep))))
+            delete(ScrapeRun).where(
+                ScrapeRun.source_id == source_id,
+                ScrapeRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS),
+                ScrapeRun.id.not_in(list(session.scalars(keep))),
+            )
         ).rowcount
     return removed
 
@@ -115,10 +141,14 @@ def silent_sources(session: Session, runs: int = 2) -> list[Source]:
     """Enabled sources whose last `runs` finished runs all yielded nothing (empty, or ok with zero items)."""
     found = []
     for source in session.scalars(select(Source).where(Source.enabled.is_(True))):
-        latest = session.scalars(select(ScrapeRun).where(ScrapeRun.source_id == source.id,
-                                                         ScrapeRun.status != "running")
-                                 .order_by(ScrapeRun.started_at.desc()).limit(runs)).all()
-        if len(latest) == runs and all(run.status == "empty" or (run.status == "ok" and run.items == 0)
-                                       for run in latest):
+        latest = session.scalars(
+            select(ScrapeRun)
+            .where(ScrapeRun.source_id == source.id, ScrapeRun.status != "running")
+            .order_by(ScrapeRun.started_at.desc())
+            .limit(runs)
+        ).all()
+        if len(latest) == runs and all(
+            run.status == "empty" or (run.status == "ok" and run.items == 0) for run in latest
+        ):
             found.append(source)
     return found

@@ -65,7 +65,9 @@ def update_item(run: Batch, link: ListingSource, prepared: PreparedItem) -> None
 def _status_from_secondary(session, listing: Listing, prepared: PreparedItem, now) -> None:
     """A cancellation or postponement said by any source applies to the merged listing."""
     if prepared.status != "scheduled" and listing.status == "scheduled":
-        session.add(ListingChange(listing=listing, field="status", old="scheduled", new=prepared.status, changed_at=now))
+        session.add(
+            ListingChange(listing=listing, field="status", old="scheduled", new=prepared.status, changed_at=now)
+        )
         listing.status = prepared.status
 
 

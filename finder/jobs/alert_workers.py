@@ -28,14 +28,17 @@ def id_ranges(session: Session, workers: int) -> list[tuple[int, int]]:
     if total == 0:
         return []
     workers = max(1, min(workers, total))
-    cuts = [session.scalar(select(Alert.id).order_by(Alert.id).offset(total * n // workers).limit(1))
-            for n in range(workers)]
+    cuts = [
+        session.scalar(select(Alert.id).order_by(Alert.id).offset(total * n // workers).limit(1))
+        for n in range(workers)
+    ]
     highest = session.scalar(select(func.max(Alert.id)))
     return [(low, (cuts[n + 1] - 1) if n + 1 < len(cuts) else highest) for n, low in enumerate(cuts)]
 
 
-def run_in_workers(config: Config, workers: int, now: datetime, *, build: bool = True, send: bool = True,
-                   send_limit: int | None = 500) -> tuple[BuildReport, SendReport]:
+def run_in_workers(
+    config: Config, workers: int, now: datetime, *, build: bool = True, send: bool = True, send_limit: int | None = 500
+) -> tuple[BuildReport, SendReport]:
     """Build what is due at `now` and/or send the outbox (at most `send_limit` per worker, None for all), in
     `workers` processes over disjoint id ranges; the summed reports."""
     from finder import create_app
@@ -82,12 +85,24 @@ def _work(job: _Job) -> tuple[BuildReport, SendReport]:
     try:
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             if job.build:
-                built = alerts.build_due(session, digest_settings(config), make_matcher(place_resolver(app)),
-                                          render_in_alert_locale, job.now, job.ids)
+                built = alerts.build_due(
+                    session,
+                    digest_settings(config),
+                    make_matcher(place_resolver(app)),
+                    render_in_alert_locale,
+                    job.now,
+                    job.ids,
+                )
                 session.commit()
             if job.send:
-                sent = mail.send_pending(session, smtp_url=config.SMTP_URL, outbox_dir=outbox_dir(config),
-                                           now=job.now, limit=job.send_limit, alert_ids=job.ids)
+                sent = mail.send_pending(
+                    session,
+                    smtp_url=config.SMTP_URL,
+                    outbox_dir=outbox_dir(config),
+                    now=job.now,
+                    limit=job.send_limit,
+                    alert_ids=job.ids,
+                )
                 session.commit()
     finally:
         app.extensions["engine"].dispose()

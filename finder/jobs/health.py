@@ -49,8 +49,9 @@ def flags_for(row: JobRun | None, interval_s: float, now: datetime) -> list[str]
 def job_health(session: Session, jobs: list[tuple[str, float]], now: datetime) -> list[JobHealth]:
     """Health of each (key, interval_s) job, in the given order; rows of jobs no longer scheduled are left out."""
     rows = {row.key: row for row in session.scalars(select(JobRun))}
-    return [JobHealth(key, interval_s, rows.get(key), flags_for(rows.get(key), interval_s, now))
-            for key, interval_s in jobs]
+    return [
+        JobHealth(key, interval_s, rows.get(key), flags_for(rows.get(key), interval_s, now)) for key, interval_s in jobs
+    ]
 
 
 ATTENTION = {"failed", "stuck", "unfinished", "overdue", "never run"}

@@ -42,25 +42,49 @@ class Taken:
 
 def _ensure_row(engine: Engine, key: str) -> None:
     with engine.begin() as connection:
-        connection.execute(insert_or_ignore(engine.dialect.name, JobRun, dict(
-            key=key, owner="", runs=0, failures=0, last_status="", last_error=""), conflict=["key"]))
+        connection.execute(
+            insert_or_ignore(
+                engine.dialect.name,
+                JobRun,
+                dict(key=key, owner="", runs=0, failures=0, last_status="", last_error=""),
+                conflict=["key"],
+            )
+        )
 
 
-def try_lease(engine: Engine, key: str, *, min_interval_s: float, lease_s: float, now: datetime,
-              owner: str = OWNER, force: bool = False) -> Taken | None:
+def try_lease(
+    engine: Engine,
+    key: str,
+    *,
+    min_interval_s: float,
+    lease_s: float,
+    now: datetime,
+    owner: str = OWNER,
+    force: bool = False,
+) -> Taken | None:
     """Take the lease for `key` if it is free and the job is due (`force`: due or not, as the CLI runs it)."""
     _ensure_row(engine, key)
     with engine.begin() as connection:
-        before = connection.execute(select(JobRun.owner, JobRun.last_status, JobRun.lease_until,
-                                           JobRun.last_started).where(JobRun.key == key)).one()
+        before = connection.execute(
+            select(JobRun.owner, JobRun.last_status, JobRun.lease_until, JobRun.last_started).where(JobRun.key == key)
+        ).one()
         conditions = [JobRun.key == key, or_(JobRun.lease_until.is_(None), JobRun.lease_until < now)]
         if not force:
-            conditions += [or_(JobRun.last_ok.is_(None), JobRun.last_ok <= now - timedelta(seconds=min_interval_s)),
-                           or_(JobRun.retry_after.is_(None), JobRun.retry_after <= now)]
+            conditions += [
+                or_(JobRun.last_ok.is_(None), JobRun.last_ok <= now - timedelta(seconds=min_interval_s)),
+                or_(JobRun.retry_after.is_(None), JobRun.retry_after <= now),
+            ]
         taken = connection.execute(
-            update(JobRun).where(*conditions)
-            .values(owner=owner, last_started=now, lease_until=now + timedelta(seconds=lease_s),
-                    runs=JobRun.runs + 1, last_status=RUNNING, last_error="")
+            update(JobRun)
+            .where(*conditions)
+            .values(
+                owner=owner,
+                last_started=now,
+                lease_until=now + timedelta(seconds=lease_s),
+                runs=JobRun.runs + 1,
+                last_status=RUNNING,
+                last_error="",
+            )
         ).rowcount
     if taken != 1:
         return None
@@ -72,26 +96,42 @@ def try_lease(engine: Engine, key: str, *, min_interval_s: float, lease_s: float
 def is_due(engine: Engine, key: str, *, min_interval_s: float, now: datetime) -> bool:
     """What `try_lease` would decide, read without writing (a standby's frequent checks write nothing)."""
     with engine.connect() as connection:
-        row = connection.execute(select(JobRun.lease_until, JobRun.last_ok, JobRun.retry_after)
-                                 .where(JobRun.key == key)).one_or_none()
+        row = connection.execute(
+            select(JobRun.lease_until, JobRun.last_ok, JobRun.retry_after).where(JobRun.key == key)
+        ).one_or_none()
     if row is None:
         return True
-    return ((row.lease_until is None or row.lease_until < now)
-            and (row.last_ok is None or row.last_ok <= now - timedelta(seconds=min_interval_s))
-            and (row.retry_after is None or row.retry_after <= now))
+    return (
+        (row.lease_until is None or row.lease_until < now)
+        and (row.last_ok is None or row.last_ok <= now - timedelta(seconds=min_interval_s))
+        and (row.retry_after is None or row.retry_after <= now)
+    )
 
 
 def renew(engine: Engine, key: str, *, lease_s: float, owner: str = OWNER) -> bool:
     """Extend our lease on `key` to `lease_s` from now; False when it is no longer ours."""
     with engine.begin() as connection:
-        return connection.execute(
-            update(JobRun).where(JobRun.key == key, JobRun.owner == owner, JobRun.last_status == RUNNING)
-            .values(lease_until=utcnow() + timedelta(seconds=lease_s))
-        ).rowcount == 1
+        return (
+            connection.execute(
+                update(JobRun)
+                .where(JobRun.key == key, JobRun.owner == owner, JobRun.last_status == RUNNING)
+                .values(lease_until=utcnow() + timedelta(seconds=lease_s))
+            ).rowcount
+            == 1
+        )
 
 
-def finish(engine: Engine, key: str, *, status: str, error: str, now: datetime, owner: str = OWNER,
-           interval_s: float = 86400.0, retry_s: float | None = 30.0) -> None:
+def finish(
+    engine: Engine,
+    key: str,
+    *,
+    status: str,
+    error: str,
+    now: datetime,
+    owner: str = OWNER,
+    interval_s: float = 86400.0,
+    retry_s: float | None = 30.0,
+) -> None:
     """Release our lease on `key` with the run's outcome. After `ok` the job is next due one interval after
     this run started; after a failure it may be retried after `retry_s`, doubling with each consecutive
     failure, never later than a quarter of its interval (an outage does not push a daily job back a day);

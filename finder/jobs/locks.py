@@ -57,8 +57,9 @@ class Heartbeat:
         while not self.stopped.wait(self.lease.heartbeat_s):
             try:
                 if not renew(self.engine, self.key, lease_s=self.lease.lease_s, owner=self.owner):
-                    log.warning("job %s: lease lost (taken over after it expired); this run's outcome is not recorded",
-                                self.key)
+                    log.warning(
+                        "job %s: lease lost (taken over after it expired); this run's outcome is not recorded", self.key
+                    )
                     return
             except Exception as error:  # a missed beat is retried at the next one; the lease has slack for it
                 log.warning("job %s: lease not renewed: %s", self.key, error)
@@ -82,9 +83,11 @@ def abandon(engine: Engine, keys: list[str], reason: str, owner: str = OWNER) ->
             beat = HELD.pop(key, None)
         if beat is not None:
             beat.stopped.set()
-        with_retries(lambda key=key: finish(engine, key, status="failed", error=reason, now=utcnow(), owner=owner,
-                                            retry_s=None),
-                     what=f"job {key}", attempts=3)
+        with_retries(
+            lambda key=key: finish(engine, key, status="failed", error=reason, now=utcnow(), owner=owner, retry_s=None),
+            what=f"job {key}",
+            attempts=3,
+        )
         released.append(key)
     return released
 
@@ -108,17 +111,26 @@ def advisory_lock(engine: Engine, key: str) -> Iterator[bool]:
 
 
 @contextmanager
-def exclusive(engine: Engine, key: str, *, min_interval_s: float, lease: Lease = Lease(),
-              interval_s: float | None = None, now: datetime | None = None, force: bool = False,
-              wait_s: float = 0.0) -> Iterator[Taken | None]:
+def exclusive(
+    engine: Engine,
+    key: str,
+    *,
+    min_interval_s: float,
+    lease: Lease = Lease(),
+    interval_s: float | None = None,
+    now: datetime | None = None,
+    force: bool = False,
+    wait_s: float = 0.0,
+) -> Iterator[Taken | None]:
     """Yields a `Taken` when this process should run job `key` now (and records the outcome when the block
     ends: failed if it raised), else None. `force` runs it even when not due; `wait_s` waits that long for
     another holder to finish (the CLI)."""
     deadline = time.monotonic() + wait_s
     while True:
         with advisory_lock(engine, key) as locked:
-            taken = locked and try_lease(engine, key, min_interval_s=min_interval_s, lease_s=lease.lease_s,
-                                         now=now or utcnow(), force=force)
+            taken = locked and try_lease(
+                engine, key, min_interval_s=min_interval_s, lease_s=lease.lease_s, now=now or utcnow(), force=force
+            )
             if taken:
                 yield from _hold(engine, taken, lease, interval_s or min_interval_s)
                 return
@@ -145,5 +157,15 @@ def _hold(engine: Engine, taken: Taken, lease: Lease, interval_s: float) -> Iter
         if still_ours:
             status, error = outcome
             ended = taken.started + timedelta(seconds=time.monotonic() - clock)  # on the caller's clock
-            with_retries(lambda: finish(engine, taken.key, status=status, error=error, now=ended,
-                                        interval_s=interval_s, retry_s=lease.retry_s), what=f"job {taken.key}")
+            with_retries(
+                lambda: finish(
+                    engine,
+                    taken.key,
+                    status=status,
+                    error=error,
+                    now=ended,
+                    interval_s=interval_s,
+                    retry_s=lease.retry_s,
+                ),
+                what=f"job {taken.key}",
+            )

@@ -22,21 +22,33 @@ from finder.models import ScrapeRun, Source, utcnow
 def last_scraped(app: Flask, slug: str) -> datetime | None:
     """When the latest successful run of source `slug` started (by the scheduler, `finder scrape` or the demo)."""
     with app.extensions["sessionmaker"]() as session:
-        return session.scalar(select(func.max(ScrapeRun.started_at)).join(Source, Source.id == ScrapeRun.source_id)
-                              .where(Source.slug == slug, ScrapeRun.status.in_(("ok", "partial"))))
+        return session.scalar(
+            select(func.max(ScrapeRun.started_at))
+            .join(Source, Source.id == ScrapeRun.source_id)
+            .where(Source.slug == slug, ScrapeRun.status.in_(("ok", "partial")))
+        )
 
 
 def record_failed_run(app: Flask, slug: str, started: datetime, error: str) -> None:
     """A failed `ScrapeRun` for `slug`, written in its own transaction (retried while the database is busy)."""
+
     def write() -> None:
         with app.extensions["sessionmaker"]() as session:
             source_id = session.scalar(select(Source.id).where(Source.slug == slug))
             if source_id is None:
                 return
             now = utcnow()
-            session.add(ScrapeRun(source_id=source_id, started_at=started, finished_at=now, status="failed",
-                                  error=error[:2000], problems=[],
-                                  duration_s=round(max(0.0, (now - started).total_seconds()), 3)))
+            session.add(
+                ScrapeRun(
+                    source_id=source_id,
+                    started_at=started,
+                    finished_at=now,
+                    status="failed",
+                    error=error[:2000],
+                    problems=[],
+                    duration_s=round(max(0.0, (now - started).total_seconds()), 3),
+                )
+            )
             session.commit()
 
     with_retries(write, what=f"source {slug}: failed run record")
@@ -51,8 +63,14 @@ def run_source_locked(app: Flask, session, slug: str, **options) -> ScrapeRun:
     progress elsewhere; the outcome is recorded on the job's row, so the scheduler counts it as a run."""
     run = None
     try:
-        with joblock.exclusive(app.extensions["engine"], f"scrape:{slug}", min_interval_s=0, lease=leases.Lease.from_config(app.config["FINDER"]),
-                               force=True, wait_s=SOURCE_LOCK_WAIT_S) as taken:
+        with joblock.exclusive(
+            app.extensions["engine"],
+            f"scrape:{slug}",
+            min_interval_s=0,
+            lease=leases.Lease.from_config(app.config["FINDER"]),
+            force=True,
+            wait_s=SOURCE_LOCK_WAIT_S,
+        ) as taken:
             if taken is None:
                 raise TimeoutError(f"source {slug}: still being run elsewhere after {SOURCE_LOCK_WAIT_S}s")
             run = run_and_commit(app, session, slug, **options)
@@ -90,7 +108,9 @@ def scrape_job(slug: str) -> Callable[[Flask], str]:
             run = run_and_commit(app, session, slug, resolver=get_resolver(config), config=config)
         if run.status in ("failed", "empty"):
             raise joblock.JobFailed(f"source {slug}: {run.status}: {run.error}")
-        return (f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
-                f"unchanged={run.unchanged} gone={run.gone}")
+        return (
+            f"{run.status} items={run.items} inserted={run.inserted} updated={run.updated} "
+            f"unchanged={run.unchanged} gone={run.gone}"
+        )
 
     return scrape

@@ -54,7 +54,11 @@ def flags_for(runs: list[ScrapeRun]) -> list[str]:
 def source_health(session: Session) -> list[SourceHealth]:
     report = []
     for source in session.scalars(select(Source).order_by(Source.enabled.desc(), Source.slug)):
-        runs = session.scalars(select(ScrapeRun).where(ScrapeRun.source_id == source.id)
-                               .order_by(ScrapeRun.started_at.desc()).limit(TREND_RUNS)).all()
+        runs = session.scalars(
+            select(ScrapeRun)
+            .where(ScrapeRun.source_id == source.id)
+            .order_by(ScrapeRun.started_at.desc())
+            .limit(TREND_RUNS)
+        ).all()
         report.append(SourceHealth(source, list(runs), flags_for(list(runs))))
     return report

@@ -46,9 +46,13 @@ def every_seconds(every: str) -> float:
 def job_table(app: Flask) -> list[Job]:
     """Every job with its cadence: one per enabled source, plus alerts and upkeep."""
     with app.extensions["sessionmaker"]() as session:
-        sources = session.execute(select(Source.slug, Source.every).where(Source.enabled.is_(True))
-                                  .order_by(Source.slug)).all()
-    jobs = [Job(f"scrape:{slug}", every_seconds(every), scrape_jobs.scrape_job(slug), source=slug) for slug, every in sources]
+        sources = session.execute(
+            select(Source.slug, Source.every).where(Source.enabled.is_(True)).order_by(Source.slug)
+        ).all()
+    jobs = [
+        Job(f"scrape:{slug}", every_seconds(every), scrape_jobs.scrape_job(slug), source=slug)
+        for slug, every in sources
+    ]
     jobs += [
         Job("alerts:send", 900, send_alerts),
         Job("maintenance:series", 6 * 3600, roll_series),
@@ -81,7 +85,13 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> bool:
         if job.key in joblock.held_keys() or not is_due(app, job, now):
             log.debug("job %s skipped: not due, or running elsewhere", job.key)
             return False
-        with joblock.exclusive(engine, job.key, min_interval_s=job.interval_s, lease=leases.Lease.from_config(app.config["FINDER"]), now=now) as taken:
+        with joblock.exclusive(
+            engine,
+            job.key,
+            min_interval_s=job.interval_s,
+            lease=leases.Lease.from_config(app.config["FINDER"]),
+            now=now,
+        ) as taken:
             if taken is None:
                 log.debug("job %s skipped: taken by another scheduler", job.key)
                 return False
@@ -125,8 +135,12 @@ def abandon_running(app: Flask, reason: str) -> list[str]:
 def _record_abandoned(app: Flask, job: Job, taken: leases.Taken) -> None:
     """The run a dead scheduler left behind (its lease expired), recorded as failed."""
     reason = f"aborted: its scheduler ({taken.abandoned_by}) died during the run (lease expired)"
-    log.warning("job %s: the run started %s by %s was abandoned; recorded as failed", job.key,
-                taken.abandoned_started, taken.abandoned_by)
+    log.warning(
+        "job %s: the run started %s by %s was abandoned; recorded as failed",
+        job.key,
+        taken.abandoned_started,
+        taken.abandoned_by,
+    )
     if job.source is not None:
         scrape_jobs.record_failed_run(app, job.source, taken.abandoned_started or utcnow(), reason)
 

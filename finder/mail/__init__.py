@@ -4,9 +4,23 @@ Other areas import these names from the package itself; the modules load on firs
 
 from finder.lazy import lazy_exports
 
-__all__, __getattr__ = lazy_exports(__name__, {
-    "inline_css": ['inline_css'],
-    "outbox": ['SendReport', 'record', 'send_pending'],
-    "send": ['MailError', 'SmtpSettings', 'address_key', 'build_message', 'canonical_address', 'clean_header', 'deliver', 'message_id', 'parse_message', 'valid_address'],
-    "wire": ['build_wire_message'],
-})
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "inline_css": ["inline_css"],
+        "outbox": ["SendReport", "record", "send_pending"],
+        "send": [
+            "MailError",
+            "SmtpSettings",
+            "address_key",
+            "build_message",
+            "canonical_address",
+            "clean_header",
+            "deliver",
+            "message_id",
+            "parse_message",
+            "valid_address",
+        ],
+        "wire": ["build_wire_message"],
+    },
+)

@@ -32,26 +32,49 @@ class SendReport:
     connections: int = 0  # SMTP connections opened
 
 
-def record(session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage,
-           now: datetime) -> OutboxMessage:
+def record(
+    session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage, now: datetime
+) -> OutboxMessage:
     """Add the message to the outbox (unique per alert and period); the caller commits."""
-    digest = OutboxMessage(alert_id=alert_id, period=period, kind=kind, recipient=message["To"],
-                    message_id=message["Message-ID"], message=message.as_string(), status="pending",
-                    next_attempt_at=now, created_at=now)
+    digest = OutboxMessage(
+        alert_id=alert_id,
+        period=period,
+        kind=kind,
+        recipient=message["To"],
+        message_id=message["Message-ID"],
+        message=message.as_string(),
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )
     session.add(digest)
     return digest
 
 
-def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: datetime, limit: int | None = 500,
-                 alert_ids: tuple[int, int] | None = None) -> SendReport:
+def send_pending(
+    session: Session,
+    *,
+    smtp_url: str,
+    outbox_dir: Path,
+    now: datetime,
+    limit: int | None = 500,
+    alert_ids: tuple[int, int] | None = None,
+) -> SendReport:
     """Send every due message (at most `limit`; only those of alerts in the inclusive range `alert_ids` when
     given); commits after each so a crash loses at most one 'sent' mark."""
     report = SendReport()
     stale = now - timedelta(seconds=STALE_SENDING_S)
-    wanted = (select(OutboxMessage.id)
-              .where(or_(OutboxMessage.status.in_(("pending", "retry")) & (OutboxMessage.next_attempt_at <= now),
-                         (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale)))
-              .order_by(OutboxMessage.id).limit(limit))
+    wanted = (
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                OutboxMessage.status.in_(("pending", "retry")) & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     if alert_ids is not None:
         wanted = wanted.where(OutboxMessage.alert_id.between(*alert_ids))
     due = session.scalars(wanted).all()
@@ -75,8 +98,13 @@ def send_pending(session: Session, *, smtp_url: str, outbox_dir: Path, now: date
 def _claim(session: Session, digest_id: int, now: datetime, stale: datetime) -> bool:
     claimed = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == digest_id,
-               or_(OutboxMessage.status.in_(("pending", "retry")), (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale)))
+        .where(
+            OutboxMessage.id == digest_id,
+            or_(
+                OutboxMessage.status.in_(("pending", "retry")),
+                (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= stale),
+            ),
+        )
         .values(status="sending", next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
     ).rowcount
     session.commit()

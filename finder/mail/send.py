@@ -53,8 +53,13 @@ class SmtpSettings:
         if security is None or not parts.hostname:
             raise ValueError(f"FINDER_SMTP_URL must look like smtp://host:port, not {url!r}")
         default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
-        return cls(parts.hostname, parts.port or default_port, security,
-                   unquote(parts.username or ""), unquote(parts.password or ""))
+        return cls(
+            parts.hostname,
+            parts.port or default_port,
+            security,
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+        )
 
 
 def clean_header(value: str, max_length: int = 200) -> str:
@@ -91,9 +96,17 @@ def message_id(local_part: str, base_url: str) -> str:
     return f"<{local_part}@{urlsplit(base_url).hostname or 'localhost'}>"
 
 
-def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None,
-                  message_id: str, headers: dict[str, str] | None = None,
-                  date: datetime | None = None) -> EmailMessage:
+def build_message(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+    date: datetime | None = None,
+) -> EmailMessage:
     """A multipart/alternative message dated `date` (default now); every header value is cleaned of line breaks."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")

@@ -40,19 +40,40 @@ class WireMessage:
         return self.wire.encode("ascii")
 
 
-def build_wire_message(*, sender: str, recipient: str, subject: str, text: str, html: str | None, message_id: str,
-                       headers: dict[str, str] | None = None, date: datetime | None = None):
+def build_wire_message(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+    date: datetime | None = None,
+):
     """`mail.build_message`'s message (same arguments, same checks) as a `WireMessage`; for an address outside ASCII,
     `mail.build_message`'s own `EmailMessage`."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")
     name, address = parseaddr(clean_header(sender, 320))
     if not (recipient.isascii() and address.isascii() and message_id.isascii()):
-        return build_message(sender=sender, recipient=recipient, subject=subject, text=text, html=html,
-                             message_id=message_id, headers=headers, date=date)
-    fields = [("From", formataddr((clean_header(name, 100), address))), ("To", recipient),
-              ("Subject", clean_header(subject, 150)),
-              ("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))), ("Message-ID", message_id)]
+        return build_message(
+            sender=sender,
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=message_id,
+            headers=headers,
+            date=date,
+        )
+    fields = [
+        ("From", formataddr((clean_header(name, 100), address))),
+        ("To", recipient),
+        ("Subject", clean_header(subject, 150)),
+        ("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))),
+        ("Message-ID", message_id),
+    ]
     fields += [(key, clean_header(value, 900)) for key, value in (headers or {}).items()]
     lines = [_header(key, value) for key, value in fields]
     lines.append("MIME-Version: 1.0")
@@ -60,8 +81,11 @@ def build_wire_message(*, sender: str, recipient: str, subject: str, text: str, 
         return WireMessage(fields, CRLF.join(lines) + CRLF + _part("plain", text))
     boundary = f"==============={uuid.uuid4().int % 10**19:019d}=="
     lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-    return WireMessage(fields, CRLF.join(lines) + CRLF + f"{CRLF}--{boundary}{CRLF}{_part('plain', text)}"
-                       f"{CRLF}--{boundary}{CRLF}{_part('html', html)}{CRLF}--{boundary}--{CRLF}")
+    return WireMessage(
+        fields,
+        CRLF.join(lines) + CRLF + f"{CRLF}--{boundary}{CRLF}{_part('plain', text)}"
+        f"{CRLF}--{boundary}{CRLF}{_part('html', html)}{CRLF}--{boundary}--{CRLF}",
+    )
 
 
 def _header(name: str, value: str) -> str:
@@ -83,9 +107,13 @@ def _part(subtype: str, content: str) -> str:
     """A text part's headers and body: 7bit when ASCII with short lines, else base64 in 76-character lines."""
     lines = content.splitlines()
     if content.isascii() and all(len(line) <= MAX_LINE for line in lines):
-        return (f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: 7bit{CRLF}{CRLF}'
-                + CRLF.join(lines) + CRLF)
+        return (
+            f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: 7bit{CRLF}{CRLF}'
+            + CRLF.join(lines)
+            + CRLF
+        )
     data = ("\n".join(lines) + "\n").encode("utf-8")  # decoded, the text has the email package's \n line ends
-    encoded = CRLF.join(binascii.b2a_base64(data[i:i + 57], newline=False).decode("ascii")
-                        for i in range(0, len(data), 57))
+    encoded = CRLF.join(
+        binascii.b2a_base64(data[i : i + 57], newline=False).decode("ascii") for i in range(0, len(data), 57)
+    )
     return f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}'

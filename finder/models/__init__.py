@@ -4,15 +4,7 @@ from finder.models.alerts import Alert, AlertSent, OutboxMessage
 from finder.models.base import Base, utcnow
 from finder.models.catalog import FetchState, ScrapeRun, Source
 from finder.models.geocache import GeocodeCache, GeocodeRate
-from finder.models.listing import (
-    Listing,
-    ListingChange,
-    ListingSource,
-    ListingTag,
-    Occurrence,
-    Organization,
-    Tag,
-)
+from finder.models.listing import Listing, ListingChange, ListingSource, ListingTag, Occurrence, Organization, Tag
 from finder.models.ops import JobRun
 from finder.models.trust import (
     AdminAction,

@@ -45,7 +45,12 @@ class UTCDateTime(TypeDecorator):
                 return None
             if value.tzinfo is UTC:  # what the importer holds (tens of thousands a second): twice as fast as isoformat
                 return "%s %02d:%02d:%02d.%06d" % (  # noqa: UP031 (the fastest formatting here)
-                    _day_text(value.toordinal()), value.hour, value.minute, value.second, value.microsecond)
+                    _day_text(value.toordinal()),
+                    value.hour,
+                    value.minute,
+                    value.second,
+                    value.microsecond,
+                )
             return _naive_utc(value).isoformat(" ", "microseconds")
 
         return process

@@ -73,7 +73,9 @@ class Listing(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     liveness: Mapped[str] = mapped_column(String(20), default="active")
     categories: Mapped[list] = mapped_column(default=list)
-    extra: Mapped[dict] = mapped_column(default=dict)  # what an adapter keeps that has no column (ingest_apply.stored_extra)
+    extra: Mapped[dict] = mapped_column(
+        default=dict
+    )  # what an adapter keeps that has no column (ingest_apply.stored_extra)
     connection_score: Mapped[float] = mapped_column(Float, default=0.0)
     match_title: Mapped[str] = mapped_column(String(300), default="")  # normalised title for merging
     first_day: Mapped[str] = mapped_column(String(10), default="")  # local YYYY-MM-DD of start, for merging
@@ -96,9 +98,7 @@ class Listing(Base):
 
 class Occurrence(Base):
     __tablename__ = "occurrences"
-    __table_args__ = (
-        UniqueConstraint("listing_id", "start", name="uq_occurrences_listing_start"),
-    )
+    __table_args__ = (UniqueConstraint("listing_id", "start", name="uq_occurrences_listing_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))

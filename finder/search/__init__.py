@@ -7,9 +7,12 @@ Other areas import these names from the package itself; the modules load on firs
 
 from finder.lazy import lazy_exports
 
-__all__, __getattr__ = lazy_exports(__name__, {
-    "filters": ['FILTERS', 'Near', 'TextKey', 'text_keys'],
-    "query": ['PARAMS', 'PlaceError', 'QUERY_PARAMS', 'QueryError', 'SearchQuery'],
-    "run": ['SearchPage', 'SearchResult', 'make_plan', 'next_start', 'resolve_place', 'run_search'],
-    "sql": ['Plan'],
-})
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "filters": ["FILTERS", "Near", "TextKey", "text_keys"],
+        "query": ["PARAMS", "PlaceError", "QUERY_PARAMS", "QueryError", "SearchQuery"],
+        "run": ["SearchPage", "SearchResult", "make_plan", "next_start", "resolve_place", "run_search"],
+        "sql": ["Plan"],
+    },
+)

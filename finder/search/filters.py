@@ -45,9 +45,11 @@ def _alive_sql(now: float, params: dict) -> str:
 
 def _bound(name: str, condition: str) -> Callable[[Any, dict], str]:
     """The SQL of a filter with one bound value `name`."""
+
     def sql(value, params: dict) -> str:
         params[name] = list(value) if isinstance(value, tuple) else value
         return condition
+
     return sql
 
 
@@ -61,37 +63,68 @@ def _window_sql(window: tuple, params: dict) -> str:
     params["from_epoch"], params["to_epoch"] = (w.timestamp() for w in window)
     params["ongoing_bit"] = ONGOING
     # an ongoing listing is available in any window that ends after its start (finder.ongoing)
-    return ("((g.next_epoch >= :from_epoch AND g.next_epoch < :to_epoch) "
-            "OR ((g.flags & :ongoing_bit) != 0 AND (g.next_epoch IS NULL OR g.next_epoch < :to_epoch)) "
-            "OR EXISTS (SELECT 1 FROM occurrences o "
-            "WHERE o.listing_id = g.id AND o.status = 'scheduled' AND o.start < :win_to "
-            "AND COALESCE(o.\"end\", o.start) > :win_from))")
+    return (
+        "((g.next_epoch >= :from_epoch AND g.next_epoch < :to_epoch) "
+        "OR ((g.flags & :ongoing_bit) != 0 AND (g.next_epoch IS NULL OR g.next_epoch < :to_epoch)) "
+        "OR EXISTS (SELECT 1 FROM occurrences o "
+        "WHERE o.listing_id = g.id AND o.status = 'scheduled' AND o.start < :win_to "
+        'AND COALESCE(o."end", o.start) > :win_from))'
+    )
 
 
 def _in_window(window: tuple, row) -> bool:
     """Next start, or some scheduled occurrence, in [from, to); or ongoing and begun before `to`."""
     start, end = (moment.timestamp() for moment in window)
-    return ((row.next_epoch is not None and start <= row.next_epoch < end)
-            or (row.flags & ONGOING and (row.next_epoch is None or row.next_epoch < end))
-            or any(begins < end and finishes > start for begins, finishes in row.spans))
+    return (
+        (row.next_epoch is not None and start <= row.next_epoch < end)
+        or (row.flags & ONGOING and (row.next_epoch is None or row.next_epoch < end))
+        or any(begins < end and finishes > start for begins, finishes in row.spans)
+    )
 
 
 FILTERS: tuple[Filter, ...] = (
-    Filter("(always) not over", lambda plan: plan.now_epoch, _alive_sql,
-           lambda now, row: row.end_epoch is None or row.end_epoch >= now),
-    Filter("kind", lambda plan: tuple(plan.kinds) or None, _bound("kinds", "g.kind IN :kinds"),
-           lambda kinds, row: row.kind in kinds),
-    Filter("free, newcomer, recurring, access", lambda plan: plan.must_flags or None,
-           _bound("must_flags", "(g.flags & :must_flags) = :must_flags"),
-           lambda flags, row: row.flags & flags == flags),
-    Filter("audience", lambda plan: plan.any_flags or None, _bound("any_flags", "(g.flags & :any_flags) != 0"),
-           lambda flags, row: row.flags & flags != 0),
-    Filter("days", lambda plan: plan.days_mask or None, _bound("days_mask", "(g.days_mask & :days_mask) != 0"),
-           lambda mask, row: row.days_mask & mask != 0),
-    Filter("time", lambda plan: plan.times_mask or None, _bound("times_mask", "(g.times_mask & :times_mask) != 0"),
-           lambda mask, row: row.times_mask & mask != 0),
-    Filter("online", lambda plan: plan.online if plan.online in ("only", "exclude") else None, _online_sql,
-           lambda online, row: bool(row.flags & ONLINE) == (online == "only")),
+    Filter(
+        "(always) not over",
+        lambda plan: plan.now_epoch,
+        _alive_sql,
+        lambda now, row: row.end_epoch is None or row.end_epoch >= now,
+    ),
+    Filter(
+        "kind",
+        lambda plan: tuple(plan.kinds) or None,
+        _bound("kinds", "g.kind IN :kinds"),
+        lambda kinds, row: row.kind in kinds,
+    ),
+    Filter(
+        "free, newcomer, recurring, access",
+        lambda plan: plan.must_flags or None,
+        _bound("must_flags", "(g.flags & :must_flags) = :must_flags"),
+        lambda flags, row: row.flags & flags == flags,
+    ),
+    Filter(
+        "audience",
+        lambda plan: plan.any_flags or None,
+        _bound("any_flags", "(g.flags & :any_flags) != 0"),
+        lambda flags, row: row.flags & flags != 0,
+    ),
+    Filter(
+        "days",
+        lambda plan: plan.days_mask or None,
+        _bound("days_mask", "(g.days_mask & :days_mask) != 0"),
+        lambda mask, row: row.days_mask & mask != 0,
+    ),
+    Filter(
+        "time",
+        lambda plan: plan.times_mask or None,
+        _bound("times_mask", "(g.times_mask & :times_mask) != 0"),
+        lambda mask, row: row.times_mask & mask != 0,
+    ),
+    Filter(
+        "online",
+        lambda plan: plan.online if plan.online in ("only", "exclude") else None,
+        _online_sql,
+        lambda online, row: bool(row.flags & ONLINE) == (online == "only"),
+    ),
     Filter("when, from, to", lambda plan: plan.window or None, _window_sql, _in_window),
 )
 
@@ -119,10 +152,20 @@ class Near:
         box = bounding_box(self.lat, self.lon, self.radius_km)
         params["bands"] = list(range(lat_band(box.min_lat), lat_band(box.max_lat) + 1))
         x0, y0, z0 = unit_vector(self.lat, self.lon)
-        params.update(min_lon=box.min_lon, max_lon=box.max_lon, x0=x0, y0=y0, z0=z0, earth_r=EARTH_RADIUS_KM,
-                      radius_km=self.radius_km)
-        lon_test = ("g.lon BETWEEN :min_lon AND :max_lon" if box.min_lon <= box.max_lon
-                    else "(g.lon >= :min_lon OR g.lon <= :max_lon)")
+        params.update(
+            min_lon=box.min_lon,
+            max_lon=box.max_lon,
+            x0=x0,
+            y0=y0,
+            z0=z0,
+            earth_r=EARTH_RADIUS_KM,
+            radius_km=self.radius_km,
+        )
+        lon_test = (
+            "g.lon BETWEEN :min_lon AND :max_lon"
+            if box.min_lon <= box.max_lon
+            else "(g.lon >= :min_lon OR g.lon <= :max_lon)"
+        )
         dist = "(:earth_r * sqrt((g.x - :x0) * (g.x - :x0) + (g.y - :y0) * (g.y - :y0) + (g.z - :z0) * (g.z - :z0)))"
         return f"g.lat_band IN :bands AND {lon_test}", dist
 
@@ -136,7 +179,9 @@ class Near:
         def distance_km(row) -> float | None:
             if not low_band <= row.lat_band <= high_band:
                 return None
-            inside = (row.lon >= box.min_lon or row.lon <= box.max_lon) if wraps else box.min_lon <= row.lon <= box.max_lon
+            inside = (
+                (row.lon >= box.min_lon or row.lon <= box.max_lon) if wraps else box.min_lon <= row.lon <= box.max_lon
+            )
             return _near(row, x0, y0, z0, self.radius_km) if inside else None
 
         return distance_km

@@ -28,11 +28,37 @@ MAX_PARAM_CHARS = 300  # no parameter needs more (q is capped here too, where at
 # datetime in every zone (9999-12-31 + 1 day, or 0001-01-01 east of UTC, overflow).
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
-AUDIENCE_ALIASES = {"55+": "seniors", "older": "seniors", "family": "families", "kid": "kids", "teen": "teens",
-                    "children": "kids"}
+AUDIENCE_ALIASES = {
+    "55+": "seniors",
+    "older": "seniors",
+    "family": "families",
+    "kid": "kids",
+    "teen": "teens",
+    "children": "kids",
+}
 # The /api/v1/search parameters (DESIGN.md contracts), the one list: what a search asks, then paging.
-QUERY_PARAMS = ("where", "lat", "lon", "radius_km", "radius_mi", "interests", "q", "kind", "when", "from", "to", "days",
-                "time", "recurring", "free", "newcomer", "audience", "access", "online", "sort")
+QUERY_PARAMS = (
+    "where",
+    "lat",
+    "lon",
+    "radius_km",
+    "radius_mi",
+    "interests",
+    "q",
+    "kind",
+    "when",
+    "from",
+    "to",
+    "days",
+    "time",
+    "recurring",
+    "free",
+    "newcomer",
+    "audience",
+    "access",
+    "online",
+    "sort",
+)
 PARAMS = (*QUERY_PARAMS, "page", "per_page")
 
 
@@ -89,9 +115,16 @@ class SearchQuery:
 
     def to_args(self) -> dict[str, str]:
         """The query as URL parameters (defaults left out), for links, feeds and saved searches."""
-        args = {"where": self.where, "q": self.q, "interests": ",".join(self.interests), "kind": ",".join(self.kinds),
-                "days": ",".join(self.days), "time": ",".join(self.times), "audience": ",".join(self.audience),
-                "access": ",".join(self.access)}
+        args = {
+            "where": self.where,
+            "q": self.q,
+            "interests": ",".join(self.interests),
+            "kind": ",".join(self.kinds),
+            "days": ",".join(self.days),
+            "time": ",".join(self.times),
+            "audience": ",".join(self.audience),
+            "access": ",".join(self.access),
+        }
         if self.has_point:
             args.update(lat=repr(self.lat), lon=repr(self.lon))  # exact: the query comes back equal
         if self.radius_km != DEFAULT_RADIUS_KM or self.unit == "mi":
@@ -144,15 +177,26 @@ class SearchQuery:
         if len(q) > 300:
             raise QueryError("q", "too long (at most 300 characters)")
         return cls(
-            where=where, lat=lat, lon=lon, radius_km=radius_km, unit=unit,
+            where=where,
+            lat=lat,
+            lon=lon,
+            radius_km=radius_km,
+            unit=unit,
             interests=tuple(i.strip() for i in get("interests").split(",") if i.strip())[:MAX_TERMS],
-            q=q, kinds=_choices(get("kind"), "kind", KINDS), when=_choice(get("when"), "when", WHENS, "any"),
-            date_from=date_from, date_to=date_to, days=_choices(get("days"), "days", DAYS, prefix=3),
-            times=_choices(get("time"), "time", TIMES), recurring=_flag(get("recurring"), "recurring"),
-            free=_flag(get("free"), "free"), newcomer=_flag(get("newcomer"), "newcomer"),
+            q=q,
+            kinds=_choices(get("kind"), "kind", KINDS),
+            when=_choice(get("when"), "when", WHENS, "any"),
+            date_from=date_from,
+            date_to=date_to,
+            days=_choices(get("days"), "days", DAYS, prefix=3),
+            times=_choices(get("time"), "time", TIMES),
+            recurring=_flag(get("recurring"), "recurring"),
+            free=_flag(get("free"), "free"),
+            newcomer=_flag(get("newcomer"), "newcomer"),
             audience=_choices(get("audience"), "audience", AUDIENCES, AUDIENCE_ALIASES),
             access=_choices(get("access").replace("sign-language", "sign_language"), "access", ACCESS),
-            online=_choice(get("online"), "online", ONLINE, "include"), sort=_choice(get("sort"), "sort", SORTS, "best"),
+            online=_choice(get("online"), "online", ONLINE, "include"),
+            sort=_choice(get("sort"), "sort", SORTS, "best"),
             page=_integer(get("page"), "page", 1, MAX_PAGE, 1),
             per_page=_integer(get("per_page"), "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
         )
@@ -233,4 +277,3 @@ def _choices(raw: str, param: str, allowed: tuple[str, ...], aliases: dict | Non
         if value not in found:
             found.append(value)
     return tuple(found)
-

@@ -44,8 +44,9 @@ class SearchPage:
     results: list[SearchResult]
 
 
-def run_search(session: Session, query: SearchQuery, resolver=None, *, now: datetime | None = None,
-               tz_name: str = "UTC") -> SearchPage:
+def run_search(
+    session: Session, query: SearchQuery, resolver=None, *, now: datetime | None = None, tz_name: str = "UTC"
+) -> SearchPage:
     """One ranked page for `query`; raises PlaceError when `where` names no place or several."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     place = resolve_place(query, resolver)
@@ -65,8 +66,12 @@ def run_search(session: Session, query: SearchQuery, resolver=None, *, now: date
 def resolve_place(query: SearchQuery, resolver) -> dict | None:
     """{name, lat, lon, precision} of the query's place, or None when it has none."""
     if query.has_point:
-        return {"name": query.where or f"{query.lat:.5f}, {query.lon:.5f}", "lat": query.lat, "lon": query.lon,
-                "precision": "point"}
+        return {
+            "name": query.where or f"{query.lat:.5f}, {query.lon:.5f}",
+            "lat": query.lat,
+            "lon": query.lon,
+            "precision": "point",
+        }
     if not query.where:
         return None
     if resolver is None:
@@ -82,8 +87,7 @@ def resolve_place(query: SearchQuery, resolver) -> dict | None:
     if rivals:  # a choice to make: a metropolis's district of that name is one of the choices (London's Richmond)
         rivals = [p for p in namesakes if p in rivals or getattr(p, "metropolis", "")]
     if rivals and "," not in query.where:  # "Springfield, Illinois" already chose one
-        raise PlaceError(f"{query.where!r} names several places; pick one",
-                         [_label(p) for p in [found, *rivals]][:8])
+        raise PlaceError(f"{query.where!r} names several places; pick one", [_label(p) for p in [found, *rivals]][:8])
     place = {"name": found.name, "lat": found.lat, "lon": found.lon, "precision": found.precision}
     if getattr(found, "attribution", ""):  # an online geocoder's answer carries its provider's credit
         place["attribution"] = found.attribution
@@ -117,12 +121,23 @@ def make_plan(query: SearchQuery, now: datetime, tz_name: str) -> Plan:
     for need in query.access:
         must |= FLAG_BITS[need]
     return Plan(
-        now_epoch=math.floor(now.timestamp() / 60) * 60.0, lat=query.lat, lon=query.lon, radius_km=query.radius_km, kinds=query.kinds,
-        must_flags=must, any_flags=sum(FLAG_BITS[a] for a in query.audience),
-        days_mask=sum(DAY_BITS[d] for d in query.days), times_mask=sum(TIME_BITS[t] for t in query.times),
-        online=query.online, tags=slugs[:MAX_TERMS], interest_words=[t for w in leftovers for t in fold(w).split()][:MAX_TERMS],
-        terms=terms, title_terms=[title_stem(w) for w in terms + [w for w in leftovers if w not in terms]][:MAX_TERMS],
-        window=window(query, now, _zone(tz_name)), sort=query.sort, limit=query.per_page,
+        now_epoch=math.floor(now.timestamp() / 60) * 60.0,
+        lat=query.lat,
+        lon=query.lon,
+        radius_km=query.radius_km,
+        kinds=query.kinds,
+        must_flags=must,
+        any_flags=sum(FLAG_BITS[a] for a in query.audience),
+        days_mask=sum(DAY_BITS[d] for d in query.days),
+        times_mask=sum(TIME_BITS[t] for t in query.times),
+        online=query.online,
+        tags=slugs[:MAX_TERMS],
+        interest_words=[t for w in leftovers for t in fold(w).split()][:MAX_TERMS],
+        terms=terms,
+        title_terms=[title_stem(w) for w in terms + [w for w in leftovers if w not in terms]][:MAX_TERMS],
+        window=window(query, now, _zone(tz_name)),
+        sort=query.sort,
+        limit=query.per_page,
         offset=(query.page - 1) * query.per_page,
     )
 
@@ -190,8 +205,12 @@ def _load(session: Session, ids: list[int], *, with_occurrences: bool) -> dict[i
 # Built once: the page's listings by id (with occurrences in one extra query), and their tags by slug.
 _PAGE = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
 _PAGE_WITH_OCCURRENCES = _PAGE.options(selectinload(Listing.occurrences))
-_PAGE_TAGS = (select(ListingTag.listing_id, Tag).join(Tag, Tag.id == ListingTag.tag_id)
-              .where(ListingTag.listing_id.in_(bindparam("ids", expanding=True))).order_by(Tag.slug))
+_PAGE_TAGS = (
+    select(ListingTag.listing_id, Tag)
+    .join(Tag, Tag.id == ListingTag.tag_id)
+    .where(ListingTag.listing_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Tag.slug)
+)
 
 
 def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> datetime | None:
@@ -212,19 +231,26 @@ def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> da
 APPROXIMATE_PRECISIONS = ("locality", "region", "country")
 
 
-def _result(listing: Listing, distance_km: float | None, score: float, plan: Plan, query: SearchQuery,
-            now: datetime) -> SearchResult:
+def _result(
+    listing: Listing, distance_km: float | None, score: float, plan: Plan, query: SearchQuery, now: datetime
+) -> SearchResult:
     slugs = {t.slug for t in listing.tags}
     matched = [t for t in listing.tags if t.slug in set(plan.tags)]
     starts = next_start(listing, now, plan.window)
     local = starts.astimezone(_zone(listing.timezone or "UTC")) if starts else None
     why = reasoning.reasons(
-        kind=listing.kind, rrule=listing.recurrence, recurrence_text=listing.recurrence_text or "",
-        next_start_local=local, distance_km=distance_km, online=listing.online,
-        matched_interests=[(t.slug, t.label) for t in matched], newcomer=listing.newcomer_friendly, free=listing.free,
-        wheelchair=listing.wheelchair and "wheelchair" in query.access, unit=query.unit,
+        kind=listing.kind,
+        rrule=listing.recurrence,
+        recurrence_text=listing.recurrence_text or "",
+        next_start_local=local,
+        distance_km=distance_km,
+        online=listing.online,
+        matched_interests=[(t.slug, t.label) for t in matched],
+        newcomer=listing.newcomer_friendly,
+        free=listing.free,
+        wheelchair=listing.wheelchair and "wheelchair" in query.access,
+        unit=query.unit,
         approximate_place=listing.locality if listing.geo_precision in APPROXIMATE_PRECISIONS else None,
         ongoing=starts is None and is_ongoing(listing, now),
     )
     return SearchResult(listing, distance_km, starts, score, why, sorted(slugs & set(plan.tags)))
-

@@ -84,7 +84,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
         merged.extend(rows)
         total += int(rows[0][4]) if rows else 0
     merged.sort(key=_ORDER_KEYS[plan.sort])
-    return [(r[0], r[1], r[3]) for r in merged[plan.offset:plan.offset + plan.limit]], total
+    return [(r[0], r[1], r[3]) for r in merged[plan.offset : plan.offset + plan.limit]], total
 
 
 # Rows without a place: SQLite seeks their whole key (lon is 0); PostgreSQL gets the band as a literal, so it
@@ -149,8 +149,13 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     the near branch's rows end with the index generation when an online branch follows.
     """
     postgres = dialect == "postgresql"
-    params: dict = {"now": plan.now_epoch, "limit": plan.limit, "offset": plan.offset,
-                    "branch_limit": plan.offset + plan.limit, **ranking.WEIGHTS}
+    params: dict = {
+        "now": plan.now_epoch,
+        "limit": plan.limit,
+        "offset": plan.offset,
+        "branch_limit": plan.offset + plan.limit,
+        **ranking.WEIGHTS,
+    }
     common = " AND ".join(_filters(plan, params))
     branches = []  # (name, columns, where)
     null_distance = "CAST(NULL AS DOUBLE PRECISION)"
@@ -163,9 +168,14 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             # cheap tests first; on SQLite the text or tag test before the filters, as it drops most rows of the
             # range (PostgreSQL orders its tests by cost itself)
             tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
-            branches.append(("near", f"g.id, {dist} AS distance_km, g.next_epoch, "
-                             f"{_score_sql(plan, params, postgres, closeness)} AS score",
-                             f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km"))
+            branches.append(
+                (
+                    "near",
+                    f"g.id, {dist} AS distance_km, g.next_epoch, "
+                    f"{_score_sql(plan, params, postgres, closeness)} AS score",
+                    f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km",
+                )
+            )
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
@@ -180,8 +190,14 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score", where))
     else:
         text_match = _text(plan, params, postgres, "all", None)
-        branches.append(("all", f"g.id, {null_distance} AS distance_km, g.next_epoch, "
-                         f"{_score_sql(plan, params, postgres, '0.0')} AS score", f"{common}{text_match}"))
+        branches.append(
+            (
+                "all",
+                f"g.id, {null_distance} AS distance_km, g.next_epoch, "
+                f"{_score_sql(plan, params, postgres, '0.0')} AS score",
+                f"{common}{text_match}",
+            )
+        )
     order = ORDERS[plan.sort]
     statements = []
     for name, columns, where in branches:
@@ -190,15 +206,24 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         if name == "online" and not postgres:
             # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
             # than scoring every row into a materialised set (fewer columns to decode, nothing written)
-            source = (f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid" if f"{ONLINE_FTS} MATCH" in where
-                      else f"{ONLINE_TABLE} g")
-            sql = (f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
-                   f"FROM {source} WHERE {where} ORDER BY {order} LIMIT :branch_limit")
+            source = (
+                f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
+                if f"{ONLINE_FTS} MATCH" in where
+                else f"{ONLINE_TABLE} g"
+            )
+            sql = (
+                f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+                f"FROM {source} WHERE {where} ORDER BY {order} LIMIT :branch_limit"
+            )
         else:
-            sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
-                   f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
-                   f"FROM x ORDER BY {order} LIMIT :branch_limit")
-        statement, names = _statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
+            sql = (
+                f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
+                f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
+                f"FROM x ORDER BY {order} LIMIT :branch_limit"
+            )
+        statement, names = _statement(
+            sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple)))
+        )
         statements.append((name, statement, {key: params[key] for key in names if key in params}))
     return statements
 
@@ -260,8 +285,11 @@ def _text(plan: Plan, params: dict, postgres: bool, branch: str, cells: list[str
     if by_row:
         options = [f"instr(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))]
         if plan.interest_words:
-            options.append(_fts_match(f"iw_{branch}", [_fts_words(plan.interest_words, [], "OR")], cells,
-                                      FTS_BY_BRANCH[branch], params))
+            options.append(
+                _fts_match(
+                    f"iw_{branch}", [_fts_words(plan.interest_words, [], "OR")], cells, FTS_BY_BRANCH[branch], params
+                )
+            )
         found += " AND (" + " OR ".join(options) + ")"
     return found
 
@@ -284,8 +312,9 @@ def _fts_match(name: str, parts: list[str], cells: list[str] | None, tables: tup
     return "g.id IN (" + " UNION ALL ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH :{name}" for t in tables) + ")"
 
 
-def _ts_match(name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None,
-              params: dict) -> str:
+def _ts_match(
+    name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None, params: dict
+) -> str:
     """A tsquery condition: words (english stemming) joined by &/|, or-ed with exact tokens, and-ed with any cell."""
     parts = []
     if words:
@@ -327,7 +356,9 @@ def _score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
     instr = _instr(postgres)
     if plan.tags:
         params["inv_tags"] = 1.0 / len(plan.tags)
-        hits = " + ".join(f"(CASE WHEN {instr}(g.tags, :tag{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(plan.tags)))
+        hits = " + ".join(
+            f"(CASE WHEN {instr}(g.tags, :tag{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(plan.tags))
+        )
         interest = f"(({hits}) * :inv_tags)"
     else:
         interest = "0.0"
@@ -336,13 +367,18 @@ def _score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
         params["inv_terms"] = 1.0 / len(relevance_terms)
         for i, term in enumerate(relevance_terms):
             params[f"rt{i}"] = " " + term
-        hits = " + ".join(f"(CASE WHEN {instr}(g.title_norm, :rt{i}) > 0 THEN 1.0 ELSE 0.0 END)"
-                          for i in range(len(relevance_terms)))
+        hits = " + ".join(
+            f"(CASE WHEN {instr}(g.title_norm, :rt{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(relevance_terms))
+        )
         relevance = f"(({hits}) * :inv_terms)"
     else:
         relevance = "0.0"
     greatest = "greatest" if postgres else "max"
-    timeliness = (f"(CASE WHEN g.next_epoch IS NULL THEN :undated_timeliness ELSE 1.0 / (1.0 + "
-                  f"({greatest}(g.next_epoch - :now, 0.0) / 3600.0) / :soon_scale_h) END)")
-    return (f"(:w_distance * {closeness} + :w_interest * {interest} + :w_text * {relevance} "
-            f"+ :w_time * {timeliness} + :w_connection * g.connection)")
+    timeliness = (
+        f"(CASE WHEN g.next_epoch IS NULL THEN :undated_timeliness ELSE 1.0 / (1.0 + "
+        f"({greatest}(g.next_epoch - :now, 0.0) / 3600.0) / :soon_scale_h) END)"
+    )
+    return (
+        f"(:w_distance * {closeness} + :w_interest * {interest} + :w_text * {relevance} "
+        f"+ :w_time * {timeliness} + :w_connection * g.connection)"
+    )

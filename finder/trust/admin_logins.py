@@ -52,8 +52,7 @@ def wait_s(session: Session, username: str, now: datetime) -> int:
 def record_failure(session: Session, username: str, now: datetime) -> int:
     """Count one wrong password (atomically, whichever worker saw it); returns the delay now imposed, seconds."""
     row = _row(session, username)
-    session.execute(update(AdminLogin).where(AdminLogin.username == username)
-                    .values(failures=AdminLogin.failures + 1))
+    session.execute(update(AdminLogin).where(AdminLogin.username == username).values(failures=AdminLogin.failures + 1))
     session.refresh(row)
     delay = delay_s(row.failures)
     row.locked_until = now + timedelta(seconds=delay) if delay else None
@@ -88,7 +87,8 @@ def _row(session: Session, username: str) -> AdminLogin:
     row = session.get(AdminLogin, username)
     if row is None:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(insert(AdminLogin).values(username=username, failures=0, session_nonce="")
-                        .on_conflict_do_nothing())
+        session.execute(
+            insert(AdminLogin).values(username=username, failures=0, session_nonce="").on_conflict_do_nothing()
+        )
         row = session.get(AdminLogin, username)
     return row

@@ -55,9 +55,22 @@ def authenticate(session: Session, config: Config, username: str, password: str)
     return None
 
 
-def log_action(session: Session, actor: str, action: str, target_type: str, target_id, detail: str = "",
-               now: datetime | None = None) -> AdminAction:
-    row = AdminAction(actor=actor[:100], action=action[:40], target_type=target_type[:40],
-                      target_id=str(target_id)[:200], detail=(detail or "")[:2000], created_at=now or utcnow())
+def log_action(
+    session: Session,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id,
+    detail: str = "",
+    now: datetime | None = None,
+) -> AdminAction:
+    row = AdminAction(
+        actor=actor[:100],
+        action=action[:40],
+        target_type=target_type[:40],
+        target_id=str(target_id)[:200],
+        detail=(detail or "")[:2000],
+        created_at=now or utcnow(),
+    )
     session.add(row)
     return row

@@ -69,8 +69,14 @@ def may_claim(email: str, domains: set[str], contacts: set[str]) -> bool:
     return email in contacts or any(host == d or host.endswith("." + d) for d in domains)
 
 
-def start_claim(session: Session, *, email: str, listing: Listing | None = None, org: Organization | None = None,
-                now: datetime | None = None) -> Claim:
+def start_claim(
+    session: Session,
+    *,
+    email: str,
+    listing: Listing | None = None,
+    org: Organization | None = None,
+    now: datetime | None = None,
+) -> Claim:
     """A pending claim (verified only through the mailed link); ClaimError when the address may not claim."""
     email = (email or "").strip().lower()
     if not valid_address(email):
@@ -78,13 +84,20 @@ def start_claim(session: Session, *, email: str, listing: Listing | None = None,
     hosts = {domain(link.source.url) for link in (listing.sources if listing else []) if link.source}
     domains, contacts = allowed_for(listing, org, hosts)
     if not domains and not contacts:
-        raise ClaimError("This listing gives no website or contact address we could check. "
-                         "Please write to the site's administrator instead.")
+        raise ClaimError(
+            "This listing gives no website or contact address we could check. "
+            "Please write to the site's administrator instead."
+        )
     if not may_claim(email, domains, contacts):
         shown = ", ".join(sorted(domains)) or "the listed contact address"
         raise ClaimError(f"Use an address at {shown} or the contact address the listing gives.")
-    claim = Claim(listing_id=listing.id if listing else None, organization_id=org.id if org else None,
-                  email=email, status="pending", created_at=now or utcnow())
+    claim = Claim(
+        listing_id=listing.id if listing else None,
+        organization_id=org.id if org else None,
+        email=email,
+        status="pending",
+        created_at=now or utcnow(),
+    )
     session.add(claim)
     session.flush()
     return claim
@@ -99,8 +112,9 @@ def verify(session: Session, claim_id: int, now: datetime | None = None) -> Clai
     return claim
 
 
-def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, render,
-                    now: datetime | None = None) -> None:
+def send_claim_mail(
+    session: Session, config: Config, claim: Claim, title: str, render, now: datetime | None = None
+) -> None:
     """Record the verification message in the outbox and try to send it now (the outbox retries)."""
     now = now or utcnow()
     base = config.BASE_URL.rstrip("/")
@@ -108,10 +122,16 @@ def send_claim_mail(session: Session, config: Config, claim: Claim, title: str, 
     context = dict(title=title, verify_url=verify_url, postal_address=config.MAIL_POSTAL_ADDRESS)
     period = f"claim-{claim.id}-{now:%Y%m%dT%H%M%S%f}"[:40]
     subject = render("contribute/claim_subject.txt", title=title).strip()[:150]  # in the page's language
-    message = build_message(sender=config.MAIL_FROM, recipient=claim.email, subject=subject,
-                            text=render("contribute/claim_email.txt", **context), html=None,
-                            message_id=message_id(period, base), headers={"Auto-Submitted": "auto-generated"},
-                            date=now)
+    message = build_message(
+        sender=config.MAIL_FROM,
+        recipient=claim.email,
+        subject=subject,
+        text=render("contribute/claim_email.txt", **context),
+        html=None,
+        message_id=message_id(period, base),
+        headers={"Auto-Submitted": "auto-generated"},
+        date=now,
+    )
     row = mail.record(session, alert_id=None, period=period, kind="claim", message=message, now=now)
     session.flush()
     try:
@@ -128,5 +148,6 @@ def claim_listings(session: Session, claim: Claim) -> list[Listing]:
     if claim.listing_id is not None:
         listing = session.get(Listing, claim.listing_id)
         return [listing] if listing is not None else []
-    return list(session.scalars(select(Listing).where(Listing.organization_id == claim.organization_id)
-                                .order_by(Listing.title)))
+    return list(
+        session.scalars(select(Listing).where(Listing.organization_id == claim.organization_id).order_by(Listing.title))
+    )

@@ -44,7 +44,7 @@ MAX_CATALOGUES = 10
 _LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 _GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
 MOBILIZON_QUERY = (
-    "{searchEvents(location:\"%s\",radius:%d,limit:100){total elements{id uuid url title beginsOn endsOn status "
+    '{searchEvents(location:"%s",radius:%d,limit:100){total elements{id uuid url title beginsOn endsOn status '
     "description category tags{title} picture{url} onlineAddress options{isOnline maximumAttendeeCapacity} "
     "physicalAddress{description street locality region postalCode country geom timezone} "
     "organizerActor{name preferredUsername url} attributedTo{name url}}}}"
@@ -62,8 +62,10 @@ class Candidate:
     samples: list[dict] = field(default_factory=list)
 
     def note(self, place: str, radius_km: float) -> str:
-        return (f"discovered for {place}: {self.kind} source {self.name or self.url}; {self.items} listing(s), "
-                f"{self.near} within {radius_km:g} km")
+        return (
+            f"discovered for {place}: {self.kind} source {self.name or self.url}; {self.items} listing(s), "
+            f"{self.near} within {radius_km:g} km"
+        )
 
 
 def geohash(lat: float, lon: float, length: int = 5) -> str:
@@ -93,8 +95,11 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
 
 def overpass_url(base: str, lat: float, lon: float, radius_km: float, worship: bool = False) -> str:
     box = ",".join(str(v) for v in bounding_box(lat, lon, radius_km))
-    parts = [f'nwr["club"]({box});', f'nwr["amenity"~"^(community_centre|social_centre|library)$"]({box});',
-             f'nwr["leisure"="hackerspace"]({box});']
+    parts = [
+        f'nwr["club"]({box});',
+        f'nwr["amenity"~"^(community_centre|social_centre|library)$"]({box});',
+        f'nwr["leisure"="hackerspace"]({box});',
+    ]
     if worship:
         parts.append(f'nwr["amenity"="place_of_worship"]({box});')
     query = f"[out:json][timeout:90];({''.join(parts)});out center;"
@@ -124,7 +129,9 @@ class Discovery:
         body = self._get(url)
         if body is None:
             return None
-        context = Context(url=url, window_start=self.now, window_end=self.now + timedelta(days=self.config.EXPANSION_DAYS))
+        context = Context(
+            url=url, window_start=self.now, window_end=self.now + timedelta(days=self.config.EXPANSION_DAYS)
+        )
         budget = Budget(timeout_s=self.config.SUGGEST_PARSE_TIMEOUT_S, max_memory_mb=self.config.PARSE_MAX_MEMORY_MB)
         try:
             listings = parse_within(budget, load_adapters()[adapter], body, url, context).listings
@@ -132,11 +139,16 @@ class Discovery:
             self.problems.append(f"{url}: {error}")
             return None
         valid = [item for item in listings if not item.problems()]
-        near = [item for item in valid if item.lat is not None and
-                haversine_km(self.lat, self.lon, item.lat, item.lon) <= self.radius_km]
+        near = [
+            item
+            for item in valid
+            if item.lat is not None and haversine_km(self.lat, self.lon, item.lat, item.lon) <= self.radius_km
+        ]
         shown = near or valid
-        samples = [{"title": item.title[:300], "start": item.start.isoformat() if item.start else None,
-                    "url": item.url[:2000]} for item in shown[:PREVIEW_ITEMS]]
+        samples = [
+            {"title": item.title[:300], "start": item.start.isoformat() if item.start else None, "url": item.url[:2000]}
+            for item in shown[:PREVIEW_ITEMS]
+        ]
         return Candidate(kind, url, adapter, name, len(valid), len(near), samples)
 
     # --- OpenActive: catalogue -> dataset sites -> feeds ---------------------------------------
@@ -206,8 +218,12 @@ class Discovery:
     def mobilizon(self) -> list[Candidate]:
         found = []
         for instance in [i.strip() for i in self.config.DISCOVER_MOBILIZON_INSTANCES.split(",") if i.strip()]:
-            candidate = self.preview("mobilizon", mobilizon_url(instance, self.lat, self.lon, self.radius_km),
-                                     "mobilizon", f"Mobilizon events on {instance}")
+            candidate = self.preview(
+                "mobilizon",
+                mobilizon_url(instance, self.lat, self.lon, self.radius_km),
+                "mobilizon",
+                f"Mobilizon events on {instance}",
+            )
             if candidate is not None and candidate.items:
                 found.append(candidate)
         return found
@@ -218,8 +234,18 @@ def _strings(value) -> list[str]:
     return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
-def discover(session: Session, place_name: str, lat: float, lon: float, radius_km: float, config: Config, fetcher,
-             now: datetime, worship: bool = False, postcode: str = "") -> tuple[list[Candidate], list[str]]:
+def discover(
+    session: Session,
+    place_name: str,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    config: Config,
+    fetcher,
+    now: datetime,
+    worship: bool = False,
+    postcode: str = "",
+) -> tuple[list[Candidate], list[str]]:
     """Candidates near (lat, lon), each queued as a pending suggestion; (candidates, problems). Caller commits.
     `postcode` (the place's) lets Open Referral UK directories be asked for services near it."""
     from finder.trust.discover_oruk import oruk_candidates
@@ -227,6 +253,10 @@ def discover(session: Session, place_name: str, lat: float, lon: float, radius_k
     run = Discovery(config, fetcher, now, lat, lon, radius_km)
     candidates = run.openactive() + run.overpass(worship) + run.mobilizon() + oruk_candidates(run, place_name, postcode)
     for candidate in candidates:
-        queue(session, Preview(url=candidate.url, adapter=candidate.adapter, items=candidate.items,
-                               listings=candidate.samples), candidate.note(place_name, radius_km), now)
+        queue(
+            session,
+            Preview(url=candidate.url, adapter=candidate.adapter, items=candidate.items, listings=candidate.samples),
+            candidate.note(place_name, radius_km),
+            now,
+        )
     return candidates, run.problems

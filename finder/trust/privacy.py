@@ -22,27 +22,60 @@ def delete_unsubscribed(session: Session, after_days: int, now: datetime | None 
     ids = list(session.scalars(select(Alert.id).where(Alert.status == "unsubscribed", Alert.unsubscribed_at <= cutoff)))
     if ids:
         _delete_alerts(session, ids)
-    session.execute(delete(Claim).where(Claim.status == "pending",
-                                        Claim.created_at <= now - timedelta(days=PENDING_CLAIM_DAYS)))
-    session.execute(delete(OutboxMessage).where(OutboxMessage.kind == "claim", OutboxMessage.status == "sent", OutboxMessage.sent_at <= cutoff))
+    session.execute(
+        delete(Claim).where(Claim.status == "pending", Claim.created_at <= now - timedelta(days=PENDING_CLAIM_DAYS))
+    )
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.kind == "claim", OutboxMessage.status == "sent", OutboxMessage.sent_at <= cutoff
+        )
+    )
     return len(ids)
 
 
 def export(session: Session, email: str) -> dict:
     """Everything stored about `email`: its alerts, what was mailed to it (without bodies) and its claims."""
     alerts = session.scalars(select(Alert).where(Alert.email == email).order_by(Alert.id)).all()
-    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)).all()
+    mails = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
+    ).all()
     claims = session.scalars(select(Claim).where(Claim.email == email).order_by(Claim.id)).all()
     return {
         "email": email,
-        "alerts": [{"id": a.id, "name": a.name, "query": a.query, "frequency": a.frequency, "status": a.status,
-                    "created_at": _iso(a.created_at), "confirmed_at": _iso(a.confirmed_at),
-                    "unsubscribed_at": _iso(a.unsubscribed_at), "last_digest_at": _iso(a.last_digest_at)}
-                   for a in alerts],
-        "messages": [{"kind": d.kind, "period": d.period, "status": d.status, "created_at": _iso(d.created_at),
-                      "sent_at": _iso(d.sent_at)} for d in mails],
-        "claims": [{"listing_id": c.listing_id, "organization_id": c.organization_id, "status": c.status,
-                    "created_at": _iso(c.created_at), "verified_at": _iso(c.verified_at)} for c in claims],
+        "alerts": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "query": a.query,
+                "frequency": a.frequency,
+                "status": a.status,
+                "created_at": _iso(a.created_at),
+                "confirmed_at": _iso(a.confirmed_at),
+                "unsubscribed_at": _iso(a.unsubscribed_at),
+                "last_digest_at": _iso(a.last_digest_at),
+            }
+            for a in alerts
+        ],
+        "messages": [
+            {
+                "kind": d.kind,
+                "period": d.period,
+                "status": d.status,
+                "created_at": _iso(d.created_at),
+                "sent_at": _iso(d.sent_at),
+            }
+            for d in mails
+        ],
+        "claims": [
+            {
+                "listing_id": c.listing_id,
+                "organization_id": c.organization_id,
+                "status": c.status,
+                "created_at": _iso(c.created_at),
+                "verified_at": _iso(c.verified_at),
+            }
+            for c in claims
+        ],
     }
 
 

@@ -51,8 +51,12 @@ def preview(url: str, config: Config, *, now: datetime | None = None, fetcher: F
     except FetchError as error:
         raise SuggestError(f"We could not fetch that address: {error}") from None
     now = now or utcnow()
-    context = Context(url=url, window_start=now, window_end=now + timedelta(days=config.EXPANSION_DAYS),
-                      max_bytes=config.FETCH_MAX_BYTES)
+    context = Context(
+        url=url,
+        window_start=now,
+        window_end=now + timedelta(days=config.EXPANSION_DAYS),
+        max_bytes=config.FETCH_MAX_BYTES,
+    )
     budget = Budget(timeout_s=config.SUGGEST_PARSE_TIMEOUT_S, max_memory_mb=config.PARSE_MAX_MEMORY_MB)
     try:
         parsed = parse_within(budget, None, result.body, result.url or url, context)
@@ -61,14 +65,20 @@ def preview(url: str, config: Config, *, now: datetime | None = None, fetcher: F
     valid = [item for item in parsed.listings if not item.problems()]
     if not valid:
         raise SuggestError("We read that page but found no listings in it.")
-    return Preview(url=url, adapter=parsed.adapter, items=len(valid), listings=[_summary(item) for item in valid[:PREVIEW_ITEMS]],
-                   problems=parsed.problems[:PREVIEW_PROBLEMS])
+    return Preview(
+        url=url,
+        adapter=parsed.adapter,
+        items=len(valid),
+        listings=[_summary(item) for item in valid[:PREVIEW_ITEMS]],
+        problems=parsed.problems[:PREVIEW_PROBLEMS],
+    )
 
 
 def queue(session: Session, found: Preview, note: str, now: datetime | None = None) -> SourceSuggestion:
     """Record the suggestion for an administrator (the same URL pending twice is kept once)."""
-    existing = session.scalar(select(SourceSuggestion).where(SourceSuggestion.url == found.url,
-                                                             SourceSuggestion.status == "pending"))
+    existing = session.scalar(
+        select(SourceSuggestion).where(SourceSuggestion.url == found.url, SourceSuggestion.status == "pending")
+    )
     row = existing or SourceSuggestion(url=found.url, status="pending", created_at=now or utcnow())
     row.adapter, row.items, row.preview = found.adapter, found.items, found.listings
     row.note = (note or "").strip()[:2000]
@@ -77,16 +87,28 @@ def queue(session: Session, found: Preview, note: str, now: datetime | None = No
     return row
 
 
-def approve(session: Session, suggestion: SourceSuggestion, config: Config, actor: str,
-            now: datetime | None = None) -> Source:
+def approve(
+    session: Session, suggestion: SourceSuggestion, config: Config, actor: str, now: datetime | None = None
+) -> Source:
     """Write the suggestion into the overlay catalogue and the `Source` table; the caller commits."""
     if suggestion.status != "pending":
         raise SuggestError(f"suggestion {suggestion.id} is already {suggestion.status}")
     slug = free_slug(session, suggestion.url)
     catalog = config.path(config.SOURCES_FILE)
-    write_entry(catalog, {"slug": slug, "adapter": suggestion.adapter, "url": suggestion.url, "every": "1d",
-                          "enabled": True, "name": domain(suggestion.url) or slug,
-                          "licence": "", "attribution": "", "republish": False})
+    write_entry(
+        catalog,
+        {
+            "slug": slug,
+            "adapter": suggestion.adapter,
+            "url": suggestion.url,
+            "every": "1d",
+            "enabled": True,
+            "name": domain(suggestion.url) or slug,
+            "licence": "",
+            "attribution": "",
+            "republish": False,
+        },
+    )
     source = sync_one(session, catalog, slug)
     suggestion.status, suggestion.slug = "approved", slug
     suggestion.decided_at, suggestion.decided_by = now or utcnow(), actor[:100]

@@ -35,8 +35,15 @@ DOCS_PAGE = """<!DOCTYPE html>
 <noscript><p>This reference needs JavaScript. The API is described in <a href="{spec_url}">{spec_url}</a>.</p></noscript>
 <script src="/static/vendor/redoc/redoc.standalone.js"></script></body>
 </html>"""
-spec = SpecTree("flask", title="Kindred API", version="1", path="api/v1/docs", filename="openapi.json", mode="strict",
-                page_templates={"redoc": DOCS_PAGE})
+spec = SpecTree(
+    "flask",
+    title="Kindred API",
+    version="1",
+    path="api/v1/docs",
+    filename="openapi.json",
+    mode="strict",
+    page_templates={"redoc": DOCS_PAGE},
+)
 
 
 def init_app(app: Flask) -> None:
@@ -69,9 +76,12 @@ def openapi():
 
 @bp.get("/search")
 @limiter.shared_limit(SEARCH_RATE_LIMIT, scope="search")
-@spec.validate(query=SearchArgs,
-               resp=Response(HTTP_200=SearchOut, HTTP_400=ErrorOut, HTTP_422=ErrorOut, HTTP_429=ErrorOut),
-               skip_validation=True, tags=["search"])
+@spec.validate(
+    query=SearchArgs,
+    resp=Response(HTTP_200=SearchOut, HTTP_400=ErrorOut, HTTP_422=ErrorOut, HTTP_429=ErrorOut),
+    skip_validation=True,
+    tags=["search"],
+)
 def search():
     """Listings near a place matching interests and filters, best first, with reasons."""
     config = current_app.config["FINDER"]
@@ -80,11 +90,21 @@ def search():
     session = get_session()
     page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
     source_urls, terms = catalog.page_sources(session, [r.listing.id for r in page.results])
-    return jsonify({
-        "total": page.total, "page": page.page, "per_page": page.per_page, "place": page.place,
-        "results": [{**_result(r.listing, r.distance_km, r.next_start, r.reasons, source_urls.get(r.listing.id)),
-                     **catalog.api_fields(terms[r.listing.id])} for r in page.results],
-    })
+    return jsonify(
+        {
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+            "place": page.place,
+            "results": [
+                {
+                    **_result(r.listing, r.distance_km, r.next_start, r.reasons, source_urls.get(r.listing.id)),
+                    **catalog.api_fields(terms[r.listing.id]),
+                }
+                for r in page.results
+            ],
+        }
+    )
 
 
 @bp.get("/listings/<int:listing_id>")
@@ -92,7 +112,8 @@ def search():
 def listing(listing_id: int):
     """One listing with its occurrences, venue, organiser and sources."""
     item = get_session().scalar(
-        select(Listing).where(Listing.id == listing_id)
+        select(Listing)
+        .where(Listing.id == listing_id)
         .options(selectinload(Listing.tags), selectinload(Listing.occurrences), selectinload(Listing.sources))
     )
     if item is None or item.liveness == "hidden":
@@ -101,19 +122,40 @@ def listing(listing_id: int):
 
     now = datetime.now().astimezone()
     starts = next_start(item, now, None)
-    why = reasoning.reasons(kind=item.kind, rrule=item.recurrence, recurrence_text=item.recurrence_text or "",
-                          next_start_local=_local(item, starts), online=item.online,
-                          newcomer=item.newcomer_friendly, free=item.free, wheelchair=item.wheelchair,
-                          ongoing=starts is None and is_ongoing(item, now))
+    why = reasoning.reasons(
+        kind=item.kind,
+        rrule=item.recurrence,
+        recurrence_text=item.recurrence_text or "",
+        next_start_local=_local(item, starts),
+        online=item.online,
+        newcomer=item.newcomer_friendly,
+        free=item.free,
+        wheelchair=item.wheelchair,
+        ongoing=starts is None and is_ongoing(item, now),
+    )
     body = _result(item, None, starts, why, next((s.source_url for s in item.sources if s.source_url), None))
     body.update(
-        description=item.description, status=item.status, timezone=item.timezone, all_day=item.all_day,
-        recurrence=item.recurrence, recurrence_text=item.recurrence_text, cost=item.cost, free=item.free,
-        venue={"name": item.venue_name, "street": item.street, "locality": item.locality, "region": item.region,
-               "postcode": item.postcode, "country": item.country},
-        organizer={"name": item.organizer_name, "url": item.organizer_url}, online_url=item.online_url,
-        occurrences=[{"start": _iso(item, o.start), "end": _iso(item, o.end), "status": o.status}
-                     for o in item.occurrences],
+        description=item.description,
+        status=item.status,
+        timezone=item.timezone,
+        all_day=item.all_day,
+        recurrence=item.recurrence,
+        recurrence_text=item.recurrence_text,
+        cost=item.cost,
+        free=item.free,
+        venue={
+            "name": item.venue_name,
+            "street": item.street,
+            "locality": item.locality,
+            "region": item.region,
+            "postcode": item.postcode,
+            "country": item.country,
+        },
+        organizer={"name": item.organizer_name, "url": item.organizer_url},
+        online_url=item.online_url,
+        occurrences=[
+            {"start": _iso(item, o.start), "end": _iso(item, o.end), "status": o.status} for o in item.occurrences
+        ],
         sources=[{"url": s.source_url, "source": s.source.slug if s.source else ""} for s in item.sources],
     )
     terms = catalog.listing_terms(item)
@@ -131,24 +173,47 @@ def tags():
     """The interest vocabulary, with how many visible listings carry each tag."""
     from finder.tags import load_vocabulary
 
-    counts = dict(get_session().execute(
-        select(Tag.slug, func.count(ListingTag.listing_id))
-        .join(ListingTag, ListingTag.tag_id == Tag.id).join(Listing, Listing.id == ListingTag.listing_id)
-        .where(Listing.liveness != "hidden").group_by(Tag.slug)
-    ).all())
-    return jsonify({"tags": [{"slug": t.slug, "label": t.label, "facet": t.facet, "listings": counts.get(t.slug, 0)}
-                             for t in load_vocabulary().all()]})
+    counts = dict(
+        get_session()
+        .execute(
+            select(Tag.slug, func.count(ListingTag.listing_id))
+            .join(ListingTag, ListingTag.tag_id == Tag.id)
+            .join(Listing, Listing.id == ListingTag.listing_id)
+            .where(Listing.liveness != "hidden")
+            .group_by(Tag.slug)
+        )
+        .all()
+    )
+    return jsonify(
+        {
+            "tags": [
+                {"slug": t.slug, "label": t.label, "facet": t.facet, "listings": counts.get(t.slug, 0)}
+                for t in load_vocabulary().all()
+            ]
+        }
+    )
 
 
-def _result(item: Listing, distance_km: float | None, starts: datetime | None, reasons: list[reasoning.Reason],
-            source_url: str | None) -> dict:
+def _result(
+    item: Listing,
+    distance_km: float | None,
+    starts: datetime | None,
+    reasons: list[reasoning.Reason],
+    source_url: str | None,
+) -> dict:
     source_url = source_url or item.url
     return {
-        "id": item.id, "title": item.title, "kind": item.kind,
+        "id": item.id,
+        "title": item.title,
+        "kind": item.kind,
         "distance_km": None if distance_km is None or item.online else round(distance_km, 3),
-        "next_start": _iso(item, starts), "reasons": [reasoning.english(r) for r in reasons],
+        "next_start": _iso(item, starts),
+        "reasons": [reasoning.english(r) for r in reasons],
         "url": f"/listings/{item.id}",
-        "source_url": source_url, "lat": item.lat, "lon": item.lon, "tags": [t.slug for t in item.tags],
+        "source_url": source_url,
+        "lat": item.lat,
+        "lon": item.lon,
+        "tags": [t.slug for t in item.tags],
         "online": item.online,
     }
 

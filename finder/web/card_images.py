@@ -27,8 +27,11 @@ def card_images(session: Session, listings: list) -> dict[int, str]:
     if not candidates:
         return {}
     _, terms = page_sources(session, list(candidates))
-    return {listing_id: url for listing_id, url in candidates.items()
-            if terms[listing_id]["licence"] and not terms[listing_id]["links_only"]}
+    return {
+        listing_id: url
+        for listing_id, url in candidates.items()
+        if terms[listing_id]["licence"] and not terms[listing_id]["links_only"]
+    }
 
 
 def image_origins(urls) -> list[str]:

@@ -85,4 +85,6 @@ def warn_if_limits_per_worker(app: Flask) -> None:
         logging.getLogger(__name__).warning(
             "rate limits are kept in memory (FINDER_RATELIMIT_STORAGE_URI=%s): each worker process counts on its "
             "own, so every limit multiplies by the number of workers; set it to a shared store such as "
-            "redis://127.0.0.1:6379", config.RATELIMIT_STORAGE_URI)
+            "redis://127.0.0.1:6379",
+            config.RATELIMIT_STORAGE_URI,
+        )

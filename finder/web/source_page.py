@@ -86,10 +86,18 @@ def entry(item: SourceHealth, listings: int, now: datetime) -> SourceEntry:
     parts = urlsplit(source.url or "")
     web = parts.scheme in ("http", "https") and parts.hostname
     return SourceEntry(
-        name=source.name or source.slug, kind=source.kind, listings=listings, every=(int(number), unit),
-        updated_at=updated_at, state=state(source.enabled, finished, updated_at, source.every or "1d", now),
-        site=f"{parts.scheme}://{parts.netloc}/" if web else "", host=_host(parts.hostname) if web else "",
-        licence=found["licence"], attribution=found["attribution"], links_only=found["links_only"])
+        name=source.name or source.slug,
+        kind=source.kind,
+        listings=listings,
+        every=(int(number), unit),
+        updated_at=updated_at,
+        state=state(source.enabled, finished, updated_at, source.every or "1d", now),
+        site=f"{parts.scheme}://{parts.netloc}/" if web else "",
+        host=_host(parts.hostname) if web else "",
+        licence=found["licence"],
+        attribution=found["attribution"],
+        links_only=found["links_only"],
+    )
 
 
 def state(enabled: bool, finished: list, updated_at: datetime | None, every: str, now: datetime) -> str:
@@ -109,9 +117,12 @@ def state(enabled: bool, finished: list, updated_at: datetime | None, every: str
 
 def listing_counts(session: Session) -> dict[int, int]:
     """source id -> listings from it that visitors can see (not hidden)."""
-    statement = (select(ListingSource.source_id, func.count(func.distinct(ListingSource.listing_id)))
-                 .join(Listing, Listing.id == ListingSource.listing_id)
-                 .where(Listing.liveness != "hidden").group_by(ListingSource.source_id))
+    statement = (
+        select(ListingSource.source_id, func.count(func.distinct(ListingSource.listing_id)))
+        .join(Listing, Listing.id == ListingSource.listing_id)
+        .where(Listing.liveness != "hidden")
+        .group_by(ListingSource.source_id)
+    )
     return dict(session.execute(statement).all())
 
 

@@ -85,9 +85,17 @@ def organization_jsonld(org, page_url: str) -> dict:
 
 
 def _place(listing) -> dict | None:
-    address = {key: value for key, value in (
-        ("streetAddress", listing.street), ("addressLocality", listing.locality), ("addressRegion", listing.region),
-        ("postalCode", listing.postcode), ("addressCountry", listing.country)) if value}
+    address = {
+        key: value
+        for key, value in (
+            ("streetAddress", listing.street),
+            ("addressLocality", listing.locality),
+            ("addressRegion", listing.region),
+            ("postalCode", listing.postcode),
+            ("addressCountry", listing.country),
+        )
+        if value
+    }
     if not (listing.venue_name or address or listing.lat is not None):
         return None
     place: dict = {"@type": "Place", "name": listing.venue_name or listing.locality or listing.title}

@@ -52,7 +52,9 @@ class HsdsAdapter(Adapter):
             tables, problems = read_package(body, context.max_bytes)
             context.problems += problems
             if not tables.get("services"):
-                raise ParseError(f"HSDS package without a services table (tables: {', '.join(sorted(tables)) or 'none'})")
+                raise ParseError(
+                    f"HSDS package without a services table (tables: {', '.join(sorted(tables)) or 'none'})"
+                )
             return context.each(nest_services(tables), lambda s: service_listing(s, None, context), "hsds service")
         text = decode_body(body).lstrip()
         if text[:1] in ("{", "["):
@@ -69,8 +71,14 @@ class HsdsAdapter(Adapter):
             data = data["content"]
         if isinstance(data, list) and data and all(isinstance(i, dict) and "isServicesValid" in i for i in data):
             raise ParseError("an Open Referral UK dashboard (it lists council directories, not services)")
-        data = [oruk_service(i) if isinstance(i, dict) and is_oruk_service(i) else i
-                for i in (data if isinstance(data, list) else [data])] if data else data
+        data = (
+            [
+                oruk_service(i) if isinstance(i, dict) and is_oruk_service(i) else i
+                for i in (data if isinstance(data, list) else [data])
+            ]
+            if data
+            else data
+        )
         items = [item for item in (data if isinstance(data, list) else [data]) if isinstance(item, dict)]
         kinds = [_kind_of(item) for item in items]
         if items and all(kind == "other" for kind in kinds):
@@ -103,7 +111,9 @@ class HsdsAdapter(Adapter):
         context.problems += problems
         name = table_name(set().union(*rows))
         if name == "services":
-            return context.each(nest_services({"services": rows}), lambda s: service_listing(s, None, context), "hsds service")
+            return context.each(
+                nest_services({"services": rows}), lambda s: service_listing(s, None, context), "hsds service"
+            )
         if name == "locations":
             return context.each(rows, lambda loc: location_listing(loc, context), "hsds location")
         raise ParseError(f"an HSDS {name} table holds no services: read services.csv or the whole package (zip)")
@@ -129,7 +139,15 @@ class HsdsAdapter(Adapter):
     @classmethod
     def sniff(cls, body: bytes, url: str) -> bool:
         head = body[:65536]
-        markers = (b'"service_at_locations"', b'"regular_schedules"', b'"eligibilitys"', b'"isServicesValid"', b'"services_attributes"', b'"location_type"', b'"eligibility_description"')
+        markers = (
+            b'"service_at_locations"',
+            b'"regular_schedules"',
+            b'"eligibilitys"',
+            b'"isServicesValid"',
+            b'"services_attributes"',
+            b'"location_type"',
+            b'"eligibility_description"',
+        )
         first_line = head.split(b"\n", 1)[0]
         csv_columns = (b"organization_id", b"service_id", b"location_type", b"opens_at")
         return (

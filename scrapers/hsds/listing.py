@@ -104,7 +104,9 @@ def service_listing(service: dict, organization: dict | None, context: Context) 
     cost, free = _cost(service)
     eligibility = clean_text(service.get("eligibility_description"))
     min_age, max_age = _int(service.get("minimum_age")), _int(service.get("maximum_age"))
-    access_text = " ".join(f"{a.get('description', '')} {a.get('details', '')}" for a in location.get("accessibility") or [])
+    access_text = " ".join(
+        f"{a.get('description', '')} {a.get('details', '')}" for a in location.get("accessibility") or []
+    )
     point = _point(location, title, context)
     listing = Listing(
         title=title,
@@ -140,7 +142,9 @@ def location_listing(location: dict, context: Context) -> Listing:
     title = clean_text(location.get("name") or location.get("alternate_name"))
     text, markup = description_pair(location.get("description"))
     point = _point(location, title, context)
-    access_text = " ".join(f"{a.get('description', '')} {a.get('details', '')}" for a in location.get("accessibility") or [])
+    access_text = " ".join(
+        f"{a.get('description', '')} {a.get('details', '')}" for a in location.get("accessibility") or []
+    )
     listing = Listing(
         title=title,
         kind="service",

@@ -32,7 +32,8 @@ def _number(value) -> float | None:
 def is_oruk_service(item: dict) -> bool:
     return any(key in item for key in ("eligibilitys", "regular_schedules", "service_taxonomys")) or any(
         isinstance(link, dict) and isinstance(link.get("location"), dict) and "physical_addresses" in link["location"]
-        for link in _list(item.get("service_at_locations")))
+        for link in _list(item.get("service_at_locations"))
+    )
 
 
 def geojson_point(node: dict) -> tuple | None:
@@ -49,14 +50,19 @@ def geojson_point(node: dict) -> tuple | None:
 def _location(location: dict) -> dict:
     out = dict(location)
     if "addresses" not in out and isinstance(location.get("physical_addresses"), list):
-        out["addresses"] = [{**a, "address_type": "physical"} for a in location["physical_addresses"] if isinstance(a, dict)]
+        out["addresses"] = [
+            {**a, "address_type": "physical"} for a in location["physical_addresses"] if isinstance(a, dict)
+        ]
     if out.get("latitude") in (None, "") or out.get("longitude") in (None, ""):
         point = geojson_point(location)
         if point is not None:
             out["latitude"], out["longitude"] = point
     if "accessibility" not in out and isinstance(location.get("accessibility_for_disabilities"), list):
-        out["accessibility"] = [{"description": a.get("accessibility", "")}
-                                for a in location["accessibility_for_disabilities"] if isinstance(a, dict)]
+        out["accessibility"] = [
+            {"description": a.get("accessibility", "")}
+            for a in location["accessibility_for_disabilities"]
+            if isinstance(a, dict)
+        ]
     return out
 
 
@@ -65,7 +71,9 @@ def oruk_service(service: dict) -> dict:
     out = dict(service)
     rules = [e for e in _list(service.get("eligibilitys")) if isinstance(e, dict)]
     if rules and not out.get("eligibility_description"):
-        out["eligibility_description"] = "; ".join(clean_text(e.get("eligibility")) for e in rules if e.get("eligibility"))
+        out["eligibility_description"] = "; ".join(
+            clean_text(e.get("eligibility")) for e in rules if e.get("eligibility")
+        )
     minimums = [e.get("minimum_age") for e in rules if _number(e.get("minimum_age")) is not None]
     maximums = [e.get("maximum_age") for e in rules if _number(e.get("maximum_age")) is not None]
     if minimums and out.get("minimum_age") in (None, ""):
@@ -75,8 +83,11 @@ def oruk_service(service: dict) -> dict:
     if not out.get("schedules") and _list(service.get("regular_schedules")):
         out["schedules"] = [s for s in service["regular_schedules"] if isinstance(s, dict)]
     if not out.get("attributes") and _list(service.get("service_taxonomys")):
-        out["attributes"] = [{"taxonomy_term": t["taxonomy"]} for t in service["service_taxonomys"]
-                             if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)]
+        out["attributes"] = [
+            {"taxonomy_term": t["taxonomy"]}
+            for t in service["service_taxonomys"]
+            if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)
+        ]
     languages = service.get("languages")
     if isinstance(languages, list) and languages and isinstance(languages[0], dict) and "language" in languages[0]:
         out["languages"] = [{"name": item.get("language")} for item in languages if isinstance(item, dict)]
@@ -84,8 +95,11 @@ def oruk_service(service: dict) -> dict:
     if isinstance(organization, dict) and not organization.get("website") and organization.get("url"):
         out["organization"] = {**organization, "website": organization["url"]}
     out["service_at_locations"] = [
-        {**link, "location": _location(link["location"])} if isinstance(link, dict) and isinstance(link.get("location"), dict)
-        else link for link in _list(service.get("service_at_locations"))]
+        {**link, "location": _location(link["location"])}
+        if isinstance(link, dict) and isinstance(link.get("location"), dict)
+        else link
+        for link in _list(service.get("service_at_locations"))
+    ]
     return out
 
 

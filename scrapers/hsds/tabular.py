@@ -22,8 +22,17 @@ from scrapers.decoding import decode_body
 MAX_ROWS = 50_000  # per table: a large 211 directory has some tens of thousands of services
 _CHUNK = 1 << 16
 TABLES = {
-    "services", "organizations", "locations", "addresses", "schedules", "service_at_locations",
-    "cost_options", "languages", "accessibility", "phones", "contacts",
+    "services",
+    "organizations",
+    "locations",
+    "addresses",
+    "schedules",
+    "service_at_locations",
+    "cost_options",
+    "languages",
+    "accessibility",
+    "phones",
+    "contacts",
 }
 
 
@@ -38,8 +47,13 @@ def read_csv(body: bytes, label: str = "CSV table") -> tuple[list[dict], list[st
             if len(rows) >= MAX_ROWS:
                 problems.append(f"{label}: only the first {MAX_ROWS:,} rows read")
                 break
-            rows.append({key.strip(): value.strip() for key, value in row.items()
-                         if key and isinstance(value, str) and value.strip()})
+            rows.append(
+                {
+                    key.strip(): value.strip()
+                    for key, value in row.items()
+                    if key and isinstance(value, str) and value.strip()
+                }
+            )
     except csv.Error as error:
         raise ParseError(f"unreadable CSV: {error}") from error
     if not rows or len(reader.fieldnames or []) < 2:
@@ -134,7 +148,8 @@ def nest_services(tables: dict[str, list[dict]]) -> list[dict]:
         location["accessibility"] = accessibility.get(location_id, [])
         location["schedules"] = location_schedules.get(location_id, [])
     by_service = {
-        name: _by(tables.get(name, []), "service_id") for name in ("schedules", "cost_options", "languages", "service_at_locations")
+        name: _by(tables.get(name, []), "service_id")
+        for name in ("schedules", "cost_options", "languages", "service_at_locations")
     }
     nested = []
     for row in tables.get("services", []):

@@ -145,7 +145,10 @@ def clean_rule_line(line: str, problems: list[str] | None = None, newest: str = 
     if bound_lost and "UNTIL" not in kept and "COUNT" not in kept:
         if newest:
             kept["UNTIL"] = newest
-            _note(problems, f"RRULE bound {bound_lost[0]!r} unreadable: series kept until {newest}, the file's newest date")
+            _note(
+                problems,
+                f"RRULE bound {bound_lost[0]!r} unreadable: series kept until {newest}, the file's newest date",
+            )
         else:
             _note(problems, f"RRULE bound {bound_lost[0]!r} unreadable and no date to bound it: series dropped")
             return None
@@ -187,7 +190,7 @@ def _newest_date(lines: list[str]) -> str:
     for line in lines:
         head = line.split(":", 1)[0].split(";", 1)[0].strip().upper()
         if head in _DATED_PROPERTIES:
-            found += _DATE_IN_LINE.findall(line[len(head):])
+            found += _DATE_IN_LINE.findall(line[len(head) :])
     return max(found, default="")
 
 

@@ -21,21 +21,56 @@ from scrapers.schemaorg.build import club_listing, event_listing
 from scrapers.schemaorg.nodes import from_microdata, from_rdfa, jsonld_nodes, lenient_json, types_of
 
 EVENT_TYPES = {
-    "Event", "BusinessEvent", "ChildrensEvent", "ComedyEvent", "CourseInstance", "DanceEvent", "DeliveryEvent",
-    "EducationEvent", "EventSeries", "ExhibitionEvent", "Festival", "FoodEvent", "Hackathon", "LiteraryEvent",
-    "MusicEvent", "PublicationEvent", "BroadcastEvent", "OnDemandEvent", "SaleEvent", "ScreeningEvent",
-    "SocialEvent", "SportsEvent", "TheaterEvent", "VisualArtsEvent",
+    "Event",
+    "BusinessEvent",
+    "ChildrensEvent",
+    "ComedyEvent",
+    "CourseInstance",
+    "DanceEvent",
+    "DeliveryEvent",
+    "EducationEvent",
+    "EventSeries",
+    "ExhibitionEvent",
+    "Festival",
+    "FoodEvent",
+    "Hackathon",
+    "LiteraryEvent",
+    "MusicEvent",
+    "PublicationEvent",
+    "BroadcastEvent",
+    "OnDemandEvent",
+    "SaleEvent",
+    "ScreeningEvent",
+    "SocialEvent",
+    "SportsEvent",
+    "TheaterEvent",
+    "VisualArtsEvent",
 }
 ORG_TYPES = {
-    "Organization", "NGO", "SportsClub", "SportsOrganization", "SportsTeam", "PerformingGroup", "DanceGroup",
-    "MusicGroup", "TheaterGroup", "Consortium", "Project", "ResearchProject", "CommunityHealth",
+    "Organization",
+    "NGO",
+    "SportsClub",
+    "SportsOrganization",
+    "SportsTeam",
+    "PerformingGroup",
+    "DanceGroup",
+    "MusicGroup",
+    "TheaterGroup",
+    "Consortium",
+    "Project",
+    "ResearchProject",
+    "CommunityHealth",
 }
 _START_OF_PAGE = re.compile(r"<!doctype|<html", re.I)
-_SCHEMA_MARKERS = re.compile(rb"application/ld\+json|itemtype=[\"']?https?://schema\.org|vocab=[\"']?https?://schema\.org", re.I)
+_SCHEMA_MARKERS = re.compile(
+    rb"application/ld\+json|itemtype=[\"']?https?://schema\.org|vocab=[\"']?https?://schema\.org", re.I
+)
 
 
 def is_event(node: dict) -> bool:
-    return any(t in EVENT_TYPES or (t.endswith("Event") and t != "Event" and not t.startswith("User")) for t in types_of(node))
+    return any(
+        t in EVENT_TYPES or (t.endswith("Event") and t != "Event" and not t.startswith("User")) for t in types_of(node)
+    )
 
 
 def find_events(nodes: list) -> list[dict]:
@@ -80,7 +115,7 @@ def page_nodes(body: bytes | str, base: str, context: Context) -> list[tuple[str
     start = _START_OF_PAGE.search(text)
     if start is None and not re.search(r"<[a-zA-Z][^>]*>", text):
         raise ParseError("not an HTML page or a JSON-LD document")
-    text = text[start.start():] if start else text
+    text = text[start.start() :] if start else text
     try:
         tree = lxml.html.fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (lxml.etree.ParserError, ValueError) as error:

@@ -133,11 +133,18 @@ def _apply_schedule(listing: Listing, schedules, context: Context) -> None:
 def _meetings(series: Series, context: Context) -> list[Occurrence]:
     """The series' meetings overlapping the window; all-day ones (dates) expanded as UTC midnights."""
     if not series.all_day:
-        expansion = expand(series.start, series.end, series.rule, context.window_start, context.window_end,
-                           series.exdates)
+        expansion = expand(
+            series.start, series.end, series.rule, context.window_start, context.window_end, series.exdates
+        )
     else:
-        expansion = expand(_midnight(series.start), _midnight(series.end), series.rule, _midnight(context.window_start),
-                           _midnight(context.window_end), [_midnight(day) for day in series.exdates])
+        expansion = expand(
+            _midnight(series.start),
+            _midnight(series.end),
+            series.rule,
+            _midnight(context.window_start),
+            _midnight(context.window_end),
+            [_midnight(day) for day in series.exdates],
+        )
     context.problems += [f"event schedule {series.text!r}: {why}" for why in expansion.problems]
     if not series.all_day:
         return expansion.occurrences

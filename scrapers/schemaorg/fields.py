@@ -32,7 +32,11 @@ def first(value):
 def text_of(value) -> str:
     """Plain text of a scalar property (entities decoded); the longest when repeated."""
     values = value if isinstance(value, list) else [value]
-    texts = [clean_text(html.unescape(str(v))) for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    texts = [
+        clean_text(html.unescape(str(v)))
+        for v in values
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+    ]
     return max(texts, key=len) if texts else ""
 
 

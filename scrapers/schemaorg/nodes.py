@@ -21,7 +21,7 @@ def short_type(value) -> str:
     text = str(value or "").strip()
     for prefix in SCHEMA_PREFIXES:
         if text.startswith(prefix):
-            return text[len(prefix):]
+            return text[len(prefix) :]
     return text
 
 

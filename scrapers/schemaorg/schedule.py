@@ -20,8 +20,14 @@ from scrapers.schemaorg.nodes import short_type
 from scrapers.times import iso_duration, zone
 
 DAY_CODES = {name.casefold(): code for code, name in DAYS.items()}
-FREQUENCY_WORDS = {"daily": ("DAILY", 1), "weekly": ("WEEKLY", 1), "fortnightly": ("WEEKLY", 2),
-                   "biweekly": ("WEEKLY", 2), "monthly": ("MONTHLY", 1), "yearly": ("YEARLY", 1)}
+FREQUENCY_WORDS = {
+    "daily": ("DAILY", 1),
+    "weekly": ("WEEKLY", 1),
+    "fortnightly": ("WEEKLY", 2),
+    "biweekly": ("WEEKLY", 2),
+    "monthly": ("MONTHLY", 1),
+    "yearly": ("YEARLY", 1),
+}
 PERIOD_UNITS = {"D": "DAILY", "W": "WEEKLY", "M": "MONTHLY", "Y": "YEARLY"}
 MAX_REPEAT_COUNT = 10_000
 EARLIEST_YEAR = 1900
@@ -80,8 +86,11 @@ def read_schedule(schedule, event_start, event_end, context: Context) -> Series:
     count = _whole_numbers(schedule.get("repeatCount"), "repeatCount", 1, MAX_REPEAT_COUNT)
     tz, zone_name = _zone(schedule, context.timezone, event_start)
     moment = _moment(schedule.get("startDate"), "startDate", zone_name) or event_start
-    timed = [m.astimezone(tz).time().replace(second=0, microsecond=0) for m in (moment, event_start)
-             if isinstance(m, datetime)]  # startTime, else the time of startDate or of the event's start
+    timed = [
+        m.astimezone(tz).time().replace(second=0, microsecond=0)
+        for m in (moment, event_start)
+        if isinstance(m, datetime)
+    ]  # startTime, else the time of startDate or of the event's start
     clock = _clock(schedule.get("startTime"), "startTime") or next(iter(timed), None)
     if moment is None:
         if interval > 1 or count or not (freq == "DAILY" or days or month_days):
@@ -91,8 +100,13 @@ def read_schedule(schedule, event_start, event_end, context: Context) -> Series:
     if day.year < EARLIEST_YEAR:  # expanding from there would walk every meeting since
         raise ValueError(f"startDate {day} is before {EARLIEST_YEAR}")
     anchor = datetime.combine(day, clock or time(0))
-    rule = _bounded(";".join(_parts(freq, interval, days, month_days, months)), anchor, count,
-                    _moment(schedule.get("endDate"), "endDate", zone_name), all_day=clock is None)
+    rule = _bounded(
+        ";".join(_parts(freq, interval, days, month_days, months)),
+        anchor,
+        count,
+        _moment(schedule.get("endDate"), "endDate", zone_name),
+        all_day=clock is None,
+    )
     meeting = next(iter(rrulestr(rule, dtstart=anchor)), None)
     if meeting is None:
         raise ValueError("no meeting from its startDate on (up to any endDate)")
@@ -129,8 +143,9 @@ def _frequency(raw: str) -> tuple[str, int]:
     if raw.casefold() in FREQUENCY_WORDS:
         return FREQUENCY_WORDS[raw.casefold()]
     if not period:
-        raise ValueError(f"repeatFrequency {raw!r} is not a period such as 'P1W' or 'Weekly'" if raw else
-                         "no repeatFrequency")
+        raise ValueError(
+            f"repeatFrequency {raw!r} is not a period such as 'P1W' or 'Weekly'" if raw else "no repeatFrequency"
+        )
     number, unit = int(period.group(1)), period.group(2).upper()
     return ("WEEKLY", number // 7) if unit == "D" and number % 7 == 0 else (PERIOD_UNITS[unit], number)
 
@@ -242,8 +257,9 @@ def _words(freq: str, interval: int, days: list[str], month_days: list[int], mon
         head = {1: "every ", 2: "every other "}.get(interval, f"every {interval} weeks on ")
         words = head + _joined([DAYS[d] for d in days] or [f"{meeting:%A}"])
     else:
-        unit, single = {"DAILY": ("day", "every day"), "MONTHLY": ("month", "monthly"),
-                        "YEARLY": ("year", "yearly")}[freq]
+        unit, single = {"DAILY": ("day", "every day"), "MONTHLY": ("month", "monthly"), "YEARLY": ("year", "yearly")}[
+            freq
+        ]
         words = {1: single, 2: f"every other {unit}"}.get(interval, f"every {interval} {unit}s")
         if days:
             words += (" on the " if any(len(d) > 2 for d in days) else " on ") + days_text(",".join(days))

@@ -86,22 +86,33 @@ def queue():
     db = get_session()
 
     def pending(model, status):
-        return db.scalars(select(model).where(model.status == status).order_by(model.created_at).limit(QUEUE_SIZE)).all()
+        return db.scalars(
+            select(model).where(model.status == status).order_by(model.created_at).limit(QUEUE_SIZE)
+        ).all()
 
     report_total = db.scalar(select(func.count()).select_from(ListingReport).where(ListingReport.status == "open"))
     pages = max(1, -(-report_total // REPORTS_PER_PAGE))
     page = min(_page_number(request.args.get("page", "")), pages)
-    reports = db.scalars(select(ListingReport).where(ListingReport.status == "open")
-                         .order_by(ListingReport.created_at, ListingReport.id)
-                         .offset((page - 1) * REPORTS_PER_PAGE).limit(REPORTS_PER_PAGE)).all()
+    reports = db.scalars(
+        select(ListingReport)
+        .where(ListingReport.status == "open")
+        .order_by(ListingReport.created_at, ListingReport.id)
+        .offset((page - 1) * REPORTS_PER_PAGE)
+        .limit(REPORTS_PER_PAGE)
+    ).all()
     listing_ids = [r.listing_id for r in reports]
     return render_template(
-        "admin/queue.html", suggestions=pending(SourceSuggestion, "pending"), reports=reports,
-        report_total=report_total, report_page=page, report_pages=pages,
+        "admin/queue.html",
+        suggestions=pending(SourceSuggestion, "pending"),
+        reports=reports,
+        report_total=report_total,
+        report_page=page,
+        report_pages=pages,
         claims=pending(Claim, "verified") + pending(Claim, "pending"),
         listings={row.id: row for row in db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))},
         sources=db.scalars(select(Source).order_by(Source.slug)).all(),
-        log=db.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(50)).all(), report_reasons=REASONS,
+        log=db.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(50)).all(),
+        report_reasons=REASONS,
     )
 
 
@@ -120,8 +131,11 @@ def decide_suggestion(item_id: int, action: str):
         item.status, item.decided_at, item.decided_by = "rejected", utcnow(), _actor()
         detail = item.url
     log_action(db, _actor(), f"suggestion-{action}", "suggestion", item.id, detail)
-    return _done(_("Suggestion %(id)s approved.", id=item.id) if action == "approve" else
-                 _("Suggestion %(id)s rejected.", id=item.id))
+    return _done(
+        _("Suggestion %(id)s approved.", id=item.id)
+        if action == "approve"
+        else _("Suggestion %(id)s rejected.", id=item.id)
+    )
 
 
 @bp.post("/reports/<int:item_id>/<any(resolve, dismiss):action>")
@@ -132,8 +146,9 @@ def decide_report(item_id: int, action: str):
     item.status = "resolved" if action == "resolve" else "dismissed"
     item.resolved_at, item.resolved_by = utcnow(), _actor()
     log_action(db, _actor(), f"report-{action}", "report", item.id, f"listing {item.listing_id}")
-    return _done(_("Report %(id)s resolved.", id=item.id) if action == "resolve" else
-                 _("Report %(id)s dismissed.", id=item.id))
+    return _done(
+        _("Report %(id)s resolved.", id=item.id) if action == "resolve" else _("Report %(id)s dismissed.", id=item.id)
+    )
 
 
 @bp.post("/listings/<int:listing_id>/<any(hide, restore):action>")
@@ -146,8 +161,11 @@ def listing_visibility(listing_id: int, action: str):
     else:
         ingest.lift_listing(db, listing)
     log_action(db, _actor(), f"listing-{action}", "listing", listing.id, listing.title)
-    return _done(_("Listing %(id)s hidden.", id=listing.id) if action == "hide" else
-                 _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness))
+    return _done(
+        _("Listing %(id)s hidden.", id=listing.id)
+        if action == "hide"
+        else _("Listing %(id)s: %(state)s.", id=listing.id, state=listing.liveness)
+    )
 
 
 @bp.post("/sources/<slug>/<any(block, unblock):action>")
@@ -166,10 +184,17 @@ def source_block(slug: str, action: str):
         changed = ingest.hide_blocked(db, source)
     else:
         changed = ingest.show_unblocked(db, source, config.HIDE_AFTER_MISSES)
-    log_action(db, _actor(), f"source-{action}", "source", slug,
-               f"{len(changed)} listings {'hidden' if action == 'block' else 'shown again'}")
-    return _done(_("Source %(slug)s blocked.", slug=slug) if action == "block" else
-                 _("Source %(slug)s unblocked.", slug=slug))
+    log_action(
+        db,
+        _actor(),
+        f"source-{action}",
+        "source",
+        slug,
+        f"{len(changed)} listings {'hidden' if action == 'block' else 'shown again'}",
+    )
+    return _done(
+        _("Source %(slug)s blocked.", slug=slug) if action == "block" else _("Source %(slug)s unblocked.", slug=slug)
+    )
 
 
 @bp.post("/orgs/<int:org_id>/block")
@@ -179,8 +204,14 @@ def org_block(org_id: int):
     org = db.get(Organization, org_id) or abort(404)
     hidden = ingest.suppress_organization(db, org, "blocked", actor=_actor())
     log_action(db, _actor(), "organiser-block", "organization", org.id, f"{org.key}; {len(hidden)} listings hidden")
-    return _done(ngettext("Organiser %(name)s blocked; %(num)d listing hidden.",
-                          "Organiser %(name)s blocked; %(num)d listings hidden.", len(hidden), name=org.name))
+    return _done(
+        ngettext(
+            "Organiser %(name)s blocked; %(num)d listing hidden.",
+            "Organiser %(name)s blocked; %(num)d listings hidden.",
+            len(hidden),
+            name=org.name,
+        )
+    )
 
 
 @bp.post("/claims/<int:item_id>/revoke")

@@ -47,8 +47,9 @@ def _address_key() -> str:
 @bp.get("/new")
 def new():
     query = alerts.saved_query(request.args)
-    return render_template("alerts/new.html", form=AlertForm(), query=query, preview=_preview(query),
-                           schedule=schedule_words())
+    return render_template(
+        "alerts/new.html", form=AlertForm(), query=query, preview=_preview(query), schedule=schedule_words()
+    )
 
 
 def schedule_words() -> dict[str, str]:
@@ -57,14 +58,22 @@ def schedule_words() -> dict[str, str]:
     locale = get_locale()
     at = format_time(time(config.DIGEST_HOUR), "short", locale=locale)
     day = get_day_names("wide", locale=locale)[WEEKDAYS.index(config.DIGEST_WEEKDAY.strip().lower())]
-    return {"weekly": _("Weekly, on %(day)s at %(time)s (%(zone)s)", day=day, time=at, zone=config.TIMEZONE),
-            "daily": _("Daily, at %(time)s (%(zone)s)", time=at, zone=config.TIMEZONE)}
+    return {
+        "weekly": _("Weekly, on %(day)s at %(time)s (%(zone)s)", day=day, time=at, zone=config.TIMEZONE),
+        "daily": _("Daily, at %(time)s (%(zone)s)", time=at, zone=config.TIMEZONE),
+    }
 
 
 def _preview(query: dict) -> list:
     """The first few listings the welcome digest of `query` would hold now."""
-    return alerts.starting_matches(get_session(), query, resolver(), now=utcnow(), limit=alerts.PREVIEW_CAP,
-                                    tz_name=current_app.config["FINDER"].TIMEZONE)
+    return alerts.starting_matches(
+        get_session(),
+        query,
+        resolver(),
+        now=utcnow(),
+        limit=alerts.PREVIEW_CAP,
+        tz_name=current_app.config["FINDER"].TIMEZONE,
+    )
 
 
 @bp.post("")
@@ -77,13 +86,18 @@ def create():
         return render_template("alerts/new.html", form=form, query=query, schedule=schedule_words()), 400
     session = get_session()
     try:
-        alert = alerts.subscribe(session, email=form.email.data, frequency=form.frequency.data,
-                                 name=form.name.data or "", query=query, now=utcnow())
+        alert = alerts.subscribe(
+            session,
+            email=form.email.data,
+            frequency=form.frequency.data,
+            name=form.name.data or "",
+            query=query,
+            now=utcnow(),
+        )
     except alerts.AlertError as error:
         message = translate_known(str(error), ALERT_MESSAGES)
         form.errors.setdefault(error.field, []).append(message)
-        return render_template("alerts/new.html", form=form, query=query, error=message,
-                               schedule=schedule_words()), 400
+        return render_template("alerts/new.html", form=form, query=query, error=message, schedule=schedule_words()), 400
     alert.locale = current_language()
     if alert.status == "pending":
         send_confirmation(session, current_app.config["FINDER"], alert, render_in_alert_locale)
@@ -155,8 +169,13 @@ def manage(token: str):
     alert = session.get(Alert, alert_id)
     if alert is None:
         abort(404)
-    return render_template("alerts/manage.html", alert=alert, token=token, message=message,
-                           search_url=url_for("pages.search", **alert.query))
+    return render_template(
+        "alerts/manage.html",
+        alert=alert,
+        token=token,
+        message=message,
+        search_url=url_for("pages.search", **alert.query),
+    )
 
 
 def _manage_action(session, alert_id: int, action: str | None) -> str:

@@ -20,8 +20,10 @@ FIELD_LABELS = {
 }  # fmt: skip
 CLAIM_MESSAGES = (  # finder/trust/claims.py's messages to people, for translate_known
     N_("Please enter one valid e-mail address."),
-    N_("This listing gives no website or contact address we could check. "
-       "Please write to the site's administrator instead."),
+    N_(
+        "This listing gives no website or contact address we could check. "
+        "Please write to the site's administrator instead."
+    ),
     N_("Use an address at %(domains)s or the contact address the listing gives."),
     N_("the listed contact address"),
 )
@@ -48,7 +50,13 @@ def start(kind: str, target_id: int):
     try:
         claim = trust.start_claim(session, email=email, listing=listing, org=org)
     except trust.ClaimError as error:
-        return render_template("contribute/claim.html", title=title, email=email, error=translate_known(str(error), CLAIM_MESSAGES), sent=False), 400
+        return render_template(
+            "contribute/claim.html",
+            title=title,
+            email=email,
+            error=translate_known(str(error), CLAIM_MESSAGES),
+            sent=False,
+        ), 400
     trust.send_claim_mail(session, current_app.config["FINDER"], claim, title, render_template)
     session.commit()
     return render_template("contribute/claim.html", title=title, email="", error="", sent=True)
@@ -72,8 +80,14 @@ def manage(token: str):
     claim = _verified_claim(token)
     session = get_session()
     org = session.get(Organization, claim.organization_id) if claim.organization_id else None
-    return render_template("contribute/claim_manage.html", token=token, claim=claim, org=org,
-                           listings=trust.claim_listings(session, claim), message=request.args.get("message", ""))
+    return render_template(
+        "contribute/claim_manage.html",
+        token=token,
+        claim=claim,
+        org=org,
+        listings=trust.claim_listings(session, claim),
+        message=request.args.get("message", ""),
+    )
 
 
 @bp.route("/manage/<token>/listing/<int:listing_id>", methods=["GET", "POST"])
@@ -88,8 +102,11 @@ def edit(token: str, listing_id: int):
             ingest.suppress_listing(session, listing, "opt-out", actor=f"claim:{claim.id}")
             message = _("This listing and copies of it from other sources are no longer shown.")
         else:
-            changed = {field: request.form[field] for field in FIELD_LABELS if field in request.form
-                       and request.form[field].strip() != (getattr(listing, field) or "").strip()}
+            changed = {
+                field: request.form[field]
+                for field in FIELD_LABELS
+                if field in request.form and request.form[field].strip() != (getattr(listing, field) or "").strip()
+            }
             ingest.correct_listing(session, listing, changed, claim.id)
             message = _("Saved. Your corrections stay in place when we next read the sources.")
         session.commit()
@@ -106,7 +123,9 @@ def opt_out_org(token: str):
         abort(404)
     ingest.suppress_organization(session, org, "opt-out", actor=f"claim:{claim.id}")
     session.commit()
-    return redirect(url_for("claims.manage", token=token, message=_("Your organisation's listings are no longer shown.")))
+    return redirect(
+        url_for("claims.manage", token=token, message=_("Your organisation's listings are no longer shown."))
+    )
 
 
 def _verified_claim(token: str) -> Claim:

@@ -48,7 +48,13 @@ def suggest_source():
     try:
         found = trust.preview(url, current_app.config["FINDER"])
     except trust.SuggestError as error:
-        return render_template("contribute/suggest.html", url=url, note=note, error=translate_known(str(error), SUGGEST_MESSAGES), found=None), 422
+        return render_template(
+            "contribute/suggest.html",
+            url=url,
+            note=note,
+            error=translate_known(str(error), SUGGEST_MESSAGES),
+            found=None,
+        ), 422
     session = get_session()
     trust.queue(session, found, note)
     session.commit()
@@ -67,14 +73,29 @@ def report(listing_id: int):
     listing = visible_listing(listing_id)
     reason = request.form.get("reason", "")
     if reason not in REASONS:
-        return render_template("contribute/report.html", listing=listing, reasons=REASONS,
-                               error=_("Please choose what is wrong."), done=False), 400
+        return render_template(
+            "contribute/report.html",
+            listing=listing,
+            reasons=REASONS,
+            error=_("Please choose what is wrong."),
+            done=False,
+        ), 400
     session = get_session()
-    waiting = session.scalar(select(func.count()).select_from(ListingReport)
-                             .where(ListingReport.listing_id == listing.id, ListingReport.status == "open"))
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(ListingReport)
+        .where(ListingReport.listing_id == listing.id, ListingReport.status == "open")
+    )
     if waiting < MAX_OPEN_REPORTS_PER_LISTING:
-        session.add(ListingReport(listing_id=listing.id, reason=reason, status="open", created_at=utcnow(),
-                                  note=(request.form.get("note") or "").strip()[:MAX_NOTE]))
+        session.add(
+            ListingReport(
+                listing_id=listing.id,
+                reason=reason,
+                status="open",
+                created_at=utcnow(),
+                note=(request.form.get("note") or "").strip()[:MAX_NOTE],
+            )
+        )
         session.commit()
     else:  # the listing is already in the queue many times over; more copies only bury other reports
         log.info("report on listing %s not stored: %s already open", listing.id, waiting)

@@ -18,23 +18,47 @@ from finder.web.views.display_time import local_when
 from finder.web.views.searching import KIND_CHOICES
 
 KIND_LABELS = KIND_CHOICES
-ORDINALS = {"1": lazy_gettext("first"), "2": lazy_gettext("second"), "3": lazy_gettext("third"),
-            "4": lazy_gettext("fourth"), "-1": lazy_gettext("last")}  # "on the first Monday of the month"
-EVERY = {"DAILY": lazy_gettext("Meets daily"), "WEEKLY": lazy_gettext("Meets weekly"),
-         "MONTHLY": lazy_gettext("Meets monthly"), "YEARLY": lazy_gettext("Meets yearly")}
-EVERY_N = {"DAILY": lazy_gettext("Meets every %(num)d days"), "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
-           "MONTHLY": lazy_gettext("Meets every %(num)d months"), "YEARLY": lazy_gettext("Meets every %(num)d years")}
+ORDINALS = {
+    "1": lazy_gettext("first"),
+    "2": lazy_gettext("second"),
+    "3": lazy_gettext("third"),
+    "4": lazy_gettext("fourth"),
+    "-1": lazy_gettext("last"),
+}  # "on the first Monday of the month"
+EVERY = {
+    "DAILY": lazy_gettext("Meets daily"),
+    "WEEKLY": lazy_gettext("Meets weekly"),
+    "MONTHLY": lazy_gettext("Meets monthly"),
+    "YEARLY": lazy_gettext("Meets yearly"),
+}
+EVERY_N = {
+    "DAILY": lazy_gettext("Meets every %(num)d days"),
+    "WEEKLY": lazy_gettext("Meets every %(num)d weeks"),
+    "MONTHLY": lazy_gettext("Meets every %(num)d months"),
+    "YEARLY": lazy_gettext("Meets every %(num)d years"),
+}
 # Reasons (finder.reasons.Reason) whose words take no parameter, by code.
-REASON_WORDS = {"wheelchair": lazy_gettext("Wheelchair accessible"), "ongoing": lazy_gettext("Ongoing"),
-                "in_person": lazy_gettext("In person"), "from_home": lazy_gettext("Join from home"),
-                "online": lazy_gettext("Online"), "free": lazy_gettext("Free"),
-                "newcomer": lazy_gettext("Newcomer-friendly")}
+REASON_WORDS = {
+    "wheelchair": lazy_gettext("Wheelchair accessible"),
+    "ongoing": lazy_gettext("Ongoing"),
+    "in_person": lazy_gettext("In person"),
+    "from_home": lazy_gettext("Join from home"),
+    "online": lazy_gettext("Online"),
+    "free": lazy_gettext("Free"),
+    "newcomer": lazy_gettext("Newcomer-friendly"),
+}
 # The kind as people say it on a card, by what the listing is and how often it meets (card_kind).
-KIND_SAID = {"weekly": lazy_gettext("Weekly group"), "monthly": lazy_gettext("Monthly group"),
-             "other": lazy_gettext("Regular group"), "online": lazy_gettext("Online community"),
-             "online-once": lazy_gettext("Online event"), "event": lazy_gettext("One-off event"),
-             "club": lazy_gettext("Club or group"), "volunteer": lazy_gettext("Volunteer role"),
-             "service": lazy_gettext("Community support")}
+KIND_SAID = {
+    "weekly": lazy_gettext("Weekly group"),
+    "monthly": lazy_gettext("Monthly group"),
+    "other": lazy_gettext("Regular group"),
+    "online": lazy_gettext("Online community"),
+    "online-once": lazy_gettext("Online event"),
+    "event": lazy_gettext("One-off event"),
+    "club": lazy_gettext("Club or group"),
+    "volunteer": lazy_gettext("Volunteer role"),
+    "service": lazy_gettext("Community support"),
+}
 
 
 def kind_label(kind: str) -> str:
@@ -55,12 +79,18 @@ def distance(km: float | None, unit: str | None = None) -> str:
         miles = km_to_miles(km)
         if miles < 0.1:  # never "0.0 mi away"
             return _("Under %(num)s mi away", num=format_decimal(0.1, format="0.0", locale=locale))
-        return _("%(num)s mi away", num=format_decimal(round(miles, 1) if miles < 10 else round(miles),
-                                                     format="0.0" if miles < 10 else "0", locale=locale))
+        return _(
+            "%(num)s mi away",
+            num=format_decimal(
+                round(miles, 1) if miles < 10 else round(miles), format="0.0" if miles < 10 else "0", locale=locale
+            ),
+        )
     if km < 1:
         return _("%(num)s m away", num=format_decimal(max(round(km * 1000, -2), 100), format="0", locale=locale))
-    return _("%(num)s km away", num=format_decimal(round(km, 1) if km < 10 else round(km),
-                                                 format="0.0" if km < 10 else "0", locale=locale))
+    return _(
+        "%(num)s km away",
+        num=format_decimal(round(km, 1) if km < 10 else round(km), format="0.0" if km < 10 else "0", locale=locale),
+    )
 
 
 def describe_rule(rrule: str | None, recurrence_text: str = "") -> str:
@@ -83,7 +113,11 @@ def schedule_in_words(schedule: Schedule) -> str:
         return _("Meets on the %(ordinal)s %(day)s of the month", ordinal=str(ORDINALS[schedule.ordinal]), day=days[0])
     if days:
         joined = format_list(days, locale=locale)
-        return _("Meets every other %(days)s", days=joined) if schedule.every_other else _("Meets every %(days)s", days=joined)
+        return (
+            _("Meets every other %(days)s", days=joined)
+            if schedule.every_other
+            else _("Meets every %(days)s", days=joined)
+        )
     if schedule.interval == 1:
         return str(EVERY[schedule.frequency])
     return str(EVERY_N[schedule.frequency]) % {"num": schedule.interval}

@@ -32,12 +32,16 @@ def visible_listing(listing_id: int) -> Listing:
 def show(listing_id: int):
     listing = visible_listing(listing_id)
     now = datetime.now(UTC)
-    upcoming = get_session().scalars(  # a meeting in progress (started, not ended) is still shown: happening now
-        select(Occurrence)
-        .where(Occurrence.listing_id == listing.id, or_(Occurrence.start >= now, Occurrence.end > now))
-        .order_by(Occurrence.start)
-        .limit(UPCOMING_SHOWN)
-    ).all()
+    upcoming = (
+        get_session()
+        .scalars(  # a meeting in progress (started, not ended) is still shown: happening now
+            select(Occurrence)
+            .where(Occurrence.listing_id == listing.id, or_(Occurrence.start >= now, Occurrence.end > now))
+            .order_by(Occurrence.start)
+            .limit(UPCOMING_SHOWN)
+        )
+        .all()
+    )
     verified = max((source.last_seen for source in listing.sources), default=listing.last_seen)
     page_url = feeds.absolute(current_app.config["FINDER"].BASE_URL, url_for("listings.show", listing_id=listing.id))
     picture = card_images(get_session(), [listing]).get(listing.id, "")
@@ -55,15 +59,17 @@ def show(listing_id: int):
         share_mailto="mailto:?subject=" + quote(listing.title) + "&body=" + quote(page_url),
         report_mailto=_report_mailto(listing, page_url),
         jsonld=structured.script_tag(
-            structured.listing_jsonld(listing, page_url, links_only=listing_terms(listing)["links_only"])),
+            structured.listing_jsonld(listing, page_url, links_only=listing_terms(listing)["links_only"])
+        ),
     )
 
 
 @bp.get("/listings/<int:listing_id>.ics")
 def calendar(listing_id: int):
     listing = visible_listing(listing_id)
-    body = feeds.listing_calendar(listing, current_app.config["FINDER"].BASE_URL,
-                                  links_only=listing_terms(listing)["links_only"])
+    body = feeds.listing_calendar(
+        listing, current_app.config["FINDER"].BASE_URL, links_only=listing_terms(listing)["links_only"]
+    )
     return Response(
         body,
         mimetype="text/calendar",

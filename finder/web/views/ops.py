@@ -12,9 +12,17 @@ from finder.web.probes import probe
 
 bp = Blueprint("ops", __name__)
 LABELS = {  # finder/jobs/source_health.py's and finder/jobs/health.py's flags and the run statuses, as people read them
-    "failed": _l("failed"), "zero yield": _l("zero yield"), "dropped": _l("dropped"),
-    "ok": _l("ok"), "empty": _l("empty"), "partial": _l("partial"), "running": _l("running"),
-    "stuck": _l("stuck"), "unfinished": _l("did not finish"), "overdue": _l("overdue"), "never run": _l("never run"),
+    "failed": _l("failed"),
+    "zero yield": _l("zero yield"),
+    "dropped": _l("dropped"),
+    "ok": _l("ok"),
+    "empty": _l("empty"),
+    "partial": _l("partial"),
+    "running": _l("running"),
+    "stuck": _l("stuck"),
+    "unfinished": _l("did not finish"),
+    "overdue": _l("overdue"),
+    "never run": _l("never run"),
 }
 
 
@@ -31,5 +39,12 @@ def status():
     flagged = sum(1 for item in report if item.flags and item.source.enabled)
     jobs = job_health(session, [(job.key, job.interval_s) for job in job_table(current_app)], utcnow())
     jobs_flagged = sum(1 for item in jobs if needs_attention(item))
-    return render_template("status.html", report=report, flagged=flagged, labels=LABELS, jobs=jobs,
-                           jobs_flagged=jobs_flagged, needs_attention=needs_attention)
+    return render_template(
+        "status.html",
+        report=report,
+        flagged=flagged,
+        labels=LABELS,
+        jobs=jobs,
+        jobs_flagged=jobs_flagged,
+        needs_attention=needs_attention,
+    )

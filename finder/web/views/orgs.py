@@ -35,5 +35,6 @@ def show(org_id: int):
     jsonld = structured.script_tag(structured.organization_jsonld(org, page_url))
     images = card_images(session, upcoming)
     allow_images(image_origins(images.values()))
-    return render_template("org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld,
-                           images=images)
+    return render_template(
+        "org.html", org=org, listings=upcoming, past=past, page_url=page_url, jsonld=jsonld, images=images
+    )

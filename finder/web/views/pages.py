@@ -54,8 +54,9 @@ def _alerts_available() -> bool:
     """Whether the app serves /alerts/new: read from its routes once, not on every render (100,000 digests render
     three templates each)."""
     if "alerts_available" not in current_app.extensions:
-        current_app.extensions["alerts_available"] = any(rule.rule == "/alerts/new"
-                                                         for rule in current_app.url_map.iter_rules())
+        current_app.extensions["alerts_available"] = any(
+            rule.rule == "/alerts/new" for rule in current_app.url_map.iter_rules()
+        )
     return current_app.extensions["alerts_available"]
 
 
@@ -101,14 +102,20 @@ def about():
 
 @bp.get("/sources")
 def sources():
-    return render_template("sources.html", page=sources_page(get_session(), datetime.now(UTC)), country_name=country_name)
+    return render_template(
+        "sources.html", page=sources_page(get_session(), datetime.now(UTC)), country_name=country_name
+    )
 
 
 ERRORS = {
-    400: (_l("That request did not make sense"),
-          _l("Something in the address or the form was not understood. Please try again.")),
-    404: (_l("Page not found"),
-          _l("We could not find that page. The listing may have ended or been removed by its source.")),
+    400: (
+        _l("That request did not make sense"),
+        _l("Something in the address or the form was not understood. Please try again."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("We could not find that page. The listing may have ended or been removed by its source."),
+    ),
     500: (_l("Something went wrong"), _l("Sorry — we hit a problem showing this page. Please try again in a moment.")),
 }
 

@@ -18,8 +18,11 @@ bp = Blueprint("privacy", __name__)
 @bp.get("/privacy")
 def page():
     config = current_app.config["FINDER"]
-    return render_template("privacy.html", delete_after_days=config.DELETE_UNSUBSCRIBED_AFTER_DAYS,
-                           ratelimit_store=kind(config.RATELIMIT_STORAGE_URI))
+    return render_template(
+        "privacy.html",
+        delete_after_days=config.DELETE_UNSUBSCRIBED_AFTER_DAYS,
+        ratelimit_store=kind(config.RATELIMIT_STORAGE_URI),
+    )
 
 
 @bp.route("/privacy/mine/<token>", methods=["GET", "POST"])
@@ -40,9 +43,11 @@ def mine(token: str):
 @bp.get("/privacy/mine/<token>/export.json")
 def export(token: str):
     body = json.dumps(trust.export(get_session(), _email(token)), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="kindred-my-data.json"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="kindred-my-data.json"', "Cache-Control": "no-store"},
+    )
 
 
 def _email(token: str) -> str:

@@ -17,8 +17,13 @@ from finder.web.views.display_words import kind_label
 from finder.web.views.searching import WHEN_CHOICES, point_name
 
 TIMES = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening")}
-AUDIENCES = {"kids": _l("Children"), "teens": _l("Teenagers"), "seniors": _l("Older people"),
-             "families": _l("Families"), "groups": _l("Groups")}
+AUDIENCES = {
+    "kids": _l("Children"),
+    "teens": _l("Teenagers"),
+    "seniors": _l("Older people"),
+    "families": _l("Families"),
+    "groups": _l("Groups"),
+}
 ACCESS = {"wheelchair": _l("Wheelchair accessible"), "sign_language": _l("Sign language")}
 FLAGS = {"recurring": _l("Meets regularly"), "newcomer": _l("Newcomers welcome"), "free": _l("Free")}
 ONLINE = {"only": _l("Only online"), "exclude": _l("In person only")}
@@ -42,8 +47,9 @@ def describe_query(query: dict[str, str]) -> list[str]:
             parts.append(str(phrase) % {"date": _date(query[key], locale)})
     if query.get("days"):
         names = get_day_names("abbreviated", locale=locale)
-        parts.append(_listed([names[DAY_KEYS.index(day)] if day in DAY_KEYS else day
-                              for day in _split(query["days"])], locale))
+        parts.append(
+            _listed([names[DAY_KEYS.index(day)] if day in DAY_KEYS else day for day in _split(query["days"])], locale)
+        )
     parts += [str(TIMES.get(value, value)) for value in _split(query.get("time", ""))]
     parts += [str(label) for key, label in FLAGS.items() if query.get(key) == "true"]
     if query.get("audience"):

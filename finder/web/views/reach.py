@@ -28,8 +28,14 @@ def absolute_url(path: str) -> str:
 def robots():
     # Disallows before the catch-all Allow: parsers that take the first matching line (Python's
     # urllib.robotparser, some crawlers) would otherwise allow /admin too.
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), "Allow: /", "",
-             f"Sitemap: {_absolute(url_for('reach.sitemap'))}", ""]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in DISALLOWED),
+        "Allow: /",
+        "",
+        f"Sitemap: {_absolute(url_for('reach.sitemap'))}",
+        "",
+    ]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
@@ -39,8 +45,10 @@ def sitemap():
     if total <= URLS_PER_SITEMAP:
         return _urlset(sitemap_urls(0, URLS_PER_SITEMAP))
     pages = (total + URLS_PER_SITEMAP - 1) // URLS_PER_SITEMAP
-    entries = "".join(f"<sitemap><loc>{escape(_absolute(url_for('reach.sitemap_page', number=n)))}</loc></sitemap>"
-                      for n in range(1, pages + 1))
+    entries = "".join(
+        f"<sitemap><loc>{escape(_absolute(url_for('reach.sitemap_page', number=n)))}</loc></sitemap>"
+        for n in range(1, pages + 1)
+    )
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{XMLNS}">{entries}</sitemapindex>\n'
     return Response(body, mimetype="application/xml")
 
@@ -69,9 +77,14 @@ def sitemap_urls(offset: int, limit: int) -> list[tuple[str, str]]:
     urls = _static_urls()
     session = get_session()
     skip = max(offset - len(urls), 0)
-    urls = urls[offset:offset + limit]
-    listings = session.execute(select(Listing.id, Listing.updated_at).where(Listing.liveness != "hidden")
-                               .order_by(Listing.id).offset(skip).limit(limit - len(urls))).all()
+    urls = urls[offset : offset + limit]
+    listings = session.execute(
+        select(Listing.id, Listing.updated_at)
+        .where(Listing.liveness != "hidden")
+        .order_by(Listing.id)
+        .offset(skip)
+        .limit(limit - len(urls))
+    ).all()
     urls += [(_absolute(url_for("listings.show", listing_id=i)), updated.date().isoformat()) for i, updated in listings]
     if len(urls) < limit:
         listing_total = session.scalar(select(func.count()).select_from(Listing).where(Listing.liveness != "hidden"))
@@ -82,12 +95,15 @@ def sitemap_urls(offset: int, limit: int) -> list[tuple[str, str]]:
 
 
 def _static_urls() -> list[tuple[str, str]]:
-    return [(_absolute(url_for(endpoint)), "") for endpoint in STATIC_ENDPOINTS if endpoint in current_app.view_functions]
+    return [
+        (_absolute(url_for(endpoint)), "") for endpoint in STATIC_ENDPOINTS if endpoint in current_app.view_functions
+    ]
 
 
 def _urlset(urls: list[tuple[str, str]]) -> Response:
-    entries = "".join(f"<url><loc>{escape(loc)}</loc>{f'<lastmod>{day}</lastmod>' if day else ''}</url>"
-                      for loc, day in urls)
+    entries = "".join(
+        f"<url><loc>{escape(loc)}</loc>{f'<lastmod>{day}</lastmod>' if day else ''}</url>" for loc, day in urls
+    )
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{XMLNS}">{entries}</urlset>\n'
     return Response(body, mimetype="application/xml")
 

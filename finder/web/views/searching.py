@@ -17,10 +17,20 @@ from scrapers.listing import KINDS
 
 RADII_KM = (2, 5, 10, 25, 50, 100)
 # The kinds (scrapers.listing.KINDS) in the visitor's words: the search form, filter chips and badges.
-KIND_CHOICES = dict(zip(KINDS, (_l("Club or group"), _l("Volunteering"), _l("Meetup or event"), _l("Online"),
-                                _l("Community support")), strict=True))
-WHEN_CHOICES = {"any": _l("Any time"), "today": _l("Today"), "weekend": _l("This weekend"), "week": _l("This week"),
-                "month": _l("This month")}
+KIND_CHOICES = dict(
+    zip(
+        KINDS,
+        (_l("Club or group"), _l("Volunteering"), _l("Meetup or event"), _l("Online"), _l("Community support")),
+        strict=True,
+    )
+)
+WHEN_CHOICES = {
+    "any": _l("Any time"),
+    "today": _l("Today"),
+    "weekend": _l("This weekend"),
+    "week": _l("This week"),
+    "month": _l("This month"),
+}
 SORTS = {"best": _l("Best match"), "nearest": _l("Nearest"), "soonest": _l("Soonest")}
 FEED_LIMIT = 500
 DEFAULTS = {"when": "any", "online": "include", "sort": "best", "page": "1"}
