@@ -38,7 +38,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench.search_data import CITIES, city_centres  # noqa: E402
 from finder import create_app  # noqa: E402
-from finder.alerts import digests  # noqa: E402
+from finder.alerts import digest_due, digest_message, digests  # noqa: E402
 from finder.alerts.delivery import digest_settings, outbox_dir  # noqa: E402
 from finder.alerts.matching import make_matcher  # noqa: E402
 from finder.config import Config  # noqa: E402
@@ -257,17 +257,14 @@ def known_places(resolver) -> list[str]:
 def match_only(session, matcher, config: Config) -> None:
     """Time what build_due's matching does, alone: due alerts, prepare, each alert's matches."""
     clock = time.perf_counter()
-    due = digests.due_alerts(session, digest_settings(config), NOW)
+    due = digest_due.due_alerts(session, digest_settings(config), NOW)
     due_s = time.perf_counter() - clock
     prepared = matcher.prepare(
         session, [(alert.id, alert.query, alert.last_digest_at) for alert, _ in due], now=NOW, tz_name=config.TIMEZONE
     )
     prepare_s = time.perf_counter() - clock - due_s
-    found = sum(
-        len(prepared.window.match(*prepared.plans[alert.id], prepared.text_hits, (), digests.DIGEST_CAP + 1))
-        for alert, _ in due
-        if alert.id in prepared.plans
-    )
+    found = sum(len(prepared.window.match(*prepared.plans[alert.id], prepared.text_hits, (), digest_message.DIGEST_CAP + 1))
+                for alert, _ in due if alert.id in prepared.plans)
     match_s = time.perf_counter() - clock - due_s - prepare_s
     log.info(
         "matching only: due alerts %.1f s, prepare %.1f s (window of %d, %d text expressions), matches %.1f s "

@@ -33,8 +33,7 @@ from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.geo.math import KM_PER_DEGREE_LAT  # noqa: E402
 from finder.index import schema as index_schema  # noqa: E402
 from finder.models import Base  # noqa: E402
-from finder.search import SearchQuery, run_search  # noqa: E402
-from finder.search import sql as search_sql  # noqa: E402
+from finder.search import SearchQuery, run_search, sql_cache  # noqa: E402
 from finder.search.run import make_plan  # noqa: E402
 from finder.search.sql import execute  # noqa: E402
 from finder.tags import load_vocabulary  # noqa: E402
@@ -97,14 +96,14 @@ def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float
         for query in parsed:  # warm the page cache once; remembered online answers are then forgotten
             run_search(session, query, None, now=NOW)
             session.expunge_all()
-        search_sql.forget_online_answers()
+        sql_cache.forget_online_answers()
         for query in parsed:
             started = time.perf_counter()
             page = run_search(session, query, None, now=NOW)
             full.append(time.perf_counter() - started)
             tops.append([r.listing.id for r in page.results])
             session.expunge_all()
-        search_sql.forget_online_answers()
+        sql_cache.forget_online_answers()
         for query in parsed:
             plan = make_plan(query, NOW, "UTC")
             started = time.perf_counter()
@@ -112,7 +111,7 @@ def time_backend(url: str, queries: list[dict]) -> tuple[list[float], list[float
             sql_only.append(time.perf_counter() - started)
         cold = []
         for query in parsed:
-            search_sql.forget_online_answers()
+            sql_cache.forget_online_answers()
             started = time.perf_counter()
             run_search(session, query, None, now=NOW)
             cold.append(time.perf_counter() - started)

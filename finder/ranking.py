@@ -14,7 +14,7 @@ Every component lies in [0, 1], the weights sum to 1, so a score lies in [0, 1]:
   come, see finder/ongoing.py) counts as UNDATED_TIMELINESS, as a dated one about ten days away would.
 - connection = `connection_potential(...)`, computed at ingest and stored on the listing.
 
-SQL in `finder/search/sql.py` applies the same sum with these weights passed as parameters.
+SQL in `finder/search/sql_score.py` applies the same sum with these weights passed as parameters.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from flask import render_template
 
-from finder.alerts import digests
+from finder.alerts import digest_due, digest_message, digests
 from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import AlertMatcher, make_matcher
@@ -245,7 +245,7 @@ def test_a_batch_that_meets_another_builder_redoes_one_by_one(app):
 
     def rival():
         with maker() as other:
-            alert, period = next(pair for pair in digests.due_alerts(other, settings, now) if pair[0].id == ids[2])
+            alert, period = next(pair for pair in digest_due.due_alerts(other, settings, now) if pair[0].id == ids[2])
             assert digests.build_one(other, alert, period, settings, make_matcher(None), render_template, now)
             other.commit()
 
@@ -258,16 +258,13 @@ def test_a_batch_that_meets_another_builder_redoes_one_by_one(app):
 
 @pytest.mark.parametrize("frequency", ["daily", "weekly"])
 def test_due_alerts_leaves_out_periods_already_built(session, frequency):
-    settings = digests.DigestSettings(
-        secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="", timezone="UTC", digest_hour=8
-    )
+    settings = digest_message.DigestSettings(secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="",
+                                      timezone="UTC", digest_hour=8)
     now = NOW.replace(hour=23)
     first, second = (Alert(email=f"{n}@example.org", query={}, frequency=frequency, status="active") for n in "ab")
     session.add_all([first, second])
     session.flush()
-    period = digests.due_alerts(session, settings, now)[0][1]
-    session.add(
-        OutboxMessage(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message="")
-    )
+    period = digest_due.due_alerts(session, settings, now)[0][1]
+    session.add(Digest(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message=""))
     session.flush()
-    assert [alert.id for alert, _ in digests.due_alerts(session, settings, now)] == [second.id]
+    assert [alert.id for alert, _ in digest_due.due_alerts(session, settings, now)] == [second.id]

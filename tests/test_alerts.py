@@ -325,14 +325,14 @@ def test_concurrent_builders_never_build_the_same_digest_twice(frozen_now, mail_
         add_listing(session, "Hill walk", now - timedelta(hours=1))
     from flask import render_template
 
-    from finder.alerts import digests
+    from finder.alerts import digest_due, digests
     from finder.alerts.delivery import digest_settings
 
     settings = digest_settings(mail_app.config["FINDER"])
     # the one-alert matcher reads the clock: frozen at `now`, so the listing is still upcoming on any day
     with time_machine.travel(now, tick=False), mail_app.app_context(), maker() as first, maker() as second:
-        due_first = digests.due_alerts(first, settings, now)
-        due_second = digests.due_alerts(second, settings, now)
+        due_first = digest_due.due_alerts(first, settings, now)
+        due_second = digest_due.due_alerts(second, settings, now)
         assert len(due_first) == len(due_second) == 1
         assert digests.build_one(first, *due_first[0], settings, make_matcher(None), render_template, now)
         first.commit()

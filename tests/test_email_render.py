@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from finder.alerts import digests
+from finder.alerts import digest_message
 from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.db.migrate import upgrade
@@ -33,7 +33,7 @@ LONG_WORD = "Gemeinschaftsgartenarbeitsgruppenversammlungsprotokollbesprechung"
 
 
 def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
-    """(html, text) of a real digest: listings in the database, built and recorded by `digests.record_digest`."""
+    """(html, text) of a real digest: listings in the database, built and recorded by `digest_message.record_digest`."""
     url = f"sqlite:///{tmp_path}/email.sqlite"
     upgrade(url)
     app = create_app(
@@ -92,9 +92,8 @@ def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
             listings.append(listing)
         session.flush()
         settings = digest_settings(app.config["FINDER"])
-        row = digests.record_digest(
-            session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale, NOW, listings, []
-        )
+        row = digest_message.record_digest(session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale,
+                                    NOW, listings, [])
         session.commit()
         message = parse_message(session.get(OutboxMessage, row.id).message)
     app.extensions["engine"].dispose()

@@ -22,7 +22,7 @@ from icalendar import Calendar
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
-from finder.alerts import digests
+from finder.alerts import digest_due, digest_message, digests
 from finder.alerts import subscriptions as alerts
 from finder.alerts.delivery import digest_settings
 from finder.alerts.matching import make_matcher
@@ -295,7 +295,7 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
     from flask import render_template
 
     app, *_ = hostile_site
-    monkeypatch.setattr(digests, "DIGEST_CAP", 200)  # every hostile listing in one digest
+    monkeypatch.setattr(digest_message, "DIGEST_CAP", 200)  # every hostile listing in one digest
     now = datetime.now(UTC) + timedelta(minutes=1)
     settings = digest_settings(app.config["FINDER"])
     with app.app_context(), app.extensions["sessionmaker"]() as session:
@@ -310,7 +310,7 @@ def test_the_digest_email_renders_the_payloads_inert(hostile_site, monkeypatch):
         )
         session.add(alert)
         session.commit()
-        due = [pair for pair in digests.due_alerts(session, settings, now) if pair[0].id == alert.id]
+        due = [pair for pair in digest_due.due_alerts(session, settings, now) if pair[0].id == alert.id]
         if not due:
             local_hour = now.astimezone(ZoneInfo(settings.timezone)).hour  # due this very hour, whatever the time
             period = alerts.current_period("daily", now, settings.timezone, local_hour)

@@ -11,10 +11,9 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from finder import mail
-from finder.alerts import digests
+from finder.alerts import digest_due, digest_message, digests
 from finder.alerts import subscriptions as alerts
-from finder.alerts.digests import Renderer
+from finder.alerts.digest_message import Renderer
 from finder.config import Config
 from finder.mail import MailError, build_message, deliver, message_id, parse_message
 from finder.models import Alert, OutboxMessage, utcnow
@@ -23,16 +22,10 @@ log = logging.getLogger(__name__)
 WELCOME_PERIOD = "welcome"  # the (alert, period) key of the one welcome digest
 
 
-def digest_settings(config: Config) -> digests.DigestSettings:
-    return digests.DigestSettings(
-        secret=config.SECRET_KEY,
-        base_url=config.BASE_URL,
-        mail_from=config.MAIL_FROM,
-        postal_address=config.MAIL_POSTAL_ADDRESS,
-        timezone=config.TIMEZONE,
-        digest_hour=config.DIGEST_HOUR,
-        digest_weekday=config.DIGEST_WEEKDAY,
-    )
+def digest_settings(config: Config) -> digest_message.DigestSettings:
+    return digest_message.DigestSettings(secret=config.SECRET_KEY, base_url=config.BASE_URL, mail_from=config.MAIL_FROM,
+                                  postal_address=config.MAIL_POSTAL_ADDRESS, timezone=config.TIMEZONE,
+                                  digest_hour=config.DIGEST_HOUR, digest_weekday=config.DIGEST_WEEKDAY)
 
 
 def send_confirmation(
@@ -67,9 +60,8 @@ def send_welcome(
     `finder.alerts.welcome`), labelled as a start, recorded once per alert and sent at once (the outbox retries)."""
     now = now or utcnow()
     period = alerts.Period(WELCOME_PERIOD, now)
-    digest = digests.record_digest(
-        session, alert, period, digest_settings(config), render, now, matches, [], welcome=True
-    )
+    digest = digest_message.record_digest(session, alert, period, digest_settings(config), render, now,
+                                   matches, [], welcome=True)
     if digest is not None:
         _deliver_now(config, digest, now)
 
@@ -99,7 +91,7 @@ def run_digests(
     now = now or utcnow()
     settings = digest_settings(config)
     if dry_run:
-        due = digests.due_alerts(session, settings, now, ids)
+        due = digest_due.due_alerts(session, settings, now, ids)
         session.rollback()
         return digests.BuildReport(built=len(due)), None
     built = digests.build_due(session, settings, match, render, now, ids)

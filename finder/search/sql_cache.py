@@ -1,0 +1,59 @@
+"""Caches of a search's SQL: text() statements compiled once per distinct SQL, and the online branch's answers."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from sqlalchemy import bindparam, text
+
+from finder.models.base import UTCDateTime
+
+_FLOAT_LITERAL = re.compile(r"(?<![\w.:])(\d+\.\d+)(?![\w.])")
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def frozen_params(params: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+ONLINE_CACHE: OrderedDict = OrderedDict()
+ONLINE_CACHE_SIZE = 512
+
+
+def forget_online_answers() -> None:
+    """Drop the remembered online-branch answers (benchmarks; the index generation handles changes)."""
+    ONLINE_CACHE.clear()
+
+
+def remember_online(key, rows) -> None:
+    ONLINE_CACHE[key] = rows
+    while len(ONLINE_CACHE) > ONLINE_CACHE_SIZE:
+        ONLINE_CACHE.popitem(last=False)
+
+
+_STATEMENTS: OrderedDict = OrderedDict()
+STATEMENT_CACHE_SIZE = 1024
+
+
+def compiled_statement(sql: str, postgres: bool, lists: tuple[str, ...]) -> tuple[object, tuple[str, ...]]:
+    """The text() statement of assembled SQL and its parameter names, built once per distinct SQL."""
+    key = (sql, postgres, lists)
+    found = _STATEMENTS.get(key)
+    if found is not None:
+        _STATEMENTS.move_to_end(key)
+        return found
+    if postgres:
+        sql = _FLOAT_LITERAL.sub(r"\1::float8", sql)  # float8 arithmetic, never numeric
+    names = tuple(dict.fromkeys(_PARAM.findall(sql)))
+    statement = text(sql)
+    for key_name in names:
+        if key_name in lists:
+            statement = statement.bindparams(bindparam(key_name, expanding=True))
+        elif key_name.startswith("win_"):
+            statement = statement.bindparams(bindparam(key_name, type_=UTCDateTime()))
+    found = (statement, names)
+    _STATEMENTS[key] = found
+    while len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
+        _STATEMENTS.popitem(last=False)
+    return found
