@@ -50,6 +50,7 @@ data/gazetteer.sqlite: | $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The suite on parallel workers (pytest-xdist, one per core; PYTEST_WORKERS=0 runs it in one process).
 # --dist loadgroup keeps the tests marked WRITES_DEMO_FILES (tests/conftest.py) on one worker.
@@ -59,6 +60,7 @@ XDIST = -n $(PYTEST_WORKERS) --dist loadgroup
 # ruff, then the suite on SQLite and PostgreSQL. CI (.ci/run) runs `make test-future` after it.
 test: install chromium faketime
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # The suite again with the clock moved forward (libfaketime), so that a test built on today's date fails the

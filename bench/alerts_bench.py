@@ -263,8 +263,11 @@ def match_only(session, matcher, config: Config) -> None:
         session, [(alert.id, alert.query, alert.last_digest_at) for alert, _ in due], now=NOW, tz_name=config.TIMEZONE
     )
     prepare_s = time.perf_counter() - clock - due_s
-    found = sum(len(prepared.window.match(*prepared.plans[alert.id], prepared.text_hits, (), digest_message.DIGEST_CAP + 1))
-                for alert, _ in due if alert.id in prepared.plans)
+    found = sum(
+        len(prepared.window.match(*prepared.plans[alert.id], prepared.text_hits, (), digest_message.DIGEST_CAP + 1))
+        for alert, _ in due
+        if alert.id in prepared.plans
+    )
     match_s = time.perf_counter() - clock - due_s - prepare_s
     log.info(
         "matching only: due alerts %.1f s, prepare %.1f s (window of %d, %d text expressions), matches %.1f s "

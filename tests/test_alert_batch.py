@@ -258,13 +258,16 @@ def test_a_batch_that_meets_another_builder_redoes_one_by_one(app):
 
 @pytest.mark.parametrize("frequency", ["daily", "weekly"])
 def test_due_alerts_leaves_out_periods_already_built(session, frequency):
-    settings = digest_message.DigestSettings(secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="",
-                                      timezone="UTC", digest_hour=8)
+    settings = digest_message.DigestSettings(
+        secret="s", base_url="http://k.test", mail_from="k@k.test", postal_address="", timezone="UTC", digest_hour=8
+    )
     now = NOW.replace(hour=23)
     first, second = (Alert(email=f"{n}@example.org", query={}, frequency=frequency, status="active") for n in "ab")
     session.add_all([first, second])
     session.flush()
     period = digest_due.due_alerts(session, settings, now)[0][1]
-    session.add(Digest(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message=""))
+    session.add(
+        OutboxMessage(alert_id=first.id, period=period.key, recipient="a@example.org", message_id="<m@k>", message="")
+    )
     session.flush()
     assert [alert.id for alert, _ in digest_due.due_alerts(session, settings, now)] == [second.id]

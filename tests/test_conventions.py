@@ -239,6 +239,13 @@ def test_no_import_cycle_between_modules():
     assert cycles == []
 
 
+def test_every_module_reads_in_one_sitting():
+    """No module of finder/ or scrapers/ over 300 lines."""
+    paths = [*finder_modules().values(), *(ROOT / "scrapers").rglob("*.py")]
+    long = {str(p.relative_to(ROOT)): n for p in paths if (n := len(p.read_text().splitlines())) > 300}
+    assert long == {}
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "scrapers").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_scrapers_never_import_the_app_or_a_database(path):
     roots = {name.split(".")[0] for name in imports(path)}

@@ -92,8 +92,9 @@ def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
             listings.append(listing)
         session.flush()
         settings = digest_settings(app.config["FINDER"])
-        row = digest_message.record_digest(session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale,
-                                    NOW, listings, [])
+        row = digest_message.record_digest(
+            session, alert, alerts.Period("2030-W49", NOW), settings, render_in_alert_locale, NOW, listings, []
+        )
         session.commit()
         message = parse_message(session.get(OutboxMessage, row.id).message)
     app.extensions["engine"].dispose()

@@ -34,8 +34,11 @@ def test_sql_and_row_test_agree_per_filter(session):
                 continue
             params: dict = {}
             condition = spec.sql(value, params)
-            statement, names = compiled_statement(f"SELECT g.id FROM listing_geo g WHERE {condition}", postgres,
-                                          tuple(k for k, v in params.items() if isinstance(v, list)))
+            statement, names = compiled_statement(
+                f"SELECT g.id FROM listing_geo g WHERE {condition}",
+                postgres,
+                tuple(k for k, v in params.items() if isinstance(v, list)),
+            )
             in_sql = set(session.scalars(statement, {k: params[k] for k in names}))
             assert in_sql == {row.id for row in rows if spec.keep(value, row)}, (spec.params, value)
             checked.add(spec.params)
@@ -43,8 +46,9 @@ def test_sql_and_row_test_agree_per_filter(session):
         if near is not None:
             params = {}
             prefilter, distance = near.sql(params)
-            statement, names = compiled_statement(f"SELECT g.id FROM listing_geo g WHERE {prefilter} AND {distance} <= "
-                                          ":radius_km", postgres, ("bands",))
+            statement, names = compiled_statement(
+                f"SELECT g.id FROM listing_geo g WHERE {prefilter} AND {distance} <= :radius_km", postgres, ("bands",)
+            )
             in_sql = set(session.scalars(statement, {k: params[k] for k in names}))
             tester = near.tester()
             assert in_sql == {row.id for row in rows if row.lat is not None and tester(row) is not None}, args

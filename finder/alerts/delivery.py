@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from finder import mail
 from finder.alerts import digest_due, digest_message, digests
 from finder.alerts import subscriptions as alerts
 from finder.alerts.digest_message import Renderer
@@ -23,9 +24,15 @@ WELCOME_PERIOD = "welcome"  # the (alert, period) key of the one welcome digest
 
 
 def digest_settings(config: Config) -> digest_message.DigestSettings:
-    return digest_message.DigestSettings(secret=config.SECRET_KEY, base_url=config.BASE_URL, mail_from=config.MAIL_FROM,
-                                  postal_address=config.MAIL_POSTAL_ADDRESS, timezone=config.TIMEZONE,
-                                  digest_hour=config.DIGEST_HOUR, digest_weekday=config.DIGEST_WEEKDAY)
+    return digest_message.DigestSettings(
+        secret=config.SECRET_KEY,
+        base_url=config.BASE_URL,
+        mail_from=config.MAIL_FROM,
+        postal_address=config.MAIL_POSTAL_ADDRESS,
+        timezone=config.TIMEZONE,
+        digest_hour=config.DIGEST_HOUR,
+        digest_weekday=config.DIGEST_WEEKDAY,
+    )
 
 
 def send_confirmation(
@@ -60,8 +67,9 @@ def send_welcome(
     `finder.alerts.welcome`), labelled as a start, recorded once per alert and sent at once (the outbox retries)."""
     now = now or utcnow()
     period = alerts.Period(WELCOME_PERIOD, now)
-    digest = digest_message.record_digest(session, alert, period, digest_settings(config), render, now,
-                                   matches, [], welcome=True)
+    digest = digest_message.record_digest(
+        session, alert, period, digest_settings(config), render, now, matches, [], welcome=True
+    )
     if digest is not None:
         _deliver_now(config, digest, now)
 

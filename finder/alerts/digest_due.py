@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from finder.alerts import subscriptions as alerts
 from finder.alerts.digest_message import DigestSettings
-from finder.db.engine import chunked
-from finder.models import Alert, Digest
+from finder.db import chunked
+from finder.models import Alert, OutboxMessage
 
 
-def due_alerts(session: Session, settings: DigestSettings, now: datetime,
-               ids: tuple[int, int] | None = None) -> list[tuple[Alert, alerts.Period]]:
+def due_alerts(
+    session: Session, settings: DigestSettings, now: datetime, ids: tuple[int, int] | None = None
+) -> list[tuple[Alert, alerts.Period]]:
     """Active alerts (and paused ones whose pause ended) with no digest yet for their current period; only
     those with ids in the inclusive range `ids` when given (one worker's share, see `finder.jobs.alert_workers`)."""
     periods: dict[str, alerts.Period | None] = {}
@@ -28,14 +29,20 @@ def due_alerts(session: Session, settings: DigestSettings, now: datetime,
                 continue
             alert.status = "active"
         if alert.frequency not in periods:
-            periods[alert.frequency] = alerts.current_period(alert.frequency, now, settings.timezone,
-                                                             settings.digest_hour, settings.digest_weekday)
+            periods[alert.frequency] = alerts.current_period(
+                alert.frequency, now, settings.timezone, settings.digest_hour, settings.digest_weekday
+            )
         if periods[alert.frequency] is not None:
             candidates.append((alert, periods[alert.frequency]))
     keys = sorted({period.key for period in periods.values() if period is not None})
     done: set[tuple[int, str]] = set()
     for part in chunked(candidates):
         ids = [alert.id for alert, _ in part]
-        done.update(session.execute(select(Digest.alert_id, Digest.period)
-                                    .where(Digest.alert_id.in_(ids), Digest.period.in_(keys))).all())
+        done.update(
+            session.execute(
+                select(OutboxMessage.alert_id, OutboxMessage.period).where(
+                    OutboxMessage.alert_id.in_(ids), OutboxMessage.period.in_(keys)
+                )
+            ).all()
+        )
     return [(alert, period) for alert, period in candidates if (alert.id, period.key) not in done]

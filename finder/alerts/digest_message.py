@@ -6,13 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from finder import mail
 from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
-from finder.mail import outbox
-from finder.mail.inline_css import inline_css
-from finder.mail.send import message_id as mail_message_id
-from finder.mail.wire import build_wire_message
-from finder.models import Alert, AlertSent, Digest, Listing
+from finder.mail import build_wire_message, inline_css
+from finder.mail import message_id as mail_message_id
+from finder.models import Alert, AlertSent, Listing, OutboxMessage
 
 DIGEST_CAP = 10
 # render(template_name, **context) -> str
@@ -30,9 +29,19 @@ class DigestSettings:
     digest_weekday: str = "friday"
 
 
-def record_digest(session, alert: Alert, period: alerts.Period, settings: DigestSettings, render: Renderer,
-                  now: datetime, new: list[Listing], changes: list, *, welcome: bool = False,
-                  flush: bool = True) -> Digest | None:
+def record_digest(
+    session,
+    alert: Alert,
+    period: alerts.Period,
+    settings: DigestSettings,
+    render: Renderer,
+    now: datetime,
+    new: list[Listing],
+    changes: list,
+    *,
+    welcome: bool = False,
+    flush: bool = True,
+) -> OutboxMessage | None:
     """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
     something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
@@ -41,28 +50,54 @@ def record_digest(session, alert: Alert, period: alerts.Period, settings: Digest
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes and not welcome:
         alert.last_digest_at = now
-        session.add(Digest(alert_id=alert.id, period=period.key, kind="digest", recipient=alert.email,
-                           message_id=message_id, message="", status="empty", created_at=now))
+        session.add(
+            OutboxMessage(
+                alert_id=alert.id,
+                period=period.key,
+                kind="digest",
+                recipient=alert.email,
+                message_id=message_id,
+                message="",
+                status="empty",
+                created_at=now,
+            )
+        )
         if flush:
             session.flush()
         return None
     shown = new[:DIGEST_CAP]
     links = alert_links(settings, alert.id)
     render = Cards.around(render, settings.base_url)
-    context = dict(alert=alert, listings=shown, card=render.bind(alert), more=len(new) > DIGEST_CAP, changes=changes, welcome=welcome,
-                   postal_address=settings.postal_address, base_url=settings.base_url, **links)
-    subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}",
-                     **context).strip()
+    context = dict(
+        alert=alert,
+        listings=shown,
+        card=render.bind(alert),
+        more=len(new) > DIGEST_CAP,
+        changes=changes,
+        welcome=welcome,
+        postal_address=settings.postal_address,
+        base_url=settings.base_url,
+        **links,
+    )
+    subject = render(
+        "email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}", **context
+    ).strip()
     message = build_wire_message(
-        sender=settings.mail_from, recipient=alert.email, subject=subject,
-        text=render("email/digest.txt", **context), html=inline_css(render("email/digest.html", **context)),
-        message_id=message_id, date=now,
-        headers={"List-Unsubscribe": f"<{links['unsubscribe_url']}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                 "Auto-Submitted": "auto-generated"},
+        sender=settings.mail_from,
+        recipient=alert.email,
+        subject=subject,
+        text=render("email/digest.txt", **context),
+        html=inline_css(render("email/digest.html", **context)),
+        message_id=message_id,
+        date=now,
+        headers={
+            "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
     )
     alert.last_digest_at = now
-    row = outbox.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
+    row = mail.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     if flush:
         session.flush()

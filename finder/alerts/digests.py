@@ -24,7 +24,7 @@ from finder.alerts.cards import Cards
 from finder.alerts.digest_due import due_alerts
 from finder.alerts.digest_history import changed_since, changes_by_alert, sent_among
 from finder.alerts.digest_message import DigestSettings, Renderer, record_digest
-from finder.models import Alert, AlertSent, Digest
+from finder.models import Alert, AlertSent, OutboxMessage
 
 log = logging.getLogger(__name__)
 COMMIT_EVERY = 200  # digests per transaction on the batch path
@@ -44,8 +44,14 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)  # batch path: "match" (incl. history), "digests"
 
 
-def build_due(session: Session, settings: DigestSettings, match: Matcher, render: Renderer, now: datetime,
-              ids: tuple[int, int] | None = None) -> BuildReport:
+def build_due(
+    session: Session,
+    settings: DigestSettings,
+    match: Matcher,
+    render: Renderer,
+    now: datetime,
+    ids: tuple[int, int] | None = None,
+) -> BuildReport:
     """Build and record every due digest (of alerts with ids in the inclusive range `ids`, when given).
 
     With a batch matcher (one with `prepare`, see `finder.alerts.matching`) every due alert is matched at
@@ -223,11 +229,17 @@ def build_one(
     """Record the digest for `period` (or an empty marker); True when there is something to send."""
     since = _since(alert)
     sent_ids = set(session.scalars(select(AlertSent.listing_id).where(AlertSent.alert_id == alert.id)))
-    new = [listing for listing in match(session, alert.query, since, sent_ids, digest_message.DIGEST_CAP + 1, now=now,
-                                        tz_name=settings.timezone)
-           if listing.id not in sent_ids]
-    return record_digest(session, alert, period, settings, render, now, new,
-                         changed_since(session, sent_ids, since)) is not None
+    new = [
+        listing
+        for listing in match(
+            session, alert.query, since, sent_ids, digest_message.DIGEST_CAP + 1, now=now, tz_name=settings.timezone
+        )
+        if listing.id not in sent_ids
+    ]
+    return (
+        record_digest(session, alert, period, settings, render, now, new, changed_since(session, sent_ids, since))
+        is not None
+    )
 
 
 def _since(alert: Alert) -> datetime:

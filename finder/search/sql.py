@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from finder import ranking
-from finder.index import rows as search_index
-from finder.index.rows import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
+from finder import index, ranking
+from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -69,7 +68,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     for name, statement, params in build(plan, dialect):
         key = None
         if name == "online":
-            generation = search_index.generation(session) if generation is None else generation
+            generation = index.generation(session) if generation is None else generation
             key = (str(session.get_bind().url), generation, statement.text, frozen_params(params))
         rows = ONLINE_CACHE.get(key) if key else None
         if rows is None:
@@ -141,14 +140,21 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         params["radius_km"] = plan.radius_km
         if plan.online != "only":
             spatial, dist = _spatial(plan, params)
-            text_match = text_conditions(plan, params, postgres, "near", cells_around(plan.lat, plan.lon, plan.radius_km))
+            text_match = text_conditions(
+                plan, params, postgres, "near", cells_around(plan.lat, plan.lon, plan.radius_km)
+            )
             closeness = f"(1.0 / (1.0 + {dist} / :distance_scale_km))"
             # cheap tests first; on SQLite the text or tag test before the filters, as it drops most rows of the
             # range (PostgreSQL orders its tests by cost itself)
             tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
-            branches.append(("near", f"g.id, {dist} AS distance_km, g.next_epoch, "
-                             f"{score_sql(plan, params, postgres, closeness)} AS score",
-                             f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km"))
+            branches.append(
+                (
+                    "near",
+                    f"g.id, {dist} AS distance_km, g.next_epoch, "
+                    f"{score_sql(plan, params, postgres, closeness)} AS score",
+                    f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km",
+                )
+            )
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
@@ -163,8 +169,14 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score", where))
     else:
         text_match = text_conditions(plan, params, postgres, "all", None)
-        branches.append(("all", f"g.id, {null_distance} AS distance_km, g.next_epoch, "
-                         f"{score_sql(plan, params, postgres, '0.0')} AS score", f"{common}{text_match}"))
+        branches.append(
+            (
+                "all",
+                f"g.id, {null_distance} AS distance_km, g.next_epoch, "
+                f"{score_sql(plan, params, postgres, '0.0')} AS score",
+                f"{common}{text_match}",
+            )
+        )
     order = ORDERS[plan.sort]
     statements = []
     for name, columns, where in branches:
@@ -183,10 +195,14 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 f"FROM {source} WHERE {where} ORDER BY {order} LIMIT :branch_limit"
             )
         else:
-            sql = (f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
-                   f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
-                   f"FROM x ORDER BY {order} LIMIT :branch_limit")
-        statement, names = compiled_statement(sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple))))
+            sql = (
+                f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {where}) "
+                f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
+                f"FROM x ORDER BY {order} LIMIT :branch_limit"
+            )
+        statement, names = compiled_statement(
+            sql, postgres, tuple(sorted(k for k, v in params.items() if isinstance(v, list | tuple)))
+        )
         statements.append((name, statement, {key: params[key] for key in names if key in params}))
     return statements
 

@@ -17,7 +17,9 @@ def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
     instr = _instr(postgres)
     if plan.tags:
         params["inv_tags"] = 1.0 / len(plan.tags)
-        hits = " + ".join(f"(CASE WHEN {instr}(g.tags, :tag{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(plan.tags)))
+        hits = " + ".join(
+            f"(CASE WHEN {instr}(g.tags, :tag{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(plan.tags))
+        )
         interest = f"(({hits}) * :inv_tags)"
     else:
         interest = "0.0"
@@ -26,13 +28,18 @@ def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
         params["inv_terms"] = 1.0 / len(relevance_terms)
         for i, term in enumerate(relevance_terms):
             params[f"rt{i}"] = " " + term
-        hits = " + ".join(f"(CASE WHEN {instr}(g.title_norm, :rt{i}) > 0 THEN 1.0 ELSE 0.0 END)"
-                          for i in range(len(relevance_terms)))
+        hits = " + ".join(
+            f"(CASE WHEN {instr}(g.title_norm, :rt{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(relevance_terms))
+        )
         relevance = f"(({hits}) * :inv_terms)"
     else:
         relevance = "0.0"
     greatest = "greatest" if postgres else "max"
-    timeliness = (f"(CASE WHEN g.next_epoch IS NULL THEN :undated_timeliness ELSE 1.0 / (1.0 + "
-                  f"({greatest}(g.next_epoch - :now, 0.0) / 3600.0) / :soon_scale_h) END)")
-    return (f"(:w_distance * {closeness} + :w_interest * {interest} + :w_text * {relevance} "
-            f"+ :w_time * {timeliness} + :w_connection * g.connection)")
+    timeliness = (
+        f"(CASE WHEN g.next_epoch IS NULL THEN :undated_timeliness ELSE 1.0 / (1.0 + "
+        f"({greatest}(g.next_epoch - :now, 0.0) / 3600.0) / :soon_scale_h) END)"
+    )
+    return (
+        f"(:w_distance * {closeness} + :w_interest * {interest} + :w_text * {relevance} "
+        f"+ :w_time * {timeliness} + :w_connection * g.connection)"
+    )

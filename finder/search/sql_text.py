@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 from finder.geo.math import bounding_box
-from finder.index.rows import FTS_TABLES, cell_name, tag_token
+from finder.index import FTS_TABLES, cell_name, tag_token
 
 if TYPE_CHECKING:
     from finder.search.sql import Plan
@@ -41,8 +41,11 @@ def text_conditions(plan: Plan, params: dict, postgres: bool, branch: str, cells
     if by_row:
         options = [f"instr(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))]
         if plan.interest_words:
-            options.append(_fts_match(f"iw_{branch}", [_fts_words(plan.interest_words, [], "OR")], cells,
-                                      FTS_BY_BRANCH[branch], params))
+            options.append(
+                _fts_match(
+                    f"iw_{branch}", [_fts_words(plan.interest_words, [], "OR")], cells, FTS_BY_BRANCH[branch], params
+                )
+            )
         found += " AND (" + " OR ".join(options) + ")"
     return found
 
@@ -65,8 +68,9 @@ def _fts_match(name: str, parts: list[str], cells: list[str] | None, tables: tup
     return "g.id IN (" + " UNION ALL ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH :{name}" for t in tables) + ")"
 
 
-def _ts_match(name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None,
-              params: dict) -> str:
+def _ts_match(
+    name: str, words: list[str], tokens: list[str], joiner: str, cells: list[str] | None, params: dict
+) -> str:
     """A tsquery condition: words (english stemming) joined by &/|, or-ed with exact tokens, and-ed with any cell."""
     parts = []
     if words:
@@ -93,4 +97,3 @@ def cells_around(lat: float, lon: float, radius_km: float) -> list[str] | None:
     if len(lat_cells) * len(lon_cells) > MAX_CELLS:
         return None
     return [cell_name(a, b) for a in lat_cells for b in lon_cells]
-
