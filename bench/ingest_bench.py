@@ -143,7 +143,9 @@ def parse_rates(n: int) -> dict[str, float]:
         }
         for i in range(n)
     ]
-    html = f'<html><head><script type="application/ld+json">{json.dumps(events)}</script></head><body></body></html>'.encode()
+    html = (
+        f'<html><head><script type="application/ld+json">{json.dumps(events)}</script></head><body></body></html>'
+    ).encode()
     for name, body in (("ics", ics), ("schemaorg", html)):
         context = Context(window_start=NOW, window_end=NOW + timedelta(days=90), timezone="Europe/Paris")
         started = time.perf_counter()

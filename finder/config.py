@@ -29,7 +29,8 @@ class Config:
     DATABASE_URL: str = setting("", "SQLAlchemy URL; empty = SQLite file data/kindred.sqlite")
     DATA_DIR: str = setting(
         "",
-        "Folder of the site's own files (what data/... settings name); empty = data/ of the checkout, or ./data installed",
+        "Folder of the site's own files (what data/... settings name); "
+        "empty = data/ of the checkout, or ./data installed",
     )
     SECRET_KEY: str = setting("", "Signs sessions and links; empty = generated once into data/secret_key")
     DEBUG: bool = setting(False, "Flask debug mode (never in production)")

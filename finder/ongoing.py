@@ -2,8 +2,9 @@
 no dates, or that started and gives no end (pure, stdlib only).
 
 The rule: a listing of any kind but `event`, without a repeat rule (RRULE), with no end and either no
-start or a start *date* (no time of day), is open-ended. Once its start has passed (or when it has none) it is *ongoing*: it is
-never "past", it is searchable, and it is shown as "Ongoing" (or by its schedule in words).
+start or a start *date* (no time of day), is open-ended. Once its start has passed (or when it has
+none) it is *ongoing*: it is never "past", it is searchable, and it is shown as "Ongoing" (or by its
+schedule in words).
 
 Date filters and ongoing listings (the search index marks them, see `finder.index.rows.index_row`):
 - `days` and `time`: an ongoing listing's days and hours are not known, so it counts as available on

@@ -52,7 +52,8 @@ def parse_within(budget: Budget, adapter: type | None, body: bytes, url: str, co
     """`adapter` (a class; None: the one detected from the body) parses `body` in a worker under `budget`.
 
     The context's problems, those it came with and the parse's, come back in `Parsed.problems`, and its
-    memo in `Parsed.memo` (a worker has its own copy of `context`). Raises ParseError as the adapter would, OverBudget past the budget."""
+    memo in `Parsed.memo` (a worker has its own copy of `context`). Raises ParseError as the adapter
+    would, OverBudget past the budget."""
     if budget.timeout_s <= 0 and budget.max_memory_mb <= 0:
         return _parse(adapter, body, url, context)
     workers = multiprocessing.get_context("forkserver")

@@ -27,7 +27,8 @@ def json_values(keys: list[str]):
 
 
 def check_never_crashes(adapter_cls, keys: list[str], url: str = "https://example.org/api/x?$limit=2"):
-    """Run the adapter (parse, next_url, sniff) on generated JSON, CSV and bytes; only lists or ParseError may come out."""
+    """Run the adapter (parse, next_url, sniff) on generated JSON, CSV and bytes; only lists or ParseError
+    may come out."""
 
     csv_text = st.lists(st.lists(st.sampled_from(keys) | st.text(max_size=8), min_size=1, max_size=5), max_size=4)
     bodies = (

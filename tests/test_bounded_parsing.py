@@ -2,9 +2,9 @@
 
 Recurrence rules that meet every second or minute, a hundred million times, or every second since 1990,
 in iCalendar, Google Calendar JSON and Footprint, each beside a good event, are served over HTTP and
-scraped by `run_source` in a process allowed 300 MB of address space beyond its loaded code (parse workers included): each
-run finishes in under 5 s, keeps the good event and the hostile one (read as daily), and says so in a
-problem line. A parse over its time or memory budget fails one run with a clear reason.
+scraped by `run_source` in a process allowed 300 MB of address space beyond its loaded code (parse
+workers included): each run finishes in under 5 s, keeps the good event and the hostile one (read as
+daily), and says so in a problem line. A parse over its time or memory budget fails one run with a clear reason.
 """
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ FEEDS = {
 def scrape_limited(
     tmp_path, sources: list | None = None, settings: dict | None = None, suggest: list | None = None
 ) -> dict:
-    """`tests.bounded_run` in a subprocess held to MEMORY_MB: `sources` scraped or `suggest` URLs posted; its JSON answer."""
+    """`tests.bounded_run` in a subprocess held to MEMORY_MB: `sources` scraped or `suggest` URLs posted;
+    its JSON answer."""
     spec = {"now": NOW.isoformat(), "settings": settings or {}}
     spec.update({"suggest": suggest} if suggest else {"sources": sources})
     done = subprocess.run(

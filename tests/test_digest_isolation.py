@@ -32,7 +32,8 @@ def smtp():
 
 
 def seed(engine, now: datetime) -> dict[str, int]:
-    """A walk first seen an hour ago, and alerts (all confirmed two days ago): poisoned ones first, the good one last."""
+    """A walk first seen an hour ago, and alerts (all confirmed two days ago): poisoned ones first, the good
+    one last."""
     from finder.db.engine import make_sessionmaker
 
     clear_tables(engine)

@@ -105,7 +105,8 @@ def digest_parts(tmp_path: Path, locale: str = "en") -> tuple[str, str]:
 
 LAYOUT_FACTS = """() => {
   const box = e => e.getBoundingClientRect();
-  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && \
+a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
   const problems = [];
   for (const card of document.querySelectorAll('table.card')) {
     const badges = [...card.querySelectorAll('.badge')].map(box);

@@ -576,7 +576,10 @@ def test_robots_verdict_per_status(status, allowed):
 
 
 def test_robots_delays_and_product_token():
-    text = b"User-agent: kindred\nDisallow: /\n\nUser-agent: KindredBot\nRequest-rate: 1/10\n\nUser-agent: *\nCrawl-delay: 2\n"
+    text = (
+        b"User-agent: kindred\nDisallow: /\n\nUser-agent: KindredBot\nRequest-rate: 1/10\n\n"
+        b"User-agent: *\nCrawl-delay: 2\n"
+    )
     rules = robots.rules_for_response(200, text, START_S)
     agent = "KindredBot/0.1 (+https://github.com/kindred-finder/kindred)"  # 'kindred' in the URL is no match
     assert robots.product_token(agent) == "KindredBot"

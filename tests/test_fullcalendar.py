@@ -46,7 +46,8 @@ def test_corpus_cook_landbank_eventon_ajax(corpus):
 
 
 def test_corpus_eventon_without_source_zone_takes_the_offset_its_calendar_link_states(corpus):
-    """The wall clock (10:00) with the card's `sunix=20190913T150000Z`: -05:00, no zone name (scrapers/page_zones.py)."""
+    """The wall clock (10:00) with the card's `sunix=20190913T150000Z`: -05:00, no zone name
+    (scrapers/page_zones.py)."""
     body = (corpus / "wp-events-json" / "cityscrapers_cook_landbank_eventon_ajax.json").read_bytes()
     [listing] = FullCalendar().parse(body, "", window("2019-09-01", "2019-10-01"))
     assert listing.start.isoformat() == "2019-09-13T10:00:00-05:00" and listing.timezone is None

@@ -431,7 +431,10 @@ def test_broken_values_lose_only_what_is_broken():
 
 def test_unbalanced_begin_end_lines_are_repaired():
     stray = b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART:20250101T100000Z\nSUMMARY:A\nEND:VEVENT\nEND:VTODO\n"
-    missing = b"BEGIN:VEVENT\nUID:b\nDTSTART:20250102T100000Z\nSUMMARY:B\nBEGIN:VEVENT\nUID:c\nDTSTART:20250103T100000Z\nSUMMARY:C\n"
+    missing = (
+        b"BEGIN:VEVENT\nUID:b\nDTSTART:20250102T100000Z\nSUMMARY:B\n"
+        b"BEGIN:VEVENT\nUID:c\nDTSTART:20250103T100000Z\nSUMMARY:C\n"
+    )
     assert [listing.title for listing in parse(stray + missing)[0]] == ["A", "B", "C"]
 
 

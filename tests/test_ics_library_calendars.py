@@ -142,7 +142,10 @@ def test_a_zone_one_calendar_defines_does_not_decide_the_next_calendars_times():
 
     zone_block = ("BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
                   "TZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")  # fmt: skip
-    event = "BEGIN:VEVENT\r\nUID:{0}\r\nSUMMARY:{0}\r\nDTSTART;TZID=W. Europe Standard Time:20300115T180000\r\nEND:VEVENT\r\n"
+    event = (
+        "BEGIN:VEVENT\r\nUID:{0}\r\nSUMMARY:{0}\r\n"
+        "DTSTART;TZID=W. Europe Standard Time:20300115T180000\r\nEND:VEVENT\r\n"
+    )
     first = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{zone_block}{event.format('a')}END:VCALENDAR\r\n".encode()
     second = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{event.format('b')}END:VCALENDAR\r\n".encode()
     context = Context(window_start=datetime(2030, 1, 1, tzinfo=UTC))

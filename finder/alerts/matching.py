@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 MAX_NUMBER_CHARS = 40  # longer lat/lon text takes search's own parse (and its error)
 WINDOW_SQL = (
     text(
-        "SELECT g.id, l.first_seen, g.lat_band, g.lat, g.lon, g.x, g.y, g.z, g.kind, g.flags, g.days_mask, g.times_mask, "
-        "g.next_epoch, g.end_epoch, g.connection, g.tags, g.title_norm FROM listing_geo g JOIN listings l ON l.id = g.id "
+        "SELECT g.id, l.first_seen, g.lat_band, g.lat, g.lon, g.x, g.y, g.z, g.kind, g.flags, g.days_mask, "
+        "g.times_mask, g.next_epoch, g.end_epoch, g.connection, g.tags, g.title_norm "
+        "FROM listing_geo g JOIN listings l ON l.id = g.id "
         "WHERE l.first_seen > :since"
     )
     .bindparams(bindparam("since", type_=UTCDateTime()))

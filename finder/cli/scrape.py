@@ -178,8 +178,8 @@ def _list_sources():
     help="The place's postcode, to ask Open Referral UK directories for services near it.",
 )
 def discover_command(place: str, radius_km: float, worship: bool, postcode: str):
-    """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon, Open Referral UK), each previewed, into the
-    suggestion queue for an administrator to approve on the admin pages (/admin)."""
+    """Propose sources near PLACE (OpenActive feeds, OpenStreetMap, Mobilizon, Open Referral UK), each previewed,
+    into the suggestion queue for an administrator to approve on the admin pages (/admin)."""
     from finder.geo import PlaceQueryError, get_resolver
     from finder.models import utcnow
     from finder.trust import discover

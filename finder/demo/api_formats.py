@@ -153,7 +153,8 @@ def overpass_json() -> str:
             "version": 0.6,
             "generator": "Kindred demo",
             "osm3s": {
-                "copyright": "The data included in this document is from www.openstreetmap.org. The data is made available under ODbL."
+                "copyright": "The data included in this document is from www.openstreetmap.org. "
+                "The data is made available under ODbL."
             },
             "elements": elements,
         },

@@ -163,9 +163,11 @@ ONLINE = [
 # seven roles make fourteen dates that fall on every weekday twice, so weekend volunteering is there
 # whatever day the demo is written.
 VOLUNTEER_ROLES = [
-    ("Befriending volunteer", "Visit an older neighbour for an hour a week; training and support provided.", ["Seniors"]),
+    ("Befriending volunteer", "Visit an older neighbour for an hour a week; training and support provided.",
+     ["Seniors"]),
     ("Food bank driver", "Collect donations from supermarkets on Saturday mornings (own licence needed).", ["Hunger"]),
-    ("Youth football coach assistant", "Help run Saturday training for under-10s; checks and training provided.", ["Sports", "Children & Youth"]),
+    ("Youth football coach assistant", "Help run Saturday training for under-10s; checks and training provided.",
+     ["Sports", "Children & Youth"]),
     ("Museum welcome host", "Greet visitors and help them find their way; two shifts a month.", ["Arts"]),
     ("Refugee welcome buddy", "Help a newly arrived family find their way around the city.", ["Immigrants & Refugees"]),
     ("Conservation volunteer", "Hedge laying, path repair and bird surveys in city parks.", ["Environment"]),

@@ -72,7 +72,8 @@ def jsonld_page(city: dict, anchor: date) -> str:
         {
             "@type": "SportsClub",
             "name": f"{city['name']} Walking Football Club",
-            "description": "Football at walking pace for over-50s and anyone returning from injury. Weekly, all welcome.",
+            "description": "Football at walking pace for over-50s and anyone returning from injury. "
+            "Weekly, all welcome.",
             "url": f"https://demo.kindred.invalid/{city['slug']}/walking-football",
             "address": {
                 "@type": "PostalAddress",

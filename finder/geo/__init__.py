@@ -1,4 +1,5 @@
-"""Where things are: geo math, place text, the offline gazetteer (and its build), listing geocoding, the opt-in online fallback.
+"""Where things are: geo math, place text, the offline gazetteer (and its build), listing geocoding,
+the opt-in online fallback.
 
 Other areas import these names from the package itself; the modules load on first use."""
 

@@ -85,7 +85,8 @@ POSTGRES_DDL = (
         title_norm text NOT NULL, tsv tsvector NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS listing_geo_band_lon ON listing_geo (lat_band, lon)",
     "CREATE INDEX IF NOT EXISTS listing_geo_tsv ON listing_geo USING gin (tsv)",
-    f"CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) WHERE lat_band = {NO_PLACE_BAND}",
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
+    f"WHERE lat_band = {NO_PLACE_BAND}",
     "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
     "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
 )

@@ -4,8 +4,8 @@ Statuses: `ok`; `partial` (a later page failed or the page cap was reached: what
 stored, nothing counts as gone); `empty` (no valid item where the last good run had some: an
 alarm, nothing is stored or hidden); `failed` (the fetch or parse of the first page failed, or
 anything raised). Incremental feeds (OpenActive RPDE: `adapter.incremental`) resume where the last
-run ended and never count unseen listings as missing (see finder/ingest/runs_incremental.py). A 304 Not Modified is `ok` and changes nothing. A run never raises; the caller
-commits.
+run ended and never count unseen listings as missing (see finder/ingest/runs_incremental.py). A 304
+Not Modified is `ok` and changes nothing. A run never raises; the caller commits.
 """
 
 from __future__ import annotations

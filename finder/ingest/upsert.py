@@ -1,4 +1,5 @@
-"""Per-item writes of an ingest: a key new to this source merged or queued, a changed item updated, status and next start kept."""
+"""Per-item writes of an ingest: a key new to this source merged or queued, a changed item updated,
+status and next start kept."""
 
 from __future__ import annotations
 

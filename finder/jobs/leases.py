@@ -1,4 +1,5 @@
-"""A job's lease row: `Lease` settings; taking the lease when free and due, renewing it, releasing it with the outcome."""
+"""A job's lease row: `Lease` settings; taking the lease when free and due, renewing it, releasing it with
+the outcome."""
 
 from __future__ import annotations
 

@@ -153,7 +153,10 @@ def send_alerts(app: Flask) -> str:
     with app.extensions["sessionmaker"]() as session:
         built, sent = run_digests(session, config, make_matcher(place_resolver(app)), render_in_alert_locale)
         session.commit()
-    return f"built={built.built} empty={built.empty} digest_failed={built.failed} sent={sent.sent} retry={sent.retry} failed={sent.failed}"
+    return (
+        f"built={built.built} empty={built.empty} digest_failed={built.failed} "
+        f"sent={sent.sent} retry={sent.retry} failed={sent.failed}"
+    )
 
 
 def roll_series(app: Flask) -> str:

@@ -116,4 +116,7 @@ def _part(subtype: str, content: str) -> str:
     encoded = CRLF.join(
         binascii.b2a_base64(data[i : i + 57], newline=False).decode("ascii") for i in range(0, len(data), 57)
     )
-    return f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}'
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
+        f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}"
+    )

@@ -2,10 +2,10 @@
 
 Candidates come from `listing_geo` (0.1° latitude bands × a longitude range), are refined by the
 straight-line distance between unit-sphere vectors (exact, and within 1 m of the great-circle
-distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ranking.WEIGHTS` passed as float parameters, so the
-order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on PostgreSQL. The text conditions are
-`finder.search.sql_text`, the ranking sum `finder.search.sql_score`, the statement and answer caches
-`finder.search.sql_cache`.
+distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ranking.WEIGHTS` passed
+as float parameters, so the order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on
+PostgreSQL. The text conditions are `finder.search.sql_text`, the ranking sum
+`finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter

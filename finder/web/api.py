@@ -32,7 +32,8 @@ DOCS_PAGE = """<!DOCTYPE html>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kindred API reference</title></head>
 <body><redoc spec-url="{spec_url}"></redoc>
-<noscript><p>This reference needs JavaScript. The API is described in <a href="{spec_url}">{spec_url}</a>.</p></noscript>
+<noscript><p>This reference needs JavaScript. \
+The API is described in <a href="{spec_url}">{spec_url}</a>.</p></noscript>
 <script src="/static/vendor/redoc/redoc.standalone.js"></script></body>
 </html>"""
 spec = SpecTree(

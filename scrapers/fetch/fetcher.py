@@ -149,7 +149,8 @@ class Fetcher:
                 retry_at = self._clock() + hinted_s
                 self._hosts.back_off(host, retry_at, failure, status)
                 raise FetchError(
-                    f"{failure}; asked to retry after {hinted_s:.0f} s: giving up this run, host back at {_stamp(retry_at)}",
+                    f"{failure}; asked to retry after {hinted_s:.0f} s: "
+                    f"giving up this run, host back at {_stamp(retry_at)}",
                     status,
                     _when(retry_at),
                 )

@@ -143,7 +143,8 @@ def check_host(
         if reason:
             shown = host if literal is None else f"address {host}"
             raise AddressRefused(
-                f"refused {shown}: {address} is a {reason} address (private targets are off: FINDER_FETCH_ALLOW_PRIVATE)"
+                f"refused {shown}: {address} is a {reason} address "
+                "(private targets are off: FINDER_FETCH_ALLOW_PRIVATE)"
             )
     pinned = []
     for address in addresses:
