@@ -202,6 +202,16 @@ def test_other_areas_import_only_a_package_s_public_names():
     assert found == []
 
 
+@pytest.mark.parametrize("package", sorted(PUBLIC_PACKAGES))
+def test_no_public_name_is_also_a_module_of_its_package(package):
+    """`from finder.jobs import source_health` must mean one thing, whichever modules happen to be loaded."""
+    import importlib
+    import pkgutil
+
+    module = importlib.import_module(f"finder.{package}")
+    assert set(module.__all__) & {info.name for info in pkgutil.iter_modules(module.__path__)} == set()
+
+
 def test_only_the_web_jobs_and_cli_import_the_web_framework():
     offenders = {
         name: sorted({n.split(".")[0] for n in imports(path)} & FRAMEWORK)

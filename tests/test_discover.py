@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 
 from finder.ingest.runs import default_fetcher, run_source
 from finder.models import SourceSuggestion
-from finder.trust.discover import bounding_box, discover, geohash, overpass_url
+from finder.trust.discovery import bounding_box, discover, geohash, overpass_url
 from finder.trust.suggestions import approve
 from tests.conftest import make_test_config
 from tests.test_runs import reset

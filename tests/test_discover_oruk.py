@@ -18,8 +18,8 @@ from werkzeug import Request, Response
 
 from finder.ingest.runs import default_fetcher
 from finder.models import SourceSuggestion
-from finder.trust.discover import discover
 from finder.trust.discover_oruk import directories, names_place, postcode_search_works, services_url
+from finder.trust.discovery import discover
 from tests.conftest import make_test_config
 from tests.test_runs import reset
 

@@ -362,7 +362,7 @@ def test_occurrences_follow_the_source(session):
 
 
 def test_retag_applies_a_changed_vocabulary(session, tmp_path):
-    from finder.ingest.retag import retag
+    from finder.ingest.retagging import retag
     from finder.tags import load_vocabulary
 
     source = make_source(session, tags=["social"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from finder.jobs.source_health import flags_for
+from finder.jobs.source_status import flags_for
 from finder.models import ScrapeRun, Source
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ __all__, __getattr__ = lazy_exports(
         "health": ["job_health", "needs_attention"],
         "locks": ["held_keys"],
         "scrape": ["run_source_locked"],
-        "source_health": ["SourceHealth", "source_health"],
+        "source_status": ["SourceHealth", "source_health"],
         "table": ["Job", "abandon_running", "job_table", "run_due", "run_job"],
     },
 )

@@ -7,7 +7,7 @@ from finder.lazy import lazy_exports
 __all__, __getattr__ = lazy_exports(
     __name__,
     {
-        "inline_css": ["inline_css"],
+        "styles": ["inline_css"],
         "outbox": ["SendReport", "record", "send_pending"],
         "send": [
             "MailError",

@@ -18,7 +18,7 @@ __all__, __getattr__ = lazy_exports(
             "start_claim",
             "verify",
         ],
-        "discover": ["discover"],
+        "discovery": ["discover"],
         "privacy": ["delete_subscriber", "delete_unsubscribed", "export"],
         "suggestions": ["SuggestError", "approve", "preview", "queue"],
     },

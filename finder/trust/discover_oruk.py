@@ -62,7 +62,7 @@ def services_url(entry: dict, postcode: str = "", radius_km: float = 0.0) -> str
 
 
 def oruk_candidates(run, place_name: str, postcode: str = "") -> list:
-    """Candidates (finder/trust/discover.py `Candidate`) among the dashboard's directories; problems go to `run`."""
+    """Candidates (finder/trust/discovery.py `Candidate`) among the dashboard's directories; problems go to `run`."""
     address = run.config.DISCOVER_ORUK_DASHBOARD
     if not address:
         return []

@@ -1,6 +1,6 @@
 """The visitor's Sources page as values: who we read, how fresh each source is, and its licence.
 
-Built from the catalogue's rows (`Source`), the run history (`finder.jobs.source_health`) and the licence terms
+Built from the catalogue's rows (`Source`), the run history (`finder.jobs.source_status`) and the licence terms
 (`finder.catalog.licences`); words are chosen in the template. The operator's view of the same runs is `/status`.
 """
 

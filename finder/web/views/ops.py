@@ -11,7 +11,7 @@ from finder.web.extensions import get_session
 from finder.web.probes import probe
 
 bp = Blueprint("ops", __name__)
-LABELS = {  # finder/jobs/source_health.py's and finder/jobs/health.py's flags and the run statuses, as people read them
+LABELS = {  # finder/jobs/source_status.py's and finder/jobs/health.py's flags and the run statuses, as people read them
     "failed": _l("failed"),
     "zero yield": _l("zero yield"),
     "dropped": _l("dropped"),
