@@ -19,80 +19,15 @@ from finder.geo.math import is_latin
 # Postcodes kept: the countries served first, plus compact national sets. Countries whose dump is
 # huge, street-level or sparse in place names (PT, AE, SG, MX, PE, ID, PL, KR, RU, ...) are left out
 # to keep the file under ~35 MB; their cities still resolve by name.
-POSTAL_COUNTRIES = {
-    "US",
-    "GB",
-    "CA",
-    "AU",
-    "DE",
-    "FR",
-    "IN",
-    "BR",
-    "JP",
-    "NL",
-    "BE",
-    "LU",
-    "CH",
-    "AT",
-    "IT",
-    "ES",
-    "IE",
-    "DK",
-    "SE",
-    "NO",
-    "FI",
-    "IS",
-    "NZ",
-    "ZA",
-    "CZ",
-    "SK",
-    "HU",
-    "SI",
-    "HR",
-    "PR",
-    "MC",
-    "LI",
-    "SM",
-    "AD",
-    "MT",
-    "CY",
-    "GG",
-    "JE",
-    "IM",
-}
+POSTAL_COUNTRIES = set(
+    "US GB CA AU DE FR IN BR JP NL BE LU CH AT IT ES IE DK SE NO FI IS NZ ZA CZ SK HU SI HR PR MC LI SM AD MT CY GG "
+    "JE IM".split()
+)
 # Postal place names (villages and districts below 1000 people) are added for these countries only;
 # elsewhere they are mostly post-office or street names that add size and noise.
-POSTAL_PLACE_COUNTRIES = {
-    "US",
-    "GB",
-    "CA",
-    "AU",
-    "DE",
-    "FR",
-    "NL",
-    "BE",
-    "LU",
-    "CH",
-    "AT",
-    "IT",
-    "ES",
-    "IE",
-    "DK",
-    "SE",
-    "NO",
-    "FI",
-    "IS",
-    "NZ",
-    "BR",
-    "ZA",
-    "SI",
-    "PR",
-    "MC",
-    "LI",
-    "SM",
-    "AD",
-    "MT",
-}
+POSTAL_PLACE_COUNTRIES = set(
+    "US GB CA AU DE FR NL BE LU CH AT IT ES IE DK SE NO FI IS NZ BR ZA SI PR MC LI SM AD MT".split()
+)
 MIN_POPULATION = 1000
 # Alternate names (exonyms, other spellings) are kept for towns of at least this size; smaller ones
 # keep their main name, which keeps the file under ~35 MB.
