@@ -45,6 +45,10 @@ class Config:
     FETCH_TIMEOUT_S: float = setting(20.0, "Connect and read timeout of one request, seconds")
     FETCH_MAX_BYTES: int = setting(10_000_000, "Largest response body accepted, bytes")
     FETCH_ALLOW_PRIVATE: bool = setting(False, "Allow loopback/private fetch targets (tests and the demo only)")
+    FETCH_RETRIES: int = setting(3, "Extra attempts of one request after a 5xx, 429 or timeout")
+    FETCH_RETRY_BACKOFF_S: float = setting(
+        1.0, "Seconds before the first retry when the server names none (Retry-After); doubles each time"
+    )
     EXPANSION_DAYS: int = setting(90, "Days ahead to expand recurring series into occurrences")
     PARSE_TIMEOUT_S: float = setting(60.0, "Seconds one page of a scrape may take to parse, in a worker killed past it")
     PARSE_MAX_MEMORY_MB: int = setting(

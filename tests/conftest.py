@@ -200,6 +200,7 @@ def make_test_config(db_url: str, tmp_path: Path, **overrides) -> Config:
         TESTING=True,
         FETCH_ALLOW_PRIVATE=True,
         FETCH_MIN_DELAY_S=0.0,
+        FETCH_RETRY_BACKOFF_S=0.05,  # the retries still happen, without 7 s of waiting behind each 5xx
         RATELIMIT_ENABLED=False,
         SMTP_URL="",
     )

@@ -125,6 +125,11 @@ def test_build_without_wheels_or_with_bad_fixture_fails_clearly(tmp_path, monkey
     assert not (tmp_path / "g.sqlite").exists()
 
 
+# The full build takes 25-35 s of one core: the tests that read it share one xdist worker, so it is built once
+# per run, not once per worker (`make test` runs --dist loadgroup).
+ON_THE_REAL_GAZETTEER = pytest.mark.xdist_group("real-gazetteer")
+
+
 @pytest.fixture(scope="module")
 def real_gazetteer(tmp_path_factory):
     """The full gazetteer from the pinned wheels, built once for this module."""
@@ -153,6 +158,7 @@ def real_gazetteer(tmp_path_factory):
         ("Hebden Bridge", 53.74, -2.01),
     ],
 )
+@ON_THE_REAL_GAZETTEER
 def test_real_gazetteer_places(real_gazetteer, query, lat, lon):
     path, counts = real_gazetteer
     place = Resolver(path).resolve(query)
@@ -160,6 +166,7 @@ def test_real_gazetteer_places(real_gazetteer, query, lat, lon):
     assert haversine_km(place.lat, place.lon, lat, lon) < 25, place
 
 
+@ON_THE_REAL_GAZETTEER
 def test_real_gazetteer_size_and_ambiguity(real_gazetteer):
     path, counts = real_gazetteer
     assert path.stat().st_size < 37_000_000

@@ -64,6 +64,8 @@ class FetchSettings:
             timeout_s=float(config.FETCH_TIMEOUT_S),
             max_bytes=int(config.FETCH_MAX_BYTES),
             allow_private=bool(config.FETCH_ALLOW_PRIVATE),
+            retries=int(config.FETCH_RETRIES),
+            backoff_s=float(config.FETCH_RETRY_BACKOFF_S),
             file_root=config.file_roots if hasattr(config, "file_roots") else DATA_ROOT,
         )
         values.update(overrides)
