@@ -80,14 +80,19 @@ class OpenActiveAdapter(Adapter):
         """The kept series `series_id` (JSON text, or a dict as earlier versions kept it), decoded once a parse."""
         found = self._series.get(series_id)
         if found is None:
-            kept = memo["series"].get(series_id)
-            found = json.loads(kept) if isinstance(kept, str) else kept if isinstance(kept, dict) else None
-            if found is not None:
+            found = memo["series"].get(series_id)
+            if isinstance(found, str):
+                try:
+                    found = json.loads(found)
+                except (ValueError, RecursionError):  # not written by this adapter: as if never read
+                    found = None
+            if isinstance(found, dict):
                 self._series[series_id] = found
-        return found
+        return found if isinstance(found, dict) else None
 
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
+        self._series = {}  # decoded from this context's memo only
         items = page_items(self._document(body))
         memo = context.memo.setdefault("openactive", {"waiting": {}, "items": 0})
         memo["series"] = context.memo.setdefault("kept", {}).setdefault("series", {})  # kept between runs
