@@ -21,7 +21,10 @@ from scrapers.base import Context, ParseError
 from scrapers.listing import Listing
 
 log = logging.getLogger(__name__)
-_PRELOAD = ["__main__", "scrapers.budget", "scrapers.detect", *(f"scrapers.{name}" for name in ADAPTER_MODULES)]
+# What the fork server imports once, for every worker it forks; `budget_server` first: it keeps the workers from
+# running their caller's main script again (see there).
+_PRELOAD = ["scrapers.budget_server", "scrapers.budget", "scrapers.detect"]
+_PRELOAD += [f"scrapers.{name}" for name in ADAPTER_MODULES]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ only lends its fields to its sessions), ScheduledSession (joined to its
 SessionSeries through `superEvent`: embedded, or by URL when the series came earlier in the same
 run or, in scheduled runs, in an earlier run or a sibling source's feed named in the catalogue
 (`mapping.series_sources = ["<slug of the SessionSeries source>"]`, run first): every series read
-is kept in `context.memo["kept"]["series"]`, which incremental runs save and load (plain data, so it
-survives a parse worker); a session whose series comes later in the run waits for it), CourseInstance, Event.
+is kept in `context.memo["kept"]["series"]`, which incremental runs save and load; a session whose series
+comes later in the run waits for it), CourseInstance, Event. A kept series is its node as compact JSON text,
+decoded when a session joins to it: the memo crosses into and out of the parse worker with every page, and
+thousands of series as nested dicts cost ~0.3 s a page to pickle and unpickle there, as text a few ms.
 FacilityUse/Slot items are facility bookings, not community listings: skipped with a problem line.
 Deleted items are listed by `removals` (their RPDE ids, the listings' `source_key`). A listing's
 `source_key` is its RPDE item id, else its `@id`.
@@ -22,11 +24,13 @@ The activity list, a data catalogue or a dataset site is no feed of sessions: Pa
 
 from __future__ import annotations
 
+import json
+
 from scrapers import register
 from scrapers.base import Adapter, Context, ParseError, follow_link, json_document
 from scrapers.listing import Listing
 from scrapers.openactive_fields import FACILITY_TYPES, SESSION_TYPES, build_listing, node_id, node_type
-from scrapers.text import json_object, load_json
+from scrapers.text import load_json
 
 MAX_KEPT_SERIES = 20_000  # series kept for joins between runs (past it, the earliest kept go first)
 NOT_FEEDS = {
@@ -62,9 +66,34 @@ def item_key(item: dict) -> str:
 class OpenActiveAdapter(Adapter):
     incremental = True  # runs resume from the last page and apply `removals`; unseen listings are not missing
 
+    def __init__(self):
+        self._series: dict[str, dict] = {}  # kept series decoded during this parse, by @id
+        self._page: tuple[bytes, object] | None = None  # the last body read and its JSON (parse, then the rest)
+
+    def _document(self, body: bytes):
+        """The JSON of `body`, read once for `parse`, `removals` and `next_url` of the same page."""
+        if self._page is None or self._page[0] is not body:
+            self._page = (body, json_document(body, "an OpenActive RPDE page"))
+        return self._page[1]
+
+    def _kept_series(self, memo: dict, series_id: str) -> dict | None:
+        """The kept series `series_id` (JSON text, or a dict as earlier versions kept it), decoded once a parse."""
+        found = self._series.get(series_id)
+        if found is None:
+            found = memo["series"].get(series_id)
+            if isinstance(found, str):
+                try:
+                    found = json.loads(found)
+                except (ValueError, RecursionError):  # not written by this adapter: as if never read
+                    found = None
+            if isinstance(found, dict):
+                self._series[series_id] = found
+        return found if isinstance(found, dict) else None
+
     def parse(self, body: bytes, url: str = "", context: Context | None = None) -> list[Listing]:
         context = context or Context(url=url)
-        items = page_items(json_document(body, "an OpenActive RPDE page"))
+        self._series = {}  # decoded from this context's memo only
+        items = page_items(self._document(body))
         memo = context.memo.setdefault("openactive", {"waiting": {}, "items": 0})
         memo["series"] = context.memo.setdefault("kept", {}).setdefault("series", {})  # kept between runs
         if not items and not memo["items"]:  # said once, when a whole read found nothing
@@ -90,12 +119,13 @@ class OpenActiveAdapter(Adapter):
     def _opportunity(self, data: dict, kind: str, key: str, label: str, memo: dict, context: Context) -> list[Listing]:
         if kind == "SessionSeries" and node_id(data):
             memo["series"].pop(node_id(data), None)  # re-inserted: the most recently read stay longest
-            memo["series"][node_id(data)] = data
+            memo["series"][node_id(data)] = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            self._series[node_id(data)] = data
             while len(memo["series"]) > MAX_KEPT_SERIES:
                 memo["series"].pop(next(iter(memo["series"])))
         series = data.get("superEvent") if kind == "ScheduledSession" else None
         if isinstance(series, str):
-            found = memo["series"].get(series.strip())
+            found = self._kept_series(memo, series.strip())
             if found is None and not data.get("name"):
                 memo["waiting"].setdefault(series.strip(), []).append((data, key, label))
                 context.problems.append(f"{label}: superEvent {series.strip()} not read yet in this run")
@@ -122,14 +152,19 @@ class OpenActiveAdapter(Adapter):
     def removals(self, body: bytes, url: str = "") -> list[str]:
         """The ids of the items this page deletes."""
         try:
-            items = page_items(load_json(body))
-        except (ValueError, ParseError):
+            items = page_items(self._document(body))
+        except ParseError:
             return []
         return [item_key(item) for item in items if item.get("state") == "deleted" and item_key(item)]
 
     def next_url(self, body: bytes, url: str) -> str | None:
         """The page's `next` (absolute), or None on the last page (no items, or `next` is this page)."""
-        data = json_object(body)
+        try:
+            data = self._document(body)
+        except ParseError:
+            return None
+        if not isinstance(data, dict):
+            return None
         if not isinstance(data.get("next"), str) or not data.get("items"):
             return None
         return follow_link(url, data["next"])

@@ -73,6 +73,24 @@ def test_the_real_nottingham_session_joins_its_series_from_an_earlier_page():
     assert shared.problems == []
 
 
+def test_a_series_kept_from_an_earlier_run_joins_as_text_and_as_earlier_versions_kept_it():
+    window = datetime(2020, 7, 1, tzinfo=UTC)
+    first_run = context(timezone="Europe/London", window_start=window)
+    series = (CORPUS / "rpde-item-sessionseries-nottingham-leisurecloud.json").read_bytes()
+    OpenActiveAdapter().parse(series, "", first_run)
+    kept = first_run.memo["kept"]
+    # compact text, which crosses into and out of a parse worker with every page in a few ms
+    assert [type(node) for node in kept["series"].values()] == [str]
+    as_dicts = {"series": {key: json.loads(text) for key, text in kept["series"].items()}}  # as kept before
+    session = (CORPUS / "rpde-item-scheduledsession-superevent-ref-nottingham-leisurecloud.json").read_bytes()
+    for memory in (json.loads(json.dumps(kept)), as_dicts):  # as saved with the run and loaded by the next
+        later_run = context(timezone="Europe/London", window_start=window)
+        later_run.memo["kept"] = memory
+        [one] = OpenActiveAdapter().parse(session, "", later_run)
+        assert one.title == "Shadow Box Fit" and one.organizer.name == "Nottingham City Council Sport and Leisure"
+        assert one.cost == "6.9 GBP" and later_run.problems == []
+
+
 def test_a_session_whose_series_comes_later_in_the_run_waits_for_it():
     shared = context(timezone="Europe/London", window_start=datetime(2020, 7, 1, tzinfo=UTC))
     adapter = OpenActiveAdapter()
