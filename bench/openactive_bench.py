@@ -12,8 +12,9 @@ and a numeric `identifier` (`rpde-item-scheduledsession-superevent-ref-nottingha
 one item in 200 is a tombstone (`rpde-page-deleted-and-updated-openactive-rb-fixture.json`). A run reads
 at most `finder.ingest.runs.MAX_PAGES` pages, so the sessions arrive over several runs, as in production.
 
-Last line: `openactive n=.. seconds=.. per_s=..` (sessions read and stored per second, SQLite file in
---workdir; `--postgres` adds the same into a throw-away PostgreSQL database).
+Last line: `openactive n=.. seconds=.. per_s=.. import_per_s=..` (sessions read and stored per second, end to
+end, and per second of the importer's own time, `ingest`, the figure to set beside bench/ingest_bench.py's;
+SQLite file in --workdir; `--postgres` adds the same into a throw-away PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from finder.config import Config  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.db.migrate import upgrade  # noqa: E402
+from finder.ingest import runs  # noqa: E402
 from finder.ingest.fetch_state import DatabaseFetchStore  # noqa: E402
 from finder.ingest.runs import MAX_PAGES, run_source  # noqa: E402
 from finder.models import Listing, Source  # noqa: E402
@@ -188,6 +190,20 @@ def generate(n: int, series_count: int) -> tuple[dict[str, bytes], dict[str, byt
     return feed_pages("session-series", series), feed_pages("scheduled-sessions", sessions), tombstones
 
 
+class ImporterClock:
+    """Seconds spent inside the importer (`ingest`, as the run path calls it), apart from fetch, parse and fold."""
+
+    def __init__(self):
+        self.seconds, self.real = 0.0, runs.ingest
+
+    def __call__(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return self.real(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def run_feed(maker, slug: str, pages: dict[str, bytes], config: Config) -> tuple[float, list]:
     """Runs of `slug` until its feed is read to the end; seconds and the runs' counts."""
     runs = []
@@ -202,7 +218,8 @@ def run_feed(maker, slug: str, pages: dict[str, bytes], config: Config) -> tuple
     return time.perf_counter() - started, runs
 
 
-def measure(url: str, n: int, series_count: int) -> float:
+def measure(url: str, n: int, series_count: int) -> tuple[float, float]:
+    """Seconds for the sessions' runs, end to end and inside the importer."""
     upgrade(url)
     engine = make_engine(url)
     maker = make_sessionmaker(engine)
@@ -232,29 +249,34 @@ def measure(url: str, n: int, series_count: int) -> float:
             ]
         )
         session.commit()
-    seconds, runs = run_feed(maker, "oa-series", series_pages, config)
-    log.info("%s: %d series in %.1f s (%s)", engine.dialect.name, series_count, seconds, runs)
-    seconds, runs = run_feed(maker, "oa-sessions", session_pages, config)
-    inserted = sum(run[1] for run in runs)
+    seconds, done = run_feed(maker, "oa-series", series_pages, config)
+    log.info("%s: %d series in %.1f s (%s)", engine.dialect.name, series_count, seconds, done)
+    runs.ingest = clock = ImporterClock()
+    try:
+        seconds, done = run_feed(maker, "oa-sessions", session_pages, config)
+    finally:
+        runs.ingest = clock.real
+    inserted = sum(run[1] for run in done)
     with maker() as session:
         stored = session.scalar(select(Listing.id).order_by(Listing.id.desc()).limit(1))
     log.info(
         "%s: %d sessions (+%d tombstones) in %d runs of up to %d pages: %.1f s, %d inserted, %d listings in all; "
-        "runs %s",
+        "runs %s; %.1f s in the importer",
         engine.dialect.name,
         n,
         tombstones,
-        len(runs),
+        len(done),
         MAX_PAGES,
         seconds,
         inserted,
         stored,
-        [run[:6] for run in runs],
+        [run[:6] for run in done],
+        clock.seconds,
     )
     if inserted != n:
-        raise SystemExit(f"expected {n} new listings, got {inserted}: {runs}")
+        raise SystemExit(f"expected {n} new listings, got {inserted}: {done}")
     engine.dispose()
-    return seconds
+    return seconds, clock.seconds
 
 
 def main() -> None:
@@ -267,8 +289,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("finder").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
-        seconds = measure(f"sqlite:///{folder}/openactive.sqlite", args.n, args.series)
+        seconds, importing = measure(f"sqlite:///{folder}/openactive.sqlite", args.n, args.series)
     line = f"openactive n={args.n} seconds={seconds:.1f} per_s={args.n / seconds:.0f}"
+    line += f" import_per_s={args.n / importing:.0f}"
     if args.postgres:
         base_url = os.environ.get("FINDER_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         name = f"bench_openactive_{uuid.uuid4().hex[:8]}"
@@ -276,10 +299,11 @@ def main() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            seconds = measure(
+            seconds, importing = measure(
                 make_url(base_url).set(database=name).render_as_string(hide_password=False), args.n, args.series
             )
             line += f" postgres_seconds={seconds:.1f} postgres_per_s={args.n / seconds:.0f}"
+            line += f" postgres_import_per_s={args.n / importing:.0f}"
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
