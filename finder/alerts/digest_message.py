@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from finder import mail
 from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
+from finder.alerts.digest_shells import Shells
 from finder.mail import build_wire_message, inline_css
 from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Listing, OutboxMessage
@@ -65,29 +67,26 @@ def record_digest(
         if flush:
             session.flush()
         return None
-    shown = new[:DIGEST_CAP]
+    shown, more = new[:DIGEST_CAP], len(new) > DIGEST_CAP
     links = alert_links(settings, alert.id)
     render = Cards.around(render, settings.base_url)
-    context = dict(
-        alert=alert,
-        listings=shown,
-        card=render.bind(alert),
-        more=len(new) > DIGEST_CAP,
-        changes=changes,
-        welcome=welcome,
-        postal_address=settings.postal_address,
-        base_url=settings.base_url,
-        **links,
-    )
-    subject = render(
-        "email/digest_subject.txt", count=f"{len(shown)}{'+' if len(new) > DIGEST_CAP else ''}", **context
-    ).strip()
+    parts = partial(digest_parts, render, settings)
+    composed = None
+    if not welcome and not changes:  # the common digest: filled into its shape's shell (finder.alerts.digest_shells)
+        shells = render.shells.get(id(settings))
+        if shells is None or shells.settings is not settings:
+            shells = render.shells[id(settings)] = Shells(parts, render, settings)
+        composed = shells.compose(alert, shown, more, links)
+    if composed is None:
+        subject, text, html = parts(alert, shown, more, links, render.bind(alert), changes=changes, welcome=welcome)
+        composed = (subject.strip(), text, inline_css(html))
+    subject, text, html = composed
     message = build_wire_message(
         sender=settings.mail_from,
         recipient=alert.email,
         subject=subject,
-        text=render("email/digest.txt", **context),
-        html=inline_css(render("email/digest.html", **context)),
+        text=text,
+        html=html,
         message_id=message_id,
         date=now,
         headers={
@@ -102,6 +101,34 @@ def record_digest(
     if flush:
         session.flush()
     return row
+
+
+def digest_parts(
+    render: Renderer,
+    settings: DigestSettings,
+    alert,
+    shown: list,
+    more: bool,
+    links: dict[str, str],
+    card,
+    *,
+    changes: list = (),
+    welcome: bool = False,
+) -> tuple[str, str, str]:
+    """(subject, text, html) of a digest from its templates: the subject not yet stripped, the html not yet inlined."""
+    context = dict(
+        alert=alert,
+        listings=shown,
+        card=card,
+        more=more,
+        changes=changes,
+        welcome=welcome,
+        postal_address=settings.postal_address,
+        base_url=settings.base_url,
+        **links,
+    )
+    subject = render("email/digest_subject.txt", count=f"{len(shown)}{'+' if more else ''}", **context)
+    return subject, render("email/digest.txt", **context), render("email/digest.html", **context)
 
 
 def alert_links(settings: DigestSettings, alert_id: int) -> dict[str, str]:
