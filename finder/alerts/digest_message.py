@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from finder import mail
 from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
 from finder.alerts.digest_shells import Shells
+from finder.db import chunked
 from finder.mail import build_wire_message, inline_css
 from finder.mail import message_id as mail_message_id
 from finder.models import Alert, AlertSent, Listing, OutboxMessage
@@ -43,27 +47,34 @@ def record_digest(
     *,
     welcome: bool = False,
     flush: bool = True,
-) -> OutboxMessage | None:
+    rows: DigestRows | None = None,
+) -> OutboxMessage | dict | None:
     """Record the digest of `new` listings and `changes` (or an empty marker); the outbox row when there is
     something to send. A `welcome` digest (the current best matches, sent on confirmation) is sent even empty.
 
     The message is built before anything is changed, so an error building it leaves the alert as it was.
-    Without `flush` the rows are written at the caller's next flush (a batch writes them together)."""
+    Without `flush` the rows are written at the caller's next flush; with `rows` they are only collected there
+    (a dict for the outbox row), for the caller to write with the rest of its batch (`DigestRows.write`)."""
     message_id = mail_message_id(f"digest-{alert.id}-{period.key}", settings.base_url)
     if not new and not changes and not welcome:
-        alert.last_digest_at = now
-        session.add(
-            OutboxMessage(
-                alert_id=alert.id,
-                period=period.key,
-                kind="digest",
-                recipient=alert.email,
-                message_id=message_id,
-                message="",
-                status="empty",
-                created_at=now,
-            )
+        marker = dict(
+            alert_id=alert.id,
+            period=period.key,
+            kind="digest",
+            recipient=alert.email,
+            message_id=message_id,
+            message="",
+            status="empty",
+            attempts=0,
+            next_attempt_at=None,
+            error="",
+            created_at=now,
         )
+        if rows is not None:
+            rows.add(alert, marker, [])
+            return None
+        alert.last_digest_at = now
+        session.add(OutboxMessage(**marker))
         if flush:
             session.flush()
         return None
@@ -95,12 +106,46 @@ def record_digest(
             "Auto-Submitted": "auto-generated",
         },
     )
+    if rows is not None:
+        row = mail.outbox_row(alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
+        rows.add(alert, row, [{"alert_id": alert.id, "listing_id": listing.id, "sent_at": now} for listing in shown])
+        return row
     alert.last_digest_at = now
     row = mail.record(session, alert_id=alert.id, period=period.key, kind="digest", message=message, now=now)
     session.add_all(AlertSent(alert_id=alert.id, listing_id=listing.id, sent_at=now) for listing in shown)
     if flush:
         session.flush()
     return row
+
+
+@dataclass
+class DigestRows:
+    """A batch's outbox rows, listings sent and alerts done, written together by `write` (Core bulk inserts: an
+    ORM object per row cost more than building a digest's message)."""
+
+    now: datetime
+    outbox: list[dict] = field(default_factory=list)
+    sent: list[dict] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def add(self, alert: Alert, outbox: dict, sent: list[dict]) -> None:
+        self.outbox.append(outbox)
+        self.sent += sent
+        self.alerts.append(alert)
+
+    def write(self, session) -> None:
+        """Insert the rows and mark the alerts' last digest (in the database and on the loaded alerts)."""
+        if self.outbox:
+            session.execute(insert(OutboxMessage), self.outbox)
+        if self.sent:
+            session.execute(insert(AlertSent), self.sent)
+        for ids in chunked([alert.id for alert in self.alerts], 500):
+            session.execute(
+                update(Alert).where(Alert.id.in_(ids)).values(last_digest_at=self.now),
+                execution_options={"synchronize_session": False},
+            )
+        for alert in self.alerts:
+            set_committed_value(alert, "last_digest_at", self.now)
 
 
 def digest_parts(

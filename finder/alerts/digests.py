@@ -23,7 +23,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
 from finder.alerts.digest_due import due_alerts
 from finder.alerts.digest_history import changed_since, changes_by_alert, sent_among
-from finder.alerts.digest_message import DigestSettings, Renderer, record_digest
+from finder.alerts.digest_message import DigestRows, DigestSettings, Renderer, record_digest
 from finder.models import Alert, AlertSent, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ def _record_batch(
     session: Session, report: BuildReport, batch: list, settings: DigestSettings, render: Renderer, now: datetime
 ) -> None:
     clock = time.perf_counter()
+    rows = DigestRows(now)
     try:
         made = [
             _record_or_fail(
@@ -117,12 +118,13 @@ def _record_batch(
                 now,
                 item.problem,
                 lambda i=item: (
-                    record_digest(session, i.alert, i.period, settings, render, now, i.new, i.changes, flush=False)
+                    record_digest(session, i.alert, i.period, settings, render, now, i.new, i.changes, rows=rows)
                     is not None
                 ),
             )
             for item in batch
         ]
+        rows.write(session)
         session.commit()
     except IntegrityError:
         session.rollback()  # another builder recorded one of these periods: redo them one by one
