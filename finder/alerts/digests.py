@@ -82,13 +82,24 @@ def build_due(
     changes = changes_by_alert(session, since)
     report.seconds["match"] = time.perf_counter() - clock
     for offset in range(0, len(due), COMMIT_EVERY):
-        batch = []
-        for alert, period in due[offset : offset + COMMIT_EVERY]:
-            clock = time.perf_counter()
-            problem = prepared.problems.get(alert.id)
-            new = [] if problem else prepared.matches(alert.id, sent.get(alert.id, ()), digest_message.DIGEST_CAP + 1)
-            report.seconds["match"] += time.perf_counter() - clock
-            batch.append(_Due(alert, period, new, changes.get(alert.id, []), problem))
+        clock = time.perf_counter()
+        found = {
+            alert.id: prepared.ids(alert.id, sent.get(alert.id, ()), digest_message.DIGEST_CAP + 1)
+            for alert, _ in due[offset : offset + COMMIT_EVERY]
+            if alert.id not in prepared.problems
+        }
+        prepared.load(i for ids in found.values() for i in ids)  # the batch's listings in one read
+        batch = [
+            _Due(
+                alert,
+                period,
+                prepared.listings(found.get(alert.id, ())),
+                changes.get(alert.id, []),
+                prepared.problems.get(alert.id),
+            )
+            for alert, period in due[offset : offset + COMMIT_EVERY]
+        ]
+        report.seconds["match"] += time.perf_counter() - clock
         _record_batch(session, report, batch, settings, render, now)
     return report
 
