@@ -55,11 +55,15 @@ class NewListing:
 
 
 def set_bits(bits: int) -> Iterable[int]:
-    """Positions of the set bits, lowest first."""
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
+    """Positions of the set bits, lowest first.
+
+    Read from the number's binary digits in one pass: clearing the lowest bit one at a time makes a new
+    window-sized int per bit, quadratic for a large group (an alert without a place can match thousands)."""
+    digits = bin(bits)[:1:-1]  # lowest bit first, without the "0b"
+    position = digits.find("1")
+    while position >= 0:
+        yield position
+        position = digits.find("1", position + 1)
 
 
 class Window:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -38,7 +39,13 @@ class TokenError(ValueError):
 
 def make_token(secret: str, purpose: str, alert_id: int) -> str:
     """A signed token for `purpose` carrying only the alert id (never the address)."""
-    return URLSafeTimedSerializer(secret, salt=f"alert-{purpose}").dumps(alert_id)
+    return _serializer(secret, purpose).dumps(alert_id)
+
+
+@lru_cache(maxsize=32)
+def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    """One serializer per secret and purpose (a digest build signs two tokens for every alert)."""
+    return URLSafeTimedSerializer(secret, salt=f"alert-{purpose}")
 
 
 def read_token(secret: str, purpose: str, token: str) -> int:

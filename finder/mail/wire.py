@@ -10,7 +10,6 @@ words. Messages this does not handle (a non-ASCII address) fall back to `mail.bu
 
 from __future__ import annotations
 
-import base64
 import binascii
 import uuid
 from datetime import UTC, datetime
@@ -114,8 +113,9 @@ def _part(subtype: str, content: str) -> str:
             + CRLF
         )
     data = ("\n".join(lines) + "\n").encode("utf-8")  # decoded, the text has the email package's \n line ends
-    # 57 bytes a line, 76 base64 characters, as the email package writes it; encodebytes does it in one C call
-    encoded = base64.encodebytes(data).decode("ascii").rstrip("\n").replace("\n", CRLF)
+    # 76 base64 characters (57 bytes) a line, as the email package writes it: encoded at once, then cut into lines
+    whole = binascii.b2a_base64(data, newline=False).decode("ascii")
+    encoded = CRLF.join([whole[i : i + 76] for i in range(0, len(whole), 76)])
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
         f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}"
