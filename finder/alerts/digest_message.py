@@ -135,15 +135,14 @@ class DigestRows:
 
     def write(self, session) -> None:
         """Insert the rows and mark the alerts' last digest (in the database and on the loaded alerts)."""
+        connection = session.connection()  # the tables' own statements: the ORM's bulk path costs per row too
         if self.outbox:
-            session.execute(insert(OutboxMessage), self.outbox)
+            connection.execute(insert(OutboxMessage.__table__), self.outbox)
         if self.sent:
-            session.execute(insert(AlertSent), self.sent)
+            connection.execute(insert(AlertSent.__table__), self.sent)
         for ids in chunked([alert.id for alert in self.alerts], 500):
-            session.execute(
-                update(Alert).where(Alert.id.in_(ids)).values(last_digest_at=self.now),
-                execution_options={"synchronize_session": False},
-            )
+            table = Alert.__table__
+            connection.execute(update(table).where(table.c.id.in_(ids)).values(last_digest_at=self.now))
         for alert in self.alerts:
             set_committed_value(alert, "last_digest_at", self.now)
 

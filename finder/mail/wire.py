@@ -14,6 +14,7 @@ import binascii
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from finder.mail.send import build_message, clean_header, valid_address
 
@@ -55,7 +56,7 @@ def build_wire_message(
     `mail.build_message`'s own `EmailMessage`."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")
-    name, address = parseaddr(clean_header(sender, 320))
+    address, from_field = _sender(sender)
     if not (recipient.isascii() and address.isascii() and message_id.isascii()):
         return build_message(
             sender=sender,
@@ -68,7 +69,7 @@ def build_wire_message(
             date=date,
         )
     fields = [
-        ("From", formataddr((clean_header(name, 100), address))),
+        ("From", from_field),
         ("To", recipient),
         ("Subject", clean_header(subject, 150)),
         ("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))),
@@ -86,6 +87,13 @@ def build_wire_message(
         CRLF.join(lines) + CRLF + f"{CRLF}--{boundary}{CRLF}{_part('plain', text)}"
         f"{CRLF}--{boundary}{CRLF}{_part('html', html)}{CRLF}--{boundary}--{CRLF}",
     )
+
+
+@lru_cache(maxsize=16)
+def _sender(sender: str) -> tuple[str, str]:
+    """(address, From field) of `sender`: parsed once, as every message of a batch has the same sender."""
+    name, address = parseaddr(clean_header(sender, 320))
+    return address, formataddr((clean_header(name, 100), address))
 
 
 def _header(name: str, value: str) -> str:
