@@ -24,7 +24,15 @@ from finder.web.i18n import render_in_alert_locale
 from tests.conftest import make_test_config
 
 NOW = datetime(2030, 12, 2, 9, 0, tzinfo=UTC)
-NAMES = [None, "", "Gardens", 'Tom & Jerry\'s <club> "quoted"', "Café\xa0«Nähe» — 🌱", "a&amp;b &lt; x"]
+NAMES = [
+    None,
+    "",
+    "Gardens",
+    'Tom & Jerry\'s <club> "quoted"',
+    "Café\xa0«Nähe» — 🌱",
+    "a&amp;b &lt; x",
+    "q8ZkNAMEz q8ZkCARD0z",  # the shell's own marker text, as a value, is only a value
+]
 QUERIES = [
     {},
     {"where": "Portland", "q": "garden"},
@@ -112,3 +120,15 @@ def test_names_the_html_parser_would_change_take_the_template_path(site):
         alert = SimpleNamespace(id=1, locale="en", name=name, query={"q": "x"})
         assert shells.compose(alert, listings[:2], False, links) is None
     assert shells.compose(SimpleNamespace(id=2, locale="en", name="ok", query={}), listings[:2], False, links)
+
+
+def test_a_card_holding_the_shells_marker_text_takes_the_template_path(site):
+    app, listings = site
+    settings = digest_settings(app.config["FINDER"])
+    cards = Cards(render_in_alert_locale, settings.base_url)
+    shells = Shells(partial(digest_message.digest_parts, cards, settings), cards, settings)
+    links = digest_message.alert_links(settings, 1)
+    alert = SimpleNamespace(id=1, locale="en", name="ok", query={})
+    assert shells.compose(alert, listings[:2], False, links) is not None
+    listings[5].title = "Odd q8ZkCardStartz title"
+    assert shells.compose(alert, [listings[0], listings[5]], False, links) is None

@@ -62,7 +62,7 @@ class Shells:
         self.cards = cards
         self.settings = settings  # what `parts` renders with (the site's address, the postal address)
         self.shells: dict[tuple, _Shell | None] = {}
-        self.inlined: dict[tuple[str, int], str] = {}
+        self.inlined: dict[tuple[str, int], str | None] = {}
 
     def compose(self, alert, shown: list, more: bool, links: dict[str, str]) -> tuple[str, str, str] | None:
         """(subject, text, inlined html) of `alert`'s digest, or None when it must take the template path."""
@@ -72,11 +72,15 @@ class Shells:
         locale = getattr(alert, "locale", None) or ""
         key = (locale, len(shown), more, bool(name))
         if key not in self.shells:
-            self.shells[key] = self._shell(key, alert, shown, more, links)
+            try:
+                self.shells[key] = self._shell(key, alert, shown, more, links)
+            except Exception:  # a shell is only a shortcut: whatever went wrong, the templates' own path remains
+                log.exception("digest shell for %s could not be made: that shape takes the template path", key)
+                self.shells[key] = None
         shell = self.shells[key]
         return None if shell is None else self._fill(shell, alert, shown, links)
 
-    def _fill(self, shell: _Shell, alert, shown: list, links: dict[str, str]) -> tuple[str, str, str]:
+    def _fill(self, shell: _Shell, alert, shown: list, links: dict[str, str]) -> tuple[str, str, str] | None:
         locale = getattr(alert, "locale", None) or ""
         card = self.cards.bind(alert)
         values = {
@@ -90,28 +94,32 @@ class Shells:
         html_values.update({f"{slot}@attribute": html_attribute(value) for slot, value in values.items()})
         for i, listing in enumerate(shown):
             html_values[f"CARD{i}@text"] = self._inlined_card(locale, listing, card, shell.frame)
+            if html_values[f"CARD{i}@text"] is None:
+                return None
         return (
             _join(shell.subject, text_values).strip(),
             _join(shell.text, text_values),
             _join(shell.html, html_values),
         )
 
-    def _inlined_card(self, locale: str, listing, card, frame: tuple[str, str]) -> str:
-        """The card's HTML as the inliner writes it in a digest (its ancestors' rules applied), once per language."""
+    def _inlined_card(self, locale: str, listing, card, frame: tuple[str, str]) -> str | None:
+        """The card's HTML as the inliner writes it in a digest (its ancestors' rules applied), once per language;
+        None when its place cannot be told (its text holding our marker letters): its digests take the templates."""
         key = (locale, listing.id)
         if key not in self.inlined:
             page = inline_css(frame[0] + CARD_START + str(card(listing, "html")) + CARD_END + frame[1])
             start, end = page.find(CARD_START), page.find(CARD_END)
             if start < 0 or end < start or page.count(CARD_START) != 1 or page.count(CARD_END) != 1:
-                raise ValueError(f"listing {listing.id}: its card's place in the digest could not be found")
-            self.inlined[key] = page[start + len(CARD_START) : end]
+                self.inlined[key] = None
+            else:
+                self.inlined[key] = page[start + len(CARD_START) : end]
         return self.inlined[key]
 
     def _shell(self, key: tuple, alert, shown: list, more: bool, links: dict[str, str]) -> _Shell | None:
         _, count, _, named = key
         markers = [SimpleNamespace(id=-1 - i, slot=f"{MARK}CARD{i}z") for i in range(count)]
         name = f"{MARK}NAMEz" if named else alert.name
-        model = SimpleNamespace(locale=alert.locale, name=name, query=MARK + "QUERYz")
+        model = SimpleNamespace(locale=getattr(alert, "locale", None), name=name, query=MARK + "QUERYz")
         slots = {"manage_url": f"{MARK}MANAGEz", "unsubscribe_url": f"{MARK}UNSUBSCRIBEz"}
         subject, text, html = self.parts(model, markers, more, slots, _marker_card)
         first = html.find(markers[0].slot)
@@ -119,7 +127,7 @@ class Shells:
             subject=SLOT.split(subject), text=SLOT.split(text), html=_html_slots(inline_css(html)),
             frame=(html[:first], html[first + len(markers[0].slot) :]),
         )  # fmt: skip
-        probe = SimpleNamespace(locale=alert.locale, name=PROBE.name if named else alert.name, query=PROBE.query)
+        probe = SimpleNamespace(locale=model.locale, name=PROBE.name if named else alert.name, query=PROBE.query)
         for example in (alert, probe):
             card = self.cards.bind(example)
             subject, text, html = self.parts(example, shown, more, links, card)
