@@ -177,7 +177,8 @@ def digest_parts(
 
 def alert_links(settings: DigestSettings, alert_id: int) -> dict[str, str]:
     base = settings.base_url.rstrip("/")
+    manage, unsubscribe = alerts.make_tokens(settings.secret, alert_id, "manage", "unsubscribe")
     return {
-        "manage_url": f"{base}/alerts/manage/{alerts.make_token(settings.secret, 'manage', alert_id)}",
-        "unsubscribe_url": f"{base}/alerts/unsubscribe/{alerts.make_token(settings.secret, 'unsubscribe', alert_id)}",
+        "manage_url": f"{base}/alerts/manage/{manage}",
+        "unsubscribe_url": f"{base}/alerts/unsubscribe/{unsubscribe}",
     }

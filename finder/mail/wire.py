@@ -11,6 +11,7 @@ words. Messages this does not handle (a non-ASCII address) fall back to `mail.bu
 from __future__ import annotations
 
 import binascii
+import re
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr, parseaddr
@@ -20,6 +21,7 @@ from finder.mail.send import build_message, clean_header, valid_address
 
 CRLF = "\r\n"
 MAX_LINE = 998
+BASE64_LINE = re.compile(".{1,76}")  # base64 text has no line breaks: "." takes every character
 WORD_BYTES = 45  # UTF-8 bytes per RFC 2047 encoded word: 60 base64 characters, a word under 75
 
 
@@ -122,8 +124,7 @@ def _part(subtype: str, content: str) -> str:
         )
     data = ("\n".join(lines) + "\n").encode("utf-8")  # decoded, the text has the email package's \n line ends
     # 76 base64 characters (57 bytes) a line, as the email package writes it: encoded at once, then cut into lines
-    whole = binascii.b2a_base64(data, newline=False).decode("ascii")
-    encoded = CRLF.join([whole[i : i + 76] for i in range(0, len(whole), 76)])
+    encoded = CRLF.join(BASE64_LINE.findall(binascii.b2a_base64(data, newline=False).decode("ascii")))
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
         f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}"
