@@ -233,6 +233,19 @@ def test_tampered_or_wrong_purpose_tokens_are_refused(mail_app):
     assert client.get("/alerts/manage/not-a-token").status_code == 404
 
 
+def test_tokens_made_together_are_the_tokens_made_one_by_one():
+    from itsdangerous import URLSafeTimedSerializer
+
+    with time_machine.travel(datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC), tick=False):
+        for alert_id in (1, 42, 123456, 2**40):
+            together = alerts.make_tokens("s3cret", alert_id, "manage", "unsubscribe")
+            assert together == [alerts.make_token("s3cret", p, alert_id) for p in ("manage", "unsubscribe")]
+            assert together[0] == URLSafeTimedSerializer("s3cret", salt="alert-manage").dumps(alert_id)
+            manage, unsubscribe = together
+            assert alerts.read_token("s3cret", "manage", manage) == alert_id
+            assert alerts.read_token("s3cret", "unsubscribe", unsubscribe) == alert_id
+
+
 def _confirmed_alert(session, now):
     alert = Alert(
         email="x@example.org",

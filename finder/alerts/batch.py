@@ -15,6 +15,7 @@ listings. Matches come back in search order (`best` score or `soonest`) with `ra
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,7 @@ from finder.search import FILTERS, Near, Plan, TextKey
 
 GRID_BANDS = 5  # grid rows are 5 latitude bands (0.5°)
 GRID_LON_DEGREES = 0.5
+RANKED_MEMO = 50_000  # distance-free answers kept per window (each at most `limit` keys)
 WALK_ABOVE = 4  # walk a precomputed order when a distance-free group has more than this many per wanted listing
 
 
@@ -55,11 +57,15 @@ class NewListing:
 
 
 def set_bits(bits: int) -> Iterable[int]:
-    """Positions of the set bits, lowest first."""
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
+    """Positions of the set bits, lowest first.
+
+    Read from the number's binary digits in one pass: clearing the lowest bit one at a time makes a new
+    window-sized int per bit, quadratic for a large group (an alert without a place can match thousands)."""
+    digits = bin(bits)[:1:-1]  # lowest bit first, without the "0b"
+    position = digits.find("1")
+    while position >= 0:
+        yield position
+        position = digits.find("1", position + 1)
 
 
 class Window:
@@ -76,6 +82,7 @@ class Window:
         self.grid: dict[tuple[int, int], int] = {}
         self._passing: dict[tuple[int, object], int] = {}  # (filter's place in FILTERS, value): who passes
         self._orders: dict[tuple[bool, bool, bool], list[int]] = {}
+        self._ranked_memo: dict[tuple, list[tuple[tuple, int]]] = {}  # see _ranked
         self._texts: dict[TextKey, int | None] = {}  # text hits as bit sets (the hits of one prepare)
         self.hours = [None if item.next_epoch is None else (item.next_epoch - now) / 3600.0 for item in self.items]
         for i, item in enumerate(self.items):
@@ -127,10 +134,22 @@ class Window:
         """Sort keys of the group's first `limit` (a group without distances: online ones, or all without a point).
 
         Without interests or title terms a listing's score is its own, so a large group is walked in a
-        precomputed order instead of scoring every member.
+        precomputed order instead of scoring every member. Without distances the keys depend only on what
+        `memo_key` names, so saved searches that differ only in their point (most) share one answer.
         """
+        memo_key = (group, online, limit, plan.sort, tuple(plan.tags), tuple(plan.title_terms), plan.lat is not None)
+        if memo_key in self._ranked_memo:
+            return list(self._ranked_memo[memo_key])
+        found = self._rank(plan, group, online, limit)
+        if len(self._ranked_memo) < RANKED_MEMO:
+            self._ranked_memo[memo_key] = found
+        return list(found)
+
+    def _rank(self, plan: Plan, group: int, online: bool, limit: int) -> list[tuple[tuple, int]]:
         if plan.tags or plan.title_terms or group.bit_count() <= WALK_ABOVE * limit:
-            return [(self._key(plan, i, None, online), self.items[i].id) for i in set_bits(group)]
+            return heapq.nsmallest(
+                limit, ((self._key(plan, i, None, online), self.items[i].id) for i in set_bits(group))
+            )
         picked = []
         for i in self._order(plan, online):
             if group >> i & 1:

@@ -21,6 +21,7 @@ class Cards:
         self.render = render
         self.base_url = base_url.rstrip("/")
         self.memo: dict[tuple[str, str, int], str] = {}
+        self.shells: dict[int, object] = {}  # digest shells by id of the settings they render with (digest_message)
 
     @classmethod
     def around(cls, render: Callable[..., str], base_url: str) -> Cards:

@@ -23,7 +23,7 @@ from finder.alerts import subscriptions as alerts
 from finder.alerts.cards import Cards
 from finder.alerts.digest_due import due_alerts
 from finder.alerts.digest_history import changed_since, changes_by_alert, sent_among
-from finder.alerts.digest_message import DigestSettings, Renderer, record_digest
+from finder.alerts.digest_message import DigestRows, DigestSettings, Renderer, record_digest
 from finder.models import Alert, AlertSent, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,24 @@ def build_due(
     changes = changes_by_alert(session, since)
     report.seconds["match"] = time.perf_counter() - clock
     for offset in range(0, len(due), COMMIT_EVERY):
-        batch = []
-        for alert, period in due[offset : offset + COMMIT_EVERY]:
-            clock = time.perf_counter()
-            problem = prepared.problems.get(alert.id)
-            new = [] if problem else prepared.matches(alert.id, sent.get(alert.id, ()), digest_message.DIGEST_CAP + 1)
-            report.seconds["match"] += time.perf_counter() - clock
-            batch.append(_Due(alert, period, new, changes.get(alert.id, []), problem))
+        clock = time.perf_counter()
+        found = {
+            alert.id: prepared.ids(alert.id, sent.get(alert.id, ()), digest_message.DIGEST_CAP + 1)
+            for alert, _ in due[offset : offset + COMMIT_EVERY]
+            if alert.id not in prepared.problems
+        }
+        prepared.load(i for ids in found.values() for i in ids)  # the batch's listings in one read
+        batch = [
+            _Due(
+                alert,
+                period,
+                prepared.listings(found.get(alert.id, ())),
+                changes.get(alert.id, []),
+                prepared.problems.get(alert.id),
+            )
+            for alert, period in due[offset : offset + COMMIT_EVERY]
+        ]
+        report.seconds["match"] += time.perf_counter() - clock
         _record_batch(session, report, batch, settings, render, now)
     return report
 
@@ -108,6 +119,7 @@ def _record_batch(
     session: Session, report: BuildReport, batch: list, settings: DigestSettings, render: Renderer, now: datetime
 ) -> None:
     clock = time.perf_counter()
+    rows = DigestRows(now)
     try:
         made = [
             _record_or_fail(
@@ -117,12 +129,13 @@ def _record_batch(
                 now,
                 item.problem,
                 lambda i=item: (
-                    record_digest(session, i.alert, i.period, settings, render, now, i.new, i.changes, flush=False)
+                    record_digest(session, i.alert, i.period, settings, render, now, i.new, i.changes, rows=rows)
                     is not None
                 ),
             )
             for item in batch
         ]
+        rows.write(session)
         session.commit()
     except IntegrityError:
         session.rollback()  # another builder recorded one of these periods: redo them one by one

@@ -72,16 +72,26 @@ class PreparedSearches:
 
     def matches(self, key: Hashable, exclude_ids: Iterable[int] = (), limit: int = 11) -> list[Listing]:
         """The listings new to alert `key`, in its search order, at most `limit` (none when its query failed)."""
+        ids = self.ids(key, exclude_ids, limit)
+        self.load(ids)
+        return self.listings(ids)
+
+    def ids(self, key: Hashable, exclude_ids: Iterable[int] = (), limit: int = 11) -> list[int]:
+        """`matches` as listing ids, nothing loaded (a batch loads its alerts' listings together with `load`)."""
         if key not in self.plans:
             return []
         plan, since = self.plans[key]
-        ids = self.window.match(plan, since, self.text_hits, exclude_ids, limit)
-        missing = [i for i in ids if i not in self.loaded]
-        if missing:
-            rows = self.session.scalars(
-                select(Listing).where(Listing.id.in_(missing)).options(selectinload(Listing.tags))
-            )
-            self.loaded.update((listing.id, listing) for listing in rows)
+        return self.window.match(plan, since, self.text_hits, exclude_ids, limit)
+
+    def load(self, ids: Iterable[int]) -> None:
+        """Read the listings of `ids` not read yet (with their tags), in one statement per chunk."""
+        missing = sorted({i for i in ids if i not in self.loaded})
+        for chunk in chunked(missing):
+            statement = select(Listing).where(Listing.id.in_(chunk)).options(selectinload(Listing.tags))
+            self.loaded.update((listing.id, listing) for listing in self.session.scalars(statement))
+
+    def listings(self, ids: Iterable[int]) -> list[Listing]:
+        """The loaded listings of `ids`, in that order (one deleted meanwhile is left out)."""
         return [self.loaded[i] for i in ids if i in self.loaded]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -38,7 +39,26 @@ class TokenError(ValueError):
 
 def make_token(secret: str, purpose: str, alert_id: int) -> str:
     """A signed token for `purpose` carrying only the alert id (never the address)."""
-    return URLSafeTimedSerializer(secret, salt=f"alert-{purpose}").dumps(alert_id)
+    return _serializer(secret, purpose).dumps(alert_id)
+
+
+def make_tokens(secret: str, alert_id: int, *purposes: str) -> list[str]:
+    """`make_token` for each of `purposes`, the same tokens: the alert id is encoded once and signed per purpose
+    (encoding it is most of a token's cost, and every digest carries two)."""
+    payload = _serializer(secret, purposes[0]).dump_payload(alert_id)
+    return [_signer(secret, purpose).sign(payload).decode("utf-8") for purpose in purposes]
+
+
+@lru_cache(maxsize=32)
+def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    """One serializer per secret and purpose (a digest build signs two tokens for every alert)."""
+    return URLSafeTimedSerializer(secret, salt=f"alert-{purpose}")
+
+
+@lru_cache(maxsize=32)
+def _signer(secret: str, purpose: str):
+    """The serializer's own signer for `purpose` (what its `dumps` makes for every token), made once."""
+    return _serializer(secret, purpose).make_signer()
 
 
 def read_token(secret: str, purpose: str, token: str) -> int:

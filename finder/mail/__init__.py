@@ -8,7 +8,7 @@ __all__, __getattr__ = lazy_exports(
     __name__,
     {
         "styles": ["inline_css"],
-        "outbox": ["SendReport", "record", "send_pending"],
+        "outbox": ["SendReport", "outbox_row", "record", "send_pending"],
         "send": [
             "MailError",
             "SmtpSettings",

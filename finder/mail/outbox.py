@@ -36,7 +36,14 @@ def record(
     session: Session, *, alert_id: int | None, period: str, kind: str, message: EmailMessage, now: datetime
 ) -> OutboxMessage:
     """Add the message to the outbox (unique per alert and period); the caller commits."""
-    digest = OutboxMessage(
+    digest = OutboxMessage(**outbox_row(alert_id=alert_id, period=period, kind=kind, message=message, now=now))
+    session.add(digest)
+    return digest
+
+
+def outbox_row(*, alert_id: int | None, period: str, kind: str, message: EmailMessage, now: datetime) -> dict:
+    """The outbox row of a message to send, as column values (for `record`, or a caller's bulk insert)."""
+    return dict(
         alert_id=alert_id,
         period=period,
         kind=kind,
@@ -44,11 +51,11 @@ def record(
         message_id=message["Message-ID"],
         message=message.as_string(),
         status="pending",
+        attempts=0,
         next_attempt_at=now,
+        error="",
         created_at=now,
     )
-    session.add(digest)
-    return digest
 
 
 def send_pending(

@@ -11,14 +11,17 @@ words. Messages this does not handle (a non-ASCII address) fall back to `mail.bu
 from __future__ import annotations
 
 import binascii
+import re
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from finder.mail.send import build_message, clean_header, valid_address
 
 CRLF = "\r\n"
 MAX_LINE = 998
+BASE64_LINE = re.compile(".{1,76}")  # base64 text has no line breaks: "." takes every character
 WORD_BYTES = 45  # UTF-8 bytes per RFC 2047 encoded word: 60 base64 characters, a word under 75
 
 
@@ -55,7 +58,7 @@ def build_wire_message(
     `mail.build_message`'s own `EmailMessage`."""
     if not valid_address(recipient):
         raise ValueError(f"not a single e-mail address: {recipient!r}")
-    name, address = parseaddr(clean_header(sender, 320))
+    address, from_field = _sender(sender)
     if not (recipient.isascii() and address.isascii() and message_id.isascii()):
         return build_message(
             sender=sender,
@@ -68,7 +71,7 @@ def build_wire_message(
             date=date,
         )
     fields = [
-        ("From", formataddr((clean_header(name, 100), address))),
+        ("From", from_field),
         ("To", recipient),
         ("Subject", clean_header(subject, 150)),
         ("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))),
@@ -86,6 +89,13 @@ def build_wire_message(
         CRLF.join(lines) + CRLF + f"{CRLF}--{boundary}{CRLF}{_part('plain', text)}"
         f"{CRLF}--{boundary}{CRLF}{_part('html', html)}{CRLF}--{boundary}--{CRLF}",
     )
+
+
+@lru_cache(maxsize=16)
+def _sender(sender: str) -> tuple[str, str]:
+    """(address, From field) of `sender`: parsed once, as every message of a batch has the same sender."""
+    name, address = parseaddr(clean_header(sender, 320))
+    return address, formataddr((clean_header(name, 100), address))
 
 
 def _header(name: str, value: str) -> str:
@@ -113,9 +123,8 @@ def _part(subtype: str, content: str) -> str:
             + CRLF
         )
     data = ("\n".join(lines) + "\n").encode("utf-8")  # decoded, the text has the email package's \n line ends
-    encoded = CRLF.join(
-        binascii.b2a_base64(data[i : i + 57], newline=False).decode("ascii") for i in range(0, len(data), 57)
-    )
+    # 76 base64 characters (57 bytes) a line, as the email package writes it: encoded at once, then cut into lines
+    encoded = CRLF.join(BASE64_LINE.findall(binascii.b2a_base64(data, newline=False).decode("ascii")))
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
         f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}"
