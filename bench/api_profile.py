@@ -50,7 +50,7 @@ PHASES = [
     ("    page_sources", "finder/catalog/licences.py", "page_sources"),
     ("    jsonify", "flask/json/__init__.py", "jsonify"),
     ("  limiter check", "flask_limiter/_extension.py", "_check_request_limit"),
-    ("  limiter headers", "flask_limiter/_extension.py", "_inject_headers"),
+    ("  limiter headers", "flask_limiter/_extension.py", "__inject_headers"),
     ("  spectree wrapper", "spectree/plugins/flask_plugin.py", "validate"),
     ("  app context teardown", "flask/ctx.py", "pop"),
     ("    session close", "finder/web/extensions.py", "_close_session"),
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="Keep the SQLite file of an earlier run")
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     parser.add_argument("--dump", help="Write each query's answer (body and rate-limit headers) to this file")
+    parser.add_argument("--callers", help="Also print the callers of functions matching this name")
     parser.add_argument("--top", type=int, default=0, help="Also print the N costliest functions (own time)")
     options = parser.parse_args(argv)
     workdir = Path(options.workdir)
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<28} {ms:7.2f} ms")
     if options.top:
         pstats.Stats(profile).sort_stats("tottime").print_stats(options.top)
+    if options.callers:
+        pstats.Stats(profile).sort_stats("tottime").print_callers(options.callers)
     print(f"api_profile requests={options.requests} cpu_ms={cpu_ms:.2f} profiled_ms={rows[0][1]:.2f}")
     return 0
 
