@@ -56,18 +56,20 @@ class PageListing:
 
 
 COLUMNS = [c for c in PageListing.__dataclass_fields__ if c not in ("tags", "occurrences")]
-# Built once: the page's listing columns, their tags by slug and their occurrences by start.
-_LISTINGS = select(*(getattr(Listing, c) for c in COLUMNS)).where(Listing.id.in_(bindparam("ids", expanding=True)))
+# Built once, of the tables' columns (Core: no ORM compile or loading step, the same column types): the page's
+# listing columns, their tags by slug and their occurrences by start.
+_LISTING, _LINK, _TAG, _OCCURRENCE = (m.__mapper__.columns for m in (Listing, ListingTag, Tag, Occurrence))
+_LISTINGS = select(*(_LISTING[c] for c in COLUMNS)).where(_LISTING["id"].in_(bindparam("ids", expanding=True)))
 _TAGS = (
-    select(ListingTag.listing_id, Tag.slug, Tag.label)
-    .join(Tag, Tag.id == ListingTag.tag_id)
-    .where(ListingTag.listing_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Tag.slug)
+    select(_LINK["listing_id"], _TAG["slug"], _TAG["label"])
+    .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
+    .where(_LINK["listing_id"].in_(bindparam("ids", expanding=True)))
+    .order_by(_TAG["slug"])
 )
 _OCCURRENCES = (
-    select(Occurrence.listing_id, Occurrence.start, Occurrence.end, Occurrence.status)
-    .where(Occurrence.listing_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Occurrence.start)
+    select(_OCCURRENCE["listing_id"], _OCCURRENCE["start"], _OCCURRENCE["end"], _OCCURRENCE["status"])
+    .where(_OCCURRENCE["listing_id"].in_(bindparam("ids", expanding=True)))
+    .order_by(_OCCURRENCE["start"])
 )
 
 
