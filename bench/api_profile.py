@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profile).sort_stats("tottime").print_stats(options.top)
     if options.callers:
         pstats.Stats(profile).sort_stats("tottime").print_callers(options.callers)
+        pstats.Stats(profile).sort_stats("tottime").print_callees(options.callers)
     print(f"api_profile requests={options.requests} cpu_ms={cpu_ms:.2f} profiled_ms={rows[0][1]:.2f}")
     return 0
 
