@@ -150,7 +150,8 @@ class SearchQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> SearchQuery:
         """Parse URL parameters; raises QueryError(param, message) for the first bad one."""
-        get = lambda name: (args.get(name) or "").strip()  # noqa: E731
+        given = dict(args.items())  # a MultiDict's first values; its .get raises and catches a KeyError per absent name
+        get = lambda name: (given.get(name) or "").strip()  # noqa: E731
         for name in PARAMS:
             if len(get(name)) > MAX_PARAM_CHARS:
                 raise QueryError(name, f"too long (at most {MAX_PARAM_CHARS} characters)")

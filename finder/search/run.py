@@ -16,6 +16,7 @@ from finder.geo import fold
 from finder.index import FLAG_BITS, TIME_BITS
 from finder.models import Listing, ListingTag, Tag
 from finder.ongoing import is_ongoing
+from finder.search.page_rows import PageListing, load_page
 from finder.search.query import MAX_TERMS, PlaceError, QueryError, SearchQuery
 from finder.search.sql import Plan, execute
 
@@ -27,7 +28,7 @@ AMBIGUOUS_POPULATION_RATIO = 3
 
 @dataclass
 class SearchResult:
-    listing: Listing
+    listing: Listing | PageListing  # PageListing (plain values) when run_search was asked for `plain` rows
     distance_km: float | None
     next_start: datetime | None
     score: float
@@ -45,16 +46,26 @@ class SearchPage:
 
 
 def run_search(
-    session: Session, query: SearchQuery, resolver=None, *, now: datetime | None = None, tz_name: str = "UTC"
+    session: Session,
+    query: SearchQuery,
+    resolver=None,
+    *,
+    now: datetime | None = None,
+    tz_name: str = "UTC",
+    plain: bool = False,
 ) -> SearchPage:
-    """One ranked page for `query`; raises PlaceError when `where` names no place or several."""
+    """One ranked page for `query`; raises PlaceError when `where` names no place or several.
+
+    `plain`: results carry `PageListing` values (the fields the API and the reasons read) instead of ORM
+    listings, for a fraction of the CPU time; pages that render more of a listing keep the default."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     place = resolve_place(query, resolver)
     if place is not None:
         query = query.with_point(place["lat"], place["lon"])
     plan = make_plan(query, now, tz_name)
     rows, total = execute(session, plan)
-    listings = _load(session, [r[0] for r in rows], with_occurrences=plan.window is not None)
+    load = load_page if plain else _load
+    listings = load(session, [r[0] for r in rows], with_occurrences=plan.window is not None)
     results = []
     for listing_id, distance_km, score in rows:
         listing = listings.get(listing_id)

@@ -89,7 +89,7 @@ def search():
     query = SearchQuery.from_args(request.args)
     resolver = None if query.has_point or not query.where else place_resolver()
     session = get_session()
-    page = run_search(session, query, resolver, tz_name=config.TIMEZONE)
+    page = run_search(session, query, resolver, tz_name=config.TIMEZONE, plain=True)
     source_urls, terms = catalog.page_sources(session, [r.listing.id for r in page.results])
     return jsonify(
         {
@@ -196,7 +196,7 @@ def tags():
 
 
 def _result(
-    item: Listing,
+    item,  # a Listing, or a search's PageListing (the same names)
     distance_km: float | None,
     starts: datetime | None,
     reasons: list[reasoning.Reason],

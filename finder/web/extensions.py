@@ -19,11 +19,13 @@ SEARCH_RATE_LIMIT = "120/minute"  # per client address, on the search page and /
 def init_limiter(app: Flask) -> None:
     """Limits in the configured store; when it is down they fall back to memory (finder.ratelimit_store)."""
     from finder.ratelimit_store import limiter_settings
+    from finder.web.limits_window import register_strategy
 
     config = app.config["FINDER"]
     app.config["RATELIMIT_STORAGE_URI"] = config.RATELIMIT_STORAGE_URI
     app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True  # clients read them; answered without a store call
+    app.config["RATELIMIT_STRATEGY"] = register_strategy()
     app.config.update(limiter_settings(config.RATELIMIT_STORAGE_URI))
     limiter.init_app(app)
 
