@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from finder import ingest
+from finder.db import with_retries
 from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.jobs import scrape as scrape_jobs
@@ -174,10 +175,16 @@ def prune_runs(app: Flask) -> str:
 
 
 def optimize(app: Flask) -> str:
-    with app.extensions["sessionmaker"]() as session:
-        done = ingest.optimize_database(session)
-        session.commit()
-    return done
+    def run() -> str:
+        with app.extensions["sessionmaker"]() as session:
+            done = ingest.optimize_database(session)
+            session.commit()
+        return done
+
+    # SQLite's PRAGMA optimize reads, then writes (ANALYZE) in one statement outside a transaction: another
+    # process's commit in between fails it at once with "database is locked", whatever the busy timeout (seen
+    # beside a scrape's commit). A fresh attempt reads the new snapshot.
+    return with_retries(run, what="database upkeep")
 
 
 def source_alarms(app: Flask) -> str:
