@@ -19,6 +19,15 @@ from tests.conftest import WRITES_DEMO_FILES, make_test_config
 pytestmark = WRITES_DEMO_FILES
 
 
+def test_the_demo_writing_tests_really_share_one_worker(request):
+    """Under `--dist loadgroup` this module's tests carry their group in their node id, which is how pytest-xdist
+    sends them to one worker; with pytest 9 the suffix was silently dropped, and demo loads on two workers
+    rewrote each other's data/demo/ files mid-test."""
+    if not getattr(request.config.option, "loadgroup", False):  # what an xdist worker sets under loadgroup
+        pytest.skip("not run under pytest-xdist's --dist loadgroup")
+    assert request.node.nodeid.endswith("@data-demo"), request.node.nodeid
+
+
 def loaded_demo(folder, gazetteer_path, **settings):
     """An app on a fresh migrated SQLite file in `folder` with the demo loaded by `finder demo load`."""
     url = f"sqlite:///{folder}/demo.sqlite"
