@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Built from a copy: pip builds in the source tree (build/, *.egg-info), and two builds of one tree at once
+# (one per xdist worker, or a build left over from an earlier run) fail with "File exists".
+NOT_SOURCE_NAMES = shutil.ignore_patterns(
+    ".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "node_modules", "*.sqlite*"
+)
+
+
+def not_source(folder: str, names: list[str]) -> set[str]:
+    ignored = set(NOT_SOURCE_NAMES(folder, names))
+    if Path(folder) == REPO / "data":
+        ignored |= {"demo", "outbox", "secret_key"} & set(names)  # the site's own files, never packaged
+    return ignored
+
+pytestmark = pytest.mark.xdist_group("installed-package")  # one worker builds it once
 
 
 def run(args: list[str], cwd: Path, env: dict, timeout: int = 300) -> str:
@@ -27,6 +42,8 @@ def run(args: list[str], cwd: Path, env: dict, timeout: int = 300) -> str:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("site")
+    source = tmp_path_factory.mktemp("source") / "kindred"
+    shutil.copytree(REPO, source, ignore=not_source, symlinks=True)
     run(
         [
             sys.executable,
@@ -39,7 +56,7 @@ def installed(tmp_path_factory) -> Path:
             "--no-cache-dir",
             "--target",
             str(target),
-            str(REPO),
+            str(source),
         ],
         cwd=tmp_path_factory.getbasetemp(),
         env=dict(os.environ),
