@@ -9,14 +9,13 @@ from werkzeug.security import generate_password_hash
 
 from finder.alerts import subscriptions as alerts
 from finder.models import Alert
-from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 PASSWORD = "axe test password"
 
@@ -53,43 +52,40 @@ def violations(page, axe: Axe, name: str, found: dict) -> None:
         found[name] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
 
 
-def test_axe_finds_no_violations_on_the_trust_pages(site):
+def test_axe_finds_no_violations_on_the_trust_pages(site, browser):
     base, ids = site
     found: dict = {}
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(bypass_csp=True)
-        keep_local(context)
-        page = context.new_page()
-        axe = Axe()
-        for name, path in {
-            "suggest": "/suggest",
-            "report": f"/listings/{ids['walk']}/report",
-            "claim": f"/claim/listing/{ids['walk']}",
-            "claim-org": f"/claim/org/{ids['org']}",
-            "privacy": "/privacy",
-            "admin-login": "/admin/login",
-        }.items():
-            page.goto(base + path)
-            violations(page, axe, name, found)
-        page.goto(base + "/suggest")
-        page.fill("#suggest-url", f"{base}/listings/{ids['walk']}.ics")
-        page.click("button[type=submit]")
-        page.wait_for_selector("text=What we would import")
-        violations(page, axe, "suggest-preview", found)
-        page.goto(base + "/suggest")
-        page.fill("#suggest-url", f"{base}/about")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[role=alert]")
-        violations(page, axe, "suggest-error", found)
-        page.goto(base + "/admin/login")
-        page.fill("#admin-user", "admin")
-        page.fill("#admin-password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("text=Moderation queue")
-        violations(page, axe, "admin-queue", found)
-        context.close()
-        browser.close()
+    context = browser.new_context(bypass_csp=True)
+    keep_local(context)
+    page = context.new_page()
+    axe = Axe()
+    for name, path in {
+        "suggest": "/suggest",
+        "report": f"/listings/{ids['walk']}/report",
+        "claim": f"/claim/listing/{ids['walk']}",
+        "claim-org": f"/claim/org/{ids['org']}",
+        "privacy": "/privacy",
+        "admin-login": "/admin/login",
+    }.items():
+        page.goto(base + path)
+        violations(page, axe, name, found)
+    page.goto(base + "/suggest")
+    page.fill("#suggest-url", f"{base}/listings/{ids['walk']}.ics")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=What we would import")
+    violations(page, axe, "suggest-preview", found)
+    page.goto(base + "/suggest")
+    page.fill("#suggest-url", f"{base}/about")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[role=alert]")
+    violations(page, axe, "suggest-error", found)
+    page.goto(base + "/admin/login")
+    page.fill("#admin-user", "admin")
+    page.fill("#admin-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Moderation queue")
+    violations(page, axe, "admin-queue", found)
+    context.close()
     assert found == {}
 
 
@@ -97,35 +93,32 @@ def test_axe_finds_no_violations_on_the_trust_pages(site):
     "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
 )
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_manage_and_report_pages_pass_axe_with_spaced_buttons_and_a_roomy_textarea(site, scheme, viewport):
+def test_manage_and_report_pages_pass_axe_with_spaced_buttons_and_a_roomy_textarea(site, browser, scheme, viewport):
     base, ids = site
     found: dict = {}
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=viewport)
-        keep_local(context)
-        page = context.new_page()
-        axe = Axe()
-        page.goto(base + ids["manage"])
-        violations(page, axe, "manage", found)
-        pause, delete = (
-            page.get_by_role("button", name=name).bounding_box() for name in ("Pause for a month", "Delete this alert")
-        )
-        gap = (
-            delete["x"] - (pause["x"] + pause["width"])
-            if delete["y"] == pause["y"]
-            else delete["y"] - (pause["y"] + pause["height"])
-        )
-        assert gap >= 8, "the pause and delete buttons do not touch"
-        colours = [
-            page.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color")
-            for name in ("Pause for a month", "Delete this alert")
-        ]
-        assert colours[0] != colours[1], "delete does not look like pause"
-        page.goto(f"{base}/listings/{ids['walk']}/report")
-        violations(page, axe, "report", found)
-        note = page.locator("#report-note").bounding_box()
-        assert note["height"] >= 140 and note["width"] >= 300
-        context.close()
-        browser.close()
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=viewport)
+    keep_local(context)
+    page = context.new_page()
+    axe = Axe()
+    page.goto(base + ids["manage"])
+    violations(page, axe, "manage", found)
+    pause, delete = (
+        page.get_by_role("button", name=name).bounding_box() for name in ("Pause for a month", "Delete this alert")
+    )
+    gap = (
+        delete["x"] - (pause["x"] + pause["width"])
+        if delete["y"] == pause["y"]
+        else delete["y"] - (pause["y"] + pause["height"])
+    )
+    assert gap >= 8, "the pause and delete buttons do not touch"
+    colours = [
+        page.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color")
+        for name in ("Pause for a month", "Delete this alert")
+    ]
+    assert colours[0] != colours[1], "delete does not look like pause"
+    page.goto(f"{base}/listings/{ids['walk']}/report")
+    violations(page, axe, "report", found)
+    note = page.locator("#report-note").bounding_box()
+    assert note["height"] >= 140 and note["width"] >= 300
+    context.close()
     assert found == {}
