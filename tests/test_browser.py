@@ -7,7 +7,7 @@ import re
 import pytest
 from icalendar import Calendar
 
-from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
+from tests.live_site import AXE_COLOUR_RULES, build_site, chromium_missing_reason, keep_local, serve
 
 pytestmark = pytest.mark.browser
 if chromium_missing_reason():
@@ -152,14 +152,6 @@ def test_use_my_location_searches_around_the_browser_position(site, browser):
     context.close()
 
 
-# The dark scheme changes colours only (site.css: custom properties and border colours under
-# prefers-color-scheme), so after the full run in light each page is checked again in dark by the colour rules.
-COLOUR_RULES = {
-    "runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]},
-    "resultTypes": ["violations"],
-}
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_no_violations_on_any_page_type_in_light_and_dark(site, browser, viewport):
     base, ids = site
@@ -174,7 +166,7 @@ def test_axe_finds_no_violations_on_any_page_type_in_light_and_dark(site, browse
         if page.locator("[data-map]").count():
             expect(page.locator("[data-map]")).to_have_attribute("data-map-ready", "true")
         page.locator("details.more-filters").evaluate_all("els => els.forEach(e => e.open = true)")
-        for scheme, options in (("light", None), ("dark", COLOUR_RULES)):
+        for scheme, options in (("light", None), ("dark", AXE_COLOUR_RULES)):
             page.emulate_media(color_scheme=scheme)
             assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
             results = axe.run(page, options=options) if options else axe.run(page)

@@ -30,6 +30,7 @@ def not_source(folder: str, names: list[str]) -> set[str]:
         ignored |= {"demo", "outbox", "secret_key"} & set(names)  # the site's own files, never packaged
     return ignored
 
+
 pytestmark = pytest.mark.xdist_group("installed-package")  # one worker builds it once
 
 
