@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,13 @@ def scrape(app, slug: str):
         return run.status, run.inserted, run.updated
 
 
+@functools.cache
+def admin_password_hash() -> str:
+    """The hash of ADMIN_PASSWORD, made once per process: werkzeug's scrypt takes about 0.1 s, which every
+    trust app of every test paid again for the same password."""
+    return generate_password_hash(ADMIN_PASSWORD)
+
+
 def make_trust_app(engine, db_url, tmp_path, **overrides):
     from finder import create_app
 
@@ -95,7 +103,7 @@ def make_trust_app(engine, db_url, tmp_path, **overrides):
     catalog.write_text("# test catalogue\n")
     values = dict(
         SOURCES_FILE=str(catalog),
-        ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD),
+        ADMIN_PASSWORD_HASH=admin_password_hash(),
         BASE_URL="http://kindred.test",
         OUTBOX_DIR=str(tmp_path / "outbox"),
     )
