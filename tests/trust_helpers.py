@@ -90,9 +90,10 @@ def scrape(app, slug: str):
 
 @functools.cache
 def admin_password_hash() -> str:
-    """The hash of ADMIN_PASSWORD, made once per process: werkzeug's scrypt takes about 0.1 s, which every
-    trust app of every test paid again for the same password."""
-    return generate_password_hash(ADMIN_PASSWORD)
+    """The hash of ADMIN_PASSWORD, made once per process, with a cheap work factor: werkzeug's default (scrypt)
+    takes about 0.1 s to make and again to check, which every trust app and every login of a test paid. The
+    login still checks the password against a real hash (`check_password_hash` reads the method from it)."""
+    return generate_password_hash(ADMIN_PASSWORD, method="pbkdf2:sha256:1000")
 
 
 def make_trust_app(engine, db_url, tmp_path, **overrides):
