@@ -23,9 +23,10 @@ from finder.db.engine import make_engine, make_sessionmaker
 from finder.db.migrate import upgrade
 from finder.index import schema as index_schema
 from finder.models import Base
-from tests import route_cache
+from tests import route_cache, template_cache
 
 route_cache.install()  # Werkzeug's URL builders compiled once per rule, not once per test app (see there)
+template_cache.install()  # Jinja templates compiled once per process, not once per test app (see there)
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"

@@ -121,17 +121,32 @@ def scrape_limited(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="module")
+def hostile_scrapes(make_httpserver, tmp_path_factory) -> dict:
+    """Every hostile feed of every format scraped in one bounded process (one start-up and one fork server for
+    the twelve runs, not one per format); its answer by source slug, "<adapter>-<rule name>"."""
+    server = make_httpserver  # pytest-httpserver's own server, left cleared as its `httpserver` fixture leaves it
+    server.clear()
+    server.expect_request("/robots.txt").respond_with_data("", status=404)
+    sources = []
+    for adapter, (build, content_type) in FEEDS.items():
+        for name, (rule, start) in HOSTILE.items():
+            path = f"/{adapter}/{name}"
+            server.expect_request(path).respond_with_data(build(rule, start), content_type=content_type)
+            sources.append([f"{adapter}-{name}", adapter, server.url_for(path)])
+    try:
+        return scrape_limited(tmp_path_factory.mktemp("hostile"), sources)
+    finally:
+        server.clear()
+
+
+@pytest.mark.xdist_group("hostile-scrapes")  # under `make test` (--dist loadgroup) one worker scrapes them once
 @pytest.mark.parametrize("adapter", sorted(FEEDS))
-def test_hostile_rules_are_bounded_through_the_real_scrape(adapter, httpserver, tmp_path):
+def test_hostile_rules_are_bounded_through_the_real_scrape(adapter, hostile_scrapes):
     """Bounded by count (at most a day's worth of occurrences) and said so; no wall-clock assertion: speed is measured
     in bench/, and the budget test below proves a parse is cut at its budget."""
-    build, content_type = FEEDS[adapter]
-    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
-    for name, (rule, start) in HOSTILE.items():
-        httpserver.expect_request(f"/{name}").respond_with_data(build(rule, start), content_type=content_type)
-    results = scrape_limited(tmp_path, [[name, adapter, httpserver.url_for(f"/{name}")] for name in HOSTILE])
     for name, (rule, _) in HOSTILE.items():
-        run = results[name]
+        run = hostile_scrapes[f"{adapter}-{name}"]
         assert run["status"] == "ok", (name, run["error"])
         assert 0 < run["listings"][GOOD] <= 14, name  # weekly over the 90-day window
         assert 0 < run["listings"]["Every second"] <= 91, name  # read as daily

@@ -71,9 +71,11 @@ def config(db_url, tmp_path):
     return make_test_config(db_url, tmp_path, HIDE_AFTER_MISSES=2, EXPANSION_DAYS=60)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def other_server():
-    """A second, healthy site on its own port (so per-host back-off never links the two)."""
+    """A second, healthy site on its own port (so per-host back-off never links the two). One per module: it
+    always answers the same, and what a test leaves (robots.txt, back-off) is kept in the database, emptied
+    for each test; stopping a server waits out its 0.5 s poll, which cost every test about that much."""
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     server.expect_request("/robots.txt").respond_with_data("", status=404)
@@ -356,7 +358,12 @@ HARD_CRASH = textwrap.dedent("""
             os._exit(9)
         return real(*args, **kwargs)
     upsert.sync_occurrences = die_on_second
-    config = Config.from_env(DATABASE_URL=sys.argv[1], FETCH_ALLOW_PRIVATE=True, FETCH_MIN_DELAY_S=0.0)
+    # The page is parsed in this process (no parse worker): the kill is in the import, and a fork server
+    # started only to parse one small calendar cost this test seconds.
+    config = Config.from_env(
+        DATABASE_URL=sys.argv[1], FETCH_ALLOW_PRIVATE=True, FETCH_MIN_DELAY_S=0.0,
+        PARSE_TIMEOUT_S=0.0, PARSE_MAX_MEMORY_MB=0,
+    )
     with make_sessionmaker(make_engine(sys.argv[1]))() as session:
         run_source(session, "faulty", now=datetime(2026, 3, 2, 12, tzinfo=UTC), config=config)
         session.commit()

@@ -20,7 +20,7 @@ from finder.alerts.cards import Cards
 from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR, render_in_alert_locale
 from finder.web.views.display_time import ago, local_when
 from finder.web.views.display_words import distance
-from tests.conftest import clear_tables, make_test_config
+from tests.conftest import _database, build_schema, make_test_config
 from tests.site_data import seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,17 +28,27 @@ POT = TRANSLATIONS_DIR / "messages.pot"
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def seeded_site(request, tmp_path_factory, gazetteer_path):
+    """The seeded site on each backend, built once per module: no test here writes to it, and building it for
+    each of the ~90 tests (emptying, migrating nothing, seeding, a new app) was most of this module's time.
+    Its own database, so the tests here that empty the shared one (`admin_site`) leave it alone."""
+    for url in _database(request, tmp_path_factory, build_schema):
+        app = create_app(make_test_config(url, None, GAZETTEER_PATH=str(gazetteer_path)))
+        with app.app_context():
+            session = app.extensions["sessionmaker"]()
+            ids = seed(session)
+            session.commit()
+            session.close()
+        yield app, ids
+        app.extensions["engine"].dispose()
+
+
 @pytest.fixture
-def site(engine, db_url, tmp_path, gazetteer_path):
-    clear_tables(engine)
-    app = create_app(make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path)))
-    with app.app_context():
-        session = app.extensions["sessionmaker"]()
-        ids = seed(session)
-        session.commit()
-        session.close()
-    yield app, app.test_client(), ids
-    app.extensions["engine"].dispose()
+def site(seeded_site):
+    """(app, a fresh client: no cookie from another test, ids of the seeded listings)."""
+    app, ids = seeded_site
+    return app, app.test_client(), ids
 
 
 def soup_of(client, url: str, **headers) -> BeautifulSoup:

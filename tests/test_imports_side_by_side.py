@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +37,44 @@ def calendar(slug: str, events: int = 40) -> bytes:
     return ("\r\n".join([*lines, "END:VCALENDAR", ""])).encode()
 
 
+# Each process imports the application, says so, and waits for a line on its stdin: both are then released at
+# the same moment (a fixed 1.5 s head start did this before, and was spent whatever the imports took).
+RELEASED_TOGETHER = (
+    "import sys; from finder.cli import main; print('imported', flush=True); sys.stdin.readline(); main()"
+)
+# Pages are parsed in the importing process (no parse worker): what collides is the imports, and a fork server
+# per process plus a worker per page made most of these tests' time.
+IN_PROCESS_PARSING = {"FINDER_PARSE_TIMEOUT_S": "0", "FINDER_PARSE_MAX_MEMORY_MB": "0"}
+
+
+def side_by_side(arguments: list[str], env: dict, timeout_s: float = 120) -> tuple[list[int], list[str]]:
+    """Two `finder ARGUMENTS` processes released at once; their exit codes and outputs once both have ended."""
+    env = {**env, **IN_PROCESS_PARSING}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RELEASED_TOGETHER, *arguments],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    before = []
+    for process in processes:  # each one's lines up to its "imported" (none, unless a warning came first)
+        lines = []
+        while (line := process.stdout.readline()) and line != "imported\n":
+            lines.append(line)
+        before.append("".join(lines))
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    outputs = [before[n] + process.communicate(timeout=timeout_s)[0] for n, process in enumerate(processes)]
+    return [process.returncode for process in processes], outputs
+
+
 def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, tmp_path, httpserver):
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     catalogue = []
@@ -57,15 +94,8 @@ def test_two_scrapes_of_the_same_sources_at_once_both_succeed(db_url, session, t
         "FINDER_FETCH_MIN_DELAY_S": "0",
         "FINDER_RATELIMIT_ENABLED": "false",
     }
-    start_at = time.time() + 1.5
-    wait = f"import time; time.sleep(max(0, {start_at} - time.time()))"
-    command = [sys.executable, "-c", f"{wait}; from finder.cli import main; main()", "scrape", "--all"]
-    processes = [
-        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
-    outputs = [process.communicate(timeout=120)[0] for process in processes]
-    assert [process.returncode for process in processes] == [0, 0], outputs
+    codes, outputs = side_by_side(["scrape", "--all"], env)
+    assert codes == [0, 0], outputs
     for output in outputs:
         assert "Violation" not in output and "IntegrityError" not in output and "Traceback" not in output
     assert session.scalar(select(func.count()).select_from(Organization)) == 1
@@ -86,19 +116,8 @@ def test_two_demo_loads_at_once_both_succeed(db_url, session, gazetteer_path):
         "FINDER_RATELIMIT_ENABLED": "false",
         "FINDER_GAZETTEER_PATH": str(gazetteer_path),
     }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "finder", "demo", "load"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [process.communicate(timeout=300)[0] for process in processes]
-    assert [process.returncode for process in processes] == [0, 0], outputs
+    codes, outputs = side_by_side(["demo", "load"], env, timeout_s=300)
+    assert codes == [0, 0], outputs
     for output in outputs:
         assert "Violation" not in output and "IntegrityError" not in output and "Traceback" not in output
     statuses = session.scalars(select(ScrapeRun.status)).all()

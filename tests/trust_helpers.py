@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,14 @@ def scrape(app, slug: str):
         return run.status, run.inserted, run.updated
 
 
+@functools.cache
+def admin_password_hash() -> str:
+    """The hash of ADMIN_PASSWORD, made once per process, with a cheap work factor: werkzeug's default (scrypt)
+    takes about 0.1 s to make and again to check, which every trust app and every login of a test paid. The
+    login still checks the password against a real hash (`check_password_hash` reads the method from it)."""
+    return generate_password_hash(ADMIN_PASSWORD, method="pbkdf2:sha256:1000")
+
+
 def make_trust_app(engine, db_url, tmp_path, **overrides):
     from finder import create_app
 
@@ -95,7 +104,7 @@ def make_trust_app(engine, db_url, tmp_path, **overrides):
     catalog.write_text("# test catalogue\n")
     values = dict(
         SOURCES_FILE=str(catalog),
-        ADMIN_PASSWORD_HASH=generate_password_hash(ADMIN_PASSWORD),
+        ADMIN_PASSWORD_HASH=admin_password_hash(),
         BASE_URL="http://kindred.test",
         OUTBOX_DIR=str(tmp_path / "outbox"),
     )
