@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
+from finder.search import sql_online
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -166,7 +167,12 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 where = f"(g.flags & :online_bit) != 0 AND {common}"
                 if text_match:
                     where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
-            branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score", where))
+            columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
+            pruned = None
+            if sql_online.prunable(plan, text_match):  # time and connection alone: a score floor prunes the scan
+                source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
+                pruned = sql_online.pruned_sql(columns=columns, score=score, source=source, where=where)
+            branches.append(("online", columns, where, pruned))
     else:
         text_match = text_conditions(plan, params, postgres, "all", None)
         branches.append(
@@ -179,10 +185,12 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         )
     order = ORDERS[plan.sort]
     statements = []
-    for name, columns, where in branches:
+    for name, columns, where, *pruned in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        if name == "online" and not postgres:
+        if pruned and pruned[0]:
+            sql = pruned[0]
+        elif name == "online" and not postgres:
             # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
             # than scoring every row into a materialised set (fewer columns to decode, nothing written)
             source = (

@@ -1,0 +1,62 @@
+"""The online branch's best rows without scoring every placeless row: a floor first, then only rows that can reach it.
+
+Why: a search near a place also ranks every placeless online listing that passes its filters (4 % of the index,
+40,000 rows at 1M listings), and the first search of a filter set, before its answer is remembered
+(`sql_cache`), scored them all. Without words or interests a placeless row scores
+
+    K + W_TIME * timeliness + W_CONNECTION * connection,   K = W_DISTANCE * ONLINE_DISTANCE, timeliness <= 1,
+
+so a row can only reach a score s if connection >= (s - K - W_TIME) / W_CONNECTION. The floor s is the worst
+of the best `branch_limit` scores among a few real rows that pass the filters (the highest connections,
+soonest first, and undated ones apart; read in the order of the `listing_geo_online_rank` index): the best
+`branch_limit` rows of the whole branch score at least that, so only rows above the connection bound are
+scored, an index range. Same rows, same order, same total as scoring them all (the bound keeps a 1e-9 margin
+for rounding; with fewer rows than the limit the bound lets every row in). The count reads the same index (index-only on
+PostgreSQL, which covers every filter column).
+"""
+
+# ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from finder import ranking
+
+if TYPE_CHECKING:
+    from finder.search.sql import Plan
+
+# The bound: a row scoring at least the floor has W_CONNECTION * connection >= floor - K - W_TIME (a little
+# less, for rounding). With fewer seed rows than the limit the branch has fewer rows too: no bound.
+_FLOOR = (
+    "(SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) "
+    "ELSE (min(s.score) - :w_distance * :online_distance - :w_time) / :w_connection - 0.000000001 END "
+    "FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s)"
+)
+_SEED = (
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NOT NULL "
+    "ORDER BY g.connection DESC, g.next_epoch LIMIT :branch_limit) dated UNION ALL "
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NULL "
+    "ORDER BY g.connection DESC LIMIT :branch_limit) undated"
+)
+
+
+def prunable(plan: Plan, text_match: str) -> bool:
+    """Whether the online branch's score is K + time + connection only, ranked best first (online rows have
+    no distance, so 'nearest' ranks them by score too)."""
+    return (
+        plan.sort in ("best", "nearest")
+        and not (plan.tags or plan.title_terms or text_match)
+        and ranking.W_CONNECTION > 0
+    )
+
+
+def pruned_sql(*, columns: str, score: str, source: str, where: str) -> str:
+    """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`
+    (score first: without a distance that is also the 'nearest' order)."""
+    floor = _FLOOR.format(seed=_SEED.format(score=score, source=source, where=where))
+    return (
+        f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+        f"FROM {source} WHERE {where} AND g.connection >= {floor} "
+        "ORDER BY score DESC, id LIMIT :branch_limit"
+    )
