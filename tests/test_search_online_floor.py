@@ -1,5 +1,5 @@
 """The online branch's score floor (finder/search/sql_online.py) changes nothing: on both databases, for many
-placeless listings with tied scores, undated ones and filters, each page and total equal those of scoring
+placeless listings with tied scores, undated ones, filters and words, each page and total equal those of scoring
 every placeless row, and the order is `ranking.score()` order."""
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ QUERIES = (
     {"free": "1"},
     {"when": "week"},
     {"online": "only", "per_page": 9},
+    {"q": "chess"},
+    {"q": "chess", "per_page": 4, "page": 2},
+    {"q": "meeting", "free": "1"},
+    {"q": "origami"},
+    {"q": "chess", "sort": "nearest", "per_page": 6},
 )
 
 
@@ -35,11 +40,12 @@ def online_crowd(session):
         undated = i % 3 == 0
         add_listing(
             session,
-            f"Online meeting {i}",
+            f"Online {'chess ' if i % 4 == 0 else ''}{'origami ' if i % 30 == 0 else ''}meeting {i}",
             online=True,
             kind=rng.choice(["online", "event", "club"]),
             rrule=rng.choice([None, "FREQ=WEEKLY;BYDAY=MO", "FREQ=MONTHLY;BYDAY=1TU"]),
-            description=rng.choice(["", "All welcome, no experience needed", "A small group"]),
+            description=rng.choice(["", "All welcome, no experience needed", "A small group"])
+            + (" Chess boards provided." if i % 5 == 0 else ""),
             free=rng.random() < 0.4,
             starts=None if undated else [NOW + timedelta(hours=rng.choice([2, 2, 30, 200, 900]))],
         )
@@ -57,7 +63,7 @@ def search(session, args: dict):
 
 def test_the_floor_keeps_every_page_and_total(session, online_crowd, monkeypatch):
     pruned = {str(args): search(session, args) for args in QUERIES}
-    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match: False)  # score every placeless row
+    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)  # score every placeless row
     for args in QUERIES:
         assert pruned[str(args)] == search(session, args), args
     assert len(pruned[str({})][0]) == 20 and pruned[str({})][2] == 91

@@ -169,9 +169,16 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
             columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
             pruned = None
-            if sql_online.prunable(plan, text_match):  # time and connection alone: a score floor prunes the scan
+            if sql_online.prunable(plan, text_match, postgres):  # a score floor spares scoring most rows
+                words = None
                 source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
-                pruned = sql_online.pruned_sql(columns=columns, score=score, source=source, where=where)
+                if text_match:
+                    source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
+                    matches = f"g.id IN (SELECT rowid FROM {ONLINE_FTS} WHERE {ONLINE_FTS} MATCH :q_online)"
+                    words = (ONLINE_TABLE, f"{matches} AND (g.flags & :online_bit) != 0 AND {common}")
+                pruned = sql_online.pruned_sql(
+                    plan, columns=columns, score=score, source=source, where=where, words=words, params=params
+                )
             branches.append(("online", columns, where, pruned))
     else:
         text_match = text_conditions(plan, params, postgres, "all", None)
