@@ -5,7 +5,8 @@ straight-line distance between unit-sphere vectors (exact, and within 1 m of the
 distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ranking.WEIGHTS` passed
 as float parameters, so the order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on
 PostgreSQL. The text conditions are `finder.search.sql_text`, the ranking sum
-`finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`.
+`finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`, the online branch's score
+floor (it spares scoring most placeless rows) `finder.search.sql_online`.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -177,7 +178,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     matches = f"g.id IN (SELECT rowid FROM {ONLINE_FTS} WHERE {ONLINE_FTS} MATCH :q_online)"
                     words = (ONLINE_TABLE, f"{matches} AND (g.flags & :online_bit) != 0 AND {common}")
                 pruned = sql_online.pruned_sql(
-                    plan, columns=columns, score=score, source=source, where=where, words=words, params=params
+                    plan, columns=columns, score=score, source=source, where=where, words=words
                 )
             branches.append(("online", columns, where, pruned))
     else:

@@ -2,17 +2,19 @@
 
 Why: a search near a place also ranks every placeless online listing that passes its filters (4 % of the index,
 40,000 rows at 1M listings), and the first search of a filter set, before its answer is remembered
-(`sql_cache`), scored them all. Without words or interests a placeless row scores
+(`sql_cache`), scored them all. Without interests a placeless row scores
 
-    K + W_TIME * timeliness + W_CONNECTION * connection,   K = W_DISTANCE * ONLINE_DISTANCE, timeliness <= 1,
+    K + W_TEXT * relevance + W_TIME * timeliness + W_CONNECTION * connection,   K = W_DISTANCE * ONLINE_DISTANCE,
 
-so a row can only reach a score s if connection >= (s - K - W_TIME) / W_CONNECTION. The floor s is the worst
-of the best `branch_limit` scores among a few real rows that pass the filters (the highest connections,
-soonest first, and undated ones apart; read in the order of the `listing_geo_online_rank` index): the best
-`branch_limit` rows of the whole branch score at least that, so only rows above the connection bound are
-scored, an index range. Same rows, same order, same total as scoring them all (the bound keeps a 1e-9 margin
-for rounding; with fewer rows than the limit the bound lets every row in). The count reads the same index (index-only on
-PostgreSQL, which covers every filter column).
+relevance and timeliness at most 1 (relevance 0 without words), so a row can only reach a score s if
+connection >= (s - K - W_TEXT - W_TIME) / W_CONNECTION. The floor s is the worst of the best `branch_limit`
+scores among a few real rows that pass the filters (the highest connections, soonest first, read in the order
+of the `listing_geo_online_rank` index): the best `branch_limit` rows of the whole branch score at least
+that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
+order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
+than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
+which covers every filter column); with words the count still joins every match (SQLite only: PostgreSQL
+reads a word's rows once for the count and the best rows together, where a floor would add a pass).
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -34,10 +36,10 @@ _FLOOR = (
     "FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s)"
 )
 _SEED = (
-    "SELECT score FROM (SELECT {score} AS score FROM {dated} WHERE {dated_where}{dated_order} "
-    "LIMIT :branch_limit) dated UNION ALL "
-    "SELECT score FROM (SELECT {score} AS score FROM {undated} WHERE {undated_where}{undated_order} "
-    "LIMIT :branch_limit) undated"
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NOT NULL "
+    "ORDER BY g.connection DESC, g.next_epoch LIMIT :branch_limit) dated UNION ALL "
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NULL "
+    "ORDER BY g.connection DESC LIMIT :branch_limit) undated"
 )
 # SQLite with words: one seed, the rows in the index's order (in SQLite that puts the undated rows of each
 # connection first, a lower floor than two seeds give, for one build of the words' row set), kept when their id
@@ -50,8 +52,7 @@ _WORDS_SEED = (
 
 def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
     """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
-    ranks them by score too), no interests in the score, and words only on SQLite (PostgreSQL reads a word's
-    rows once, into the count and the best rows together: a floor would add a pass)."""
+    ranks them by score too), no interests in the score, and words only on SQLite."""
     return (
         plan.sort in ("best", "nearest")
         and not plan.tags
@@ -60,9 +61,7 @@ def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
     )
 
 
-def pruned_sql(
-    plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None, params: dict
-) -> str:
+def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None) -> str:
     """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`
     (score first: without a distance that is also the 'nearest' order). `words`: on SQLite, (the narrow
     table, the filters with the words as `g.id IN` their matches)."""
@@ -70,15 +69,7 @@ def pruned_sql(
         table, probed = words
         seed = _WORDS_SEED.format(score=score, table=table, where=probed)
     else:
-        seed = _SEED.format(
-            score=score,
-            dated=source,
-            undated=source,
-            dated_where=f"{where} AND g.next_epoch IS NOT NULL",
-            undated_where=f"{where} AND g.next_epoch IS NULL",
-            dated_order=" ORDER BY g.connection DESC, g.next_epoch",
-            undated_order=" ORDER BY g.connection DESC",
-        )
+        seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
     return (
         f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
