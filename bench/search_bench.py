@@ -179,6 +179,9 @@ def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[s
     url = url.render_as_string(hide_password=False)
     if reuse and _postgres_loaded(base_url, schema):
         log.info("postgres schema %s reused", schema)
+        with make_engine(url).begin() as connection:  # index objects added since, as their migration makes them
+            index_schema.create_objects(connection)
+            connection.exec_driver_sql("ANALYZE listing_geo")
         return url, schema
     with make_engine(base_url).begin() as connection:
         connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -60,6 +60,16 @@ ONLINE_FILL = (
     f"INSERT INTO listing_geo_online ({', '.join(ONLINE_COLUMNS)}) "  # noqa: S608 (fixed names)
     f"SELECT {', '.join(ONLINE_COLUMNS)} FROM listing_geo WHERE lat_band = {NO_PLACE_BAND}"
 )
+# The placeless rows by connection, soonest first, with every filter column: the online branch's score floor
+# reads its first rows and then one range of it, and counts over it (finder.search.sql_online).
+ONLINE_RANK_SQLITE = (
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_rank ON listing_geo_online "
+    "(connection DESC, next_epoch, end_epoch, flags, kind, days_mask, times_mask)"
+)
+ONLINE_RANK_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_rank ON listing_geo (connection DESC, next_epoch) "
+    f"INCLUDE (id, end_epoch, flags, kind, days_mask, times_mask) WHERE lat_band = {NO_PLACE_BAND}"
+)
 SQLITE_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         lat_band INTEGER NOT NULL, lon REAL NOT NULL, id INTEGER NOT NULL, lat REAL, x REAL, y REAL, z REAL,
@@ -70,6 +80,7 @@ SQLITE_DDL = (
     "CREATE TABLE IF NOT EXISTS search_meta (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO search_meta (id, generation) VALUES (1, 0)",
     ONLINE_DDL,
+    ONLINE_RANK_SQLITE,
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(
         title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts_online USING fts5(
@@ -87,6 +98,7 @@ POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS listing_geo_tsv ON listing_geo USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
     f"WHERE lat_band = {NO_PLACE_BAND}",
+    ONLINE_RANK_POSTGRES,
     "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
     "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
 )

@@ -5,7 +5,8 @@ straight-line distance between unit-sphere vectors (exact, and within 1 m of the
 distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ranking.WEIGHTS` passed
 as float parameters, so the order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on
 PostgreSQL. The text conditions are `finder.search.sql_text`, the ranking sum
-`finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`.
+`finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`, the online branch's score
+floor (it spares scoring most placeless rows) `finder.search.sql_online`.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
+from finder.search import sql_online
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -166,7 +168,19 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 where = f"(g.flags & :online_bit) != 0 AND {common}"
                 if text_match:
                     where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
-            branches.append(("online", f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score", where))
+            columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
+            pruned = None
+            if sql_online.prunable(plan, text_match, postgres):  # a score floor spares scoring most rows
+                words = None
+                source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
+                if text_match:
+                    source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
+                    matches = f"g.id IN (SELECT rowid FROM {ONLINE_FTS} WHERE {ONLINE_FTS} MATCH :q_online)"
+                    words = (ONLINE_TABLE, f"{matches} AND (g.flags & :online_bit) != 0 AND {common}")
+                pruned = sql_online.pruned_sql(
+                    plan, columns=columns, score=score, source=source, where=where, words=words
+                )
+            branches.append(("online", columns, where, pruned))
     else:
         text_match = text_conditions(plan, params, postgres, "all", None)
         branches.append(
@@ -179,10 +193,12 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         )
     order = ORDERS[plan.sort]
     statements = []
-    for name, columns, where in branches:
+    for name, columns, where, *pruned in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        if name == "online" and not postgres:
+        if pruned and pruned[0]:
+            sql = pruned[0]
+        elif name == "online" and not postgres:
             # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
             # than scoring every row into a materialised set (fewer columns to decode, nothing written)
             source = (

@@ -1,0 +1,78 @@
+"""The online branch's best rows without scoring every placeless row: a floor first, then only rows that can reach it.
+
+Why: a search near a place also ranks every placeless online listing that passes its filters (4 % of the index,
+40,000 rows at 1M listings), and the first search of a filter set, before its answer is remembered
+(`sql_cache`), scored them all. Without interests a placeless row scores
+
+    K + W_TEXT * relevance + W_TIME * timeliness + W_CONNECTION * connection,   K = W_DISTANCE * ONLINE_DISTANCE,
+
+relevance and timeliness at most 1 (relevance 0 without words), so a row can only reach a score s if
+connection >= (s - K - W_TEXT - W_TIME) / W_CONNECTION. The floor s is the worst of the best `branch_limit`
+scores among a few real rows that pass the filters (the highest connections, soonest first, read in the order
+of the `listing_geo_online_rank` index): the best `branch_limit` rows of the whole branch score at least
+that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
+order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
+than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
+which covers every filter column); with words the count still joins every match (SQLite only: PostgreSQL
+reads a word's rows once for the count and the best rows together, where a floor would add a pass).
+"""
+
+# ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from finder import ranking
+
+if TYPE_CHECKING:
+    from finder.search.sql import Plan
+
+# The bound: a row scoring at least the floor has W_CONNECTION * connection >= floor - K - W_TIME (- W_TEXT
+# with words: their relevance is at most 1), a little less for rounding. Fewer seed rows than the limit: no bound.
+_FLOOR = (
+    "(SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) "
+    "ELSE (min(s.score) - :w_distance * :online_distance - :w_time{text}) / :w_connection - 0.000000001 END "
+    "FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s)"
+)
+_SEED = (
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NOT NULL "
+    "ORDER BY g.connection DESC, g.next_epoch LIMIT :branch_limit) dated UNION ALL "
+    "SELECT score FROM (SELECT {score} AS score FROM {source} WHERE {where} AND g.next_epoch IS NULL "
+    "ORDER BY g.connection DESC LIMIT :branch_limit) undated"
+)
+# SQLite with words: one seed, the rows in the index's order (in SQLite that puts the undated rows of each
+# connection first, a lower floor than two seeds give, for one build of the words' row set), kept when their id
+# is among the words' matches: the set is built once from the text index, then each test is a lookup.
+_WORDS_SEED = (
+    "SELECT {score} AS score FROM {table} g INDEXED BY listing_geo_online_rank WHERE {where} "
+    "ORDER BY g.connection DESC, g.next_epoch LIMIT :branch_limit"
+)
+
+
+def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
+    """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
+    ranks them by score too), no interests in the score, and words only on SQLite."""
+    return (
+        plan.sort in ("best", "nearest")
+        and not plan.tags
+        and not (text_match and postgres)
+        and ranking.W_CONNECTION > 0
+    )
+
+
+def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None) -> str:
+    """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`
+    (score first: without a distance that is also the 'nearest' order). `words`: on SQLite, (the narrow
+    table, the filters with the words as `g.id IN` their matches)."""
+    if words:
+        table, probed = words
+        seed = _WORDS_SEED.format(score=score, table=table, where=probed)
+    else:
+        seed = _SEED.format(score=score, source=source, where=where)
+    floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
+    return (
+        f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+        f"FROM {source} WHERE {where} AND g.connection >= {floor} "
+        "ORDER BY score DESC, id LIMIT :branch_limit"
+    )

@@ -1,0 +1,95 @@
+"""The online branch's score floor (finder/search/sql_online.py) changes nothing: on both databases, for many
+placeless listings with tied scores, undated ones, filters and words, each page and total equal those of scoring
+every placeless row, and the order is `ranking.score()` order."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from finder import ranking
+from finder.search import SearchQuery, run_search, sql_cache, sql_online
+from tests.search_helpers import LONDON, NOW, add_listing
+
+LAT, LON = LONDON
+QUERIES = (
+    {},
+    {"per_page": 5},
+    {"per_page": 5, "page": 3},
+    {"sort": "nearest", "per_page": 7},
+    {"kind": "event"},
+    {"free": "1"},
+    {"when": "week"},
+    {"online": "only", "per_page": 9},
+    {"q": "chess"},
+    {"q": "chess", "per_page": 4, "page": 2},
+    {"q": "meeting", "free": "1"},
+    {"q": "origami"},
+    {"q": "chess", "sort": "nearest", "per_page": 6},
+)
+
+
+@pytest.fixture
+def online_crowd(session):
+    """90 online listings over every connection level, a few start times shared (equal scores), a third undated,
+    and one in-person listing near the point."""
+    rng = random.Random(5)
+    for i in range(90):
+        undated = i % 3 == 0
+        add_listing(
+            session,
+            f"Online {'chess ' if i % 4 == 0 else ''}{'origami ' if i % 30 == 0 else ''}meeting {i}",
+            online=True,
+            kind=rng.choice(["online", "event", "club"]),
+            rrule=rng.choice([None, "FREQ=WEEKLY;BYDAY=MO", "FREQ=MONTHLY;BYDAY=1TU"]),
+            description=rng.choice(["", "All welcome, no experience needed", "A small group"])
+            + (" Chess boards provided." if i % 5 == 0 else ""),
+            free=rng.random() < 0.4,
+            starts=None if undated else [NOW + timedelta(hours=rng.choice([2, 2, 30, 200, 900]))],
+        )
+    add_listing(session, "Chess Club", lat=LAT, lon=LON, starts=[NOW + timedelta(days=1)])
+    session.commit()
+
+
+def search(session, args: dict):
+    sql_cache.forget_online_answers()
+    query = SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), **{k: str(v) for k, v in args.items()}})
+    page = run_search(session, query, None, now=NOW)
+    session.expunge_all()
+    return [r.listing.id for r in page.results], [r.score for r in page.results], page.total
+
+
+def test_the_floor_keeps_every_page_and_total(session, online_crowd, monkeypatch):
+    pruned = {str(args): search(session, args) for args in QUERIES}
+    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)  # score every placeless row
+    for args in QUERIES:
+        assert pruned[str(args)] == search(session, args), args
+    assert len(pruned[str({})][0]) == 20 and pruned[str({})][2] == 91
+
+
+def test_the_floored_order_is_ranking_order(session, online_crowd):
+    ids, scores, _ = search(session, {"online": "only", "per_page": 40})
+    page = run_search(
+        session, SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), "per_page": "100"}), None, now=NOW
+    )
+    expected = []
+    for result in page.results:
+        item = result.listing
+        if not item.online:
+            continue
+        hours = None if item.next_start is None else max(item.next_start.timestamp() - NOW.timestamp(), 0.0) / 3600.0
+        score = ranking.score(
+            distance_km=None,
+            has_place=True,
+            online=True,
+            interest_overlap=0.0,
+            text_relevance=0.0,
+            hours_until_start=hours,
+            connection=item.connection_score,
+        )
+        expected.append((-score, item.id))
+    assert len(expected) == 90
+    assert ids == [i for _, i in sorted(expected)[:40]]
+    assert scores == pytest.approx([-s for s, _ in sorted(expected)[:40]], abs=1e-9)
