@@ -14,7 +14,6 @@ Source shape (also the fixture format, JSON):
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -22,12 +21,12 @@ import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 
-from finder.geo.build_postcodes import CityGrid, Memo, compile_postcodes, e5, short_place
+from finder.geo.build_postcodes import CityGrid, compile_postcodes, short_place
+from finder.geo.build_speed import Memo, collector_paused
 from finder.geo.math import fold, haversine_km, is_latin
 
 log = logging.getLogger(__name__)
@@ -101,25 +100,12 @@ def build_gazetteer(
     """
     started = time.perf_counter()
     progress = progress or (lambda step: None)
-    with _collector_paused():
+    with collector_paused():
         counts = _build(Path(out_path), sources, progress)
     counts["seconds"] = round(time.perf_counter() - started, 2)
     counts["bytes"] = Path(out_path).stat().st_size
     log.info("gazetteer built at %s: %s", out_path, counts)
     return counts
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector off while the build runs: the build holds millions of dicts, lists and tuples
-    (and makes no cycles), and re-scanning them as they pile up took a third of its time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(out_path: Path, sources: dict | None, progress: Callable[[str], None]) -> dict:
@@ -128,8 +114,7 @@ def _build(out_path: Path, sources: dict | None, progress: Callable[[str], None]
 
         sources = load_wheel_sources(progress)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = out_path.with_name(out_path.name + ".building")
-    tmp_path.unlink(missing_ok=True)
+    (tmp_path := out_path.with_name(out_path.name + ".building")).unlink(missing_ok=True)
     connection = sqlite3.connect(":memory:")  # filled in memory, then written out compacted in one go
     try:
         connection.executescript(SCHEMA)
@@ -162,7 +147,7 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     countries = {c["cc"]: c for c in sources.get("countries", [])}
     regions = {(r["cc"], r["code"]): r for r in sources.get("regions", [])}
     places: list[tuple] = []
-    names: list[tuple[str, int, int]] = []  # (key, place_id, is_main), each key once per place
+    names: list[tuple[str, int, int]] = []  # (key, place_id, is_main) in place_id order: a stable sort by key suffices
     city_zones: list[tuple[int, str, str, str]] = []  # GeoNames' time zone of each city (finder/geo/time_zones.py)
 
     folds = Memo(fold)  # names repeat across places and sources: fold each distinct one once
@@ -170,10 +155,13 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
 
     def add_place(name, cc, admin1, lat, lon, population, kind, main_names, other_names=()) -> int:
         place_id = len(places) + 1
-        places.append((place_id, name, cc, admin1 or "", e5(lat), e5(lon), int(population or 0), KINDS[kind]))
-        keys = dict.fromkeys((key for value in other_names if value and (key := latin_keys[value])), 0)
-        keys.update((key, 1) for value in main_names if (key := folds[value]))  # a main name wins over another
-        names.extend((key, place_id, is_main) for key, is_main in keys.items())
+        lat_e5, lon_e5 = round(lat * 100_000), round(lon * 100_000)  # e5(), inline: 300,000 places
+        places.append((place_id, name, cc, admin1 or "", lat_e5, lon_e5, int(population or 0), KINDS[kind]))
+        keys = {key: 0 for value in other_names if value and (key := latin_keys[value])} if other_names else {}
+        for value in main_names:
+            if key := folds[value]:
+                keys[key] = 1  # a main name wins over another
+        names.extend([(key, place_id, is_main) for key, is_main in keys.items()])
         return place_id
 
     cities = [c for c in sources.get("cities", []) if c.get("cc") in countries or not countries]
@@ -241,13 +229,12 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
 
     progress("placing postcodes")
     region_by_name = {(cc, key): code for key, cc, code in qualifiers if code}
-    postal_countries = sources.get("postal_place_countries")
-    postcodes, postal_places = compile_postcodes(
-        sources.get("postcodes", []), region_by_name, grid, postal_countries, folds
-    )
+    postal_countries, rows = sources.get("postal_place_countries"), sources.get("postcodes", [])
+    postcodes, postal_places = compile_postcodes(rows, region_by_name, grid, postal_countries, folds)
     for (cc, key, admin1), rows in postal_places.items():
-        lat = sum(r["lat"] for r in rows) / len(rows)
-        lon = sum(r["lon"] for r in rows) / len(rows)
+        lat, lon = rows[0]["lat"], rows[0]["lon"]  # the mean of one (most) needs no sums
+        if len(rows) > 1:
+            lat, lon = sum(r["lat"] for r in rows) / len(rows), sum(r["lon"] for r in rows) / len(rows)
         if any(haversine_km(lat, lon, c["lat"], c["lon"]) < POSTAL_MERGE_KM for c in city_index.get((cc, key), [])):
             continue
         name = short_place(rows[0]["place"])
@@ -262,8 +249,7 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
         "INSERT INTO regions VALUES (?, ?, ?)", [(cc, code, r["name"]) for (cc, code), r in regions.items()]
     )
     connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?)", places)
-    names.sort(key=itemgetter(0))  # by key, then place_id: the list is in place_id order and the sort is stable
-    connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
+    connection.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names, key=itemgetter(0)))
     connection.executemany("INSERT INTO qualifiers VALUES (?, ?, ?)", sorted(qualifiers))
     connection.executemany("INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(postcodes))
     region_zones, zones = _zones(city_zones)

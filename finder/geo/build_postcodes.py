@@ -7,28 +7,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from operator import itemgetter
 
+from finder.geo.build_speed import Memo
 from finder.geo.math import fold
 
 # A postcode takes the population of the largest city within this distance as its rank weight.
 NEAR_CITY_KM = 15.0
-
-
-class Memo(dict):
-    """`function`'s result per distinct argument, for one build: the sources repeat the same place, state and
-    alternate names hundreds of thousands of times, and a dict lookup (`memo[text]`) costs far less than folding
-    again. Unbounded, so make one per build and drop it with the build's other data."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function: Callable):
-        super().__init__()
-        self.function = function
-
-    def __missing__(self, key):
-        value = self[key] = self.function(key)
-        return value
 
 
 def e5(degrees: float) -> int:
@@ -54,19 +39,20 @@ def compile_postcodes(rows, region_by_name, grid, postal_countries, folds: Memo 
     plus the postal place names (of `postal_countries`, default all) grouped per country and region.
     `folds` is the build's memo of `fold`."""
     folds = Memo(fold) if folds is None else folds
-    codes = Memo(normalize_postcode)
     short_places = Memo(short_place)
     place_keys = Memo(lambda place: _name_key(folds[short_places[place]]))
     grouped: dict[tuple[str, str], list] = defaultdict(list)
     postal_places: dict[tuple[str, str, str], list] = defaultdict(list)
+    everywhere = postal_countries is None
     for row in rows:
-        code = codes[row["code"]]
+        code = (row["code"] or "").upper()
+        if not code.isalnum():  # most codes are letters and digits only: normalize_postcode drops the rest
+            code = normalize_postcode(row["code"])
         if not code or row.get("lat") is None:
             continue
         cc = row["cc"]
         grouped[(code, cc)].append(row)
-        key = place_keys[row.get("place", "")]
-        if key and (postal_countries is None or cc in postal_countries):
+        if (everywhere or cc in postal_countries) and (key := place_keys[row.get("place", "")]):
             postal_places[(cc, key, region_by_name.get((cc, folds[row.get("state", "")]), ""))].append(row)
     result = []
     for (code, cc), members in grouped.items():
@@ -105,10 +91,13 @@ class CityGrid:
     def __init__(self):
         self.cells: dict[tuple[str, int, int], list] = defaultdict(list)
         self._near: dict[tuple[str, int, int], list] = {}
+        self._sorted = True
 
     def add(self, city: dict) -> None:
-        self.cells[(city["cc"], int(city["lat"] // self.CELL_DEG), int(city["lon"] // self.CELL_DEG))].append(city)
+        cell = (city["cc"], int(city["lat"] // self.CELL_DEG), int(city["lon"] // self.CELL_DEG))
+        self.cells[cell].append((-city.get("population", 0), city["lat"], city["lon"], city))
         self._near.clear()
+        self._sorted = False
 
     def largest_near(self, cc: str, lat: float, lon: float, radius_km: float) -> dict | None:
         """The most populous city of country `cc` within `radius_km` (equirectangular: exact enough at 15 km);
@@ -119,14 +108,18 @@ class CityGrid:
             candidates = self._near[key] = self._candidates(*key)
         cos_lat = math.cos(math.radians(lat))
         limit = (radius_km / self.KM_PER_DEG) ** 2
-        for city_lat, city_lon, city in candidates:  # largest first
+        for _, city_lat, city_lon, city in candidates:  # largest first
             d_lat, d_lon = city_lat - lat, (city_lon - lon) * cos_lat
             if d_lat * d_lat + d_lon * d_lon <= limit:
                 return city
         return None
 
-    def _candidates(self, cc: str, row: int, col: int) -> list[tuple[float, float, dict]]:
+    def _candidates(self, cc: str, row: int, col: int) -> list[tuple[int, float, float, dict]]:
+        if not self._sorted:
+            for cell in self.cells.values():
+                cell.sort(key=itemgetter(0))  # largest first; stable, so equals stay in the order added
+            self._sorted = True
         cells = (self.cells.get((cc, row + d_row, col + d_col), ()) for d_row, d_col in self.NEIGHBOURS)
-        cities = [c for cell in cells for c in cell if c.get("population", 0) >= 0]
-        cities.sort(key=lambda c: -c.get("population", 0))  # stable: equals keep their cell and insertion order
-        return [(c["lat"], c["lon"], c) for c in cities]
+        cities = [entry for cell in cells for entry in cell if entry[0] <= 0]
+        cities.sort(key=itemgetter(0))  # runs already sorted; equals keep their cell order
+        return cities
