@@ -170,24 +170,15 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     city_index: dict[tuple[str, str], list] = defaultdict(list)
     grid = CityGrid()
     for city in cities:
-        alternates = city.get("alternatenames", [])
-        place_id = add_place(
-            city["name"],
-            city["cc"],
-            city.get("admin1", ""),
-            city["lat"],
-            city["lon"],
-            city.get("population", 0),
-            "city",
-            [city["name"]],
-            alternates,
-        )
+        name, cc, admin1, alternates = city["name"], city["cc"], city.get("admin1", ""), city.get("alternatenames", [])
+        population = city.get("population", 0)
+        place_id = add_place(name, cc, admin1, city["lat"], city["lon"], population, "city", [name], alternates)
         if city.get("timezone"):
-            city_zones.append((place_id, city["cc"], city.get("admin1", ""), city["timezone"]))
-        by_region[(city["cc"], city.get("admin1", ""))].append(city)
-        by_country[city["cc"]].append(city)
-        for key in {folds[city["name"]], *(folds[a] for a in alternates)}:
-            city_index[(city["cc"], key)].append(city)
+            city_zones.append((place_id, cc, admin1, city["timezone"]))
+        by_region[(cc, admin1)].append(city)
+        by_country[cc].append(city)
+        for key in {folds[name], *map(folds.__getitem__, alternates)}:
+            city_index[(cc, key)].append(city)
         grid.add(city)
 
     qualifiers: set[tuple[str, str, str]] = set()

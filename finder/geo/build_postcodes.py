@@ -26,6 +26,8 @@ def normalize_postcode(code: str) -> str:
     upper = (code or "").upper()
     if upper.isalnum():  # most codes: nothing to drop
         return upper
+    if (compact := upper.replace(" ", "").replace("-", "")).isalnum():  # "SW1A 1AA", "100-0001"
+        return compact
     return "".join(ch for ch in upper if ch.isalnum())
 
 
