@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import sqlite3
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 from finder.geo.build import ATTRIBUTION, build_gazetteer, load_fixture
-from finder.geo.build_postcodes import normalize_postcode, short_place
+from finder.geo.build_postcodes import CityGrid, normalize_postcode, short_place
 from finder.geo.math import haversine_km
 from finder.geo.resolver import Resolver
 from tests.conftest import FIXTURES
@@ -39,6 +40,7 @@ def test_build_replaces_atomically_and_reports(tmp_path):
     assert first["places"] == second["places"] > 0
     assert second["bytes"] == out.stat().st_size
     assert not (tmp_path / "nested" / "g.sqlite.building").exists()
+    assert gc.isenabled()  # the build pauses the cycle collector only while it runs
 
 
 def test_regions_countries_and_postal_places_are_derived(tmp_path):
@@ -108,6 +110,23 @@ def test_normalize_postcode_and_short_place():
     assert normalize_postcode(" sw1a 1aa ") == "SW1A1AA"
     assert normalize_postcode("100-0001") == "1000001"
     assert short_place("Downtown Toronto (CN Tower / King and Spadina)") == "Downtown Toronto"
+    assert normalize_postcode("ab-1 2/c") == "AB12C"  # not only spaces and hyphens dropped
+    assert normalize_postcode(None) == normalize_postcode(" - ") == ""
+
+
+def test_city_grid_finds_the_largest_city_near_then_the_first_added():
+    grid = CityGrid()
+    for name, cc, lat, population in [
+        ("Small", "XX", 10.0, 5000),
+        ("Big", "XX", 10.05, 9000),
+        ("Foreign", "YY", 10.0, 90000),
+        ("Far", "XX", 11.0, 99000),
+        ("Twin", "XX", 10.06, 9000),
+    ]:
+        grid.add({"name": name, "cc": cc, "lat": lat, "lon": 20.0, "population": population})
+    assert grid.largest_near("XX", 10.0, 20.0, 15.0)["name"] == "Big"  # not the foreign, far or later twin
+    assert grid.largest_near("XX", 10.0, 20.0, 1.0)["name"] == "Small"
+    assert grid.largest_near("ZZ", 10.0, 20.0, 15.0) is None
 
 
 def test_build_without_wheels_or_with_bad_fixture_fails_clearly(tmp_path, monkeypatch):

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from finder.geo.build_postcodes import CityGrid, compile_postcodes, e5, fold, short_place
-from finder.geo.math import haversine_km, is_latin
+from finder.geo.build_postcodes import CityGrid, compile_postcodes, short_place
+from finder.geo.build_speed import Memo, collector_paused
+from finder.geo.math import fold, haversine_km, is_latin
 
 log = logging.getLogger(__name__)
 
@@ -98,33 +99,36 @@ def build_gazetteer(
     """
     started = time.perf_counter()
     progress = progress or (lambda step: None)
+    with collector_paused():
+        counts = _build(Path(out_path), sources, progress)
+    counts["seconds"] = round(time.perf_counter() - started, 2)
+    counts["bytes"] = Path(out_path).stat().st_size
+    log.info("gazetteer built at %s: %s", out_path, counts)
+    return counts
+
+
+def _build(out_path: Path, sources: dict | None, progress: Callable[[str], None]) -> dict:
     if sources is None:
         from finder.geo.build_sources import load_wheel_sources
 
         sources = load_wheel_sources(progress)
-    out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = out_path.with_name(out_path.name + ".building")
-    tmp_path.unlink(missing_ok=True)
-    connection = sqlite3.connect(tmp_path)
+    (tmp_path := out_path.with_name(out_path.name + ".building")).unlink(missing_ok=True)
+    connection = sqlite3.connect(":memory:")  # filled in memory, then written out compacted in one go
     try:
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute("PRAGMA temp_store=MEMORY")  # and the sorter of _insert_in_key_order
         connection.executescript(SCHEMA)
         counts = _fill(connection, sources, progress)
         _write_meta(connection, counts)
         connection.commit()
         progress("compacting the file")
-        connection.execute("VACUUM")
+        connection.execute("VACUUM INTO ?", (str(tmp_path),))
         connection.close()
     except BaseException:
         connection.close()
         tmp_path.unlink(missing_ok=True)  # no half-built file left behind
         raise
     os.replace(tmp_path, out_path)
-    counts["seconds"] = round(time.perf_counter() - started, 2)
-    counts["bytes"] = out_path.stat().st_size
-    log.info("gazetteer built at %s: %s", out_path, counts)
     return counts
 
 
@@ -143,18 +147,21 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     countries = {c["cc"]: c for c in sources.get("countries", [])}
     regions = {(r["cc"], r["code"]): r for r in sources.get("regions", [])}
     places: list[tuple] = []
-    names: dict[tuple[str, int], int] = {}
+    names: list[tuple[str, int, int]] = []  # (key, place_id, is_main) in place_id order: a stable sort by key suffices
     city_zones: list[tuple[int, str, str, str]] = []  # GeoNames' time zone of each city (finder/geo/time_zones.py)
+
+    folds = Memo(fold)  # names repeat across places and sources: fold each distinct one once
+    latin_keys = Memo(lambda text: folds[text] if is_latin(text) else "")
 
     def add_place(name, cc, admin1, lat, lon, population, kind, main_names, other_names=()) -> int:
         place_id = len(places) + 1
-        places.append((place_id, name, cc, admin1 or "", e5(lat), e5(lon), int(population or 0), KINDS[kind]))
-        for value in other_names:
-            if value and is_latin(value) and (key := fold(value)):
-                names.setdefault((key, place_id), 0)
+        lat_e5, lon_e5 = round(lat * 100_000), round(lon * 100_000)  # e5(), inline: 300,000 places
+        places.append((place_id, name, cc, admin1 or "", lat_e5, lon_e5, int(population or 0), KINDS[kind]))
+        keys = {key: 0 for value in other_names if value and (key := latin_keys[value])} if other_names else {}
         for value in main_names:
-            if key := fold(value):
-                names[(key, place_id)] = 1
+            if key := folds[value]:
+                keys[key] = 1  # a main name wins over another
+        names.extend([(key, place_id, is_main) for key, is_main in keys.items()])
         return place_id
 
     cities = [c for c in sources.get("cities", []) if c.get("cc") in countries or not countries]
@@ -163,24 +170,15 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
     city_index: dict[tuple[str, str], list] = defaultdict(list)
     grid = CityGrid()
     for city in cities:
-        alternates = city.get("alternatenames", [])
-        place_id = add_place(
-            city["name"],
-            city["cc"],
-            city.get("admin1", ""),
-            city["lat"],
-            city["lon"],
-            city.get("population", 0),
-            "city",
-            [city["name"]],
-            alternates,
-        )
+        name, cc, admin1, alternates = city["name"], city["cc"], city.get("admin1", ""), city.get("alternatenames", [])
+        population = city.get("population", 0)
+        place_id = add_place(name, cc, admin1, city["lat"], city["lon"], population, "city", [name], alternates)
         if city.get("timezone"):
-            city_zones.append((place_id, city["cc"], city.get("admin1", ""), city["timezone"]))
-        by_region[(city["cc"], city.get("admin1", ""))].append(city)
-        by_country[city["cc"]].append(city)
-        for key in {fold(city["name"]), *(fold(a) for a in alternates)}:
-            city_index[(city["cc"], key)].append(city)
+            city_zones.append((place_id, cc, admin1, city["timezone"]))
+        by_region[(cc, admin1)].append(city)
+        by_country[cc].append(city)
+        for key in {folds[name], *map(folds.__getitem__, alternates)}:
+            city_index[(cc, key)].append(city)
         grid.add(city)
 
     qualifiers: set[tuple[str, str, str]] = set()
@@ -222,11 +220,12 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
 
     progress("placing postcodes")
     region_by_name = {(cc, key): code for key, cc, code in qualifiers if code}
-    postal_countries = sources.get("postal_place_countries")
-    postcodes, postal_places = compile_postcodes(sources.get("postcodes", []), region_by_name, grid, postal_countries)
+    postal_countries, rows = sources.get("postal_place_countries"), sources.get("postcodes", [])
+    postcodes, postal_places = compile_postcodes(rows, region_by_name, grid, postal_countries, folds)
     for (cc, key, admin1), rows in postal_places.items():
-        lat = sum(r["lat"] for r in rows) / len(rows)
-        lon = sum(r["lon"] for r in rows) / len(rows)
+        lat, lon = rows[0]["lat"], rows[0]["lon"]  # the mean of one (most) needs no sums
+        if len(rows) > 1:
+            lat, lon = sum(r["lat"] for r in rows) / len(rows), sum(r["lon"] for r in rows) / len(rows)
         if any(haversine_km(lat, lon, c["lat"], c["lon"]) < POSTAL_MERGE_KM for c in city_index.get((cc, key), [])):
             continue
         name = short_place(rows[0]["place"])
@@ -241,9 +240,9 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
         "INSERT INTO regions VALUES (?, ?, ?)", [(cc, code, r["name"]) for (cc, code), r in regions.items()]
     )
     connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?)", places)
-    connection.executemany("INSERT INTO names VALUES (?, ?, ?)", [(k, p, m) for (k, p), m in sorted(names.items())])
+    _insert_in_key_order(connection, "names", "key, place_id", names)
     connection.executemany("INSERT INTO qualifiers VALUES (?, ?, ?)", sorted(qualifiers))
-    connection.executemany("INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(postcodes))
+    _insert_in_key_order(connection, "postcodes", "code, cc", postcodes)
     region_zones, zones = _zones(city_zones)
     connection.executemany("INSERT INTO region_zones VALUES (?, ?, ?)", region_zones)
     connection.executemany("INSERT INTO zones VALUES (?, ?)", zones)
@@ -279,6 +278,15 @@ def _centroid(members: list) -> tuple[float, float, int]:
 def _capital(country: dict, city_index) -> dict | None:
     candidates = city_index.get((country["cc"], fold(country.get("capital", ""))), [])
     return max(candidates, key=lambda c: c.get("population", 0), default=None)
+
+
+def _insert_in_key_order(connection: sqlite3.Connection, table: str, key: str, rows: list[tuple]) -> None:
+    """`rows` into `table` in key order (fewer B-tree splits), sorted by SQLite: a third faster than Python's sort."""
+    marks = ", ".join("?" * len(rows[0])) if rows else "?"
+    connection.execute(f"CREATE TEMP TABLE incoming AS SELECT * FROM {table} WHERE 0")  # noqa: S608 (fixed names)
+    connection.executemany(f"INSERT INTO incoming VALUES ({marks})", rows)  # noqa: S608
+    connection.execute(f"INSERT INTO {table} SELECT * FROM incoming ORDER BY {key}")  # noqa: S608
+    connection.execute("DROP TABLE incoming")
 
 
 def _write_meta(connection: sqlite3.Connection, counts: dict) -> None:

@@ -119,7 +119,10 @@ def fold(text: str) -> str:
     """Case- and accent-folded words joined by single spaces: "São  Paulo!" -> "sao paulo"."""
     text = text or ""
     if text.isascii():
-        return " ".join(_NON_WORD.sub(" ", text.lower()).replace("_", " ").split())
+        lower = text.lower()
+        if lower.isalnum():  # one word of letters and digits, as most names are: nothing to replace or split
+            return lower
+        return " ".join(_NON_WORD.sub(" ", lower).replace("_", " ").split())
     decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(_FOLD_EXTRA))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", stripped).replace("_", " ").split())
