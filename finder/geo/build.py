@@ -219,7 +219,8 @@ def _fill(connection: sqlite3.Connection, sources: dict, progress: Callable[[str
             )
 
     progress("placing postcodes")
-    region_by_name = {(cc, key): code for key, cc, code in qualifiers if code}
+    # sorted: where two regions of a country fold to one name (Malta's two "Rabat"s), the same one wins every build
+    region_by_name = {(cc, key): code for key, cc, code in sorted(qualifiers) if code}
     postal_countries, rows = sources.get("postal_place_countries"), sources.get("postcodes", [])
     postcodes, postal_places = compile_postcodes(rows, region_by_name, grid, postal_countries, folds)
     for (cc, key, admin1), rows in postal_places.items():
