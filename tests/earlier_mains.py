@@ -159,7 +159,7 @@ class OldDatabases:
     def __init__(self, tmp_path_factory, gazetteer: Path, selected: Callable[[str], set[str]]):
         self.tmp_path_factory = tmp_path_factory
         self.gazetteer = gazetteer
-        self.selected = selected  # revision -> the backends of its cases this run selected
+        self.selected = selected  # revision -> the backends of its cases this process will run
         self.trees: dict[str, Path] = {}
         self.ready: dict[tuple[str, str], tuple[str, Callable[[], None]]] = {}
         self.taken: set[tuple[str, str]] = set()

@@ -46,9 +46,18 @@ CURRENT = {"89e3db0", "5e8eb57"}  # schemas already equal to today's: nothing to
 CASE = "test_database_from_an_earlier_main_upgrades_and_searches"
 
 
+def runs_whole_revisions(config: pytest.Config) -> bool:
+    """Whether this process runs both cases of each revision it runs: without pytest-xdist, or on a worker under
+    --dist loadgroup (the revision's group keeps them together). Elsewhere (--dist load) they may be split over
+    the workers, and each builds only the database its case needs."""
+    return not hasattr(config, "workerinput") or getattr(config.option, "loadgroup", False)
+
+
 @pytest.fixture(scope="module")
 def old_databases(request, tmp_path_factory, gazetteer_path):
     def selected(revision: str) -> set[str]:
+        if not runs_whole_revisions(request.config):
+            return set()
         items = [i for i in request.session.items if getattr(i, "originalname", "") == CASE]
         return {i.callspec.params["backend"] for i in items if i.callspec.params["revision"] == revision}
 
