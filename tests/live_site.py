@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from finder import create_app
 from finder.geo.build import build_gazetteer, load_fixture
 from tests.conftest import FIXTURES, build_schema, make_test_config
-from tests.site_data import seed
+from tests.site_data import seed_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 PICTURE_HOST = "images.example.org"  # the seeded listings' pictures (tests/site_data.py), answered from fixtures
@@ -52,11 +52,7 @@ def build_site(folder: Path, **overrides):
         url, folder, GAZETTEER_PATH=str(gazetteer), ADMIN_EMAIL="help@kindred.example", **overrides
     )
     app = create_app(config)
-    with app.app_context():
-        session = app.extensions["sessionmaker"]()
-        ids = seed(session)
-        session.commit()
-        session.close()
+    ids = seed_app(app)
     return app, ids
 
 

@@ -79,6 +79,14 @@ def next_weekday(weekday: int, hour: int) -> datetime:
     return today + timedelta(days=days)
 
 
+def seed_app(app) -> dict[str, int]:
+    """Seed the app's database with the demo neighbourhood (committed); its ids by short name."""
+    with app.app_context(), app.extensions["sessionmaker"]() as session:
+        ids = seed(session)
+        session.commit()
+    return ids
+
+
 def seed(session) -> dict[str, int]:
     """The demo neighbourhood: returns ids by short name. The caller commits."""
     now = datetime.now(UTC)

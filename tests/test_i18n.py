@@ -21,7 +21,7 @@ from finder.web.i18n import LANGUAGES, TRANSLATIONS_DIR, render_in_alert_locale
 from finder.web.views.display_time import ago, local_when
 from finder.web.views.display_words import distance
 from tests.conftest import _database, build_schema, make_test_config
-from tests.site_data import seed
+from tests.site_data import seed_app
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = TRANSLATIONS_DIR / "messages.pot"
@@ -35,11 +35,7 @@ def seeded_site(request, tmp_path_factory, gazetteer_path):
     Its own database, so the tests here that empty the shared one (`admin_site`) leave it alone."""
     for url in _database(request, tmp_path_factory, build_schema):
         app = create_app(make_test_config(url, None, GAZETTEER_PATH=str(gazetteer_path)))
-        with app.app_context():
-            session = app.extensions["sessionmaker"]()
-            ids = seed(session)
-            session.commit()
-            session.close()
+        ids = seed_app(app)
         yield app, ids
         app.extensions["engine"].dispose()
 

@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from finder import create_app
 from tests.conftest import clear_tables, make_test_config
-from tests.site_data import HOSTILE, seed, seed_hostile
+from tests.site_data import HOSTILE, seed_app, seed_hostile
 
 SOURCE_REL = {"nofollow", "noopener", "ugc"}
 
@@ -25,11 +25,7 @@ def site(engine, db_url, tmp_path, gazetteer_path):
     app = create_app(
         make_test_config(db_url, tmp_path, GAZETTEER_PATH=str(gazetteer_path), ADMIN_EMAIL="help@kindred.example")
     )
-    with app.app_context():
-        session = app.extensions["sessionmaker"]()
-        ids = seed(session)
-        session.commit()
-        session.close()
+    ids = seed_app(app)
     yield app, app.test_client(), ids
     app.extensions["engine"].dispose()
 
@@ -180,11 +176,7 @@ def test_hidden_and_missing_listings_are_not_found(site):
 def test_report_link_is_left_out_without_an_admin_address(engine, db_url, tmp_path):
     clear_tables(engine)
     app = create_app(make_test_config(db_url, tmp_path))
-    with app.app_context():
-        session = app.extensions["sessionmaker"]()
-        ids = seed(session)
-        session.commit()
-        session.close()
+    ids = seed_app(app)
     soup = page(app.test_client(), f"/listings/{ids['walk']}")
     assert soup.find("a", string="Report a problem with this listing") is None
     assert soup.select('a[href^="mailto:?"]'), "sharing by email still works"
