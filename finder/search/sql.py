@@ -136,7 +136,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         **ranking.WEIGHTS,
     }
     common = " AND ".join(_filters(plan, params))
-    branches = []  # (name, columns, where)
+    branches = []  # (name, columns, where, the whole statement when the branch is floored, else None)
     null_distance = "CAST(NULL AS DOUBLE PRECISION)"
     if plan.lat is not None:
         params["radius_km"] = plan.radius_km
@@ -155,6 +155,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     f"g.id, {dist} AS distance_km, g.next_epoch, "
                     f"{score_sql(plan, params, postgres, closeness)} AS score",
                     f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km",
+                    None,
                 )
             )
         if plan.online != "exclude":
@@ -189,15 +190,16 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 f"g.id, {null_distance} AS distance_km, g.next_epoch, "
                 f"{score_sql(plan, params, postgres, '0.0')} AS score",
                 f"{common}{text_match}",
+                None,
             )
         )
     order = ORDERS[plan.sort]
     statements = []
-    for name, columns, where, *pruned in branches:
+    for name, columns, where, pruned in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        if pruned and pruned[0]:
-            sql = pruned[0]
+        if pruned:
+            sql = pruned
         elif name == "online" and not postgres:
             # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
             # than scoring every row into a materialised set (fewer columns to decode, nothing written)
