@@ -56,11 +56,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The suite on parallel workers (pytest-xdist; PYTEST_WORKERS=0 runs it in one process). Three on this 2-core
-# machine: part of the suite waits on subprocess start-ups, servers and leases, and a third worker fills that time
-# (measured back to back: 233 s with 3, 246 and 251 s with 2).
+# The suite on parallel workers (pytest-xdist, one per core; PYTEST_WORKERS=0 runs it in one process).
 # --dist loadgroup keeps the tests marked WRITES_DEMO_FILES (tests/conftest.py) on one worker.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= auto
 XDIST = -n $(PYTEST_WORKERS) --dist loadgroup
 
 # ruff, then the suite on SQLite and PostgreSQL. CI (.ci/run) runs `make test-future` after it.
