@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from finder.db.engine import make_engine
 from finder.jobs import leases
 from finder.jobs import locks as joblock
 from finder.jobs import table as jobs
 from finder.models import FetchState, JobRun
+from tests.conftest import fresh_postgres_schema
 
 SCRIPT = Path(__file__).parent / "fixtures" / "jobs" / "scheduler_process.py"
 
@@ -84,3 +86,17 @@ def test_postgres_advisory_lock_excludes_a_second_holder(engine):
             assert first is True and second is False
     with joblock.advisory_lock(engine, "pg:job") as again:
         assert again is True
+
+
+def test_postgres_advisory_locks_of_two_schemas_in_one_database_do_not_collide(engine, db_url):
+    """Two sites (or test workers) in schemas of their own in one database each run their own jobs."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite relies on the lease row (tested above)")
+    other_url, drop = fresh_postgres_schema(db_url)
+    other = make_engine(other_url)
+    try:
+        with joblock.advisory_lock(engine, "pg:shared") as here, joblock.advisory_lock(other, "pg:shared") as there:
+            assert here is True and there is True
+    finally:
+        other.dispose()
+        drop()

@@ -100,13 +100,16 @@ def advisory_lock(engine: Engine, key: str) -> Iterator[bool]:
         yield True
         return
     with engine.connect() as connection:
-        won = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(key)}).scalar()
+        # advisory locks are the whole database's: the schema in the key keeps sites (or test workers) that share a
+        # database in schemas of their own from taking each other's jobs
+        lock = {"k": advisory_key(f"{connection.execute(text('SELECT current_schema()')).scalar()}/{key}")}
+        won = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), lock).scalar()
         connection.commit()
         try:
             yield bool(won)
         finally:
             if won:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(key)})
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
                 connection.commit()
 
 
