@@ -240,9 +240,12 @@ def gazetteer_path(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium through Playwright, one per test module (tests/live_site.py says how it is launched)."""
+    """Debian's Chromium through Playwright, one per test process (tests/live_site.py says how it is launched):
+    each launch costs ~1.4 s of CPU, and each test opens a context of its own. While it is up, Playwright's event
+    loop counts as running in this thread: a test here must not call asyncio.run() (none does; aiosmtpd runs its
+    loop in a thread of its own)."""
     from playwright.sync_api import sync_playwright
 
     from tests.live_site import launch

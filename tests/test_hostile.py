@@ -29,7 +29,7 @@ from finder.alerts.matching import make_matcher
 from finder.ingest.runs import run_source
 from finder.models import Alert, Listing, Organization, OutboxMessage
 from scrapers.fetch.fetcher import Fetcher, FetchSettings, MemoryFetchStore
-from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 
 # Text payloads: tags, handlers, broken-out attributes, entity tricks, SVG, template and CSS injection.
 TEXT_PAYLOADS = [
@@ -349,31 +349,29 @@ FOREIGN_NODES = """Array.from(document.querySelectorAll('*'))
 
 
 @pytest.mark.browser
-def test_no_payload_runs_in_the_browser(hostile_site):
+def test_no_payload_runs_in_the_browser(hostile_site, request):
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    browser = request.getfixturevalue("browser")
 
     _, base, listing_ids, org_ids = hostile_site
     pages = [f"/search?{SEARCH}", f"/listings/{listing_ids[0]}", f"/listings/{listing_ids[-1]}", f"/orgs/{org_ids[0]}"]
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(bypass_csp=True)
-        keep_local(context)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        for path in pages:
-            page.goto(base + path, wait_until="load")
-            page.mouse.move(200, 200)
-            page.keyboard.press("Tab")
-            scripts = page.eval_on_selector_all(
-                "script:not([type='application/ld+json'])", "nodes => nodes.map(n => n.src || n.textContent)"
-            )
-            assert all(src.startswith(f"{base}/static/") for src in scripts), (path, scripts)
-            assert page.evaluate(FOREIGN_NODES) == [], path
-        browser.close()
+    context = browser.new_context(bypass_csp=True)
+    keep_local(context)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in pages:
+        page.goto(base + path, wait_until="load")
+        page.mouse.move(200, 200)
+        page.keyboard.press("Tab")
+        scripts = page.eval_on_selector_all(
+            "script:not([type='application/ld+json'])", "nodes => nodes.map(n => n.src || n.textContent)"
+        )
+        assert all(src.startswith(f"{base}/static/") for src in scripts), (path, scripts)
+        assert page.evaluate(FOREIGN_NODES) == [], path
+    context.close()
     assert dialogs == []
 
 

@@ -12,7 +12,7 @@ from finder import create_app
 from finder.web import structured
 from finder.web.views import reach
 from tests.conftest import clear_tables, make_test_config
-from tests.live_site import build_site, chromium_missing_reason, keep_local, launch, serve
+from tests.live_site import build_site, chromium_missing_reason, keep_local, serve
 from tests.site_data import HOSTILE, seed, seed_hostile
 
 BASE = "https://kindred.example.org"
@@ -201,12 +201,9 @@ def test_hostile_share_tags_are_escaped(site):
 
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))
-def test_jsonld_raises_no_csp_error_in_the_browser(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_jsonld_raises_no_csp_error_in_the_browser(tmp_path, browser):
     app, ids = build_site(tmp_path)
-    with serve(app) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
+    with serve(app) as base:
         context = browser.new_context()  # the real CSP, not bypassed
         keep_local(context)
         page = context.new_page()
@@ -217,5 +214,5 @@ def test_jsonld_raises_no_csp_error_in_the_browser(tmp_path):
             page.goto(base + url)
             data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
             assert data["url"].endswith(url)
-        browser.close()
+        context.close()
     assert not [text for text in messages if "Content Security Policy" in text or "Refused" in text], messages
