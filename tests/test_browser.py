@@ -13,8 +13,9 @@ pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
+
+from tests.page_axe import PageAxe  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,7 @@ def test_axe_finds_no_violations_on_any_page_type_in_light_and_dark(site, browse
     context = browser.new_context(bypass_csp=True, color_scheme="light", viewport=viewport)
     keep_local(context)
     page = context.new_page()
-    axe = Axe()
+    axe = PageAxe()
     found = {}
     for name, path in page_types(base, ids).items():
         page.emulate_media(color_scheme="light")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 if chromium_missing_reason():
     pytest.skip(chromium_missing_reason(), allow_module_level=True)
 
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from tests.page_axe import PageAxe  # noqa: E402
 
 PASSWORD = "axe test password"
 
@@ -45,14 +45,14 @@ def site(tmp_path_factory):
         yield base, ids
 
 
-def violations(page, axe: Axe, name: str, found: dict) -> None:
+def violations(page, axe: PageAxe, name: str, found: dict) -> None:
     results = axe.run(page)
     assert len(results.response["passes"]) >= 10, f"axe checked too little on {name}"
     if results.violations_count:
         found[name] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
 
 
-def colour_violations_in_dark(page, axe: Axe, name: str, found: dict) -> None:
+def colour_violations_in_dark(page, axe: PageAxe, name: str, found: dict) -> None:
     """The page again in the dark scheme, by the colour rules (dark changes colours only: site.css)."""
     page.emulate_media(color_scheme="dark")
     results = axe.run(page, options=AXE_COLOUR_RULES)
@@ -71,7 +71,7 @@ def test_axe_finds_no_violations_on_the_trust_pages(site, browser):
     context = browser.new_context(bypass_csp=True)
     keep_local(context)
     page = context.new_page()
-    axe = Axe()
+    axe = PageAxe()
     for name, path in {
         "suggest": "/suggest",
         "report": f"/listings/{ids['walk']}/report",
@@ -113,7 +113,7 @@ def test_manage_and_report_pages_pass_axe_in_light_and_dark_with_spaced_buttons_
     context = browser.new_context(bypass_csp=True, color_scheme="light", viewport=viewport)
     keep_local(context)
     page = context.new_page()
-    axe = Axe()
+    axe = PageAxe()
     page.goto(base + ids["manage"])
     violations(page, axe, "manage", found)
     colour_violations_in_dark(page, axe, "manage", found)
