@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finder import ranking
+from finder.search import sql_online_words
 
 if TYPE_CHECKING:
     from finder.search.sql import Plan
@@ -71,8 +72,11 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str,
     else:
         seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
+    count = f"(SELECT count(*) FROM {source} WHERE {where})"
+    if words:  # SQLite: the words' matches counted by the text index (finder.search.sql_online_words)
+        count = sql_online_words.count_sql(plan, source=source, where=where)
     return (
-        f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+        f"SELECT {columns}, {count} AS total "
         f"FROM {source} WHERE {where} AND g.connection >= {floor} "
         "ORDER BY score DESC, id LIMIT :branch_limit"
     )
