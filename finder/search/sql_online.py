@@ -13,8 +13,9 @@ of the `listing_geo_online_rank` index): the best `branch_limit` rows of the who
 that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
 than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
-which covers every filter column); with words the count still joins every match (SQLite only: PostgreSQL
-reads a word's rows once for the count and the best rows together, where a floor would add a pass).
+which covers every filter column); with words (SQLite only: PostgreSQL reads a word's rows once for the count
+and the best rows together, where a floor would add a pass) the count is the text index's, less the failing
+rows, when only the default filters apply (`sql_online_words`), else it joins every match.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
