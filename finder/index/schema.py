@@ -72,8 +72,10 @@ ONLINE_RANK_POSTGRES = (
 )
 # The placeless rows that fail a search's default filters (over, or without the online flag), each kind by its
 # own small index: the online branch with words counts its matches less these (finder.search.sql_online_words).
+# Partial, without the NULLs: a whole index on end_epoch was taken by the planner for `end_epoch IS NULL OR
+# end_epoch >= :now` over the covering listing_geo_online_rank (a row read per row: 13 -> 35 ms cold, no words).
 ONLINE_FAILING_SQLITE = (
-    "CREATE INDEX IF NOT EXISTS listing_geo_online_end ON listing_geo_online (end_epoch)",
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_end ON listing_geo_online (end_epoch) WHERE end_epoch IS NOT NULL",
     f"CREATE INDEX IF NOT EXISTS listing_geo_online_offline ON listing_geo_online (end_epoch) "
     f"WHERE (flags & {FLAG_BITS['online']}) = 0",
 )

@@ -40,7 +40,7 @@ def count_sql(plan: Plan, *, source: str, where: str) -> str:
     return (
         f"((SELECT count(*) FROM {FTS} WHERE {FTS} MATCH :q_online) "
         f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_end "
-        f"WHERE g.end_epoch < :now AND {_MATCHES}) "
+        f"WHERE g.end_epoch IS NOT NULL AND g.end_epoch < :now AND {_MATCHES}) "
         f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_offline "
         f"WHERE {_OFFLINE} AND (g.end_epoch IS NULL OR g.end_epoch >= :now) AND {_MATCHES}))"
     )

@@ -19,7 +19,7 @@ depends_on = None
 
 # As finder.index.schema makes them today, written out so that this revision keeps meaning what it meant.
 SQLITE = (
-    "CREATE INDEX IF NOT EXISTS listing_geo_online_end ON listing_geo_online (end_epoch)",
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_end ON listing_geo_online (end_epoch) WHERE end_epoch IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS listing_geo_online_offline ON listing_geo_online (end_epoch) WHERE (flags & 512) = 0",
 )
 
