@@ -77,7 +77,7 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str,
     if words:  # SQLite: the words' matches counted by the text index (finder.search.sql_online_words)
         count = sql_online_words.count_sql(plan, source=source, where=where)
     return (
-        f"SELECT {columns}, {count} AS total "
+        (sql_online_words.MATCH_COUNT if words else "") + f"SELECT {columns}, {count} AS total "
         f"FROM {source} WHERE {where} AND g.connection >= {floor} "
         "ORDER BY score DESC, id LIMIT :branch_limit"
     )
