@@ -9,6 +9,7 @@ that fail: nothing more to read while no placeless row is over or offline, and o
 built once (as `g.id IN` builds it) probed by each failing row. Other filters: every match joined, as before.
 Same total as joining every match: every placeless row has its text in `listing_fts_online` (written and
 deleted together, `finder.index.writes`), and a text row never outlives its row.
+The matches' count also picks how the floor's seed (`sql_online`) tells a matching row: `MEMBERSHIP` below.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
