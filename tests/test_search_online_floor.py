@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from finder import ranking
-from finder.search import SearchQuery, run_search, sql_cache, sql_online
+from finder.search import SearchQuery, run_search, sql_cache, sql_online, sql_online_words
 from tests.search_helpers import LONDON, NOW, add_listing
 
 LAT, LON = LONDON
@@ -93,3 +93,28 @@ def test_the_floored_order_is_ranking_order(session, online_crowd):
     assert len(expected) == 90
     assert ids == [i for _, i in sorted(expected)[:40]]
     assert scores == pytest.approx([-s for s, _ in sorted(expected)[:40]], abs=1e-9)
+
+
+def test_counts_with_words_leave_out_placeless_rows_over_or_offline(session, online_crowd, monkeypatch):
+    """SQLite counts the words' matches in the text index less the matching rows that fail the filters
+    (finder.search.sql_online_words): rows over, and placeless rows that are not online, are left out."""
+    for i in range(6):
+        add_listing(session, f"Chess evening {i} (over)", online=True, starts=[NOW - timedelta(days=3 + i)])
+        add_listing(session, f"Chess table {i} (no place, not online)", starts=[NOW + timedelta(days=1 + i)])
+    session.commit()
+    queries = ({"q": "chess"}, {"q": "chess", "per_page": 3}, {"q": "origami"}, {"q": "chess", "free": "1"})
+    pruned = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
+    assert pruned[str({"q": "chess"})][2] == 37  # 36 online matches that are not over, and the Chess Club
+
+
+def test_common_words_tested_row_by_row_keep_every_page_and_total(session, online_crowd, monkeypatch):
+    """With many matches the floor's seed tests each row against the text index instead of building a set of
+    every match (finder.search.sql_online_words.MEMBERSHIP): the same pages and totals."""
+    queries = [args for args in QUERIES if "q" in args]
+    by_set = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online_words, "DENSE_MATCHES", 0)  # every word counts as common
+    for args in queries:
+        assert by_set[str(args)] == search(session, args), args

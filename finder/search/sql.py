@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_online
+from finder.search import sql_online, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -176,8 +176,9 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
                 if text_match:
                     source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
-                    matches = f"g.id IN (SELECT rowid FROM {ONLINE_FTS} WHERE {ONLINE_FTS} MATCH :q_online)"
-                    words = (ONLINE_TABLE, f"{matches} AND (g.flags & :online_bit) != 0 AND {common}")
+                    matches = sql_online_words.MEMBERSHIP
+                    params["dense_matches"] = sql_online_words.DENSE_MATCHES
+                    words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common} AND {matches}")
                 pruned = sql_online.pruned_sql(
                     plan, columns=columns, score=score, source=source, where=where, words=words
                 )

@@ -13,8 +13,9 @@ of the `listing_geo_online_rank` index): the best `branch_limit` rows of the who
 that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
 than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
-which covers every filter column); with words the count still joins every match (SQLite only: PostgreSQL
-reads a word's rows once for the count and the best rows together, where a floor would add a pass).
+which covers every filter column); with words (SQLite only: PostgreSQL reads a word's rows once for the count
+and the best rows together, where a floor would add a pass) the count is the text index's, less the failing
+rows, when only the default filters apply (`sql_online_words`), else it joins every match.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -24,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finder import ranking
+from finder.search import sql_online_words
 
 if TYPE_CHECKING:
     from finder.search.sql import Plan
@@ -71,8 +73,11 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str,
     else:
         seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
+    count = f"(SELECT count(*) FROM {source} WHERE {where})"
+    if words:  # SQLite: the words' matches counted by the text index (finder.search.sql_online_words)
+        count = sql_online_words.count_sql(plan, source=source, where=where)
     return (
-        f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+        (sql_online_words.MATCH_COUNT if words else "") + f"SELECT {columns}, {count} AS total "
         f"FROM {source} WHERE {where} AND g.connection >= {floor} "
         "ORDER BY score DESC, id LIMIT :branch_limit"
     )
