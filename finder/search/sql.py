@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from finder import index, ranking
-from finder.index import FLAG_BITS, FTS_TABLES, NO_PLACE_BAND, ONLINE_CELL
+from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
 from finder.search import sql_online, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
@@ -26,8 +26,7 @@ from finder.search.sql_score import score_sql
 from finder.search.sql_text import cells_around, text_conditions
 
 GENERATION_COLUMN = ", (SELECT generation FROM search_meta WHERE id = 1) AS generation"
-ONLINE_TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.schema)
-ONLINE_FTS = FTS_TABLES[1]  # their text
+ONLINE_TABLE, ONLINE_FTS = sql_online_words.TABLE, sql_online_words.FTS
 GEO_COLUMNS = "g.id, g.lat, g.lon, g.kind, g.flags, g.next_epoch, g.connection, g.tags, g.title_norm"
 
 

@@ -74,8 +74,8 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str,
         seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
     count = f"(SELECT count(*) FROM {source} WHERE {where})"
-    if words:  # SQLite: the words' matches counted by the text index (finder.search.sql_online_words)
-        count = sql_online_words.count_sql(plan, source=source, where=where)
+    if words and sql_online_words.subtractable(plan):  # SQLite: the words' matches counted by the text index
+        count = sql_online_words.SUBTRACTED_COUNT
     return (
         (sql_online_words.MATCH_COUNT if words else "") + f"SELECT {columns}, {count} AS total "
         f"FROM {source} WHERE {where} AND g.connection >= {floor} "

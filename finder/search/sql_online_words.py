@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from finder.index import FLAG_BITS
+from finder.index import FLAG_BITS, FTS_TABLES
 
 if TYPE_CHECKING:
     from finder.search.sql import Plan
 
-TABLE, FTS = "listing_geo_online", "listing_fts_online"
+TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.schema)
+FTS = FTS_TABLES[1]  # their text
 _OFFLINE = f"(g.flags & {FLAG_BITS['online']}) = 0"  # a literal: the partial index listing_geo_online_offline's own
 _MATCHES = f"g.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_online)"
 
@@ -45,14 +46,11 @@ def subtractable(plan: Plan) -> bool:
     return not (plan.kinds or plan.must_flags or plan.any_flags or plan.days_mask or plan.times_mask or plan.window)
 
 
-def count_sql(plan: Plan, *, source: str, where: str) -> str:
-    """The branch's count: `source` and `where` are its FTS join and conditions, used when not subtractable."""
-    if not subtractable(plan):
-        return f"(SELECT count(*) FROM {source} WHERE {where})"
-    return (
-        "((SELECT n FROM m) "
-        f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_end "
-        f"WHERE g.end_epoch IS NOT NULL AND g.end_epoch < :now AND {_MATCHES}) "
-        f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_offline "
-        f"WHERE {_OFFLINE} AND (g.end_epoch IS NULL OR g.end_epoch >= :now) AND {_MATCHES}))"
-    )
+# The branch's count when `subtractable`: the words' matches less those over or not online.
+SUBTRACTED_COUNT = (
+    "((SELECT n FROM m) "
+    f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_end "
+    f"WHERE g.end_epoch IS NOT NULL AND g.end_epoch < :now AND {_MATCHES}) "
+    f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_offline "
+    f"WHERE {_OFFLINE} AND (g.end_epoch IS NULL OR g.end_epoch >= :now) AND {_MATCHES}))"
+)
