@@ -8,13 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from finder.db.migrate import upgrade
 from finder.web.access_log import redact
+from tests.ports import wait_until_listening
 
 SECRET = "eyJhbGciOi.SECRET-confirm-token_42"
 
@@ -37,16 +37,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(port: int, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not listen on {port}")
 
 
 def test_gunicorn_access_log_has_no_tokens(tmp_path):
@@ -84,7 +74,7 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(port)
+        wait_until_listening(port, server, timeout_s=30)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/alerts/confirm/{SECRET}",
             headers={"Referer": f"http://127.0.0.1:{port}/alerts/manage/{SECRET}"},

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import WRITES_DEMO_FILES
+from tests.ports import wait_until_listening
 
 pytestmark = WRITES_DEMO_FILES
 
@@ -37,16 +38,6 @@ def free_port() -> int:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
     pytest.skip("no free port in 5400-5409")
-
-
-def wait_until_listening(port: int, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"finder serve never listened on {port} (exit code {process.poll()})")
 
 
 def test_finder_serve_on_the_demo_logs_no_traceback_while_every_job_runs_again_and_again(tmp_path, gazetteer_path):
