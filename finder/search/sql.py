@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_online, sql_online_words
+from finder.search import sql_near_words, sql_online, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -136,6 +136,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     }
     common = " AND ".join(_filters(plan, params))
     branches = []  # (name, columns, where, the whole statement when the branch is floored, else None)
+    near_words = None  # SQLite with words: (the box's condition, the rest) for `sql_near_words`
     null_distance = "CAST(NULL AS DOUBLE PRECISION)"
     if plan.lat is not None:
         params["radius_km"] = plan.radius_km
@@ -148,6 +149,8 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             # cheap tests first; on SQLite the text or tag test before the filters, as it drops most rows of the
             # range (PostgreSQL orders its tests by cost itself)
             tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
+            if not postgres and sql_near_words.applies(text_match):  # from the rarer side: matches or the box
+                near_words = (spatial, f"{common} AND {dist} <= :radius_km")
             branches.append(
                 (
                     "near",
@@ -200,6 +203,9 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
         if pruned:
             sql = pruned
+        elif name == "near" and near_words:
+            spatial, rest = near_words
+            sql = sql_near_words.statement(columns=columns, spatial=spatial, rest=rest, order=order, extra=extra)
         elif name == "online" and not postgres:
             # placeless rows in their narrow table: the count and the best rows in two passes over it, each cheaper
             # than scoring every row into a materialised set (fewer columns to decode, nothing written)

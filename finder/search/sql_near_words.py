@@ -1,0 +1,57 @@
+"""SQLite: the near branch of a search with words, driven from whichever side is rarer, decided per search.
+
+Why: the branch meets two sets, the words' matches in the 1° cells around the point (from the text index) and
+the rows in the point's band-and-longitude box (a few key ranges of `listing_geo`). SQLite's planner picked one
+order per statement shape: from about 100 km on (many bands), every match was looked up by id (two b-tree
+descents, ~1.3 µs each), and a common word matches thousands of rows in the cells that lie outside the circle
+("club" 100 km around 40.7 N 124.8 E: 1,884 matches in the cells, 687 rows in the box, 229 in the circle; 5 ms,
+of which the lookups 2.5 ms). Walking the box in key order and probing a set of the matches (~0.25 µs a row)
+is cheaper there, and dearer for a rare word in a dense box ("poetry" around Tokyo: 384 matches, 13,905 rows
+in the box: 1.7 -> 3.3 ms). So the statement builds the matches once (`m`), counts the box's rows only up to
+`BOX_RATIO` times the matches (bounded, ~0.05 µs a row), and runs the one branch its guard `d.by_box` lets
+through (the guard sits on the one-row outer loop `d`, so the other branch reads nothing).
+Same rows, same scores, same order and total as the one-branch statement: both branches test the same
+conditions, exactly one runs, and the page's order (`ORDERS`) ends with the unique id.
+"""
+
+# ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
+
+from __future__ import annotations
+
+from finder.index import FTS_TABLES
+
+FTS = FTS_TABLES[0]  # the text of listings with a place
+# The near branch's text condition as `finder.search.sql_text` writes it for words: what this statement replaces.
+MATCHES = f"g.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_near)"
+# Walk the box when it holds fewer than this many rows per match: a match looked up by id costs about five
+# times a box row read and probed (see above).
+BOX_RATIO = 5
+
+_GUARD = (
+    f"m(id) AS MATERIALIZED (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_near), "
+    "d(by_box) AS MATERIALIZED (SELECT count(*) < {ratio} * (SELECT count(*) FROM m) "
+    "FROM (SELECT 1 FROM listing_geo g WHERE {spatial} LIMIT {ratio} * (SELECT count(*) FROM m)))"
+)
+
+
+def applies(text_match: str) -> bool:
+    """Whether the near branch's text condition is the words' match alone (words asked, SQLite)."""
+    return text_match.removeprefix(" AND ") == MATCHES
+
+
+def statement(*, columns: str, spatial: str, rest: str, order: str, extra: str) -> str:
+    """The near branch's statement: rows (id, distance_km, next_epoch, score, total[, generation]), best
+    `branch_limit` in `order`. `spatial`: the box's key condition; `rest`: the filters and the radius test."""
+    by_box = (
+        f"SELECT {columns} FROM d CROSS JOIN listing_geo g WHERE d.by_box AND {spatial} AND +g.id IN (SELECT id FROM m)"
+    )
+    by_match = (
+        f"SELECT {columns} FROM d CROSS JOIN listing_geo g INDEXED BY listing_geo_id "
+        f"WHERE NOT d.by_box AND g.id IN (SELECT id FROM m) AND {spatial}"
+    )
+    return (
+        f"WITH {_GUARD.format(ratio=int(BOX_RATIO), spatial=spatial)}, "
+        f"x AS MATERIALIZED ({by_box} AND {rest} UNION ALL {by_match} AND {rest}) "
+        f"SELECT id, distance_km, next_epoch, score, (SELECT count(*) FROM x) AS total{extra} "
+        f"FROM x ORDER BY {order} LIMIT :branch_limit"
+    )
