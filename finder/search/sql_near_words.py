@@ -2,14 +2,17 @@
 
 Why: the branch meets two sets, the words' matches in the 1° cells around the point (from the text index) and
 the rows in the point's band-and-longitude box (a few key ranges of `listing_geo`). SQLite's planner picked one
-order per statement shape: from about 100 km on (many bands), every match was looked up by id (two b-tree
-descents, ~1.3 µs each), and a common word matches thousands of rows in the cells that lie outside the circle
-("club" 100 km around 40.7 N 124.8 E: 1,884 matches in the cells, 687 rows in the box, 229 in the circle; 5 ms,
-of which the lookups 2.5 ms). Walking the box in key order and probing a set of the matches (~0.25 µs a row)
-is cheaper there, and dearer for a rare word in a dense box ("poetry" around Tokyo: 384 matches, 13,905 rows
-in the box: 1.7 -> 3.3 ms). So the statement builds the matches once (`m`), counts the box's rows only up to
-`BOX_RATIO` times the matches (bounded, ~0.05 µs a row), and runs the one branch its guard `d.by_box` lets
-through (the guard sits on the one-row outer loop `d`, so the other branch reads nothing).
+order per statement shape: from about 100 km on (many bands) it looked every match up by id (two b-tree descents
+and the row's tests, a few µs each), and a common word matches thousands of rows of the cells outside the circle
+("club" 100 km around 40.7 N 124.8 E: 1,884 matches in the cells, 687 rows in the box, 229 in the circle: 5 ms,
+2.5 of them lookups); below that it walked the box and probed a set of the matches, dearer for a rare word in a
+dense box ("mahjong" 25 km: 123 matches, 4,219 rows in the box: 1.0 ms, by the matches 0.7). So the statement
+builds the matches once (`m`), counts the box's rows only up to `BOX_RATIO` times the matches (~0.05 µs a row,
+so bounded by the cheaper side), and runs the one branch its guard `d.by_box` lets through.
+How, measured on SQLite 3.40: the guard is a column of the one-row outer loop `d` (as a scalar subquery in the
+WHERE it was tested per row, so the other branch still read every row); the matches are looked up through
+`g.id IN m` with `INDEXED BY listing_geo_id` (a join from `m` made the planner build a Bloom filter over the
+whole of `listing_geo`, ~100 ms).
 Same rows, same scores, same order and total as the one-branch statement: both branches test the same
 conditions, exactly one runs, and the page's order (`ORDERS`) ends with the unique id.
 """
@@ -23,9 +26,10 @@ from finder.index import FTS_TABLES
 FTS = FTS_TABLES[0]  # the text of listings with a place
 # The near branch's text condition as `finder.search.sql_text` writes it for words: what this statement replaces.
 MATCHES = f"g.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_near)"
-# Walk the box when it holds fewer than this many rows per match: a match looked up by id costs about five
-# times a box row read and probed (see above).
-BOX_RATIO = 5
+# Walk the box when it holds fewer than this many rows per match. Over the bench's 150 searches with words
+# (1M listings; 5, 25, 100 km), a match looked up cost 10-15 box rows read and probed; ratios 8-15 came within
+# 1 % of the best side every time (worst single loss 0.13 ms), 5 within 2 % (0.85 ms).
+BOX_RATIO = 10
 
 _GUARD = (
     f"m(id) AS MATERIALIZED (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_near), "
