@@ -6,7 +6,8 @@ distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ran
 as float parameters, so the order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on
 PostgreSQL. The text conditions are `finder.search.sql_text`, the ranking sum
 `finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`, the online branch's score
-floor (it spares scoring most placeless rows) `finder.search.sql_online`.
+floor (it spares scoring most placeless rows) `finder.search.sql_online`; on SQLite the near branch with words
+reads from the rarer side, the words' matches or the rows around the point, `finder.search.sql_near_words`.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
