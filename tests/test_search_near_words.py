@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 
 from finder.search import SearchQuery, run_search, sql_cache, sql_near_words
+from finder.search.run import make_plan
+from finder.search.sql import build
 from tests.search_helpers import LONDON, NOW, add_listing, km_north
 
 LAT, LON = LONDON
@@ -66,8 +68,20 @@ def search(session, args: dict):
 def test_either_side_keeps_every_page_and_total(session, region, monkeypatch, ratio):
     monkeypatch.setattr(sql_near_words, "BOX_RATIO", ratio)
     found = {str(args): search(session, args) for args in QUERIES}
-    monkeypatch.setattr(sql_near_words, "applies", lambda text_match: False)  # the one-branch statement
+    monkeypatch.setattr(sql_near_words, "applies", lambda text_match, bands: False)  # the one-branch statement
     for args in QUERIES:
         assert found[str(args)] == search(session, args), args
     assert found[str({"q": "club", "radius_km": 100})][2] > 40
     assert 0 < found[str({"q": "origami", "radius_km": 100})][2] < 10
+
+
+def test_only_boxes_of_many_bands_choose_a_side():
+    """Below `MIN_BANDS` bands SQLite's planner walks the box itself; the two-sided statement serves wider boxes."""
+
+    def near_sql(radius_km: int, **args) -> str:
+        query = SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), "radius_km": str(radius_km), **args})
+        return build(make_plan(query, NOW, "UTC"), "sqlite")[0][1].text
+
+    assert near_sql(100, q="club").startswith("WITH m(id)")
+    assert not near_sql(25, q="club").startswith("WITH m(id)")
+    assert not near_sql(100, interests="chess").startswith("WITH m(id)")  # no words: tags tested by row

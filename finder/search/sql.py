@@ -150,7 +150,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             # cheap tests first; on SQLite the text or tag test before the filters, as it drops most rows of the
             # range (PostgreSQL orders its tests by cost itself)
             tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
-            if not postgres and sql_near_words.applies(text_match):  # from the rarer side: matches or the box
+            if not postgres and sql_near_words.applies(text_match, params["bands"]):  # the rarer side first
                 near_words = (spatial, f"{common} AND {dist} <= :radius_km")
             branches.append(
                 (
