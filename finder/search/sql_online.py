@@ -13,9 +13,10 @@ of the `listing_geo_online_rank` index): the best `branch_limit` rows of the who
 that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
 than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
-which covers every filter column); with words (SQLite only: PostgreSQL reads a word's rows once for the count
-and the best rows together, where a floor would add a pass) the count is the text index's, less the failing
-rows, when only the default filters apply (`sql_online_words`), else it joins every match.
+which covers every filter column); with words, on SQLite, the count is the text index's, less the failing
+rows, when only the default filters apply (`sql_online_words`), else it joins every match. PostgreSQL with words
+has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and no floor for rare
+words.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -54,13 +55,9 @@ _WORDS_SEED = (
 
 def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
     """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
-    ranks them by score too), no interests in the score, and words only on SQLite."""
-    return (
-        plan.sort in ("best", "nearest")
-        and not plan.tags
-        and not (text_match and postgres)
-        and ranking.W_CONNECTION > 0
-    )
+    ranks them by score too) and no interests in the score (words: `sql_online_words` on SQLite, `sql_online_tsv`
+    on PostgreSQL)."""
+    return plan.sort in ("best", "nearest") and not plan.tags and ranking.W_CONNECTION > 0
 
 
 def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None) -> str:
