@@ -187,9 +187,9 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
                 if text_match:
                     source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
-                    matches = sql_online_words.MEMBERSHIP
                     params["dense_matches"] = sql_online_words.DENSE_MATCHES
-                    words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common} AND {matches}")
+                    ceiling = score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True)
+                    words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common}", ceiling)
                 pruned = sql_online.pruned_sql(
                     plan, columns=columns, score=score, source=source, where=where, words=words
                 )

@@ -60,21 +60,32 @@ def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
     return plan.sort in ("best", "nearest") and not plan.tags and ranking.W_CONNECTION > 0
 
 
-def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None) -> str:
+def pruned_sql(
+    plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str, str] | None
+) -> str:
     """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`
     (score first: without a distance that is also the 'nearest' order). `words`: on SQLite, (the narrow
-    table, the filters with the words as `g.id IN` their matches)."""
+    table, its filters without the words, the score with the words' relevance at its most)."""
     if words:
-        table, probed = words
-        seed = _WORDS_SEED.format(score=score, table=table, where=probed)
+        table, filters, ceiling = words
+        seed = _WORDS_SEED.format(score=score, table=table, where=f"{filters} AND {sql_online_words.MEMBERSHIP}")
     else:
         seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
     count = f"(SELECT count(*) FROM {source} WHERE {where})"
     if words and sql_online_words.subtractable(plan):  # SQLite: the words' matches counted by the text index
         count = sql_online_words.SUBTRACTED_COUNT
-    return (
-        (sql_online_words.MATCH_COUNT if words else "") + f"SELECT {columns}, {count} AS total "
-        f"FROM {source} WHERE {where} AND g.connection >= {floor} "
+    if words:
+        where = f"{where} AND {sql_online_words.RARE_ONLY}"
+    sql = (
+        f"SELECT {columns}, {count} AS total FROM {source} WHERE {where} AND g.connection >= {floor} "
         "ORDER BY score DESC, id LIMIT :branch_limit"
     )
+    if not words:
+        return sql
+    # SQLite: common words (many matches) from the rank index alone, others as above; either reads nothing when
+    # the other applies
+    common = sql_online_words.floored_sql(
+        plan, columns=columns, score=score, ceiling=ceiling, filters=filters, count=count
+    )
+    return f"{sql_online_words.MATCH_COUNT}SELECT * FROM ({common}) UNION ALL SELECT * FROM ({sql})"
