@@ -16,7 +16,7 @@ def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str, *, relev
     """ranking.score() in SQL over `listing_geo g`: the same components, the same order of operations.
 
     `relevance_ceiling`: the text relevance at its most (1 with title terms), so the sum bounds every row's score
-    from above while reading no title (the online branch's floor, `sql_online_tsv`)."""
+    from above while reading no title (the online branch's floor with words: `sql_online_words`, `sql_online_tsv`)."""
     instr = _instr(postgres)
     if plan.tags:
         params["inv_tags"] = 1.0 / len(plan.tags)
