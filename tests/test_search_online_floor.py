@@ -134,6 +134,7 @@ def test_words_floored_or_all_scored_keep_every_page_and_total(session, online_c
         {"q": "meeting", "per_page": 3, "page": 5},
         {"q": "online meeting", "sort": "nearest"},
         {"q": "chess", "online": "only", "per_page": 15},
+        {"q": "meeting", "per_page": 60, "page": 2},  # beyond MAX_BRANCH_LIMIT rows: every match scored
     ]
     monkeypatch.setattr(sql_online_tsv, "WALK", walk)  # 0: no seed, so no floor; 10**6: every row walked
     pruned = {str(args): search(session, args) for args in queries}

@@ -173,21 +173,23 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             pruned = None
             floored = sql_online.prunable(plan, text_match, postgres)  # a score floor spares scoring most rows
             if floored and postgres and text_match:  # PostgreSQL with words: when they are common
-                params["walk"] = sql_online_tsv.WALK
-                pruned = sql_online_tsv.pruned_sql(
-                    plan,
-                    columns=columns,
-                    score=score,
-                    ceiling=score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True),
-                    filters=filters,
-                    text=text_match.removeprefix(" AND "),
-                )
+                if plan.offset + plan.limit <= sql_online_tsv.MAX_BRANCH_LIMIT:
+                    params["walk"] = sql_online_tsv.WALK
+                    pruned = sql_online_tsv.pruned_sql(
+                        plan,
+                        columns=columns,
+                        score=score,
+                        ceiling=score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True),
+                        filters=filters,
+                        text=text_match.removeprefix(" AND "),
+                    )
             elif floored:
                 words = None
                 source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
                 if text_match:
                     source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
                     params["dense_matches"] = sql_online_words.DENSE_MATCHES
+                    params["common_matches"] = sql_online_words.common_matches(plan)
                     ceiling = score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True)
                     words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common}", ceiling)
                 pruned = sql_online.pruned_sql(

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 # search: 54% of the placeless rows match 14.7 -> 8.0 ms, 30% 9.4 -> 6.2 ms, 21% 7.3 -> 5.6 ms; below, the floor
 # read too many rows: 11% 4.4 -> 6.4 ms, 6% 3.5 -> 9.7 ms). Rarer words: ~1 ms more than before (the seed's reads).
 WALK = 5
+# Deep pages: the walk and the rows reaching a lower floor grow with branch_limit, scoring every match does not
+# ("club" at 1M listings: 100 rows 9.6 vs 15.5 ms, 200 rows 13.8 vs 14.4 ms, 500 rows 26 vs 15 ms): beyond this
+# many rows, every match is scored.
+MAX_BRANCH_LIMIT = 100
 
 # The count when only the default filters apply (`subtractable`): the words' placeless matches (the partial text
 # index, then a visit per match, no column read) less the matching rows that are over or not online, each kind found
