@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from finder import ranking
-from finder.search import SearchQuery, run_search, sql_cache, sql_online, sql_online_words
+from finder.search import SearchQuery, run_search, sql_cache, sql_online, sql_online_tsv, sql_online_words
 from tests.search_helpers import LONDON, NOW, add_listing
 
 LAT, LON = LONDON
@@ -118,3 +118,27 @@ def test_common_words_tested_row_by_row_keep_every_page_and_total(session, onlin
     monkeypatch.setattr(sql_online_words, "DENSE_MATCHES", 0)  # every word counts as common
     for args in queries:
         assert by_set[str(args)] == search(session, args), args
+
+
+@pytest.mark.parametrize("walk", [0, 10**6])
+def test_words_floored_or_all_scored_keep_every_page_and_total(session, online_crowd, monkeypatch, walk):
+    """PostgreSQL with words (finder.search.sql_online_tsv): whether the seed finds the words rare (every match
+    scored) or common (a floor, then only the rows whose ceiling reaches it), the same pages and totals, with the
+    rows over or offline left out of the count."""
+    for i in range(6):
+        add_listing(session, f"Chess evening {i} (over)", online=True, starts=[NOW - timedelta(days=3 + i)])
+        add_listing(session, f"Chess table {i} (no place, not online)", starts=[NOW + timedelta(days=1 + i)])
+    session.commit()
+    queries = [args for args in QUERIES if "q" in args] + [
+        {"q": "chess", "when": "week"},
+        {"q": "meeting", "per_page": 3, "page": 5},
+        {"q": "online meeting", "sort": "nearest"},
+        {"q": "chess", "online": "only", "per_page": 15},
+        {"q": "meeting", "per_page": 60, "page": 2},  # beyond MAX_BRANCH_LIMIT rows: every match scored
+    ]
+    monkeypatch.setattr(sql_online_tsv, "WALK", walk)  # 0: no seed, so no floor; 10**6: every row walked
+    pruned = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
+    assert pruned[str({"q": "chess"})][2] == 37

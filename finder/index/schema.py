@@ -79,6 +79,14 @@ ONLINE_FAILING_SQLITE = (
     f"CREATE INDEX IF NOT EXISTS listing_geo_online_offline ON listing_geo_online (end_epoch) "
     f"WHERE (flags & {FLAG_BITS['online']}) = 0",
 )
+# PostgreSQL: the same two kinds of failing placeless rows, each by a partial index of listing_geo
+# (finder.search.sql_online_tsv counts a word's placeless matches less these).
+ONLINE_FAILING_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_end ON listing_geo (end_epoch) "
+    f"WHERE lat_band = {NO_PLACE_BAND} AND end_epoch IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_offline ON listing_geo (end_epoch) "
+    f"WHERE lat_band = {NO_PLACE_BAND} AND (flags & {FLAG_BITS['online']}) = 0",
+)
 SQLITE_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         lat_band INTEGER NOT NULL, lon REAL NOT NULL, id INTEGER NOT NULL, lat REAL, x REAL, y REAL, z REAL,
@@ -109,6 +117,7 @@ POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
     f"WHERE lat_band = {NO_PLACE_BAND}",
     ONLINE_RANK_POSTGRES,
+    *ONLINE_FAILING_POSTGRES,
     "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
     "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
 )

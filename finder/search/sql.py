@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_near_words, sql_online, sql_online_words
+from finder.search import sql_near_words, sql_online, sql_online_tsv, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -167,21 +167,35 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             text_match = text_conditions(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
             score = score_sql(plan, params, postgres, ":online_distance")
             if postgres:
-                where = f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}{text_match}"
+                filters = f"{_PLACELESS[postgres]} AND (g.flags & :online_bit) != 0 AND {common}"
+                where = f"{filters}{text_match}"
             else:  # its own narrow table holds only placeless rows; words and tags join their text table's matches
                 where = f"(g.flags & :online_bit) != 0 AND {common}"
                 if text_match:
                     where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
             columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
             pruned = None
-            if sql_online.prunable(plan, text_match, postgres):  # a score floor spares scoring most rows
+            floored = sql_online.prunable(plan, text_match, postgres)  # a score floor spares scoring most rows
+            if floored and postgres and text_match:  # PostgreSQL with words: when they are common
+                if plan.offset + plan.limit <= sql_online_tsv.MAX_BRANCH_LIMIT:
+                    params["walk"] = sql_online_tsv.WALK
+                    pruned = sql_online_tsv.pruned_sql(
+                        plan,
+                        columns=columns,
+                        score=score,
+                        ceiling=score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True),
+                        filters=filters,
+                        text=text_match.removeprefix(" AND "),
+                    )
+            elif floored:
                 words = None
                 source = "listing_geo g" if postgres else f"{ONLINE_TABLE} g"
                 if text_match:
                     source = f"{ONLINE_FTS} JOIN {ONLINE_TABLE} g ON g.id = {ONLINE_FTS}.rowid"
-                    matches = sql_online_words.MEMBERSHIP
                     params["dense_matches"] = sql_online_words.DENSE_MATCHES
-                    words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common} AND {matches}")
+                    params["common_matches"] = sql_online_words.common_matches(plan)
+                    ceiling = score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True)
+                    words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common}", ceiling)
                 pruned = sql_online.pruned_sql(
                     plan, columns=columns, score=score, source=source, where=where, words=words
                 )

@@ -13,9 +13,10 @@ of the `listing_geo_online_rank` index): the best `branch_limit` rows of the who
 that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
 than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
-which covers every filter column); with words (SQLite only: PostgreSQL reads a word's rows once for the count
-and the best rows together, where a floor would add a pass) the count is the text index's, less the failing
-rows, when only the default filters apply (`sql_online_words`), else it joins every match.
+which covers every filter column); with words, on SQLite, the count is the text index's, less the failing
+rows, when only the default filters apply (`sql_online_words`), else it joins every match. PostgreSQL with words
+has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and no floor for rare
+words.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -54,30 +55,37 @@ _WORDS_SEED = (
 
 def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
     """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
-    ranks them by score too), no interests in the score, and words only on SQLite."""
-    return (
-        plan.sort in ("best", "nearest")
-        and not plan.tags
-        and not (text_match and postgres)
-        and ranking.W_CONNECTION > 0
-    )
+    ranks them by score too) and no interests in the score (words: `sql_online_words` on SQLite, `sql_online_tsv`
+    on PostgreSQL)."""
+    return plan.sort in ("best", "nearest") and not plan.tags and ranking.W_CONNECTION > 0
 
 
-def pruned_sql(plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str] | None) -> str:
+def pruned_sql(
+    plan: Plan, *, columns: str, score: str, source: str, where: str, words: tuple[str, str, str] | None
+) -> str:
     """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`
     (score first: without a distance that is also the 'nearest' order). `words`: on SQLite, (the narrow
-    table, the filters with the words as `g.id IN` their matches)."""
+    table, its filters without the words, the score with the words' relevance at its most)."""
     if words:
-        table, probed = words
-        seed = _WORDS_SEED.format(score=score, table=table, where=probed)
+        table, filters, ceiling = words
+        seed = _WORDS_SEED.format(score=score, table=table, where=f"{filters} AND {sql_online_words.MEMBERSHIP}")
     else:
         seed = _SEED.format(score=score, source=source, where=where)
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
     count = f"(SELECT count(*) FROM {source} WHERE {where})"
     if words and sql_online_words.subtractable(plan):  # SQLite: the words' matches counted by the text index
         count = sql_online_words.SUBTRACTED_COUNT
-    return (
-        (sql_online_words.MATCH_COUNT if words else "") + f"SELECT {columns}, {count} AS total "
-        f"FROM {source} WHERE {where} AND g.connection >= {floor} "
+    if words:
+        where = f"{where} AND {sql_online_words.RARE_ONLY}"
+    sql = (
+        f"SELECT {columns}, {count} AS total FROM {source} WHERE {where} AND g.connection >= {floor} "
         "ORDER BY score DESC, id LIMIT :branch_limit"
     )
+    if not words:
+        return sql
+    # SQLite: common words (many matches) from the rank index alone, others as above; either reads nothing when
+    # the other applies
+    common = sql_online_words.floored_sql(
+        plan, columns=columns, score=score, ceiling=ceiling, filters=filters, count=count
+    )
+    return f"{sql_online_words.MATCH_COUNT}SELECT * FROM ({common}) UNION ALL SELECT * FROM ({sql})"

@@ -12,8 +12,11 @@ def _instr(postgres: bool) -> str:
     return "strpos" if postgres else "instr"
 
 
-def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
-    """ranking.score() in SQL over `listing_geo g`: the same components, the same order of operations."""
+def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str, *, relevance_ceiling: bool = False) -> str:
+    """ranking.score() in SQL over `listing_geo g`: the same components, the same order of operations.
+
+    `relevance_ceiling`: the text relevance at its most (1 with title terms), so the sum bounds every row's score
+    from above while reading no title (the online branch's floor with words: `sql_online_words`, `sql_online_tsv`)."""
     instr = _instr(postgres)
     if plan.tags:
         params["inv_tags"] = 1.0 / len(plan.tags)
@@ -24,7 +27,9 @@ def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str) -> str:
     else:
         interest = "0.0"
     relevance_terms = list(dict.fromkeys(plan.title_terms))
-    if relevance_terms:
+    if relevance_terms and relevance_ceiling:
+        relevance = "1.0"
+    elif relevance_terms:
         params["inv_terms"] = 1.0 / len(relevance_terms)
         for i, term in enumerate(relevance_terms):
             params[f"rt{i}"] = " " + term
