@@ -142,3 +142,18 @@ def test_words_floored_or_all_scored_keep_every_page_and_total(session, online_c
     for args in queries:
         assert pruned[str(args)] == search(session, args), args
     assert pruned[str({"q": "chess"})][2] == 37
+
+
+def test_counts_without_words_leave_out_placeless_rows_over_or_offline(session, online_crowd, monkeypatch):
+    """PostgreSQL counts the placeless rows search_meta keeps less those over or offline (finder.search.sql_online);
+    SQLite counts them over its rank index: the same pages and totals as scoring every placeless row."""
+    for i in range(6):
+        add_listing(session, f"Evening {i} (over)", online=True, starts=[NOW - timedelta(days=3 + i)])
+        add_listing(session, f"Table {i} (no place, not online)", starts=[NOW + timedelta(days=1 + i)])
+    session.commit()
+    queries = ({}, {"per_page": 5, "page": 3}, {"online": "only"}, {"sort": "nearest"}, {"free": "1"}, {"kind": "club"})
+    pruned = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
+    assert pruned[str({})][2] == 91 and pruned[str({"online": "only"})][2] == 90

@@ -197,7 +197,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     ceiling = score_sql(plan, params, postgres, ":online_distance", relevance_ceiling=True)
                     words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common}", ceiling)
                 pruned = sql_online.pruned_sql(
-                    plan, columns=columns, score=score, source=source, where=where, words=words
+                    plan, columns=columns, score=score, source=source, where=where, words=words, postgres=postgres
                 )
             branches.append(("online", columns, where, pruned))
     else:
