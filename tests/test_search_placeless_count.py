@@ -52,3 +52,17 @@ def test_a_count_never_taken_is_taken_when_the_objects_are_made(session):
     schema.create_objects(session.connection())
     assert kept_and_counted(session) == (2, 2)
     session.rollback()
+
+
+def test_a_write_from_another_search_path_counts_beside_its_table(session):
+    own = session.execute(text("SELECT current_schema()")).scalar()
+    session.execute(text("SET LOCAL search_path = pg_catalog"))  # no search_meta to be found by name
+    session.execute(
+        text(
+            f'INSERT INTO "{own}".listing_geo (id, lat_band, lon, kind, flags, days_mask, times_mask, connection, '
+            f"tags, title_norm, tsv) VALUES (1, {NO_PLACE_BAND}, 0, 'club', 512, 0, 0, 0.5, '', '', '')"
+        )
+    )
+    session.execute(text(f'SET LOCAL search_path = "{own}"'))
+    assert kept_and_counted(session) == (1, 1)
+    session.rollback()

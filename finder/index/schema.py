@@ -91,7 +91,8 @@ ONLINE_FAILING_POSTGRES = (
 # transaction (every path: refresh, COPY-fed INSERTs, DELETE, UPDATE, TRUNCATE). The online branch's count without
 # words is this less the few failing rows (finder.search.sql_online): counting the 40,000 placeless rows at 1M
 # listings took 5 ms of every first search of a filter set, even from a narrow index. NULL until counted: the last
-# statement counts once, after the triggers exist (they lock out writers until the transaction ends).
+# statement counts once, after the triggers exist (they lock out writers until the transaction ends). The triggers
+# write the search_meta beside the table written, whatever the writer's search_path.
 PLACELESS_COUNT_POSTGRES = (
     "ALTER TABLE search_meta ADD COLUMN IF NOT EXISTS placeless bigint",
     f"""CREATE OR REPLACE FUNCTION listing_geo_count_placeless() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -99,7 +100,7 @@ PLACELESS_COUNT_POSTGRES = (
         change bigint := 0;
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
-            UPDATE search_meta SET placeless = 0 WHERE id = 1;
+            EXECUTE format('UPDATE %I.search_meta SET placeless = 0 WHERE id = 1', TG_TABLE_SCHEMA);
             RETURN NULL;
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -109,7 +110,8 @@ PLACELESS_COUNT_POSTGRES = (
             SELECT change - count(*) INTO change FROM removed WHERE lat_band = {NO_PLACE_BAND};
         END IF;
         IF change <> 0 THEN
-            UPDATE search_meta SET placeless = placeless + change WHERE id = 1;
+            EXECUTE format('UPDATE %I.search_meta SET placeless = placeless + $1 WHERE id = 1', TG_TABLE_SCHEMA)
+                USING change;
         END IF;
         RETURN NULL;
     END $$""",  # noqa: S608 (fixed names)

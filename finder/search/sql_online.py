@@ -12,11 +12,12 @@ scores among a few real rows that pass the filters (the highest connections, soo
 of the `listing_geo_online_rank` index): the best `branch_limit` rows of the whole branch score at least
 that, so only rows above the connection bound are scored (without words, an index range). Same rows, same
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
-than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL,
-which covers every filter column); with words, on SQLite, the count is the text index's, less the failing
-rows, when only the default filters apply (`sql_online_words`), else it joins every match. PostgreSQL with words
-has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and no floor for rare
-words.
+than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL, which
+covers every filter column), or on PostgreSQL, with only the default filters, is the number of placeless rows its
+triggers keep less the few failing ones (`_STORED_COUNT`); with words, on SQLite, the count is the text index's,
+less the failing rows, when only the default filters apply (`sql_online_words`), else it joins every match.
+PostgreSQL with words has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and
+no floor for rare words.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter

@@ -27,7 +27,7 @@ POSTGRES = (
         change bigint := 0;
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
-            UPDATE search_meta SET placeless = 0 WHERE id = 1;
+            EXECUTE format('UPDATE %I.search_meta SET placeless = 0 WHERE id = 1', TG_TABLE_SCHEMA);
             RETURN NULL;
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -37,7 +37,8 @@ POSTGRES = (
             SELECT change - count(*) INTO change FROM removed WHERE lat_band = -10000;
         END IF;
         IF change <> 0 THEN
-            UPDATE search_meta SET placeless = placeless + change WHERE id = 1;
+            EXECUTE format('UPDATE %I.search_meta SET placeless = placeless + $1 WHERE id = 1', TG_TABLE_SCHEMA)
+                USING change;
         END IF;
         RETURN NULL;
     END $$""",
