@@ -26,7 +26,8 @@ class Organization(Base):
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
-        Index("ix_listings_merge", "merge_group", "start", "match_title"),  # cross-source merge candidates
+        # cross-source merge candidates; the id included on PostgreSQL, whose merge read then needs no table row
+        Index("ix_listings_merge", "merge_group", "start", "match_title", postgresql_include=["id"]),
         Index("ix_listings_first_seen", "first_seen"),  # new listings for alert digests
     )
 
