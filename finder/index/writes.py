@@ -146,13 +146,19 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
         return 0
     if connection.dialect.name == "postgresql":
         texts = {i: (title, body, labels) for i, title, body, labels in fts}
+        # a batch's label texts are a few distinct strings (a tag set's labels in every language, so not ASCII: fold's
+        # slow path), each folded once instead of once a row
+        labels_folded: dict[str, str] = {}
         connection.exec_driver_sql(POSTGRES_STAGING)
         cursor = connection.connection.dbapi_connection.cursor()
         with cursor:
             with cursor.copy(POSTGRES_COPY) as copy:
                 for row in rows:
                     title, body, labels = texts.get(row["id"], ("", "", ""))
-                    copy.write_row((*_GEO_VALUES(row), fold(title), fold(labels), fold(body), place_tokens(row)))
+                    folded = labels_folded.get(labels)
+                    if folded is None:
+                        folded = labels_folded[labels] = fold(labels)
+                    copy.write_row((*_GEO_VALUES(row), fold(title), folded, fold(body), place_tokens(row)))
             cursor.execute(POSTGRES_MOVE)
             cursor.execute("DELETE FROM listing_geo_staging")
     else:  # straight to the driver: SQLAlchemy's per-row parameter handling costs more than these inserts
