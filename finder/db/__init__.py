@@ -8,7 +8,7 @@ __all__, __getattr__ = lazy_exports(
     __name__,
     {
         "bulk": ["insert_rows", "reserve_ids"],
-        "engine": ["ID_CHUNK", "chunked", "make_engine", "make_sessionmaker"],
+        "engine": ["ID_CHUNK", "chunked", "chunks_of", "make_engine", "make_sessionmaker", "one_of"],
         "migrate": ["upgrade"],
         "retry": ["with_retries"],
         "schema_check": ["current_revision", "schema_problems"],

@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,22 @@ def chunked(items: Sequence[T], size: int = ID_CHUNK) -> Iterator[Sequence[T]]:
     """`items` in consecutive slices of at most `size` (the id lists of one statement each)."""
     for offset in range(0, len(items), size):
         yield items[offset : offset + size]
+
+
+def one_of(column, values: Sequence, dialect: str):
+    """`column IN (values)`; on PostgreSQL `column = ANY(:values)`, the values as one array parameter.
+
+    Why: an IN list of hundreds of keys is SQL text both sides parse for every statement (psycopg splits
+    it into placeholders, the server parses and plans as many constants); one array parameter keeps one short
+    statement whatever the count (`chunks_of` then need not split the list either)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def chunks_of(items: Sequence[T], dialect: str) -> Iterator[Sequence[T]]:
+    """`items` in the slices of one `one_of` each: all at once on PostgreSQL (one array), `ID_CHUNK` on SQLite."""
+    return chunked(items, max(len(items), 1) if dialect == "postgresql" else ID_CHUNK)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from finder.db import ID_CHUNK
+from finder.db import chunks_of, one_of
 from finder.ingest.merge import Candidates
 from finder.ingest.organizations import OrgCache
 from finder.ingest.prepare import PreparedItem
@@ -54,11 +54,11 @@ def load_links(session: Session, source: Source, keys: list[str] | None) -> dict
     if keys is None:
         return {link.source_key: link for link in session.scalars(query).unique()}
     found = {}
-    for offset in range(0, len(keys), ID_CHUNK):
-        chunk = keys[offset : offset + ID_CHUNK]
+    dialect = session.get_bind().dialect.name
+    for chunk in chunks_of(keys, dialect):
         found.update(
             (link.source_key, link)
-            for link in session.scalars(query.where(ListingSource.source_key.in_(chunk))).unique()
+            for link in session.scalars(query.where(one_of(ListingSource.source_key, chunk, dialect))).unique()
         )
     return found
 

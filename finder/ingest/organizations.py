@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.db import chunked, insert_or_ignore
+from finder.db import chunks_of, insert_or_ignore, one_of
 from finder.identity import organization_key
 from finder.models import Organization
 
@@ -30,8 +30,9 @@ class OrgCache:
                 keys.update((key, key.partition("|")[0] + "|"))
         ordered = sorted(keys - self.looked_up)
         self.looked_up.update(ordered)
-        for keys in chunked(ordered):
-            for org in self.session.scalars(select(Organization).where(Organization.key.in_(keys))):
+        dialect = self.session.get_bind().dialect.name
+        for keys in chunks_of(ordered, dialect):
+            for org in self.session.scalars(select(Organization).where(one_of(Organization.key, keys, dialect))):
                 self._remember(org.key, org)
 
     def create_new(self, organizers) -> None:
@@ -70,7 +71,7 @@ class OrgCache:
             chunk = rows[offset : offset + 500]
             self.session.execute(insert_or_ignore(dialect, Organization, chunk, conflict=["key"]))
             keys = [row["key"] for row in chunk]
-            for org in self.session.scalars(select(Organization).where(Organization.key.in_(keys))):
+            for org in self.session.scalars(select(Organization).where(one_of(Organization.key, keys, dialect))):
                 self._remember(org.key, org)
 
     def get(self, name: str, url: str) -> Organization | None:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import index
-from finder.db import chunked
+from finder.db import chunks_of, one_of
 from finder.identity import domain, organization_key
 from finder.ingest.liveness import liveness_of
 from finder.models import Listing, ListingOverride, ListingSource, Organization, Suppression, utcnow
@@ -37,15 +37,18 @@ def apply_overrides(session: Session, listing_ids) -> set[int]:
         return set()
     changed: set[int] = set()
     suppressions = session.scalars(select(Suppression)).all()
-    for chunk in chunked(ids):
-        overrides = session.scalars(select(ListingOverride).where(ListingOverride.listing_id.in_(chunk))).all()
+    dialect = session.get_bind().dialect.name
+    for chunk in chunks_of(ids, dialect):
+        overrides = session.scalars(
+            select(ListingOverride).where(one_of(ListingOverride.listing_id, chunk, dialect))
+        ).all()
         by_listing: dict[int, list[ListingOverride]] = {}
         for row in overrides:
             by_listing.setdefault(row.listing_id, []).append(row)
         if not by_listing and not suppressions:
             continue
         urls = _source_urls(session, chunk) if any(row.url for row in suppressions) else {}
-        query = select(Listing).where(Listing.id.in_(chunk)).options(selectinload(Listing.organization))
+        query = select(Listing).where(one_of(Listing.id, chunk, dialect)).options(selectinload(Listing.organization))
         for listing in session.scalars(query):
             if _write_overrides(listing, by_listing.get(listing.id, [])):
                 changed.add(listing.id)
@@ -182,7 +185,7 @@ def _source_urls(session: Session, ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     rows = session.execute(
         select(ListingSource.listing_id, ListingSource.source_url).where(
-            ListingSource.listing_id.in_(ids), ListingSource.source_url != ""
+            one_of(ListingSource.listing_id, ids, session.get_bind().dialect.name), ListingSource.source_url != ""
         )
     )
     for listing_id, url in rows:
