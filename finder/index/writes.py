@@ -57,10 +57,16 @@ POSTGRES_STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS listing_geo_staging (
     days_mask integer, times_mask integer, next_epoch float8, end_epoch float8, connection float8, tags text,
     title_norm text, title text, labels text, body text, cell text) ON COMMIT DELETE ROWS"""
 POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(GEO_COLUMNS)}, title, labels, body, cell) FROM STDIN"
-POSTGRES_MOVE = f"""INSERT INTO listing_geo ({", ".join(GEO_COLUMNS)}, tsv)
-    SELECT {", ".join(GEO_COLUMNS)}, setweight(to_tsvector('english', title), 'A')
-        || setweight(to_tsvector('english', labels), 'B') || setweight(to_tsvector('english', left(body, 20000)), 'C')
-        || to_tsvector('simple', cell) FROM listing_geo_staging"""  # noqa: S608 (fixed names)
+# A batch's label texts repeat (a tag set's labels in every language; ~270 distinct in 1,000 bench rows): each
+# one's vector is made once (the move: 39 -> 25 ms a batch; MATERIALIZED: not made per row again after a pull-up),
+# then joined to its rows (never NULL: folded text).
+POSTGRES_MOVE = f"""WITH l AS MATERIALIZED (
+        SELECT labels, setweight(to_tsvector('english', labels), 'B') AS weighted
+        FROM (SELECT DISTINCT labels FROM listing_geo_staging) d)
+    INSERT INTO listing_geo ({", ".join(GEO_COLUMNS)}, tsv)
+    SELECT {", ".join(f"s.{name}" for name in GEO_COLUMNS)}, setweight(to_tsvector('english', s.title), 'A')
+        || l.weighted || setweight(to_tsvector('english', left(s.body, 20000)), 'C') || to_tsvector('simple', s.cell)
+    FROM listing_geo_staging s JOIN l ON l.labels = s.labels"""  # noqa: S608 (fixed names)
 
 _ONLINE_VALUES = itemgetter(*ONLINE_COLUMNS)
 ONLINE_INSERT = (
@@ -146,7 +152,7 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
         return 0
     if connection.dialect.name == "postgresql":
         texts = {i: (title, body, labels) for i, title, body, labels in fts}
-        # a batch's label texts are a few distinct strings (a tag set's labels in every language, so not ASCII: fold's
+        # a batch's label texts repeat (a tag set's labels in every language, so not ASCII: fold's
         # slow path), each folded once instead of once a row
         labels_folded: dict[str, str] = {}
         connection.exec_driver_sql(POSTGRES_STAGING)
