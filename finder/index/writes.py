@@ -57,9 +57,9 @@ POSTGRES_STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS listing_geo_staging (
     days_mask integer, times_mask integer, next_epoch float8, end_epoch float8, connection float8, tags text,
     title_norm text, title text, labels text, body text, cell text) ON COMMIT DELETE ROWS"""
 POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(GEO_COLUMNS)}, title, labels, body, cell) FROM STDIN"
-# A batch's label texts repeat (a tag set's labels in every language; ~270 distinct in 1,000 bench rows): each
-# one's vector is made once (the move: 39 -> 25 ms a batch; MATERIALIZED: not made per row again after a pull-up),
-# then joined to its rows (never NULL: folded text).
+# A batch's label texts repeat (a tag set's labels in every language, the longest of a row's texts): each distinct
+# one's vector is made once (MATERIALIZED: not made per row again after a pull-up), then joined to its rows (never
+# NULL: folded text).
 POSTGRES_MOVE = f"""WITH l AS MATERIALIZED (
         SELECT labels, setweight(to_tsvector('english', labels), 'B') AS weighted
         FROM (SELECT DISTINCT labels FROM listing_geo_staging) d)

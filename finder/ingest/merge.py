@@ -45,7 +45,7 @@ NEARBY = select(_C.id, _C.merge_group, _C.match_title, STORED_START).where(  # r
 FULL = select(*COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)), _C.liveness != "hidden")
 # PostgreSQL: every window of the batch in one statement, as three arrays joined to the merge index (which includes
 # the id there, so this reads the index alone): one plan, one round trip, and no SQL text growing with the batch.
-# The OR of 100 terms cost a bitmap scan that fetched a heap page for each of its ~1,000 rows (1M listings).
+# An OR of terms is a bitmap scan there, which visits the table for every row it returns (a page each).
 POSTGRES_NEARBY = """SELECT l.id, l.merge_group, l.match_title, l.start
     FROM unnest(%(groups)s::text[], %(lows)s::timestamptz[], %(highs)s::timestamptz[]) AS t(merge_group, low, high)
     JOIN listings l ON l.merge_group = t.merge_group AND l.start BETWEEN t.low AND t.high"""

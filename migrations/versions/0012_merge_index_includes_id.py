@@ -7,8 +7,8 @@ Create Date: 2026-12-07 02:00:00
 PostgreSQL only. The importer reads the merge candidates of a whole batch (id, group, title, start of every
 stored listing in the new items' start windows: about ten rows a window, ten thousand a batch of 1,000 at
 a million listings) in one statement joined to this index (finder/ingest/merge.py). Without the id in the
-index each of those rows cost a visit to the table (a page each: 80 ms a batch); with it the read is an
-index-only scan (8 ms). Same columns, so the one index is replaced, not joined by a second.
+index each of those rows costs a visit to the table (a page each); with it the read is an index-only scan
+(of all-visible pages, as autovacuum keeps them). Same columns, so the one index is replaced, not joined by a second.
 """
 
 from alembic import op
