@@ -1,7 +1,7 @@
 """listings: ix_listings_merge includes the id on PostgreSQL
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 02:00:00
 
 PostgreSQL only. The importer reads the merge candidates of a whole batch (id, group, title, start of every
@@ -13,8 +13,8 @@ index each of those rows costs a visit to the table (a page each); with it the r
 
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
