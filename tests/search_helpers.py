@@ -9,11 +9,22 @@ from sqlalchemy import select
 from finder import ranking
 from finder.index import writes as index_writes
 from finder.models import Listing, Occurrence, Tag
+from finder.search import SearchQuery, run_search, sql_cache
 from finder.tags import load_vocabulary
 from tests.conftest import FROZEN_NOW
 
 NOW = FROZEN_NOW  # a Wednesday; tests that reach the real clock (views, feeds) also take `frozen_now`
 LONDON = (51.5074, -0.1278)
+
+
+def cold_page(session, args: dict, at: tuple[float, float] = LONDON):
+    """One search near `at` with the online branch's remembered answers forgotten first (as a first search of its
+    filter set runs): the page's ids and scores, and its total."""
+    sql_cache.forget_online_answers()
+    query = SearchQuery.from_args({"lat": str(at[0]), "lon": str(at[1]), **{k: str(v) for k, v in args.items()}})
+    page = run_search(session, query, None, now=NOW)
+    session.expunge_all()
+    return [r.listing.id for r in page.results], [r.score for r in page.results], page.total
 
 
 def km_north(lat: float, lon: float, km: float) -> tuple[float, float]:

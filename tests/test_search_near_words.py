@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from finder.search import SearchQuery, run_search, sql_cache, sql_near_words
+from finder.search import SearchQuery, sql_near_words
 from finder.search.run import make_plan
 from finder.search.sql import build
-from tests.search_helpers import LONDON, NOW, add_listing, km_north
+from tests.search_helpers import LONDON, NOW, add_listing, cold_page, km_north
 
 LAT, LON = LONDON
 QUERIES = (
@@ -55,11 +55,7 @@ def region(session):
 
 
 def search(session, args: dict):
-    sql_cache.forget_online_answers()
-    query = SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), **{k: str(v) for k, v in args.items()}})
-    page = run_search(session, query, None, now=NOW)
-    session.expunge_all()
-    return [r.listing.id for r in page.results], [r.score for r in page.results], page.total
+    return cold_page(session, args)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the two-sided near statement is SQLite's

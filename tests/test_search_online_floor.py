@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from finder import ranking
-from finder.search import SearchQuery, run_search, sql_cache, sql_online, sql_online_tsv, sql_online_words
-from tests.search_helpers import LONDON, NOW, add_listing
+from finder.search import SearchQuery, run_search, sql_online, sql_online_tsv, sql_online_words
+from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 LAT, LON = LONDON
 QUERIES = (
@@ -54,11 +54,7 @@ def online_crowd(session):
 
 
 def search(session, args: dict):
-    sql_cache.forget_online_answers()
-    query = SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), **{k: str(v) for k, v in args.items()}})
-    page = run_search(session, query, None, now=NOW)
-    session.expunge_all()
-    return [r.listing.id for r in page.results], [r.score for r in page.results], page.total
+    return cold_page(session, args)
 
 
 def test_the_floor_keeps_every_page_and_total(session, online_crowd, monkeypatch):
