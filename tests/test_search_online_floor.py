@@ -59,7 +59,7 @@ def search(session, args: dict):
 
 def test_the_floor_keeps_every_page_and_total(session, online_crowd, monkeypatch):
     pruned = {str(args): search(session, args) for args in QUERIES}
-    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)  # score every placeless row
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)  # score every placeless row
     for args in QUERIES:
         assert pruned[str(args)] == search(session, args), args
     assert len(pruned[str({})][0]) == 20 and pruned[str({})][2] == 91
@@ -100,7 +100,7 @@ def test_counts_with_words_leave_out_placeless_rows_over_or_offline(session, onl
     session.commit()
     queries = ({"q": "chess"}, {"q": "chess", "per_page": 3}, {"q": "origami"}, {"q": "chess", "free": "1"})
     pruned = {str(args): search(session, args) for args in queries}
-    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
     for args in queries:
         assert pruned[str(args)] == search(session, args), args
     assert pruned[str({"q": "chess"})][2] == 37  # 36 online matches that are not over, and the Chess Club
@@ -134,7 +134,7 @@ def test_words_floored_or_all_scored_keep_every_page_and_total(session, online_c
     ]
     monkeypatch.setattr(sql_online_tsv, "WALK", walk)  # 0: no seed, so no floor; 10**6: every row walked
     pruned = {str(args): search(session, args) for args in queries}
-    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
     for args in queries:
         assert pruned[str(args)] == search(session, args), args
     assert pruned[str({"q": "chess"})][2] == 37
@@ -149,7 +149,7 @@ def test_counts_without_words_leave_out_placeless_rows_over_or_offline(session, 
     session.commit()
     queries = ({}, {"per_page": 5, "page": 3}, {"online": "only"}, {"sort": "nearest"}, {"free": "1"}, {"kind": "club"})
     pruned = {str(args): search(session, args) for args in queries}
-    monkeypatch.setattr(sql_online, "prunable", lambda plan, text_match, postgres: False)
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
     for args in queries:
         assert pruned[str(args)] == search(session, args), args
     assert pruned[str({})][2] == 91 and pruned[str({"online": "only"})][2] == 90

@@ -175,7 +175,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     where = f"{ONLINE_FTS} MATCH :q_online AND {where}"
             columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
             pruned = None
-            floored = sql_online.prunable(plan, text_match, postgres)  # a score floor spares scoring most rows
+            floored = sql_online.prunable(plan)  # a score floor spares scoring most rows
             if floored and postgres and text_match:  # PostgreSQL with words: when they are common
                 if plan.offset + plan.limit <= sql_online_tsv.MAX_BRANCH_LIMIT:
                     params["walk"] = sql_online_tsv.WALK

@@ -69,7 +69,7 @@ _STORED_COUNT = (
 )
 
 
-def prunable(plan: Plan, text_match: str, postgres: bool) -> bool:
+def prunable(plan: Plan) -> bool:
     """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
     ranks them by score too) and no interests in the score (words: `sql_online_words` on SQLite, `sql_online_tsv`
     on PostgreSQL)."""
