@@ -141,8 +141,9 @@ def test_words_floored_or_all_scored_keep_every_page_and_total(session, online_c
 
 
 def test_counts_without_words_leave_out_placeless_rows_over_or_offline(session, online_crowd, monkeypatch):
-    """PostgreSQL counts the placeless rows search_meta keeps less those over or offline (finder.search.sql_online);
-    SQLite counts them over its rank index: the same pages and totals as scoring every placeless row."""
+    """PostgreSQL counts the placeless rows search_meta keeps less those over or offline (finder.search.sql_online),
+    SQLite its placeless table's rows less the same: the same pages and totals as scoring and counting every
+    placeless row."""
     for i in range(6):
         add_listing(session, f"Evening {i} (over)", online=True, starts=[NOW - timedelta(days=3 + i)])
         add_listing(session, f"Table {i} (no place, not online)", starts=[NOW + timedelta(days=1 + i)])
@@ -150,6 +151,33 @@ def test_counts_without_words_leave_out_placeless_rows_over_or_offline(session, 
     queries = ({}, {"per_page": 5, "page": 3}, {"online": "only"}, {"sort": "nearest"}, {"free": "1"}, {"kind": "club"})
     pruned = {str(args): search(session, args) for args in queries}
     monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
+    monkeypatch.setattr(sql_online_words, "subtractable", lambda plan: False)  # and every passing row counted
     for args in queries:
         assert pruned[str(args)] == search(session, args), args
     assert pruned[str({})][2] == 91 and pruned[str({"online": "only"})][2] == 90
+
+
+def test_counts_with_interests_leave_out_placeless_rows_over_or_offline(session, online_crowd, monkeypatch):
+    """SQLite scores the online branch row by row with interests, and counts the tag tokens' matches in the text
+    index less the matching rows over or offline (`sql_online_words.count_sql`): the same totals as counting every
+    passing row."""
+    for i in range(8):
+        add_listing(session, f"Online games night {i}", online=True, tags=["games"], starts=[NOW + timedelta(days=i)])
+        add_listing(session, f"Games evening {i} (over)", online=True, tags=["games"], starts=[NOW - timedelta(days=3)])
+        add_listing(
+            session, f"Games table {i} (no place, not online)", tags=["games"], starts=[NOW + timedelta(days=1)]
+        )
+    session.commit()
+    queries = (
+        {"interests": "games"},
+        {"interests": "games", "per_page": 3, "page": 2},
+        {"interests": "games", "q": "night"},
+        {"interests": "games", "sort": "soonest"},
+        {"interests": "games", "free": "1"},
+        {"sort": "soonest"},
+    )
+    subtracted = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online_words, "subtractable", lambda plan: False)
+    for args in queries:
+        assert subtracted[str(args)] == search(session, args), args
+    assert subtracted[str({"interests": "games"})][2] == 8

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_near_words, sql_online, sql_online_tsv, sql_online_words
+from finder.search import sql_near_ring, sql_near_words, sql_online, sql_online_tsv, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -67,7 +67,19 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
         _sqlite_read_settings(session)
     merged, total = [], 0
     generation = None
+
+    def run(built) -> list[tuple]:
+        _name, statement, params = built
+        return [tuple(r) for r in session.execute(statement, params).all()]
+
     for name, statement, params in build(plan, dialect):
+        if name == "near" and sql_near_ring.applies(plan, dialect):
+            rows = sql_near_ring.near_rows(plan, dialect, build, run)
+            if rows is not None:
+                merged.extend(rows)
+                total += int(rows[0][4])
+                generation = int(rows[0][5]) if len(rows[0]) > 5 else generation
+                continue
         key = None
         if name == "online":
             generation = index.generation(session) if generation is None else generation
@@ -120,12 +132,14 @@ ORDERS = {
 }
 
 
-def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
+def build(plan: Plan, dialect: str, part: str = "all") -> list[tuple[str, object, dict]]:
     """(branch name, statement, parameters) per branch: listings near the point, and online listings.
 
     Each picks its best `offset + limit` rows with ORDER BY ... LIMIT (a bounded sort, nothing
     materialised) and counts its matches; rows are (id, distance_km, next_epoch, score, total), and
     the near branch's rows end with the index generation when an online branch follows.
+    `part`: "near", the near branch alone (no generation); "near_count", its one row (total[, generation
+    when an online branch would follow]), for `sql_near_ring`.
     """
     postgres = dialect == "postgresql"
     params: dict = {
@@ -161,7 +175,7 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     None,
                 )
             )
-        if plan.online != "exclude":
+        if plan.online != "exclude" and part == "all":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
             text_match = text_conditions(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
@@ -216,7 +230,10 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     for name, columns, where, pruned in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        if pruned:
+        if part == "near_count":
+            extra = GENERATION_COLUMN if plan.online != "exclude" else ""
+            sql = f"SELECT count(*) AS total{extra} FROM listing_geo g WHERE {where}"
+        elif pruned:
             sql = pruned
         elif name == "near" and near_words:
             spatial, rest = near_words
@@ -229,8 +246,9 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 if f"{ONLINE_FTS} MATCH" in where
                 else f"{ONLINE_TABLE} g"
             )
+            prefix, count = sql_online_words.count_sql(plan, source, where)
             sql = (
-                f"SELECT {columns}, (SELECT count(*) FROM {source} WHERE {where}) AS total "
+                f"{prefix}SELECT {columns}, {count} AS total "
                 f"FROM {source} WHERE {where} ORDER BY {order} LIMIT :branch_limit"
             )
         else:

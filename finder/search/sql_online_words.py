@@ -49,14 +49,32 @@ def subtractable(plan: Plan) -> bool:
     return not (plan.kinds or plan.must_flags or plan.any_flags or plan.days_mask or plan.times_mask or plan.window)
 
 
-# The branch's count when `subtractable`: the words' matches less those over or not online.
-SUBTRACTED_COUNT = (
-    "((SELECT n FROM m) "
-    f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_end "
-    f"WHERE g.end_epoch IS NOT NULL AND g.end_epoch < :now AND {_MATCHES}) "
-    f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_offline "
-    f"WHERE {_OFFLINE} AND (g.end_epoch IS NULL OR g.end_epoch >= :now) AND {_MATCHES}))"
-)
+def _less_failing(total: str, matching: str = "") -> str:
+    """`total` less the rows (`matching` too, when given) that are over or placeless but not online."""
+    also = f" AND {matching}" if matching else ""
+    return (
+        f"({total} - (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_end "
+        f"WHERE g.end_epoch IS NOT NULL AND g.end_epoch < :now{also}) "
+        f"- (SELECT count(*) FROM {TABLE} g INDEXED BY listing_geo_online_offline "
+        f"WHERE {_OFFLINE} AND (g.end_epoch IS NULL OR g.end_epoch >= :now){also}))"
+    )
+
+
+# The branch's count when `subtractable`: the words' (or tag tokens') matches less those over or not online.
+SUBTRACTED_COUNT = _less_failing("(SELECT n FROM m)", _MATCHES)
+# Without words: every placeless row less the same (SQLite counts a whole table from its b-tree pages' cell counts,
+# reading no row: 0.01 ms for 40,000 rows, against ~2 ms testing each).
+SUBTRACTED_ROWS = _less_failing(f"(SELECT count(*) FROM {TABLE})")
+
+
+def count_sql(plan: Plan, source: str, where: str) -> tuple[str, str]:
+    """(the statement's prefix, its count) of the online branch scored row by row (not floored: interests, or the
+    'soonest' order), over `source` (the narrow table, joined to the text index's matches when `where` has them)."""
+    if not subtractable(plan):
+        return "", f"(SELECT count(*) FROM {source} WHERE {where})"
+    if f"{FTS} MATCH" in where:  # the matches counted from the postings (4,745 rows of two tags: 1.0 -> 0.2 ms)
+        return MATCH_COUNT, SUBTRACTED_COUNT
+    return "", SUBTRACTED_ROWS
 
 
 # Deep pages: the seeds and the rows reaching a lower floor grow with branch_limit ("club" at 1M listings: 100 rows
