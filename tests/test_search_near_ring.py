@@ -1,14 +1,16 @@
-"""The near branch read by rings (finder/search/sql_near_ring.py) changes nothing: ranking the rows within the ring,
+"""The near branch read from a ring (finder/search/sql_near_ring.py) changes nothing: ranking the rows within the ring,
 then only those within reach of its floor, and counting the circle, gives the pages, scores and totals of the
-one-statement branch, with rows crowded near the point, ties, rows far out that score high on everything but
-distance, rows over, filters and pages; and the reach bounds every row's score."""
+branch scoring every row, on both databases, with rows crowded near the point, ties, rows far out that score high
+on everything but distance, rows over, filters, rings too small for a page; and the reach bounds every row's score."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from finder import ranking
 from finder.search import SearchQuery, sql_near_ring
@@ -29,6 +31,7 @@ QUERIES = (
     {"radius_km": 100, "per_page": 5, "page": 2},  # later pages: the one statement
     {"radius_km": 100, "sort": "nearest"},  # other orders: the one statement
     {"radius_km": 100, "interests": "games"},  # interests: the one statement
+    {"radius_km": 15, "per_page": 20, "online": "exclude"},
 )
 
 
@@ -62,51 +65,62 @@ def crowd(session):
     session.commit()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # rings are SQLite's (sql_near_ring.applies)
-@pytest.mark.parametrize("ring_km", [2.0, DEFAULT_RING_KM], ids=["reach-beyond-ring", "ring-enough"])
+def reach(session, floor: float, rows: int = 20, radius_km: float = 100.0, at=LONDON) -> float:
+    """The statement's reach (km) for `rows` ring rows whose worst score is `floor`, from its own SQL."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    params = {"branch_limit": 20, "radius_km": radius_km, **ranking.WEIGHTS}
+    sql_near_ring.bind(Plan(now_epoch=0.0, lat=at[0], lon=at[1], radius_km=radius_km), params)
+    scores = " UNION ALL ".join(f"SELECT {floor + i * 0.001!r} AS score" for i in range(rows))
+    sql = f"SELECT {sql_near_ring.REACH.format(least='least' if postgres else 'min')} FROM ({scores}) ring"
+    names = [n for n in params if f":{n}" in sql]
+    value = session.execute(text(sql), {n: params[n] for n in names}).scalar_one()
+    return float(value)
+
+
+@pytest.mark.parametrize("ring_km", [1.0, DEFAULT_RING_KM, 12.0])
 def test_rings_keep_every_page_and_total(session, crowd, monkeypatch, ring_km):
     monkeypatch.setattr(sql_near_ring, "RING_KM", ring_km)
-    statements = []  # per search read by rings: how many statements it ran
-    answered = sql_near_ring.near_rows
-
-    def counted(plan, dialect, build, run):
-        ran = []
-        rows = answered(plan, dialect, build, lambda built: ran.append(1) or run(built))
-        statements.append(len(ran) if rows is not None else 0)
-        return rows
-
-    monkeypatch.setattr(sql_near_ring, "near_rows", counted)
+    used = []
+    made = sql_near_ring.statement
+    monkeypatch.setattr(sql_near_ring, "statement", lambda **parts: used.append(1) or made(**parts))
     by_rings = {str(args): cold_page(session, args) for args in QUERIES}
-    monkeypatch.setattr(sql_near_ring, "applies", lambda plan, dialect: False)
+    assert len(used) >= 5  # the searches by place alone over wide circles
+    monkeypatch.setattr(sql_near_ring, "applies", lambda plan, params: False)
     for args in QUERIES:
         assert by_rings[str(args)] == cold_page(session, args), args
     assert by_rings[str({"radius_km": 100})][2] > 100
-    # the rings served searches, with the ring's own answer or a third statement for the rows within reach
-    assert (3 if ring_km < DEFAULT_RING_KM else 2) in statements, statements
+
+
+def test_the_ring_bounds_the_crowd(session, crowd):
+    """In the crowd the ring's 20th best is close enough that the reach is well inside the circle, so the pages
+    above were read from the narrowed box."""
+    _, scores, _ = cold_page(session, {"radius_km": DEFAULT_RING_KM, "online": "exclude"})
+    assert len(scores) == 20
+    assert reach(session, scores[-1]) < 50
 
 
 def test_only_first_pages_by_best_score_over_wide_circles_use_rings():
+    box = {"min_lon": -1.0, "max_lon": 1.0}
+
     def plan(**args) -> Plan:
         query = SearchQuery.from_args({"lat": str(LAT), "lon": str(LON), **args})
         return make_plan(query, NOW, "UTC")
 
-    assert sql_near_ring.applies(plan(radius_km="100"), "sqlite")
-    assert sql_near_ring.applies(plan(radius_km="25", free="1", kind="club"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100"), "postgresql")
-    assert not sql_near_ring.applies(plan(radius_km="5"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100", page="2"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100", sort="nearest"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100", q="chess"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100", interests="games"), "sqlite")
-    assert not sql_near_ring.applies(plan(radius_km="100", online="only"), "sqlite")
+    assert sql_near_ring.applies(plan(radius_km="100"), box)
+    assert sql_near_ring.applies(plan(radius_km="25", free="1", kind="club", online="exclude"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100"), {"min_lon": 179.0, "max_lon": -179.0})  # antimeridian
+    assert not sql_near_ring.applies(plan(radius_km="5"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100", page="2"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100", sort="nearest"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100", q="chess"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100", interests="games"), box)
 
 
 @pytest.mark.parametrize("floor", [0.36, 0.45, 0.5, 0.6, 0.64])
-def test_no_row_beyond_the_reach_scores_the_floor(floor):
-    """Beyond `reach_km` even a row starting now with the most connection scores below the floor; just inside it
+def test_no_row_beyond_the_reach_scores_the_floor(session, floor):
+    """Beyond the reach even a row starting now with the most connection scores below the floor; just inside it
     such a row reaches it (the reach is no wider than needed, but for its margin)."""
-    plan = Plan(now_epoch=0.0, lat=LAT, lon=LON, radius_km=100.0)
-    reach = sql_near_ring.reach_km(plan, floor)
+    far = reach(session, floor)
 
     def best_possible(distance_km: float) -> float:
         return ranking.score(
@@ -119,7 +133,45 @@ def test_no_row_beyond_the_reach_scores_the_floor(floor):
             connection=1.0,
         )
 
-    assert best_possible(reach - 0.001) >= floor
-    assert best_possible(reach + 0.001) < floor
-    assert sql_near_ring.reach_km(plan, 0.3) == float("inf")  # timeliness and connection alone reach it anywhere
-    assert sql_near_ring.reach_km(plan, 0.65) == sql_near_ring.MARGIN_KM  # only a row at the point itself
+    if far < 100.0:
+        assert best_possible(far - 0.001) >= floor
+        assert best_possible(far + 0.001) < floor
+    else:
+        assert best_possible(100.0) >= floor - 1e-12
+    assert reach(session, 0.3) == 100.0  # timeliness and connection alone reach the floor anywhere: the radius
+    assert reach(session, 0.65) == pytest.approx(sql_near_ring.MARGIN)  # only a row at the point itself
+    assert reach(session, 0.6, rows=19) == 100.0  # fewer ring rows than the page: the radius
+
+
+def test_rows_at_the_edge_of_the_reach_are_read(session, monkeypatch):
+    """Rows that belong on the page lie beyond the ring, due east, west, north and south near the reach: the box
+    narrowed to the reach holds them all (a box narrowed too far in longitude or latitude drops them). The point is
+    0.17 km south of a 0.1° band's edge, so the rows north lie in the next band."""
+    center = (51.5985, LON)
+    monkeypatch.setattr(sql_near_ring, "RING_KM", 1.0)
+    east = 1 / (111.195 * math.cos(math.radians(center[0])))  # degrees of longitude per km here
+    for i in range(20):  # within the ring: weekly, in person, starting in hours (the floor, about 0.55)
+        lat, lon = km_north(*center, 0.3 + i * 0.02)
+        add_listing(
+            session, f"Ring {i}", lat=lat, lon=lon, rrule="FREQ=WEEKLY;BYDAY=MO", starts=[NOW + timedelta(hours=5)]
+        )
+    edge = [(0.0, 2.3), (0.0, -2.3), (2.3, 0.0), (-2.3, 0.0), (1.6, 1.6), (-1.6, -1.6)]
+    for i, (north, eastward) in enumerate(edge):  # the most connection, starting now: above the floor
+        lat, lon = km_north(*center, north)
+        add_listing(
+            session,
+            f"Edge {i}",
+            lat=lat,
+            lon=lon + eastward * east,
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+            description="All welcome. A small group.",
+            starts=[NOW + timedelta(minutes=10)],
+        )
+    session.commit()
+    args = {"radius_km": 50, "online": "exclude"}
+    ids, scores, total = cold_page(session, args, at=center)
+    assert total == 26 and 1.0 < reach(session, scores[-1], radius_km=50, at=center) < 3.0
+    edges = {listing_id for (listing_id,) in session.execute(text("SELECT id FROM listings WHERE title LIKE 'Edge%'"))}
+    assert edges <= set(ids)
+    monkeypatch.setattr(sql_near_ring, "applies", lambda plan, params: False)
+    assert cold_page(session, args, at=center) == (ids, scores, total)

@@ -8,6 +8,7 @@ __all__, __getattr__ = lazy_exports(
     __name__,
     {
         "rows": [
+            "BAND_DEGREES",
             "FLAG_BITS",
             "NO_PLACE_BAND",
             "ONLINE_CELL",

@@ -68,18 +68,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
     merged, total = [], 0
     generation = None
 
-    def run(built) -> list[tuple]:
-        _name, statement, params = built
-        return [tuple(r) for r in session.execute(statement, params).all()]
-
     for name, statement, params in build(plan, dialect):
-        if name == "near" and sql_near_ring.applies(plan, dialect):
-            rows = sql_near_ring.near_rows(plan, dialect, build, run)
-            if rows is not None:
-                merged.extend(rows)
-                total += int(rows[0][4])
-                generation = int(rows[0][5]) if len(rows[0]) > 5 else generation
-                continue
         key = None
         if name == "online":
             generation = index.generation(session) if generation is None else generation
@@ -132,14 +121,12 @@ ORDERS = {
 }
 
 
-def build(plan: Plan, dialect: str, part: str = "all") -> list[tuple[str, object, dict]]:
+def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
     """(branch name, statement, parameters) per branch: listings near the point, and online listings.
 
     Each picks its best `offset + limit` rows with ORDER BY ... LIMIT (a bounded sort, nothing
     materialised) and counts its matches; rows are (id, distance_km, next_epoch, score, total), and
     the near branch's rows end with the index generation when an online branch follows.
-    `part`: "near", the near branch alone (no generation); "near_count", its one row (total[, generation
-    when an online branch would follow]), for `sql_near_ring`.
     """
     postgres = dialect == "postgresql"
     params: dict = {
@@ -152,6 +139,7 @@ def build(plan: Plan, dialect: str, part: str = "all") -> list[tuple[str, object
     common = " AND ".join(_filters(plan, params))
     branches = []  # (name, columns, where, the whole statement when the branch is floored, else None)
     near_words = None  # SQLite with words: (the box's condition, the rest) for `sql_near_words`
+    ring = None  # by place alone over a wide circle: the fragments `sql_near_ring` builds on
     null_distance = "CAST(NULL AS DOUBLE PRECISION)"
     if plan.lat is not None:
         params["radius_km"] = plan.radius_km
@@ -166,16 +154,15 @@ def build(plan: Plan, dialect: str, part: str = "all") -> list[tuple[str, object
             tests = f"{common}{text_match}" if postgres else f"{text_match.removeprefix(' AND ')} AND {common}"
             if not postgres and sql_near_words.applies(text_match, params["bands"]):  # the rarer side first
                 near_words = (spatial, f"{common} AND {dist} <= :radius_km")
+            score = score_sql(plan, params, postgres, closeness)
+            columns = f"g.id, {dist} AS distance_km, g.next_epoch, {score} AS score"
+            if sql_near_ring.applies(plan, params):  # the rows within reach of a ring's best
+                sql_near_ring.bind(plan, params)
+                ring = {"columns": columns, "score": score, "spatial": spatial, "rest": common, "dist": dist}
             branches.append(
-                (
-                    "near",
-                    f"g.id, {dist} AS distance_km, g.next_epoch, "
-                    f"{score_sql(plan, params, postgres, closeness)} AS score",
-                    f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km",
-                    None,
-                )
+                ("near", columns, f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km", None)
             )
-        if plan.online != "exclude" and part == "all":
+        if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
             text_match = text_conditions(plan, params, postgres, "online", [ONLINE_CELL] if postgres else None)
@@ -230,11 +217,10 @@ def build(plan: Plan, dialect: str, part: str = "all") -> list[tuple[str, object
     for name, columns, where, pruned in branches:
         # the near branch also answers the index generation, which keys the online branch's remembered answers
         extra = GENERATION_COLUMN if name == "near" and len(branches) > 1 else ""
-        if part == "near_count":
-            extra = GENERATION_COLUMN if plan.online != "exclude" else ""
-            sql = f"SELECT count(*) AS total{extra} FROM listing_geo g WHERE {where}"
-        elif pruned:
+        if pruned:
             sql = pruned
+        elif name == "near" and ring:
+            sql = sql_near_ring.statement(postgres=postgres, extra=extra, **ring)
         elif name == "near" and near_words:
             spatial, rest = near_words
             sql = sql_near_words.statement(columns=columns, spatial=spatial, rest=rest, order=order, extra=extra)
