@@ -310,7 +310,7 @@ def postgres_url() -> str | None:
 
 def postgres_copy_rate(base_url: str, args) -> float:
     """The rate into a fresh copy of a kept base database (built on first use; its name carries the size)."""
-    base_db = f"bench_ingest_base_v4_{args.base}"  # v4: ix_listings_merge includes the id, base vacuumed
+    base_db = f"bench_ingest_base_v5_{args.base}"  # v5: the covering band index (0014); v4: merge index, vacuumed
     run_db = f"bench_ingest_run_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

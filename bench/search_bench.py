@@ -181,6 +181,7 @@ def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[s
         log.info("postgres schema %s reused", schema)
         with make_engine(url).begin() as connection:  # index objects added since, as their migration makes them
             index_schema.create_objects(connection)
+            connection.exec_driver_sql("DROP INDEX IF EXISTS listing_geo_band_lon")  # replaced (migration 0014)
             connection.exec_driver_sql("ANALYZE listing_geo")
         return url, schema
     with make_engine(base_url).begin() as connection:
@@ -190,7 +191,7 @@ def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[s
     started = time.perf_counter()
     fill(engine, data)
     with engine.begin() as connection:
-        connection.exec_driver_sql("CLUSTER listing_geo USING listing_geo_band_lon")
+        connection.exec_driver_sql("CLUSTER listing_geo USING listing_geo_band_lon_cover")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
