@@ -30,7 +30,9 @@ QUERIES = (
     {"radius_km": 100, "when": "week"},
     {"radius_km": 100, "per_page": 5, "page": 2},  # later pages: the one statement
     {"radius_km": 100, "sort": "nearest"},  # other orders: the one statement
-    {"radius_km": 100, "interests": "games"},  # interests: the one statement
+    {"radius_km": 100, "interests": "games"},  # one interest: a ring of INTEREST_RING_KM
+    {"radius_km": 100, "interests": "games", "per_page": 3},
+    {"radius_km": 100, "interests": "games, crafts"},  # two: the one statement
     {"radius_km": 15, "per_page": 20, "online": "exclude"},
 )
 
@@ -65,11 +67,11 @@ def crowd(session):
     session.commit()
 
 
-def reach(session, floor: float, rows: int = 20, radius_km: float = 100.0, at=LONDON) -> float:
+def reach(session, floor: float, rows: int = 20, radius_km: float = 100.0, at=LONDON, tags=()) -> float:
     """The statement's reach (km) for `rows` ring rows whose worst score is `floor`, from its own SQL."""
     postgres = session.get_bind().dialect.name == "postgresql"
     params = {"branch_limit": 20, "radius_km": radius_km, **ranking.WEIGHTS}
-    sql_near_ring.bind(Plan(now_epoch=0.0, lat=at[0], lon=at[1], radius_km=radius_km), params)
+    sql_near_ring.bind(Plan(now_epoch=0.0, lat=at[0], lon=at[1], radius_km=radius_km, tags=list(tags)), params)
     scores = " UNION ALL ".join(f"SELECT {floor + i * 0.001!r} AS score" for i in range(rows))
     sql = f"SELECT {sql_near_ring.REACH.format(least='least' if postgres else 'min')} FROM ({scores}) ring"
     names = [n for n in params if f":{n}" in sql]
@@ -80,6 +82,7 @@ def reach(session, floor: float, rows: int = 20, radius_km: float = 100.0, at=LO
 @pytest.mark.parametrize("ring_km", [1.0, DEFAULT_RING_KM, 12.0])
 def test_rings_keep_every_page_and_total(session, crowd, monkeypatch, ring_km):
     monkeypatch.setattr(sql_near_ring, "RING_KM", ring_km)
+    monkeypatch.setattr(sql_near_ring, "INTEREST_RING_KM", ring_km * 3)
     used = []
     made = sql_near_ring.statement
     monkeypatch.setattr(sql_near_ring, "statement", lambda **parts: used.append(1) or made(**parts))
@@ -113,7 +116,9 @@ def test_only_first_pages_by_best_score_over_wide_circles_use_rings():
     assert not sql_near_ring.applies(plan(radius_km="100", page="2"), box)
     assert not sql_near_ring.applies(plan(radius_km="100", sort="nearest"), box)
     assert not sql_near_ring.applies(plan(radius_km="100", q="chess"), box)
-    assert not sql_near_ring.applies(plan(radius_km="100", interests="games"), box)
+    assert sql_near_ring.applies(plan(radius_km="100", interests="games"), box)  # one interest: a wider ring
+    assert not sql_near_ring.applies(plan(radius_km="25", interests="games"), box)
+    assert not sql_near_ring.applies(plan(radius_km="100", interests="games, crafts"), box)
 
 
 @pytest.mark.parametrize("floor", [0.36, 0.45, 0.5, 0.6, 0.64])
@@ -141,6 +146,8 @@ def test_no_row_beyond_the_reach_scores_the_floor(session, floor):
     assert reach(session, 0.3) == 100.0  # timeliness and connection alone reach the floor anywhere: the radius
     assert reach(session, 0.65) == pytest.approx(sql_near_ring.MARGIN)  # only a row at the point itself
     assert reach(session, 0.6, rows=19) == 100.0  # fewer ring rows than the page: the radius
+    # with one interest every row on the page has it: its part (W_INTEREST) joins the ceiling
+    assert reach(session, floor + ranking.W_INTEREST, tags=["games"]) == pytest.approx(far)
 
 
 def test_rows_at_the_edge_of_the_reach_are_read(session, monkeypatch):

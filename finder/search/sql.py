@@ -158,7 +158,8 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             columns = f"g.id, {dist} AS distance_km, g.next_epoch, {score} AS score"
             if sql_near_ring.applies(plan, params):  # the rows within reach of a ring's best
                 sql_near_ring.bind(plan, params)
-                ring = {"columns": columns, "score": score, "spatial": spatial, "rest": common, "dist": dist}
+                rest = tests.removeprefix(" AND ")
+                ring = {"columns": columns, "score": score, "spatial": spatial, "rest": rest, "dist": dist}
             branches.append(
                 ("near", columns, f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km", None)
             )
