@@ -107,3 +107,47 @@ def test_a_meeting_in_progress_is_not_added_again_and_the_roll_still_moves_on(se
     starts = meetings(session, club)
     assert len(starts) == len(set(starts)) and FIRST + timedelta(weeks=6) in starts
     assert min(starts) >= during_later - timedelta(days=KEEP_PAST_OCCURRENCES_DAYS)
+
+
+def test_index_rows_of_listings_over_for_a_day_are_removed_and_searches_unchanged(session):
+    """`index.prune_ended` removes the search rows of listings over for more than a day (with a place or without,
+    text included), keeps the rest, and no search answers differently."""
+    from finder import index
+    from finder.search import SearchQuery, run_search, sql_cache
+    from tests.search_helpers import add_listing
+
+    at = {"lat": "48.85", "lon": "2.35", "radius_km": "50"}
+    ended = [
+        add_listing(session, "Chess long over", lat=48.85, lon=2.35, starts=[NOW - timedelta(days=3)]),
+        add_listing(session, "Chess online long over", online=True, starts=[NOW - timedelta(days=2)]),
+    ]
+    kept = [
+        add_listing(session, "Chess just over", lat=48.85, lon=2.36, starts=[NOW - timedelta(hours=5)]),
+        add_listing(session, "Chess tomorrow", lat=48.86, lon=2.35, starts=[NOW + timedelta(days=1)]),
+        add_listing(session, "Chess online soon", online=True, starts=[NOW + timedelta(hours=3)]),
+        add_listing(session, "Chess any time", online=True),
+    ]
+    session.commit()
+
+    def pages():
+        found = []
+        for args in ({}, {"q": "chess"}, {"online": "only"}, {"q": "chess", "online": "only"}):
+            sql_cache.forget_online_answers()
+            page = run_search(session, SearchQuery.from_args({**at, **args}), None, now=NOW)
+            found.append(([r.listing.id for r in page.results], page.total))
+        session.expunge_all()
+        return found
+
+    before = pages()
+    generation = index.generation(session)
+    assert index.prune_ended(session, NOW) == 2
+    session.commit()
+    assert pages() == before and before[0][1] == 3  # "just over" is over too, but keeps its row a day
+    rows = set(session.scalars(text("SELECT id FROM listing_geo")))
+    assert rows == {listing.id for listing in kept}
+    if session.get_bind().dialect.name == "sqlite":
+        for table in ("listing_geo_online", "listing_fts", "listing_fts_online"):
+            key = "id" if table == "listing_geo_online" else "rowid"
+            assert not set(session.scalars(text(f"SELECT {key} FROM {table}"))) & {e.id for e in ended}  # noqa: S608
+    assert index.generation(session) > generation  # remembered online answers are not reused
+    assert index.prune_ended(session, NOW) == 0

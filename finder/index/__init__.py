@@ -21,6 +21,6 @@ __all__, __getattr__ = lazy_exports(
             "unit_vector",
         ],
         "schema": ["FTS_TABLES", "bump", "clear", "compact", "create_objects", "generation"],
-        "writes": ["delete_rows", "refresh", "write_rows"],
+        "writes": ["delete_rows", "prune_ended", "refresh", "write_rows"],
     },
 )

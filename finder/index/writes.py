@@ -7,6 +7,7 @@ are removed); callers own the commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from operator import itemgetter
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -103,6 +104,25 @@ def refresh(session: Session, listing_ids: Iterable[int]) -> int:
         ]
         written += write_rows(connection, rows, fts)
     return written
+
+
+ENDED_GRACE_S = 86_400  # a day: a listing's row stays that long after its end
+
+
+def prune_ended(session: Session, now: datetime) -> int:
+    """Remove the index rows of listings over for more than a day; returns how many.
+
+    No search shows them (every search keeps only rows not over), yet each was still read: placeless ones by every
+    first search's count (subtracted, row by row), the others by every search whose circle holds them. A listing
+    given a later date again (a new run of its source, a series rolled forward) gets its row back from `refresh`."""
+    cutoff = now.timestamp() - ENDED_GRACE_S
+    ids = list(session.scalars(text("SELECT id FROM listing_geo WHERE end_epoch < :cutoff"), {"cutoff": cutoff}))
+    connection = session.connection()
+    if ids:
+        bump(connection)
+    for offset in range(0, len(ids), ID_CHUNK):
+        delete_rows(connection, ids[offset : offset + ID_CHUNK])
+    return len(ids)
 
 
 def _children(session: Session, ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from finder import ingest
+from finder import index, ingest
 from finder.db import with_retries
 from finder.jobs import leases
 from finder.jobs import locks as joblock
@@ -161,10 +161,13 @@ def send_alerts(app: Flask) -> str:
 
 
 def roll_series(app: Flask) -> str:
+    """Series rolled forward, then the index rows of listings long over removed (`index.prune_ended`)."""
+    now = utcnow()
     with app.extensions["sessionmaker"]() as session:
-        changed = ingest.roll_series_forward(session, utcnow(), app.config["FINDER"].EXPANSION_DAYS)
+        changed = ingest.roll_series_forward(session, now, app.config["FINDER"].EXPANSION_DAYS)
+        pruned = index.prune_ended(session, now)
         session.commit()
-    return f"listings moved on={changed}"
+    return f"listings moved on={changed} index rows of ended listings removed={pruned}"
 
 
 def prune_runs(app: Flask) -> str:
