@@ -66,9 +66,9 @@ def scored_every_match(session, monkeypatch, queries) -> dict:
 
 @pytest.mark.parametrize("levels", [sql_online_tags.MAX_LEVELS, 1])
 def test_the_floor_with_interests_keeps_every_page_and_total(session, tagged_crowd, monkeypatch, levels):
-    """Floored whatever the tags' matches (`MIN_MATCHES` 0); with one connection level read by its own ranges and
+    """Floored whatever the tags' matches (`MIN_SHARE` 0); with one connection level read by its own ranges and
     the others whole (`MAX_LEVELS` 1) too."""
-    monkeypatch.setattr(sql_online_tags, "MIN_MATCHES", 0)
+    monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
     monkeypatch.setattr(sql_online_tags, "MAX_LEVELS", levels)
     floored = {str(args): cold_page(session, args) for args in QUERIES}
     assert floored == scored_every_match(session, monkeypatch, QUERIES)
@@ -77,15 +77,15 @@ def test_the_floor_with_interests_keeps_every_page_and_total(session, tagged_cro
 
 
 def test_rare_tags_are_scored_every_match(session, tagged_crowd, monkeypatch):
-    """Fewer tag matches than `MIN_MATCHES`: no floor, every match scored, the same pages."""
-    monkeypatch.setattr(sql_online_tags, "MIN_MATCHES", 10**9)
+    """Tag matches fewer than `MIN_SHARE` of the placeless rows: no floor, every match scored, the same pages."""
+    monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 2.0)
     rare = {str(args): cold_page(session, args) for args in QUERIES[:6]}
     assert rare == scored_every_match(session, monkeypatch, QUERIES[:6])
 
 
 def test_the_floor_is_real_rows_only(session, tagged_crowd, monkeypatch):
     """Fewer passing rows than the page asks (the seeds cannot fill it): no floor, every row found."""
-    monkeypatch.setattr(sql_online_tags, "MIN_MATCHES", 0)
+    monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
     queries = ({"interests": "games", "online": "only", "per_page": 100}, {"interests": "dance", "per_page": 90})
     floored = {str(args): cold_page(session, args) for args in queries}
     assert floored == scored_every_match(session, monkeypatch, queries)

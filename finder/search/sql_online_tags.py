@@ -21,8 +21,8 @@ the next level down, whose soonest rows can still reach the floor (W_TIME spans 
 The floor is the worst of the best `branch_limit` scores among the first rows having a tag in the index's order,
 dated and undated apart (in SQLite's order the undated rows of each connection come first), each row's tags read
 from the narrow table (~0.3 µs a row, against ~10 µs for a seek into the text index's postings); taken when the tag
-tokens' matches, counted from the postings, are `MIN_MATCHES` or more (for rarer tags the seeds read too many rows
-for their matches), else, or with fewer seed rows than `branch_limit`, every match is scored, as before.
+tokens' matches, counted from the postings, are `MIN_SHARE` of the placeless rows or more (for rarer tags the seeds
+read too many rows for their matches), else, or with fewer seed rows than `branch_limit`, every match is scored.
 A row's tags are told by its `tags` column ('|slug|...|'), which holds the slug exactly when its text holds the
 tag's token (`finder.index.place_tokens` writes both from the same tags), as the near branch tests them.
 Not floored (`applies`, `sql_online.prunable`): interest words (matched as text), interests with words, filters
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finder import ranking
 from finder.index import tag_token
 from finder.search import sql_online_words
 from finder.search.sql_score import score_sql
@@ -47,11 +48,11 @@ from finder.search.sql_score import score_sql
 if TYPE_CHECKING:
     from finder.search.sql import Plan
 
-# From this many tag token matches (of the placeless rows) on, the floor's seeds (~branch_limit x placeless / matches
-# rows each) and its rows beat scoring every match (online branch alone, 150 first searches with interests at 1M
-# listings, p50/p95 ms: all scored 1.37/2.42 with two tags, 0.69/1.76 with one; 3,000: 1.18/1.60, 0.64/1.12;
-# 2,000: 0.76/1.06, 0.58/0.94; 800: 0.77/0.94, 1.34/1.57).
-MIN_MATCHES = 2000
+# From this share of the placeless rows on, the tag tokens' matches are floored: the seeds read ~branch_limit / share
+# rows each, and the rows reaching the floor are fewer than the matches (online branch alone, 150 first searches with
+# interests at 1M listings, p50/p95 ms: all scored 1.37/2.42 with two tags, 0.69/1.76 with one; from 3,000 matches
+# (7.5 %): 1.18/1.60, 0.64/1.12; from 2,000 (5 %): 0.76/1.06, 0.58/0.94; from 800 (2 %): 0.77/0.94, 1.34/1.57).
+MIN_SHARE = 0.05
 # Deep pages: the seeds and the rows reaching a lower floor grow with branch_limit; beyond this many rows every
 # match is scored.
 MAX_BRANCH_LIMIT = 100
@@ -66,6 +67,7 @@ def applies(plan: Plan, postgres: bool) -> bool:
     words), only the default filters, first pages."""
     return (
         not postgres
+        and ranking.W_TIME > 0  # the least timeliness a row needs is divided by it
         and bool(plan.tags)
         and sql_online_words.subtractable(plan)
         and plan.offset + plan.limit <= MAX_BRANCH_LIMIT
@@ -91,7 +93,7 @@ def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: s
         f"/ :w_connection - {_MARGIN}"
     )
     reach = f"{ceiling} >= (SELECT v FROM f) - {_MARGIN}"
-    params["common_matches"] = MIN_MATCHES
+    params["min_share"] = MIN_SHARE
     params["q_every"] = "(" + " AND ".join(tag_token(slug) for slug in plan.tags) + ")"
     return _sqlite(plan, columns, score, filters, any_tag, walk_test, bound, reach, every)
 
@@ -118,7 +120,9 @@ def _sqlite(plan, columns, score, filters, any_tag, walk_test, bound, reach, eve
         f"SELECT CASE WHEN count(*) < :branch_limit THEN {_NO_FLOOR} ELSE min(score) END "
         f"FROM (SELECT score FROM ({seeds}) ORDER BY score DESC LIMIT :branch_limit)"
     )
-    gated = f"SELECT CASE WHEN (SELECT n FROM m) >= :common_matches THEN ({floor}) ELSE {_NO_FLOOR} END"
+    # the placeless rows counted from the table's b-tree pages (no row read: 0.01 ms for 40,000 rows)
+    common = f"(SELECT n FROM m) >= :min_share * (SELECT count(*) FROM {table})"
+    gated = f"SELECT CASE WHEN {common} THEN ({floor}) ELSE {_NO_FLOOR} END"
     source = f"{fts} JOIN {table} g ON g.id = {fts}.rowid"
     _prefix, count = sql_online_words.count_sql(plan, source, f"{text} AND {filters}")
     # each connection level at or above the bound (a seek per level), and in it the rows whose timeliness can
