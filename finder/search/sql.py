@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_near_ring, sql_near_words, sql_online, sql_online_tsv, sql_online_words
+from finder.search import sql_near_ring, sql_near_words, sql_online, sql_online_tags, sql_online_tsv, sql_online_words
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -178,7 +178,12 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
             pruned = None
             floored = sql_online.prunable(plan)  # a score floor spares scoring most rows
-            if floored and postgres and text_match:  # PostgreSQL with words: when they are common
+            if floored and plan.tags:  # interests: on SQLite when their tags are common (first pages)
+                if sql_online_tags.applies(plan, postgres):
+                    pruned = sql_online_tags.pruned_sql(
+                        plan, params, columns=columns, score=score, filters=f"(g.flags & :online_bit) != 0 AND {common}"
+                    )
+            elif floored and postgres and text_match:  # PostgreSQL with words: when they are common
                 if plan.offset + plan.limit <= sql_online_tsv.MAX_BRANCH_LIMIT:
                     params["walk"] = sql_online_tsv.WALK
                     pruned = sql_online_tsv.pruned_sql(

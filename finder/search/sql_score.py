@@ -12,13 +12,18 @@ def _instr(postgres: bool) -> str:
     return "strpos" if postgres else "instr"
 
 
-def score_sql(plan: Plan, params: dict, postgres: bool, closeness: str, *, relevance_ceiling: bool = False) -> str:
+def score_sql(
+    plan: Plan, params: dict, postgres: bool, closeness: str, *, relevance_ceiling: bool = False, interest: str = ""
+) -> str:
     """ranking.score() in SQL over `listing_geo g`: the same components, the same order of operations.
 
     `relevance_ceiling`: the text relevance at its most (1 with title terms), so the sum bounds every row's score
-    from above while reading no title (the online branch's floor with words: `sql_online_words`, `sql_online_tsv`)."""
+    from above while reading no title (the online branch's floor with words: `sql_online_words`, `sql_online_tsv`);
+    `interest`: the interest overlap as given (an upper bound of it, reading no tags: `sql_online_tags`)."""
     instr = _instr(postgres)
-    if plan.tags:
+    if interest:
+        interest = f"({interest})"
+    elif plan.tags:
         params["inv_tags"] = 1.0 / len(plan.tags)
         hits = " + ".join(
             f"(CASE WHEN {instr}(g.tags, :tag{i}) > 0 THEN 1.0 ELSE 0.0 END)" for i in range(len(plan.tags))
