@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.orm import selectinload
 
 from finder.db.engine import read_json
@@ -72,11 +74,13 @@ def test_orm_page_listings_come_attached_with_their_collections(session, town, w
     assert any(tags for tags, _ in got.values()) and (not window or any(o for _, o in got.values()))
 
 
-def test_occurrences_a_listing_already_holds_are_kept(session, town):  # noqa: F811
-    """As `selectinload` does: a listing the session held with its occurrences keeps that collection."""
+def test_collections_a_listing_already_holds_are_kept(session, town):  # noqa: F811
+    """As the ORM's eager loaders do: a listing the session held with its tags and occurrences keeps them."""
     first = page(session, when="week").results[0].listing
-    held = first.occurrences
-    assert page(session, when="week").results[0].listing.occurrences is held
+    held = first.tags, first.occurrences
+    again = page(session, when="week").results[0].listing
+    assert again is first and (again.tags, again.occurrences) == held
+    assert again.tags is held[0] and again.occurrences is held[1]
 
 
 @pytest.mark.parametrize("text", ["[]", "{}", b"[]", b"{}", '["a", 1]', b'{"k": [1.5, null]}', " [] ", "NaN"])
@@ -94,3 +98,12 @@ def test_utc_datetimes_read_on_sqlite_as_before(text):
     value = read(text)
     assert value == datetime.fromisoformat(text).replace(tzinfo=UTC) and value.tzinfo is UTC
     assert read(None) is None
+
+
+def test_utc_datetimes_read_on_postgresql_as_before():
+    dialect = psycopg.dialect()
+    read = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    berlin = datetime(2026, 12, 7, 3, 52, tzinfo=ZoneInfo("Europe/Berlin"))
+    for value in (berlin, berlin.replace(tzinfo=None), berlin.astimezone(UTC), None):
+        assert read(value) == UTCDateTime().process_result_value(value, dialect)
+    assert read(berlin).tzinfo is UTC and read(berlin) == berlin

@@ -7,16 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from finder import reasons as reasoning
 from finder.geo import fold
 from finder.index import FLAG_BITS, TIME_BITS
-from finder.models import Listing, ListingTag, Occurrence, Tag
+from finder.models import Listing
 from finder.ongoing import is_ongoing
-from finder.search.page_rows import PageListing, id_in, ids_value, load_page
+from finder.search.page_orm import load_listings as _load
+from finder.search.page_rows import PageListing, load_page
 from finder.search.query import MAX_TERMS, PlaceError, QueryError, SearchQuery
 from finder.search.sql import Plan, execute
 
@@ -195,48 +194,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ValueError, KeyError, OSError):
         return ZoneInfo("UTC")
-
-
-def _load(session: Session, ids: list[int], *, with_occurrences: bool) -> dict[int, Listing]:
-    """The page's listings, session-attached, with their tags (and occurrences when a date window needs them).
-
-    One statement per part, each with the ids as one bound value (compiled once, unlike an expanding IN), the
-    collections set from plain queries: lighter than `selectinload` for 20 rows. As `selectinload` would,
-    occurrences already loaded on a listing the session held are kept."""
-    if not ids:
-        return {}
-    dialect = session.get_bind().dialect.name
-    listings_sql, tags_sql, occurrences_sql = _PAGE[dialect]
-    params = {"ids": ids_value(ids, dialect)}
-    listings = {item.id: item for item in session.scalars(listings_sql, params)}
-    tags: dict[int, list[Tag]] = {}
-    for listing_id, tag in session.execute(tags_sql, params):
-        tags.setdefault(listing_id, []).append(tag)
-    for listing_id, listing in listings.items():
-        set_committed_value(listing, "tags", tags.get(listing_id, []))
-    if with_occurrences:
-        occurrences: dict[int, list[Occurrence]] = {}
-        for occurrence in session.scalars(occurrences_sql, params):
-            occurrences.setdefault(occurrence.listing_id, []).append(occurrence)
-        for listing_id, listing in listings.items():
-            if "occurrences" not in vars(listing):
-                set_committed_value(listing, "occurrences", occurrences.get(listing_id, []))
-    return listings
-
-
-def _page_statements(dialect: str) -> tuple:
-    """(listings, (listing id, Tag) by slug, occurrences by start) of the page's ids, as ORM statements."""
-    return (
-        select(Listing).where(id_in(Listing.id, dialect)),
-        select(ListingTag.listing_id, Tag)
-        .join(Tag, Tag.id == ListingTag.tag_id)
-        .where(id_in(ListingTag.listing_id, dialect))
-        .order_by(Tag.slug),
-        select(Occurrence).where(id_in(Occurrence.listing_id, dialect)).order_by(Occurrence.start),
-    )
-
-
-_PAGE = {dialect: _page_statements(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> datetime | None:
