@@ -44,7 +44,7 @@ PHASES = [
     ("      resolve place", "finder/search/run.py", "resolve_place"),
     ("      make_plan", "finder/search/run.py", "make_plan"),
     ("      SQL execute", "finder/search/sql.py", "execute"),
-    ("      load page listings", "finder/search/run.py", "_load"),
+    ("      load page listings", "finder/search/page_orm.py", "load_listings"),
     ("      page rows", "finder/search/page_rows.py", "load_page"),
     ("      reasons", "finder/reasons.py", "reasons"),
     ("    page_sources", "finder/catalog/licences.py", "page_sources"),

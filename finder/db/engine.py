@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -42,8 +43,10 @@ def chunks_of(items: Sequence[T], dialect: str) -> Iterator[Sequence[T]]:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for `url`; SQLite gets WAL (checkpointed from a background thread, `finder.db.wal`), a busy
-    timeout, foreign keys and write transactions that begin IMMEDIATE (see `_sqlite_pragmas`)."""
+    """An engine for `url`, reading JSON columns with `read_json`; SQLite gets WAL (checkpointed from a background
+    thread, `finder.db.wal`), a busy timeout, foreign keys and write transactions that begin IMMEDIATE (see
+    `_sqlite_pragmas`)."""
+    kwargs.setdefault("json_deserializer", read_json)
     if url.startswith("sqlite"):
         _make_folder(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
@@ -54,6 +57,16 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+_EMPTY_JSON = {"[]": list, "{}": dict, b"[]": list, b"{}": dict}  # text on SQLite, bytes from psycopg
+
+
+def read_json(text: str | bytes):
+    """`json.loads(text)`; the empty list and object (most listings' exdates, categories and extra) are made
+    without the parser, ~8x faster: it was a tenth of loading a page of listings."""
+    empty = _EMPTY_JSON.get(text)
+    return empty() if empty is not None else json.loads(text)
 
 
 def _make_folder(url: str) -> None:

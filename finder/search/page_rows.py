@@ -60,33 +60,33 @@ COLUMNS = [c for c in PageListing.__dataclass_fields__ if c not in ("tags", "occ
 _LISTING, _LINK, _TAG, _OCCURRENCE = (m.__mapper__.columns for m in (Listing, ListingTag, Tag, Occurrence))
 
 
-def _id_in(column, dialect: str):
+def id_in(column, dialect: str):
     """`column IN (the page's ids)` with the ids as ONE bound value, so the statement's SQL is compiled once: an
     expanding IN list renders it again at every execution. A JSON array read by json_each on SQLite, an array on
-    PostgreSQL (`_ids_value` gives the value), the two databases search runs on."""
+    PostgreSQL (`ids_value` gives the value), the two databases search runs on."""
     if dialect == "sqlite":
         return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String))))
     return column == any_(bindparam("ids", type_=ARRAY(Integer)))
 
 
-def _ids_value(ids: list[int], dialect: str):
-    """The bound value `_id_in` takes for `ids`."""
+def ids_value(ids: list[int], dialect: str):
+    """The bound value `id_in` takes for `ids`."""
     return json.dumps(ids) if dialect == "sqlite" else list(ids)
 
 
 def _statements(dialect: str) -> tuple:
     """(listing columns, their tags by slug, their occurrences by start) of the page, of the tables' columns (Core:
     no ORM compile or loading step, the same column types)."""
-    listings = select(*(_LISTING[c] for c in COLUMNS)).where(_id_in(_LISTING["id"], dialect))
+    listings = select(*(_LISTING[c] for c in COLUMNS)).where(id_in(_LISTING["id"], dialect))
     tags = (
         select(_LINK["listing_id"], _TAG["slug"], _TAG["label"])
         .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
-        .where(_id_in(_LINK["listing_id"], dialect))
+        .where(id_in(_LINK["listing_id"], dialect))
         .order_by(_TAG["slug"])
     )
     occurrences = (
         select(_OCCURRENCE["listing_id"], _OCCURRENCE["start"], _OCCURRENCE["end"], _OCCURRENCE["status"])
-        .where(_id_in(_OCCURRENCE["listing_id"], dialect))
+        .where(id_in(_OCCURRENCE["listing_id"], dialect))
         .order_by(_OCCURRENCE["start"])
     )
     return listings, tags, occurrences
@@ -101,7 +101,7 @@ def load_page(session: Session, ids: list[int], *, with_occurrences: bool) -> di
         return {}
     dialect = session.get_bind().dialect.name
     listings_sql, tags_sql, occurrences_sql = _STATEMENTS[dialect]
-    params = {"ids": _ids_value(ids, dialect)}
+    params = {"ids": ids_value(ids, dialect)}
     listings = {row[0]: PageListing(*row) for row in session.execute(listings_sql, params)}
     for listing_id, slug, label in session.execute(tags_sql, params):
         if listing_id in listings:

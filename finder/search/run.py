@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from finder import reasons as reasoning
 from finder.geo import fold
 from finder.index import FLAG_BITS, TIME_BITS
-from finder.models import Listing, ListingTag, Tag
+from finder.models import Listing
 from finder.ongoing import is_ongoing
+from finder.search.page_orm import load_listings as _load
 from finder.search.page_rows import PageListing, load_page
 from finder.search.query import MAX_TERMS, PlaceError, QueryError, SearchQuery
 from finder.search.sql import Plan, execute
@@ -195,33 +194,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ValueError, KeyError, OSError):
         return ZoneInfo("UTC")
-
-
-def _load(session: Session, ids: list[int], *, with_occurrences: bool) -> dict[int, Listing]:
-    """The page's listings with their tags (and occurrences when a date window needs them).
-
-    Tags come from one plain query set onto the listings: lighter than a `selectinload` for 20 rows."""
-    if not ids:
-        return {}
-    statement = _PAGE_WITH_OCCURRENCES if with_occurrences else _PAGE
-    listings = {item.id: item for item in session.scalars(statement, {"ids": ids}).all()}
-    tags: dict[int, list[Tag]] = {}
-    for listing_id, tag in session.execute(_PAGE_TAGS, {"ids": ids}):
-        tags.setdefault(listing_id, []).append(tag)
-    for listing_id, listing in listings.items():
-        set_committed_value(listing, "tags", tags.get(listing_id, []))
-    return listings
-
-
-# Built once: the page's listings by id (with occurrences in one extra query), and their tags by slug.
-_PAGE = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
-_PAGE_WITH_OCCURRENCES = _PAGE.options(selectinload(Listing.occurrences))
-_PAGE_TAGS = (
-    select(ListingTag.listing_id, Tag)
-    .join(Tag, Tag.id == ListingTag.tag_id)
-    .where(ListingTag.listing_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Tag.slug)
-)
 
 
 def next_start(listing: Listing, now: datetime, plan_window: tuple | None) -> datetime | None:
