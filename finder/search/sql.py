@@ -6,8 +6,10 @@ distance at 100 km, for a fifth of haversine's cost) and scored in SQL with `ran
 as float parameters, so the order equals `ranking.score()` order. Text: FTS5 on SQLite, tsvector on
 PostgreSQL. The text conditions are `finder.search.sql_text`, the ranking sum
 `finder.search.sql_score`, the statement and answer caches `finder.search.sql_cache`, the online branch's score
-floor (it spares scoring most placeless rows) `finder.search.sql_online`; on SQLite the near branch with words
-reads from the rarer side, the words' matches or the rows around the point, `finder.search.sql_near_words`.
+floor (it spares scoring most placeless rows) `finder.search.sql_online` (with interests on SQLite
+`finder.search.sql_online_tags`); the near branch by place over a wide circle ranks the rows within reach of a
+ring's best, `finder.search.sql_near_ring`; on SQLite the near branch with words reads from the rarer side, the
+words' matches or the rows around the point, `finder.search.sql_near_words`.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -67,7 +69,6 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
         _sqlite_read_settings(session)
     merged, total = [], 0
     generation = None
-
     for name, statement, params in build(plan, dialect):
         key = None
         if name == "online":
@@ -156,13 +157,11 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                 near_words = (spatial, f"{common} AND {dist} <= :radius_km")
             score = score_sql(plan, params, postgres, closeness)
             columns = f"g.id, {dist} AS distance_km, g.next_epoch, {score} AS score"
+            rest = tests.removeprefix(" AND ")
             if sql_near_ring.applies(plan, params):  # the rows within reach of a ring's best
                 sql_near_ring.bind(plan, params)
-                rest = tests.removeprefix(" AND ")
                 ring = {"columns": columns, "score": score, "spatial": spatial, "rest": rest, "dist": dist}
-            branches.append(
-                ("near", columns, f"{spatial} AND {tests.removeprefix(' AND ')} AND {dist} <= :radius_km", None)
-            )
+            branches.append(("near", columns, f"{spatial} AND {rest} AND {dist} <= :radius_km", None))
         if plan.online != "exclude":
             params["online_bit"] = FLAG_BITS["online"]
             # PostgreSQL: and-ed with the placeless token, so stop words alone are ignored there as near a place
