@@ -97,7 +97,10 @@ class World:
     def __init__(self, session, config, site, other_server):
         self.session, self.config, self.site = session, config, site
         self.sleeps: list[float] = []
-        self.settings = dict(timeout_s=0.3, retries=1, backoff_s=0.0)
+        # generous for answers (a loaded machine once took 0.3 s to answer a local robots.txt); the timeout tests
+        # shorten it for the faulty source alone (`fault_settings`)
+        self.settings = dict(timeout_s=5.0, retries=1, backoff_s=0.0)
+        self.fault_settings: dict = {}
         for slug, url, adapter in (
             ("faulty", site.url_for("/feed"), "ics"),
             ("healthy", other_server.url_for("/other.ics"), "ics"),
@@ -105,12 +108,13 @@ class World:
             session.add(Source(slug=slug, adapter=adapter, url=url, timezone="Europe/Paris", country="FR"))
         session.commit()
 
-    def fetcher(self) -> Fetcher:
-        settings = FetchSettings.from_config(self.config, **self.settings)
+    def fetcher(self, slug: str = "") -> Fetcher:
+        overrides = self.fault_settings if slug == "faulty" else {}
+        settings = FetchSettings.from_config(self.config, **{**self.settings, **overrides})
         return Fetcher(settings, DatabaseFetchStore(self.session), sleep=self.sleeps.append)
 
     def run(self, slug: str) -> ScrapeRun:
-        run = run_source(self.session, slug, fetcher=self.fetcher(), now=NOW, config=self.config)
+        run = run_source(self.session, slug, fetcher=self.fetcher(slug), now=NOW, config=self.config)
         self.session.commit()
         return run
 
@@ -251,6 +255,7 @@ def test_connect_timeout_is_recorded(world, full_backlog):
         f"robots:{robots.origin_of(origin + '/')}", {"mode": "allow_all", "fetched_at": NOW.timestamp()}, 3600
     )
     world.point(f"{origin}/feed")
+    world.fault_settings["timeout_s"] = 0.3
     run = world.after_fault(before)
     assert run.status == "failed" and "timed out after 0.3 s" in run.error and run.http_status is None
 
@@ -262,6 +267,7 @@ def test_read_timeout_mid_body_is_recorded(world):
     )
     try:
         world.point(server.url("/feed"))
+        world.fault_settings["timeout_s"] = 0.3
         run = world.after_fault(before)
     finally:
         server.close()
