@@ -182,3 +182,34 @@ def test_rows_at_the_edge_of_the_reach_are_read(session, monkeypatch):
     assert edges <= set(ids)
     monkeypatch.setattr(sql_near_ring, "applies", lambda plan, params: False)
     assert cold_page(session, args, at=center) == (ids, scores, total)
+
+
+@pytest.mark.parametrize(
+    "center",
+    [(89.97, 10.0), (-89.97, -120.0), (0.01, 179.995), (64.0, -179.99)],
+    ids=["north-pole", "south-pole", "antimeridian-east", "antimeridian-west"],
+)
+def test_near_a_pole_or_the_antimeridian_the_pages_are_the_same(session, monkeypatch, center):
+    """Around a pole the boxes span every longitude; across the antimeridian the branch's box wraps (rings are not
+    used there): either way the pages equal those of the branch scoring every row."""
+    rng = random.Random(7)
+    for i in range(60):
+        km = rng.uniform(0, 60)
+        bearing = rng.uniform(0, 2 * math.pi)
+        lat = max(-89.999, min(89.999, center[0] + km * math.cos(bearing) / 111.195))
+        lon = center[1] + km * math.sin(bearing) / (111.195 * max(math.cos(math.radians(lat)), 0.01))
+        lon = (lon + 180.0) % 360.0 - 180.0
+        add_listing(
+            session,
+            f"Far {i}",
+            lat=lat,
+            lon=lon,
+            rrule="FREQ=WEEKLY;BYDAY=MO" if i % 2 else None,
+            starts=[NOW + timedelta(hours=rng.choice([1, 30, 300]))],
+        )
+    session.commit()
+    queries = ({"radius_km": 50, "online": "exclude"}, {"radius_km": 100, "online": "exclude", "per_page": 5})
+    by_rings = [cold_page(session, args, at=center) for args in queries]
+    monkeypatch.setattr(sql_near_ring, "applies", lambda plan, params: False)
+    assert by_rings == [cold_page(session, args, at=center) for args in queries]
+    assert by_rings[0][2] > 20
