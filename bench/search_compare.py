@@ -71,20 +71,25 @@ def dump(options) -> None:
     Path(options.out).write_text(json.dumps(out))
 
 
+def _say(line: str) -> None:
+    """A line of the report (its output, as the benches write their figure lines)."""
+    sys.stdout.write(line + "\n")
+
+
 def compare(options) -> None:
     before, after = (json.loads(Path(name).read_text()) for name in (options.before, options.after))
     differ = [i for i, (a, b) in enumerate(zip(before["pages"], after["pages"], strict=True)) if a != b]
-    print(f"pages that differ: {len(differ)} of {len(before['pages'])} {differ[:10]}")
+    _say(f"pages that differ: {len(differ)} of {len(before['pages'])} {differ[:10]}")
     for key in ("cold", "warm"):
         a, b = (np.array(d[key]) * 1000 for d in (before, after))
-        print(
+        _say(
             f"{key}: p50 {np.percentile(a, 50):.2f} -> {np.percentile(b, 50):.2f} ms, "
             f"p95 {np.percentile(a, 95):.2f} -> {np.percentile(b, 95):.2f} ms"
         )
     for name in sorted(set(before["shapes"])):
         chosen = [i for i, s in enumerate(before["shapes"]) if s == name]
         a, b = (np.array([d["cold"][i] for i in chosen]) * 1000 for d in (before, after))
-        print(
+        _say(
             f"  cold {name:26s} p50 {np.percentile(a, 50):.2f} -> {np.percentile(b, 50):.2f}  "
             f"p95 {np.percentile(a, 95):.2f} -> {np.percentile(b, 95):.2f}"
         )
