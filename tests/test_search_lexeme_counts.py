@@ -1,6 +1,7 @@
-"""PostgreSQL keeps, per lexeme, how many placeless index rows hold it (`listing_geo_online_lexemes`, finder.index.schema's
-triggers, migration 0015): the table stays equal to a recount through every kind of write, and a first search with
-one word counts its online matches from it (finder.search.sql_online_tsv) with the totals of counting every match."""
+"""PostgreSQL keeps, per lexeme, how many placeless index rows hold it (`listing_geo_online_lexemes`, kept by
+finder.index.schema's triggers, migration 0015): the table stays equal to a recount through every kind of write, and a
+first search with one word counts its online matches from it (finder.search.sql_online_tsv) with the totals of
+counting every match."""
 
 from __future__ import annotations
 

@@ -70,6 +70,16 @@ ONLINE_RANK_POSTGRES = (
     "CREATE INDEX IF NOT EXISTS listing_geo_online_rank ON listing_geo (connection DESC, next_epoch) "
     f"INCLUDE (id, end_epoch, flags, kind, days_mask, times_mask) WHERE lat_band = {NO_PLACE_BAND}"
 )
+# The placeless rows by start, with every filter column: the online branch in the 'soonest' order reads its first
+# dated rows and then one range of it (finder.search.sql_online_soonest; migration 0016).
+ONLINE_SOON_SQLITE = (
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_soon ON listing_geo_online "
+    "(next_epoch, end_epoch, flags, kind, days_mask, times_mask, connection)"
+)
+ONLINE_SOON_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_soon ON listing_geo (next_epoch) "
+    f"INCLUDE (id, end_epoch, connection, flags, kind, days_mask, times_mask) WHERE lat_band = {NO_PLACE_BAND}"
+)
 # The placeless rows that fail a search's default filters (over, or without the online flag), each kind by its
 # own small index: the online branch with words counts its matches less these (finder.search.sql_online_words).
 # Partial, without the NULLs: a whole index on end_epoch was taken by the planner for `end_epoch IS NULL OR
@@ -180,6 +190,7 @@ SQLITE_DDL = (
     "INSERT OR IGNORE INTO search_meta (id, generation) VALUES (1, 0)",
     ONLINE_DDL,
     ONLINE_RANK_SQLITE,
+    ONLINE_SOON_SQLITE,
     *ONLINE_FAILING_SQLITE,
     """CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(
         title, body, tags, cell, tokenize = 'porter unicode61 remove_diacritics 2')""",
@@ -206,6 +217,7 @@ POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
     f"WHERE lat_band = {NO_PLACE_BAND}",
     ONLINE_RANK_POSTGRES,
+    ONLINE_SOON_POSTGRES,
     *ONLINE_FAILING_POSTGRES,
     "CREATE TABLE IF NOT EXISTS search_meta (id integer PRIMARY KEY, generation bigint NOT NULL)",
     "INSERT INTO search_meta (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",

@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from finder import index, ranking
 from finder.index import FLAG_BITS, NO_PLACE_BAND, ONLINE_CELL
-from finder.search import sql_near_ring, sql_near_words, sql_online, sql_online_tags, sql_online_tsv, sql_online_words
+from finder.search import (
+    sql_near_ring,
+    sql_near_words,
+    sql_online,
+    sql_online_soonest,
+    sql_online_tags,
+    sql_online_tsv,
+    sql_online_words,
+)
 from finder.search.filters import Near, sql_conditions
 from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online
 from finder.search.sql_score import score_sql
@@ -204,6 +212,15 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
                     words = (ONLINE_TABLE, f"(g.flags & :online_bit) != 0 AND {common}", ceiling)
                 pruned = sql_online.pruned_sql(
                     plan, columns=columns, score=score, source=source, where=where, words=words, postgres=postgres
+                )
+            if pruned is None and sql_online_soonest.applies(plan):  # by date: the rows up to the page's last start
+                pruned = sql_online_soonest.statement(
+                    plan,
+                    columns=columns,
+                    order=ORDERS["soonest"],
+                    source="listing_geo g" if postgres else f"{ONLINE_TABLE} g",
+                    where=where,
+                    postgres=postgres,
                 )
             branches.append(("online", columns, where, pruned))
     else:

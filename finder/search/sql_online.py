@@ -14,7 +14,7 @@ that, so only rows above the connection bound are scored (without words, an inde
 order, same total as scoring them all: the bound keeps a 1e-9 margin for rounding, and with fewer seed rows
 than the limit it lets every row in. Without words the count reads the same index (index-only on PostgreSQL, which
 covers every filter column), or on PostgreSQL, with only the default filters, is the number of placeless rows its
-triggers keep less the few failing ones (`_STORED_COUNT`), on SQLite its narrow table's rows less the same
+triggers keep less the few failing ones (`STORED_COUNT`), on SQLite its narrow table's rows less the same
 (`sql_online_words.SUBTRACTED_ROWS`); with words, on SQLite, the count is the text index's,
 less the failing rows, when only the default filters apply (`sql_online_words`), else it joins every match.
 PostgreSQL with words has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and
@@ -60,7 +60,7 @@ _WORDS_SEED = (
 # index (migration 0011). Counting every passing row, even index-only, was ~5 ms of a first search at 1M listings;
 # this reads a few index pages. Never counted (NULL): counted here, as before.
 _FAILING = f"(SELECT count(*) FROM listing_geo g WHERE g.lat_band = {NO_PLACE_BAND} AND {{rows}})"
-_STORED_COUNT = (
+STORED_COUNT = (
     "(COALESCE((SELECT placeless FROM search_meta WHERE id = 1), "
     f"(SELECT count(*) FROM listing_geo g WHERE g.lat_band = {NO_PLACE_BAND})) - "
     + _FAILING.format(rows="g.end_epoch IS NOT NULL AND g.end_epoch < :now")
@@ -99,7 +99,7 @@ def pruned_sql(
     floor = _FLOOR.format(seed=seed, text=" - :w_text" if plan.title_terms else "")
     count = f"(SELECT count(*) FROM {source} WHERE {where})"
     if postgres and sql_online_words.subtractable(plan):  # the placeless rows less the failing ones
-        count = _STORED_COUNT
+        count = STORED_COUNT
     elif not words and sql_online_words.subtractable(plan):  # SQLite: its placeless table's rows, less the same
         count = sql_online_words.SUBTRACTED_ROWS
     if words and sql_online_words.subtractable(plan):  # SQLite: the words' matches counted by the text index
