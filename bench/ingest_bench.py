@@ -256,7 +256,7 @@ def build_base(url: str, base: int) -> None:
 
 def sqlite_base(workdir: Path, base: int, reuse: bool) -> Path:
     """A SQLite file holding the base listings, kept in `workdir` and reused when asked."""
-    path = workdir / f"ingest_base_v3_{base}.sqlite"
+    path = workdir / f"ingest_base_v4_{base}.sqlite"  # v4: the placeless by-start index (0016)
     if not (reuse and path.exists()):
         path.unlink(missing_ok=True)
         build_base(f"sqlite:///{path}", base)
@@ -310,7 +310,7 @@ def postgres_url() -> str | None:
 
 def postgres_copy_rate(base_url: str, args) -> float:
     """The rate into a fresh copy of a kept base database (built on first use; its name carries the size)."""
-    base_db = f"bench_ingest_base_v5_{args.base}"  # v5: the covering band index (0014); v4: merge index, vacuumed
+    base_db = f"bench_ingest_base_v6_{args.base}"  # v6: lexeme counts (0015), by-start index (0016); v5: 0014
     run_db = f"bench_ingest_run_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
