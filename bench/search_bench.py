@@ -182,6 +182,7 @@ def build_postgres(base_url: str, data: Data, *, reuse: bool = False) -> tuple[s
         with make_engine(url).begin() as connection:  # index objects added since, as their migration makes them
             index_schema.create_objects(connection)
             connection.exec_driver_sql("DROP INDEX IF EXISTS listing_geo_band_lon")  # replaced (migration 0014)
+            connection.exec_driver_sql("DROP INDEX IF EXISTS listing_geo_online_rank")  # replaced (migration 0017)
             connection.exec_driver_sql("ANALYZE listing_geo")
         return url, schema
     with make_engine(base_url).begin() as connection:

@@ -1,6 +1,6 @@
-"""The online branch's floor with interests (finder/search/sql_online_tags.py, SQLite) changes nothing: for many
-placeless listings with one, two or three of the searched tags, tied scores, undated ones, rows over or offline, each
-page and total equal those of scoring every placeless match, on both databases (PostgreSQL scores every match)."""
+"""The online branch's floor with interests (finder/search/sql_online_tags.py on SQLite, sql_online_tags_postgres.py on
+PostgreSQL) changes nothing: for many placeless listings with one, two or three of the searched tags, tied scores,
+undated ones, rows over or offline, each page and total equal those of scoring every placeless match."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from finder.search import sql_online, sql_online_tags
+from finder.search import sql_online, sql_online_tags, sql_online_tags_postgres
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 LAT, LON = LONDON
@@ -69,6 +69,7 @@ def test_the_floor_with_interests_keeps_every_page_and_total(session, tagged_cro
     """Floored whatever the tags' matches (`MIN_SHARE` 0); with one connection level read by its own ranges and
     the others whole (`MAX_LEVELS` 1) too."""
     monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
+    monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
     monkeypatch.setattr(sql_online_tags, "MAX_LEVELS", levels)
     floored = {str(args): cold_page(session, args) for args in QUERIES}
     assert floored == scored_every_match(session, monkeypatch, QUERIES)
@@ -79,6 +80,7 @@ def test_the_floor_with_interests_keeps_every_page_and_total(session, tagged_cro
 def test_rare_tags_are_scored_every_match(session, tagged_crowd, monkeypatch):
     """Tag matches fewer than `MIN_SHARE` of the placeless rows: no floor, every match scored, the same pages."""
     monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 2.0)
+    monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 2.0)
     rare = {str(args): cold_page(session, args) for args in QUERIES[:6]}
     assert rare == scored_every_match(session, monkeypatch, QUERIES[:6])
 
@@ -86,6 +88,7 @@ def test_rare_tags_are_scored_every_match(session, tagged_crowd, monkeypatch):
 def test_the_floor_is_real_rows_only(session, tagged_crowd, monkeypatch):
     """Fewer passing rows than the page asks (the seeds cannot fill it): no floor, every row found."""
     monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
+    monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
     queries = ({"interests": "games", "online": "only", "per_page": 100}, {"interests": "dance", "per_page": 90})
     floored = {str(args): cold_page(session, args) for args in queries}
     assert floored == scored_every_match(session, monkeypatch, queries)

@@ -66,9 +66,11 @@ ONLINE_RANK_SQLITE = (
     "CREATE INDEX IF NOT EXISTS listing_geo_online_rank ON listing_geo_online "
     "(connection DESC, next_epoch, end_epoch, flags, kind, days_mask, times_mask)"
 )
+# PostgreSQL: with the tags too (migration 0017), so the online branch with interests reads them from the index
+# (finder.search.sql_online_tags_postgres); it replaced `listing_geo_online_rank`, the same without the tags.
 ONLINE_RANK_POSTGRES = (
-    "CREATE INDEX IF NOT EXISTS listing_geo_online_rank ON listing_geo (connection DESC, next_epoch) "
-    f"INCLUDE (id, end_epoch, flags, kind, days_mask, times_mask) WHERE lat_band = {NO_PLACE_BAND}"
+    "CREATE INDEX IF NOT EXISTS listing_geo_online_rank_tags ON listing_geo (connection DESC, next_epoch) "
+    f"INCLUDE (id, end_epoch, flags, kind, days_mask, times_mask, tags) WHERE lat_band = {NO_PLACE_BAND}"
 )
 # The placeless rows by start, with every filter column: the online branch in the 'soonest' order reads its first
 # dated rows and then one range of it (finder.search.sql_online_soonest; migration 0016).

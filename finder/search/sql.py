@@ -28,6 +28,7 @@ from finder.search import (
     sql_online,
     sql_online_soonest,
     sql_online_tags,
+    sql_online_tags_postgres,
     sql_online_tsv,
     sql_online_words,
 )
@@ -185,10 +186,19 @@ def build(plan: Plan, dialect: str) -> list[tuple[str, object, dict]]:
             columns = f"g.id, {null_distance} AS distance_km, g.next_epoch, {score} AS score"
             pruned = None
             floored = sql_online.prunable(plan)  # a score floor spares scoring most rows
-            if floored and plan.tags:  # interests: on SQLite when their tags are common (first pages)
+            if floored and plan.tags:  # interests: when their tags are common (first pages)
                 if sql_online_tags.applies(plan, postgres):
                     pruned = sql_online_tags.pruned_sql(
                         plan, params, columns=columns, score=score, filters=f"(g.flags & :online_bit) != 0 AND {common}"
+                    )
+                elif postgres and sql_online_tags_postgres.applies(plan):
+                    pruned = sql_online_tags_postgres.pruned_sql(
+                        plan,
+                        params,
+                        columns=columns,
+                        score=score,
+                        filters=filters,
+                        text=text_match.removeprefix(" AND "),
                     )
             elif floored and postgres and text_match:  # PostgreSQL with words: when they are common
                 if plan.offset + plan.limit <= sql_online_tsv.MAX_BRANCH_LIMIT:

@@ -70,6 +70,11 @@ _CANDIDATES = "(SELECT g.id, g.connection, g.next_epoch FROM listing_geo g WHERE
 _ROW = "CROSS JOIN LATERAL (SELECT * FROM listing_geo g WHERE g.id = c.id OFFSET 0) g"
 
 
+def subtracted_count(matches: str, text: str) -> str:
+    """The placeless rows matching `text`, counted by `matches`, less those of them over or not online."""
+    return _SUBTRACTED_COUNT.format(matches=matches, text=text)
+
+
 def pruned_sql(plan: Plan, *, columns: str, score: str, ceiling: str, filters: str, text: str) -> str:
     """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`.
 
@@ -97,7 +102,7 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, ceiling: str, filters: s
         matches = _MATCHES.format(text=text)
         if len(plan.terms) == 1:  # one word: its matches counted by its lexeme's row
             matches = _WORD_MATCHES.format(matches=matches)
-        count = _SUBTRACTED_COUNT.format(matches=matches, text=text)
+        count = subtracted_count(matches, text)
     floored = (
         f"SELECT {columns}, ({count}) AS total FROM {_CANDIDATES.format(filters=reachable)} {_ROW} "
         f"WHERE {text} ORDER BY score DESC, id LIMIT :branch_limit"
