@@ -46,8 +46,10 @@ FULL = select(*COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)), _C.li
 # PostgreSQL: every window of the batch in one statement, as three arrays joined to the merge index (which includes
 # the id there, so this reads the index alone): one plan, one round trip, and no SQL text growing with the batch.
 # An OR of terms is a bitmap scan there, which visits the table for every row it returns (a page each).
+# The arrays go in binary (%b): as text, psycopg quoted each element in Python and the server parsed each back,
+# ~6 ms of a batch of 1,000 windows; in binary ~1 ms.
 POSTGRES_NEARBY = """SELECT l.id, l.merge_group, l.match_title, l.start
-    FROM unnest(%(groups)s::text[], %(lows)s::timestamptz[], %(highs)s::timestamptz[]) AS t(merge_group, low, high)
+    FROM unnest(%(groups)b::text[], %(lows)b::timestamptz[], %(highs)b::timestamptz[]) AS t(merge_group, low, high)
     JOIN listings l ON l.merge_group = t.merge_group AND l.start BETWEEN t.low AND t.high"""
 
 
