@@ -53,11 +53,20 @@ def insert_rows(connection: Connection, table: Table, rows: list, names: tuple[s
     columns += [[value] * len(rows) for value in defaults.values()]
     for i, process in enumerate(processors):  # column by column: no per-row Python loop
         if process is not None:
-            columns[i] = list(map(process, columns[i]))
+            columns[i] = _processed(process, columns[i])
     if connection.dialect.name == "postgresql":  # COPY: one stream instead of a statement per row
         copy_rows(connection, sql, table.name, names + tuple(defaults), zip(*columns, strict=True))
     else:
         connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _processed(process, values: list) -> list:
+    """`values` through their bind processor; a column holding one value throughout (a batch's `now`, a flag no
+    row sets) is processed once, as a processor gives the same value the same result."""
+    first = values[0]
+    if all(value is first for value in values):
+        return [process(first)] * len(values)
+    return list(map(process, values))
 
 
 def copy_rows(connection: Connection, sql: str, table_name: str, names: tuple[str, ...], rows) -> None:
