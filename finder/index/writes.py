@@ -14,8 +14,7 @@ from operator import itemgetter
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from finder.db import ID_CHUNK
-from finder.db.bulk import copy_rows
+from finder.db import ID_CHUNK, copy_rows
 from finder.geo.math import fold
 from finder.index.rows import index_row, label_text, place_tokens
 from finder.index.schema import FTS_TABLES, GEO_COLUMNS, ONLINE_COLUMNS, SQLITE_ROW_TABLES, bump
