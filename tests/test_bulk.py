@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from finder.db import bulk
+from finder.db.engine import BinaryList, one_of
 from finder.index import schema as index_schema
 from finder.index import writes as index_writes
 from finder.ingest.importer import ingest
@@ -30,6 +31,23 @@ def test_reserved_ids_follow_every_stored_one(session):
     ids = bulk.reserve_ids(session.connection(), Listing.__table__, 3)
     assert len(set(ids)) == 3 and min(ids) > largest
     assert bulk.reserve_ids(session.connection(), Listing.__table__, 0) == []
+
+
+def test_one_of_finds_the_rows_of_the_values_given_and_sends_them_in_binary_on_postgresql(session):
+    session.add_all([Listing(kind="event", title=f"T{i}") for i in range(3)])
+    session.flush()
+    ids = sorted(session.scalars(select(Listing.id)))
+    dialect = session.get_bind().dialect.name
+    assert sorted(session.scalars(select(Listing.title).where(one_of(Listing.id, [*ids[:2], 10**9], dialect)))) == [
+        "T0",
+        "T1",
+    ]
+    assert session.scalars(select(Listing.id).where(one_of(Listing.title, [], dialect))).all() == []
+    if dialect == "postgresql":  # the engine's connections know the binary dumper of a BinaryList
+        from psycopg.adapt import PyFormat
+
+        adapters = session.connection().connection.dbapi_connection.adapters
+        assert adapters.get_dumper(BinaryList, PyFormat.AUTO) is adapters.get_dumper(list, PyFormat.BINARY)
 
 
 def test_rows_read_back_as_the_orm_would_have_stored_them(session):

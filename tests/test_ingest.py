@@ -180,6 +180,18 @@ def test_duplicates_across_sources_merge_into_one_listing(session):
     assert again.unchanged == 1 and count(session, Listing) == 1
 
 
+def test_each_item_of_a_batch_is_matched_against_its_own_window(session):
+    ics, page = make_source(session, "ics-feed"), make_source(session, "club-page")
+    ingest(session, ics, [item("uid-1")], now=NOW)
+    others = [
+        item(f"other-{i}", f"Choir practice {i}", datetime(2026, 4, 1 + i, 18, 0, tzinfo=PARIS)) for i in range(3)
+    ]
+    same = item("https://club.example/games", "The Board Games Night!", datetime(2026, 3, 10, 19, 15, tzinfo=PARIS))
+    report = ingest(session, page, [others[0], same, *others[1:]], now=NOW)
+    assert (report.inserted, report.merged) == (3, 1)
+    assert count(session, Listing) == 4
+
+
 def test_same_organiser_merges_without_coordinates(session):
     first, second = make_source(session, "a"), make_source(session, "b")
     ingest(session, first, [item("1", lat=None, lon=None, venue=Venue())], now=NOW)

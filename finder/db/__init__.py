@@ -7,7 +7,7 @@ from finder.lazy import lazy_exports
 __all__, __getattr__ = lazy_exports(
     __name__,
     {
-        "bulk": ["insert_rows", "reserve_ids"],
+        "bulk": ["copy_rows", "insert_rows", "reserve_ids"],
         "engine": ["ID_CHUNK", "chunked", "chunks_of", "make_engine", "make_sessionmaker", "one_of"],
         "migrate": ["upgrade"],
         "retry": ["with_retries"],

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, any_, bindparam, create_engine, event
+from sqlalchemy import Engine, TypeDecorator, any_, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,8 +33,32 @@ def one_of(column, values: Sequence, dialect: str):
     it into placeholders, the server parses and plans as many constants); one array parameter keeps one short
     statement whatever the count (`chunks_of` then need not split the list either)."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(bindparam(None, list(values), type_=BinaryArray(column.type)))
     return column.in_(values)
+
+
+class BinaryList(list):
+    """A list that psycopg sends in binary on the connections of `make_engine` (elsewhere, as any list: text)."""
+
+
+class BinaryArray(TypeDecorator):
+    """An ARRAY parameter sent in binary (as a `BinaryList`).
+
+    Why: as text, psycopg quotes each element in Python and the server parses it back: ~1.9 ms for 1,000 keys,
+    ~0.4 ms in binary, for every `one_of` of the importer (its organisations, links and overrides of a batch)."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        process_items = self.impl_instance.bind_processor(dialect)
+
+        def process(value):
+            if value is None:
+                return None
+            return BinaryList(process_items(value) if process_items is not None else value)
+
+        return process
 
 
 def chunks_of(items: Sequence[T], dialect: str) -> Iterator[Sequence[T]]:
@@ -45,7 +69,7 @@ def chunks_of(items: Sequence[T], dialect: str) -> Iterator[Sequence[T]]:
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for `url`, reading JSON columns with `read_json`; SQLite gets WAL (checkpointed from a background
     thread, `finder.db.wal`), a busy timeout, foreign keys and write transactions that begin IMMEDIATE (see
-    `_sqlite_pragmas`)."""
+    `_sqlite_pragmas`); PostgreSQL connections send `one_of`'s arrays in binary (`_binary_lists`)."""
     kwargs.setdefault("json_deserializer", read_json)
     if url.startswith("sqlite"):
         _make_folder(url)
@@ -56,7 +80,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         checkpoint_in_background(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _binary_lists)
+    return engine
 
 
 _EMPTY_JSON = {"[]": list, "{}": dict, b"[]": list, b"{}": dict}  # text on SQLite, bytes from psycopg
@@ -93,6 +119,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
     # ~40 MB of WAL rather than 4 MB (an import of a thousand listings writes ~8 MB).
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
+
+
+def _binary_lists(dbapi_connection, _record) -> None:
+    """psycopg: a `BinaryList` parameter goes in binary (psycopg's own binary list dumper; lists stay text)."""
+    adapters = getattr(dbapi_connection, "adapters", None)  # psycopg 3 only
+    if adapters is not None:
+        from psycopg.adapt import PyFormat
+
+        adapters.register_dumper(BinaryList, adapters.get_dumper(list, PyFormat.BINARY))
 
 
 def _sqlite_savepoint(connection, _name) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from operator import itemgetter
 
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from finder.db import ID_CHUNK
+from finder.db import ID_CHUNK, copy_rows
 from finder.geo.math import fold
 from finder.index.rows import index_row, label_text, place_tokens
 from finder.index.schema import FTS_TABLES, GEO_COLUMNS, ONLINE_COLUMNS, SQLITE_ROW_TABLES, bump
@@ -57,7 +58,8 @@ POSTGRES_STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS listing_geo_staging (
     lat_band integer, lon float8, id bigint, lat float8, x float8, y float8, z float8, kind text, flags integer,
     days_mask integer, times_mask integer, next_epoch float8, end_epoch float8, connection float8, tags text,
     title_norm text, title text, labels text, body text, cell text) ON COMMIT DELETE ROWS"""
-POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(GEO_COLUMNS)}, title, labels, body, cell) FROM STDIN"
+STAGED_COLUMNS = (*GEO_COLUMNS, "title", "labels", "body", "cell")
+POSTGRES_COPY = f"COPY listing_geo_staging ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 # A batch's label texts repeat (a tag set's labels in every language, the longest of a row's texts): each distinct
 # one's vector is made once (MATERIALIZED: not made per row again after a pull-up), then joined to its rows (never
 # NULL: folded text).
@@ -166,25 +168,28 @@ def delete_rows(connection: Connection, ids: list[int]) -> None:
             )
 
 
+@lru_cache(maxsize=4096)
+def folded_labels(labels: str) -> str:
+    """`fold(labels)`, remembered: label texts repeat from row to row and batch to batch (a tag set's labels in
+    every language; a few hundred distinct sets in a batch of 1,000 new listings), and, not being ASCII, take
+    fold's slow path (~17 us each)."""
+    return fold(labels)
+
+
 def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, str, str, str]]) -> int:
     """Insert prepared index rows and their text (id, title, body, tag labels)."""
     if not rows:
         return 0
     if connection.dialect.name == "postgresql":
         texts = {i: (title, body, labels) for i, title, body, labels in fts}
-        # a batch's label texts repeat (a tag set's labels in every language, so not ASCII: fold's
-        # slow path), each folded once instead of once a row
-        labels_folded: dict[str, str] = {}
         connection.exec_driver_sql(POSTGRES_STAGING)
+        staged = []
+        for row in rows:
+            title, body, labels = texts.get(row["id"], ("", "", ""))
+            staged.append((*_GEO_VALUES(row), fold(title), folded_labels(labels), fold(body), place_tokens(row)))
+        copy_rows(connection, POSTGRES_COPY, "listing_geo_staging", STAGED_COLUMNS, staged)
         cursor = connection.connection.dbapi_connection.cursor()
         with cursor:
-            with cursor.copy(POSTGRES_COPY) as copy:
-                for row in rows:
-                    title, body, labels = texts.get(row["id"], ("", "", ""))
-                    folded = labels_folded.get(labels)
-                    if folded is None:
-                        folded = labels_folded[labels] = fold(labels)
-                    copy.write_row((*_GEO_VALUES(row), fold(title), folded, fold(body), place_tokens(row)))
             cursor.execute(POSTGRES_MOVE)
             cursor.execute("DELETE FROM listing_geo_staging")
     else:  # straight to the driver: SQLAlchemy's per-row parameter handling costs more than these inserts
