@@ -73,7 +73,7 @@ STORED_COUNT = (
 def prunable(plan: Plan) -> bool:
     """Whether the online branch can be floored: ranked best first (online rows have no distance, so 'nearest'
     ranks them by score too), without interest words or interests with words (words: `sql_online_words` on SQLite,
-    `sql_online_tsv` on PostgreSQL; interests: `sql_online_tags`, SQLite only)."""
+    `sql_online_tsv` on PostgreSQL; interests: `sql_online_tags` on SQLite, `sql_online_tags_postgres`)."""
     interests = plan.interest_words or (plan.tags and plan.terms)  # interest words, or interests with words
     return plan.sort in ("best", "nearest") and not interests and ranking.W_CONNECTION > 0
 

@@ -26,11 +26,9 @@ read too many rows for their matches), else, or with fewer seed rows than `branc
 A row's tags are told by its `tags` column ('|slug|...|'), which holds the slug exactly when its text holds the
 tag's token (`finder.index.place_tokens` writes both from the same tags), as the near branch tests them.
 Not floored (`applies`, `sql_online.prunable`): interest words (matched as text), interests with words, filters
-beyond the default ones (the count then reads every match anyway), deep pages, and PostgreSQL: there the count
-still visits every match (a bitmap heap scan, ~0.15 µs a match, most of scoring them all) and the floored statement
-took ~2.4 ms to plan (0.7 for scoring every match), so the same statement (seed read by the rank index, levels by a
-recursive CTE, rows by LATERAL ranges) was slower at 1M listings: online branch p50 one tag 1.06 -> 2.2 ms, two
-tags 1.8 -> 2.5 ms (p95 3.2-4.2 -> 3.0-3.4); reading candidates by id instead (~1.4 µs a row) was slower still.
+beyond the default ones (the count then reads every match anyway), deep pages. PostgreSQL has a statement of its own
+(`sql_online_tags_postgres`): there the same statement (seed read by the rank index, levels by a recursive CTE, rows
+by LATERAL ranges) took ~2-2.4 ms to plan and its count visited every match, so it was slower than scoring them all.
 Same rows, order and total as scoring every match; the bounds keep a 1e-9 margin for rounding.
 """
 
