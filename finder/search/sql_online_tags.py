@@ -72,9 +72,10 @@ def applies(plan: Plan, postgres: bool) -> bool:
     )
 
 
-def _has(plan: Plan, joiner: str) -> str:
+def has_tags(plan: Plan, joiner: str, *, postgres: bool = False) -> str:
     """Whether the row `g` has any (joiner OR) or every (AND) one of the plan's tags (`:tag<i>`, '|slug|')."""
-    return "(" + f" {joiner} ".join(f"instr(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))) + ")"
+    find = "strpos" if postgres else "instr"
+    return "(" + f" {joiner} ".join(f"{find}(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))) + ")"
 
 
 def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: str) -> str:
@@ -84,8 +85,8 @@ def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: s
     every = len(plan.tags) > 1  # rows having every tag apart
     params["tag_ceiling"] = (len(plan.tags) - 1) / len(plan.tags) if every else 1.0
     ceiling = score_sql(plan, params, False, ":online_distance", interest=":tag_ceiling")
-    any_tag = _has(plan, "OR")
-    walk_test = f"({any_tag} AND NOT {_has(plan, 'AND')})" if every else any_tag
+    any_tag = has_tags(plan, "OR")
+    walk_test = f"({any_tag} AND NOT {has_tags(plan, 'AND')})" if every else any_tag
     bound = (
         f"((SELECT v FROM f) - :w_distance * :online_distance - :w_interest * :tag_ceiling - :w_time) "
         f"/ :w_connection - {_MARGIN}"

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from finder import ranking
 from finder.index import NO_PLACE_BAND, tag_token
 from finder.search import sql_online_tsv, sql_online_words
+from finder.search.sql_online_tags import has_tags
 from finder.search.sql_score import score_sql
 
 if TYPE_CHECKING:
@@ -56,10 +57,6 @@ def applies(plan: Plan) -> bool:
     )
 
 
-def _has(plan: Plan, joiner: str) -> str:
-    return "(" + f" {joiner} ".join(f"strpos(g.tags, :tag{i}) > 0" for i in range(len(plan.tags))) + ")"
-
-
 def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: str, text: str) -> str:
     """The online branch's statement: rows (id, distance_km, next_epoch, score, total), best `branch_limit`.
 
@@ -72,8 +69,8 @@ def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: s
     params["tag_ceiling"] = (len(plan.tags) - 1) / len(plan.tags) if every else 1.0
     params["min_share"] = MIN_SHARE
     ceiling = score_sql(plan, params, True, ":online_distance", interest=":tag_ceiling")
-    any_tag = _has(plan, "OR")
-    bounded = f"{any_tag} AND NOT {_has(plan, 'AND')}" if every else any_tag
+    any_tag = has_tags(plan, "OR", postgres=True)
+    bounded = f"{any_tag} AND NOT {has_tags(plan, 'AND', postgres=True)}" if every else any_tag
     lexeme_rows = " + ".join(
         f"COALESCE((SELECT l.rows FROM listing_geo_online_lexemes l WHERE l.lexeme = :tag_token{i}), 0)"
         for i in range(len(tokens))
