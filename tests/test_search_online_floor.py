@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from finder import ranking
-from finder.search import SearchQuery, run_search, sql_online, sql_online_tsv, sql_online_words
+from finder.search import SearchQuery, run_search, sql_online, sql_online_levels, sql_online_tsv, sql_online_words
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 LAT, LON = LONDON
@@ -63,6 +63,20 @@ def test_the_floor_keeps_every_page_and_total(session, online_crowd, monkeypatch
     for args in QUERIES:
         assert pruned[str(args)] == search(session, args), args
     assert len(pruned[str({})][0]) == 20 and pruned[str({})][2] == 91
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_levels_past_the_last_read_whole_keep_every_page_and_total(session, online_crowd, monkeypatch, levels):
+    """SQLite reads the rows that can reach the floor level by level of connection (`sql_online_levels`), the levels
+    past MAX_LEVELS whole: with one or two levels read one by one, the same pages and totals as scoring every row."""
+    queries = [args for args in QUERIES if "q" not in args]
+    pruned = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online_levels, "MAX_LEVELS", levels)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
 
 
 def test_the_floored_order_is_ranking_order(session, online_crowd):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from finder.search import sql_online, sql_online_tags, sql_online_tags_postgres
+from finder.search import sql_online, sql_online_levels, sql_online_tags, sql_online_tags_postgres
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 LAT, LON = LONDON
@@ -64,13 +64,13 @@ def scored_every_match(session, monkeypatch, queries) -> dict:
     return {str(args): cold_page(session, args) for args in queries}
 
 
-@pytest.mark.parametrize("levels", [sql_online_tags.MAX_LEVELS, 1])
+@pytest.mark.parametrize("levels", [sql_online_levels.MAX_LEVELS, 1])
 def test_the_floor_with_interests_keeps_every_page_and_total(session, tagged_crowd, monkeypatch, levels):
     """Floored whatever the tags' matches (`MIN_SHARE` 0); with one connection level read by its own ranges and
     the others whole (`MAX_LEVELS` 1) too."""
     monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
     monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
-    monkeypatch.setattr(sql_online_tags, "MAX_LEVELS", levels)
+    monkeypatch.setattr(sql_online_levels, "MAX_LEVELS", levels)
     floored = {str(args): cold_page(session, args) for args in QUERIES}
     assert floored == scored_every_match(session, monkeypatch, QUERIES)
     ids, _scores, total = floored[str({"interests": "games"})]

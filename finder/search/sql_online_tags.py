@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from finder import ranking
 from finder.index import tag_token
-from finder.search import sql_online_words
+from finder.search import sql_online_levels, sql_online_words
 from finder.search.sql_score import score_sql
 
 if TYPE_CHECKING:
@@ -54,10 +54,8 @@ MIN_SHARE = 0.05
 # Deep pages: the seeds and the rows reaching a lower floor grow with branch_limit; beyond this many rows every
 # match is scored.
 MAX_BRANCH_LIMIT = 100
-# SQLite: connection levels read one by one (connection_potential sums a few constants: ~20 levels at most)
-MAX_LEVELS = 1000
 _NO_FLOOR = "1e300"
-_MARGIN = "0.000000001"
+_MARGIN = sql_online_levels.MARGIN
 
 
 def applies(plan: Plan, postgres: bool) -> bool:
@@ -125,33 +123,16 @@ def _sqlite(plan, columns, score, filters, any_tag, walk_test, bound, reach, eve
     source = f"{fts} JOIN {table} g ON g.id = {fts}.rowid"
     _prefix, count = sql_online_words.count_sql(plan, source, f"{text} AND {filters}")
     # each connection level at or above the bound (a seek per level), and in it the rows whose timeliness can
-    # reach the floor: dated ones up to an epoch (a little later than exact, for rounding), undated ones when
-    # their timeliness can; the tags are tested only on rows whose ceiling reaches the floor (a CASE keeps SQLite
-    # to that order)
-    levels = (
-        f"levels(c, i) AS (SELECT (SELECT max(g.connection) FROM {rank} WHERE g.connection >= {bound}), 1 "
-        f"UNION ALL SELECT (SELECT max(g.connection) FROM {rank} WHERE g.connection < l.c "
-        f"AND g.connection >= {bound}), l.i + 1 FROM levels l WHERE l.c IS NOT NULL AND l.i < {MAX_LEVELS})"
-    )
-    # (a LIMIT keeps SQLite from building a Bloom filter of the whole index for the join)
-    level = f"(SELECT c FROM levels WHERE c IS NOT NULL LIMIT {MAX_LEVELS}) l"
-    rest = f"(SELECT v FROM f) - {_MARGIN} - :w_distance * :online_distance - :w_interest * :tag_ceiling"
-    need = f"(({rest} - :w_connection * l.c) / :w_time - 0.000001)"  # the least timeliness, a little less
-    until = f"(CASE WHEN {need} <= 0 THEN 1e300 ELSE :now + 3600.0 * :soon_scale_h * (1.0 / {need} - 1.0) END)"
+    # reach the floor (`sql_online_levels`); the tags are tested only on rows whose ceiling reaches the floor (a
+    # CASE keeps SQLite to that order)
+    levels = sql_online_levels.levels_cte(rank, bound)
+    rest = ":w_distance * :online_distance + :w_interest * :tag_ceiling"
     tested = f"{filters} AND (CASE WHEN {reach} THEN {walk_test} ELSE 0 END)"
     parts = [
-        _best(
-            f"SELECT {columns} FROM {level} JOIN {rank} ON g.connection = l.c AND g.next_epoch <= {until} "
-            f"WHERE {tested}"
-        ),
-        _best(
-            f"SELECT {columns} FROM {level} JOIN {rank} ON g.connection = l.c AND g.next_epoch IS NULL "
-            f"WHERE {need} <= :undated_timeliness AND {tested}"
-        ),
-        _best(  # the levels beyond MAX_LEVELS, if any, read whole
-            f"SELECT {columns} FROM {rank} WHERE g.connection >= {bound} AND g.connection < (SELECT CASE WHEN "
-            f"count(*) >= {MAX_LEVELS} THEN min(c) ELSE -1e300 END FROM levels WHERE c IS NOT NULL) AND {tested}"
-        ),
+        _best(part)
+        for part in sql_online_levels.level_parts(
+            columns, rank, floor="SELECT v FROM f", rest=rest, bound=bound, tested=tested
+        )
     ]
     # a gate must bound a scan itself (SQLite 3.40 tests a condition holding a subquery at each row)
     floored_only = _gate(fts, "<")

@@ -1,0 +1,47 @@
+"""SQLite: the placeless rows that can reach a score floor, read level by level of connection (the online branch).
+
+A placeless row scores `rest + W_CONNECTION * connection + W_TIME * timeliness`, where `rest` is what the caller
+knows of the other terms at their most (the online distance, interests at their ceiling). `connection_potential`
+sums a few constants, so the rows hold a handful of connection values (levels). For a floor s, a row of level c can
+reach it only if its timeliness is at least need(c) = (s - rest - W_CONNECTION * c) / W_TIME: undated rows when
+their fixed timeliness is, dated rows up to the start whose timeliness is (timeliness falls as the start is
+later). `listing_geo_online_rank` (connection DESC, next_epoch, ...) holds each level's dated rows by start, so
+each level is one seek for the level and one range for its rows. Reading the whole connection range above
+(s - rest - W_TIME) / W_CONNECTION instead read the next levels down whole (their soonest rows can reach the
+floor: W_TIME spans about two levels): ~4,000 index entries for a page of 20 at 1M listings.
+Used by `sql_online` (no interests, no words) and `sql_online_tags` (interests). Levels past `MAX_LEVELS` (never,
+with connection_potential's values) are read whole, so any connection values give the same rows.
+"""
+
+# ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
+
+from __future__ import annotations
+
+MAX_LEVELS = 1000
+MARGIN = "0.000000001"  # for rounding: bounds a little wider than exact
+
+
+def levels_cte(rank: str, bound: str) -> str:
+    """`levels(c, i)`: the distinct connections at or above `bound`, highest first, one seek of `rank` each."""
+    return (
+        f"levels(c, i) AS (SELECT (SELECT max(g.connection) FROM {rank} WHERE g.connection >= {bound}), 1 "
+        f"UNION ALL SELECT (SELECT max(g.connection) FROM {rank} WHERE g.connection < l.c "
+        f"AND g.connection >= {bound}), l.i + 1 FROM levels l WHERE l.c IS NOT NULL AND l.i < {MAX_LEVELS})"
+    )
+
+
+def level_parts(columns: str, rank: str, *, floor: str, rest: str, bound: str, tested: str) -> list[str]:
+    """The rows of every level that can reach `floor` (an expression) and pass `tested`: dated, undated, and the
+    levels past MAX_LEVELS read whole. `rest`: the score's terms other than connection and timeliness at their
+    most; `bound`: the least connection that can reach the floor (the `levels_cte` bound)."""
+    # (a LIMIT keeps SQLite from building a Bloom filter of the whole index for the join)
+    level = f"(SELECT c FROM levels WHERE c IS NOT NULL LIMIT {MAX_LEVELS}) l"
+    need = f"((({floor}) - {MARGIN} - ({rest}) - :w_connection * l.c) / :w_time - 0.000001)"  # a little less
+    until = f"(CASE WHEN {need} <= 0 THEN 1e300 ELSE :now + 3600.0 * :soon_scale_h * (1.0 / {need} - 1.0) END)"
+    return [
+        f"SELECT {columns} FROM {level} JOIN {rank} ON g.connection = l.c AND g.next_epoch <= {until} WHERE {tested}",
+        f"SELECT {columns} FROM {level} JOIN {rank} ON g.connection = l.c AND g.next_epoch IS NULL "
+        f"WHERE {need} <= :undated_timeliness AND {tested}",
+        f"SELECT {columns} FROM {rank} WHERE g.connection >= {bound} AND g.connection < (SELECT CASE WHEN "
+        f"count(*) >= {MAX_LEVELS} THEN min(c) ELSE -1e300 END FROM levels WHERE c IS NOT NULL) AND {tested}",
+    ]
