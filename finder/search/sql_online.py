@@ -135,11 +135,6 @@ def _by_levels(count: str, *, columns: str, score: str, where: str) -> str:
         "SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) ELSE min(s.score) END "
         f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
     )
-    rest = ":w_distance * :online_distance"
-    bound = f"((SELECT v FROM f) - ({rest}) - :w_time) / :w_connection - {sql_online_levels.MARGIN}"
-    parts = sql_online_levels.level_parts(columns, rank, floor="SELECT v FROM f", rest=rest, bound=bound, tested=where)
-    best = " UNION ALL ".join(f"SELECT * FROM ({part} ORDER BY score DESC, id LIMIT :branch_limit)" for part in parts)
-    return (
-        f"WITH RECURSIVE f(v) AS MATERIALIZED ({floor}), {sql_online_levels.levels_cte(rank, bound)} "
-        f"SELECT *, {count} AS total FROM ({best}) ORDER BY score DESC, id LIMIT :branch_limit"
+    return sql_online_levels.floored_statement(
+        columns, rank, floor=floor, rest=":w_distance * :online_distance", tested=where, count=count
     )

@@ -9,8 +9,9 @@ later). `listing_geo_online_rank` (connection DESC, next_epoch, ...) holds each 
 each level is one seek for the level and one range for its rows. Reading the whole connection range above
 (s - rest - W_TIME) / W_CONNECTION instead read the next levels down whole (their soonest rows can reach the
 floor: W_TIME spans about two levels): ~4,000 index entries for a page of 20 at 1M listings.
-Used by `sql_online` (no interests, no words) and `sql_online_tags` (interests). Levels past `MAX_LEVELS` (never,
-with connection_potential's values) are read whole, so any connection values give the same rows.
+Used by `sql_online` (no interests, no words), `sql_online_words` (common words) and `sql_online_tags` (interests).
+Levels past `MAX_LEVELS` (never, with connection_potential's values) are read whole, so any connection values give
+the same rows.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -45,3 +46,16 @@ def level_parts(columns: str, rank: str, *, floor: str, rest: str, bound: str, t
         f"SELECT {columns} FROM {rank} WHERE g.connection >= {bound} AND g.connection < (SELECT CASE WHEN "
         f"count(*) >= {MAX_LEVELS} THEN min(c) ELSE -1e300 END FROM levels WHERE c IS NOT NULL) AND {tested}",
     ]
+
+
+def floored_statement(columns: str, rank: str, *, floor: str, rest: str, tested: str, count: str) -> str:
+    """The online branch's statement from a floor: `floor` (a statement giving the floor score, -1e300 for none, 1e300
+    to read nothing) as `f`, then the best `branch_limit` rows of the levels that can reach it passing `tested`,
+    each with the `count` as total."""
+    bound = f"((SELECT v FROM f) - ({rest}) - :w_time) / :w_connection - {MARGIN}"
+    parts = level_parts(columns, rank, floor="SELECT v FROM f", rest=rest, bound=bound, tested=tested)
+    best = " UNION ALL ".join(f"SELECT * FROM ({part} ORDER BY score DESC, id LIMIT :branch_limit)" for part in parts)
+    return (
+        f"WITH RECURSIVE f(v) AS MATERIALIZED ({floor}), {levels_cte(rank, bound)} "
+        f"SELECT *, {count} AS total FROM ({best}) ORDER BY score DESC, id LIMIT :branch_limit"
+    )
