@@ -19,6 +19,7 @@ SQL in `finder/search/sql_score.py` applies the same sum with these weights pass
 
 from __future__ import annotations
 
+import functools
 import re
 
 from finder.schedules import rule_period_days
@@ -107,6 +108,20 @@ def connection_potential(*, recurring: str | None, in_person: bool, newcomer: bo
     elif small_group:
         value += C_SMALL_GROUP
     return round(min(value, 1.0), 6)
+
+
+@functools.cache
+def connection_levels() -> tuple[float, ...]:
+    """Every value `connection_potential` gives, highest first (the levels of the online branch's floor on
+    PostgreSQL, `finder.search.sql_online_levels`)."""
+    values = {
+        connection_potential(recurring=recurring, in_person=in_person, newcomer=newcomer, small_group=small)
+        for recurring in (None, *C_RECURRING)
+        for in_person in (False, True)
+        for newcomer in (False, True)
+        for small in (None, False, True)
+    }
+    return tuple(sorted(values, reverse=True))
 
 
 _NEWCOMER = re.compile(

@@ -18,8 +18,8 @@ triggers keep less the few failing ones (`STORED_COUNT`), on SQLite its narrow t
 (`sql_online_words.SUBTRACTED_ROWS`); with words, on SQLite, the count is the text index's,
 less the failing rows, when only the default filters apply (`sql_online_words`), else it joins every match.
 PostgreSQL with words has a statement of its own (`sql_online_tsv`): a tighter bound, read from the index alone, and
-no floor for rare words. SQLite without words reads, above the bound, only the rows of each connection level whose
-timeliness can reach the floor (`_by_levels`, `sql_online_levels`).
+no floor for rare words. Without words both read, above the bound, only the rows of each connection level whose
+timeliness can reach the floor (`sql_online_levels`).
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -107,6 +107,14 @@ def pruned_sql(
         count = sql_online_words.SUBTRACTED_COUNT
     if not words and not postgres and ranking.W_TIME > 0:  # SQLite: the rows that can reach it, level by level
         return _by_levels(count, columns=columns, score=score, where=where)
+    if postgres and ranking.W_TIME > 0:  # the same, by the known levels
+        floor = (
+            "SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) ELSE min(s.score) END "
+            f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
+        )
+        return sql_online_levels.postgres_floored_statement(
+            columns, floor=floor, rest=":w_distance * :online_distance", where=where, count=count
+        )
     if words:
         where = f"{where} AND {sql_online_words.RARE_ONLY}"
     sql = (
