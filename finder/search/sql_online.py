@@ -107,7 +107,9 @@ def pruned_sql(
         count = sql_online_words.SUBTRACTED_COUNT
     if not words and not postgres and ranking.W_TIME > 0:  # SQLite: the rows that can reach it, level by level
         return _by_levels(count, columns=columns, score=score, where=where)
-    if postgres and ranking.W_TIME > 0:  # the same, by the known levels
+    # PostgreSQL, the same by the known levels: with only the default filters (with others, a filter few rows pass
+    # let most levels reach a low floor, each read apart: "kind=volunteer" 13 -> 23 ms, the whole range read once)
+    if postgres and ranking.W_TIME > 0 and sql_online_words.subtractable(plan):
         floor = (
             "SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) ELSE min(s.score) END "
             f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
