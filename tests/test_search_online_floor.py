@@ -100,6 +100,27 @@ def test_connections_off_the_known_levels_keep_every_page_and_total(session, onl
         assert pruned[str(args)] == search(session, args), args
 
 
+@pytest.mark.parametrize("walk", [0, 1, 10**4])
+def test_filters_floored_or_all_scored_keep_every_page_and_total(session, online_crowd, monkeypatch, walk):
+    """With filters beyond the default ones the floor's seeds look at the first rows of the rank index only
+    (`sql_online.WALK_PER_ROW`): none (every passing row scored), a few (a floor only when enough of them pass), or
+    all of them (a floor whenever a page of rows passes): the same pages and totals as scoring every row."""
+    queries = [
+        {"kind": "event"},
+        {"kind": "online", "per_page": 5, "page": 2},
+        {"free": "1"},
+        {"when": "week"},
+        {"free": "1", "sort": "nearest", "per_page": 3},
+        {"kind": "volunteer"},  # none passes
+    ]
+    monkeypatch.setattr(sql_online, "WALK_PER_ROW", walk)
+    pruned = {str(args): search(session, args) for args in queries}
+    monkeypatch.setattr(sql_online, "prunable", lambda plan: False)
+    for args in queries:
+        assert pruned[str(args)] == search(session, args), args
+    assert pruned[str({"kind": "volunteer"})] == ([], [], 0)
+
+
 def test_the_floored_order_is_ranking_order(session, online_crowd):
     ids, scores, _ = search(session, {"online": "only", "per_page": 40})
     page = run_search(

@@ -50,16 +50,24 @@ def level_parts(columns: str, rank: str, *, floor: str, rest: str, bound: str, t
     ]
 
 
-def floored_statement(columns: str, rank: str, *, floor: str, rest: str, tested: str, count: str) -> str:
+def floored_statement(
+    columns: str, rank: str, *, floor: str, rest: str, tested: str, count: str, otherwise: str = ""
+) -> str:
     """The online branch's statement from a floor: `floor` (a statement giving the floor score, -1e300 for none, 1e300
-    to read nothing) as `f`, then the best `branch_limit` rows of the levels that can reach it passing `tested`,
-    each with the `count` as total."""
+    or NULL to read nothing) as `f`, then the best `branch_limit` rows of the levels that can reach it passing
+    `tested`, each with the `count` as total. `otherwise`: the rows to score when there is no floor (a statement
+    reading nothing while `f` holds one), as `x`, counted themselves."""
     bound = f"((SELECT v FROM f) - ({rest}) - :w_time) / :w_connection - {MARGIN}"
     parts = level_parts(columns, rank, floor="SELECT v FROM f", rest=rest, bound=bound, tested=tested)
     best = " UNION ALL ".join(f"SELECT * FROM ({part} ORDER BY score DESC, id LIMIT :branch_limit)" for part in parts)
+    rows = f"SELECT *, {count} AS total FROM ({best})"
+    scored = ""
+    if otherwise:
+        scored = f", x AS MATERIALIZED ({otherwise})"
+        rows = f"{rows} UNION ALL SELECT *, (SELECT count(*) FROM x) AS total FROM x"
     return (
-        f"WITH RECURSIVE f(v) AS MATERIALIZED ({floor}), {levels_cte(rank, bound)} "
-        f"SELECT *, {count} AS total FROM ({best}) ORDER BY score DESC, id LIMIT :branch_limit"
+        f"WITH RECURSIVE f(v) AS MATERIALIZED ({floor}), {levels_cte(rank, bound)}{scored} "
+        f"SELECT * FROM ({rows}) ORDER BY score DESC, id LIMIT :branch_limit"
     )
 
 
