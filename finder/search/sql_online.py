@@ -105,19 +105,15 @@ def pruned_sql(
         count = sql_online_words.SUBTRACTED_ROWS
     if words and sql_online_words.subtractable(plan):  # SQLite: the words' matches counted by the text index
         count = sql_online_words.SUBTRACTED_COUNT
-    if not words and not sql_online_words.subtractable(plan):  # filters: a floor only when many rows pass them
+    if not words and not sql_online_words.subtractable(plan) and ranking.W_TIME > 0:  # filters: floored when many pass
         return _walked(count, columns=columns, score=score, where=where, postgres=postgres)
     if not words and not postgres and ranking.W_TIME > 0:  # SQLite: the rows that can reach it, level by level
         return _by_levels(count, columns=columns, score=score, where=where)
     # PostgreSQL, the same by the known levels: with only the default filters (with others, a filter few rows pass
     # let most levels reach a low floor, each read apart: "kind=volunteer" 13 -> 23 ms, the whole range read once)
     if postgres and ranking.W_TIME > 0 and sql_online_words.subtractable(plan):
-        floor = (
-            "SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) ELSE min(s.score) END "
-            f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
-        )
         return sql_online_levels.postgres_floored_statement(
-            columns, floor=floor, rest=":w_distance * :online_distance", where=where, count=count
+            columns, floor=_floor_score(seed), rest=":w_distance * :online_distance", where=where, count=count
         )
     if words:
         where = f"{where} AND {sql_online_words.RARE_ONLY}"
@@ -143,12 +139,16 @@ def _by_levels(count: str, *, columns: str, score: str, where: str) -> str:
     alone at 1M listings (p50 ms, warm pages): 4.43 before, 1.74 with the index named, 0.49 by levels too."""
     rank = f"{sql_online_words.TABLE} g INDEXED BY listing_geo_online_rank"
     seed = _SEED.format(score=score, source=rank, where=where)
-    floor = (
-        "SELECT CASE WHEN count(*) < :branch_limit THEN CAST(-1e300 AS DOUBLE PRECISION) ELSE min(s.score) END "
-        f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
-    )
     return sql_online_levels.floored_statement(
-        columns, rank, floor=floor, rest=":w_distance * :online_distance", tested=where, count=count
+        columns, rank, floor=_floor_score(seed), rest=":w_distance * :online_distance", tested=where, count=count
+    )
+
+
+def _floor_score(seed: str, none: str = "CAST(-1e300 AS DOUBLE PRECISION)") -> str:
+    """The worst of the best `branch_limit` scores of the `seed` rows; `none` (every row in) with fewer of them."""
+    return (
+        f"SELECT CASE WHEN count(*) < :branch_limit THEN {none} ELSE min(s.score) END "
+        f"FROM (SELECT score FROM ({seed}) u ORDER BY score DESC LIMIT :branch_limit) s"
     )
 
 
@@ -181,10 +181,7 @@ def _walked(count: str, *, columns: str, score: str, where: str, postgres: bool)
         f"LIMIT :branch_limit) {name}"
         for test, order, name in (("NOT NULL", ", g.next_epoch", "dated"), ("NULL", "", "undated"))
     )
-    floor = (
-        "SELECT CASE WHEN count(*) < :branch_limit THEN NULL ELSE min(s.score) END "
-        f"FROM (SELECT score FROM ({seeds}) u ORDER BY score DESC LIMIT :branch_limit) s"
-    )
+    floor = _floor_score(seeds, none="NULL")  # no floor: every passing row scored (`otherwise`, `x`)
     rest = ":w_distance * :online_distance"
     if not postgres:
         rank = f"{table} INDEXED BY listing_geo_online_rank"
