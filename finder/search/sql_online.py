@@ -137,10 +137,14 @@ def _by_levels(count: str, *, columns: str, score: str, where: str) -> str:
     range above the bound. The seeds name the rank index: left to choose, SQLite read the undated rows from the
     by-start index (migration 0016) and sorted all of them. The online branch of the bench's 75 searches by place
     alone at 1M listings (p50 ms, warm pages): 4.43 before, 1.74 with the index named, 0.49 by levels too."""
-    rank = f"{sql_online_words.TABLE} g INDEXED BY listing_geo_online_rank"
-    seed = _SEED.format(score=score, source=rank, where=where)
+    seed = _SEED.format(score=score, source=sql_online_words.RANK, where=where)
     return sql_online_levels.floored_statement(
-        columns, rank, floor=_floor_score(seed), rest=":w_distance * :online_distance", tested=where, count=count
+        columns,
+        sql_online_words.RANK,
+        floor=_floor_score(seed),
+        rest=":w_distance * :online_distance",
+        tested=where,
+        count=count,
     )
 
 
@@ -173,8 +177,7 @@ def _walked(count: str, *, columns: str, score: str, where: str, postgres: bool)
             f"g.lat_band, {_WALKED} FROM listing_geo g WHERE g.lat_band = {NO_PLACE_BAND} AND",
         )
     else:
-        table = f"{sql_online_words.TABLE} g"
-        walked = f"{_WALKED} FROM {table} INDEXED BY listing_geo_online_rank WHERE"
+        walked = f"{_WALKED} FROM {sql_online_words.RANK} WHERE"
     seeds = " UNION ALL ".join(
         f"SELECT * FROM (SELECT {score} AS score FROM (SELECT {walked} g.next_epoch IS {test} "
         f"ORDER BY g.connection DESC{order} LIMIT :branch_limit * {WALK_PER_ROW}) g WHERE {where} "
@@ -184,7 +187,7 @@ def _walked(count: str, *, columns: str, score: str, where: str, postgres: bool)
     floor = _floor_score(seeds, none="NULL")  # no floor: every passing row scored (`otherwise`, `x`)
     rest = ":w_distance * :online_distance"
     if not postgres:
-        rank = f"{table} INDEXED BY listing_geo_online_rank"
+        rank = sql_online_words.RANK
         return sql_online_levels.floored_statement(
             columns,
             rank,

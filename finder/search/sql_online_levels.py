@@ -1,4 +1,4 @@
-"""SQLite: the placeless rows that can reach a score floor, read level by level of connection (the online branch).
+"""The placeless rows that can reach a score floor, read level by level of connection (the online branch).
 
 A placeless row scores `rest + W_CONNECTION * connection + W_TIME * timeliness`, where `rest` is what the caller
 knows of the other terms at their most (the online distance, interests at their ceiling). `connection_potential`
@@ -9,6 +9,9 @@ later). `listing_geo_online_rank` (connection DESC, next_epoch, ...) holds each 
 each level is one seek for the level and one range for its rows. Reading the whole connection range above
 (s - rest - W_TIME) / W_CONNECTION instead read the next levels down whole (their soonest rows can reach the
 floor: W_TIME spans about two levels): ~4,000 index entries for a page of 20 at 1M listings.
+On SQLite the levels are found in the index (a recursive CTE, `levels_cte`); on PostgreSQL, where that made the
+planner sort every placeless row, they are the values `ranking.connection_potential` gives
+(`postgres_floored_statement`).
 Used by `sql_online` (no interests, no words), `sql_online_words` (common words) and `sql_online_tags` (interests).
 Levels past `MAX_LEVELS` (never, with connection_potential's values) are read whole, so any connection values give
 the same rows.
@@ -72,38 +75,31 @@ def floored_statement(
 
 
 def postgres_floored_statement(columns: str, *, floor: str, rest: str, where: str, count: str) -> str:
-    """PostgreSQL's `floored_statement` (`postgres_level_parts`). The bench's 75 first online branches by place alone at
-    1M listings, medians of 2 runs each: planning 0.55 -> 1.1 ms, execution 1.5 -> 0.28, at the client p50 2.49 ->
-    2.10, p95 4.01 -> 3.35 ms. `where`: the branch's conditions (on `listing_geo g`, its placeless band among them)."""
-    union = " UNION ALL ".join(f"({part})" for part in postgres_level_parts(columns, rest=rest, where=where))
-    return f"WITH f(v) AS MATERIALIZED ({floor}) SELECT *, {count} AS total FROM ({union}) u {_BEST}"
-
-
-_BEST = "ORDER BY score DESC, id LIMIT :branch_limit"
-
-
-def postgres_level_parts(columns: str, *, rest: str, where: str) -> list[str]:
-    """PostgreSQL: the rows that can reach the floor `f.v` (a CTE `f(v)`) and pass `where`, in three statements. The
-    levels are the values `ranking.connection_potential` gives (written into the statement), each read through a
-    LATERAL subquery (one range of `listing_geo_online_rank_tags` each), and the connections between and beyond them
-    (none, as the index is written; any others, exactly) through another. A recursive CTE finding the levels in the
-    index, as SQLite's, made the planner sort every placeless row."""
-    levels = ranking.connection_levels()  # constants of the code, written into the statement (one SQL text)
+    """PostgreSQL's `floored_statement`. The levels (written into the statement: one SQL text) are each read through
+    a LATERAL subquery (one range of `listing_geo_online_rank_tags` each), and the connections between and beyond
+    them (none, as the index is written; any others, exactly) through another. `where`: the branch's conditions
+    (on `listing_geo g`, its placeless band among them). The bench's 75 first online branches by place alone at 1M
+    listings, medians of 2 runs each: planning 0.55 -> 1.1 ms, execution 1.5 -> 0.28, at the client p50 2.49 ->
+    2.10, p95 4.01 -> 3.35 ms."""
+    levels = ranking.connection_levels()
     gap_low, gap_high = [*levels, -1e300], [1e300, *levels]  # the open intervals around and between them
     bound = f"((f.v - ({rest}) - :w_time) / :w_connection - {MARGIN})"
     need = f"(((f.v - {MARGIN} - ({rest}) - :w_connection * l.c) / :w_time - 0.000001))"
     until = f"(CASE WHEN {need} <= 0 THEN 1e300 ELSE :now + 3600.0 * :soon_scale_h * (1.0 / {need} - 1.0) END)"
+    best = "ORDER BY score DESC, id LIMIT :branch_limit"
     level = f"f CROSS JOIN unnest({_array(levels)}) AS l(c)"
-    return [
+    parts = [
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
-        f"AND g.connection = l.c AND g.next_epoch <= {until} {_BEST}) x WHERE l.c >= {bound}",
+        f"AND g.connection = l.c AND g.next_epoch <= {until} {best}) x WHERE l.c >= {bound}",
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
-        f"AND g.connection = l.c AND g.next_epoch IS NULL {_BEST}) x "
+        f"AND g.connection = l.c AND g.next_epoch IS NULL {best}) x "
         f"WHERE l.c >= {bound} AND {need} <= :undated_timeliness",
         f"SELECT x.* FROM f CROSS JOIN unnest({_array(gap_low)}, {_array(gap_high)}) AS r(lo, hi) CROSS JOIN LATERAL "
         f"(SELECT {columns} FROM listing_geo g WHERE {where} AND g.connection > r.lo "
-        f"AND g.connection < r.hi AND g.connection >= {bound} {_BEST}) x WHERE r.hi > {bound}",
+        f"AND g.connection < r.hi AND g.connection >= {bound} {best}) x WHERE r.hi > {bound}",
     ]
+    union = " UNION ALL ".join(f"({part})" for part in parts)
+    return f"WITH f(v) AS MATERIALIZED ({floor}) SELECT *, {count} AS total FROM ({union}) u {best}"
 
 
 def _array(values) -> str:

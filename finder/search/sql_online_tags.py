@@ -107,7 +107,7 @@ def _gate(fts: str, test: str) -> str:
 def _sqlite(plan, columns, score, filters, any_tag, walk_test, bound, reach, every) -> str:  # noqa: PLR0913
     table, fts = sql_online_words.TABLE, sql_online_words.FTS
     text = f"{fts} MATCH :q_online"  # any tag token (`sql_text.text_conditions`)
-    rank = f"{table} g INDEXED BY listing_geo_online_rank"
+    rank = sql_online_words.RANK
     seeds = " UNION ALL ".join(
         f"SELECT * FROM (SELECT {score} AS score FROM {rank} WHERE {filters} AND g.next_epoch IS {test} "
         f"AND {any_tag} ORDER BY g.connection DESC{order} LIMIT :branch_limit)"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 TABLE = "listing_geo_online"  # SQLite's narrow copy of the placeless rows (finder.index.schema)
 FTS = FTS_TABLES[1]  # their text
+RANK = f"{TABLE} g INDEXED BY listing_geo_online_rank"  # the table read in the rank index's order
 _OFFLINE = f"(g.flags & {FLAG_BITS['online']}) = 0"  # a literal: the partial index listing_geo_online_offline's own
 _MATCHES = f"g.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :q_online)"
 
@@ -116,14 +117,13 @@ def floored_sql(plan: Plan, *, columns: str, score: str, ceiling: str, filters: 
     )
     # with fewer matches a floor no row reaches: no level reaches it, the seeds never read
     gated = f"SELECT CASE WHEN (SELECT n FROM m) >= :common_matches THEN ({floor}) ELSE 1e300 END"
-    rank = f"{TABLE} g INDEXED BY listing_geo_online_rank"
     # in each connection level, the rows whose timeliness can reach the floor (`sql_online_levels`); the words are
     # tested only on rows whose ceiling, then whose score (were they to match), reaches it (a CASE keeps SQLite to
     # that order: the ceiling from the index alone, the score with the title read, then the text index's ~10 µs)
     reaches = f"(SELECT v FROM f) - {sql_online_levels.MARGIN}"
     return sql_online_levels.floored_statement(
         columns,
-        rank,
+        RANK,
         floor=gated,
         rest=":w_distance * :online_distance" + (" + :w_text" if plan.title_terms else ""),
         tested=f"{filters} AND (CASE WHEN {ceiling} >= {reaches} AND {score} >= {reaches} THEN {matches} ELSE 0 END)",
