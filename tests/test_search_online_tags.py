@@ -8,8 +8,9 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
-from finder.search import sql_online, sql_online_levels, sql_online_tags, sql_online_tags_postgres
+from finder.search import sql_cache, sql_online, sql_online_levels, sql_online_tags, sql_online_tags_postgres
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 LAT, LON = LONDON
@@ -91,4 +92,28 @@ def test_the_floor_is_real_rows_only(session, tagged_crowd, monkeypatch):
     monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
     queries = ({"interests": "games", "online": "only", "per_page": 100}, {"interests": "dance", "per_page": 90})
     floored = {str(args): cold_page(session, args) for args in queries}
+    assert floored == scored_every_match(session, monkeypatch, queries)
+
+
+def test_postgres_plans_the_floored_statement_once_and_keeps_its_setting(session, tagged_crowd, monkeypatch):
+    """PostgreSQL: from the statement's 5th use on a connection (psycopg prepares it then) it runs on a generic
+    plan, planned once; its pages stay those of scoring every match, and the connection's own plan_cache_mode (an
+    operator's setting) is as it was after each search."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
+    queries = [{"interests": tag} for tag in (*TAGS, *TAGS)]  # one statement text: eight uses
+    session.execute(text("SET plan_cache_mode = force_custom_plan"))
+    try:
+        floored = {}
+        for args in queries:
+            floored[str(args)] = cold_page(session, args)
+            assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        generic = session.execute(
+            text("SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE :marked"),
+            {"marked": sql_cache.PLAN_ONCE + "WITH every_tag%"},
+        ).scalars()
+        assert max(generic, default=0) >= 1
+    finally:
+        session.execute(text("RESET plan_cache_mode"))
     assert floored == scored_every_match(session, monkeypatch, queries)
