@@ -16,7 +16,7 @@ RUN_STAMP := $(VENV)/.installed-run
 # every `finder` process, parse worker and test module compiles its sources again (collection 6.4 s -> 2.2 s).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-future lint install clean chromium faketime screenshots translations bench
+.PHONY: run test test-future lint install clean chromium faketime wrk screenshots translations bench
 
 $(BIN)/python:
 	@echo "== creating .venv"
@@ -106,6 +106,12 @@ faketime:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; \
 	fi
 
+# wrk for the search benchmark's HTTP figure (without it, a Python client shares the two cores with the workers).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	fi
+
 # Debian's Chromium for the browser tests: installed only when missing and we are root (else they skip).
 chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
@@ -118,7 +124,7 @@ screenshots: install chromium
 	KINDRED_SCREENSHOTS_DIR=bench/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_email_render.py
 
 # Benchmarks print figure lines; they are never part of `make test`.
-bench: install data/gazetteer.sqlite
+bench: install data/gazetteer.sqlite wrk
 	$(BIN)/pip install --quiet -e '.[test,gazetteer,bench]'
 	$(BIN)/python bench/geocode_bench.py
 	$(BIN)/python bench/search_bench.py --n 100000

@@ -26,8 +26,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def measure(database_url: str, paths: list[str], seconds: float, connections: int = 4) -> dict:
-    """{"rps", "errors", "worker_rss_mb", "tool"} for `paths` replayed against gunicorn for `seconds`."""
+def measure(database_url: str, paths: list[str], seconds: float, connections: int = 4, warm_up_s: float = 3.0) -> dict:
+    """{"rps", "errors", "worker_rss_mb", "tool"} for `paths` replayed against gunicorn for `seconds`, after `warm_up_s`
+    of the same load untimed: each worker's first requests compile statements, remember online answers and read the
+    database's pages in, as the in-process figures' warm-up pass does before they are timed."""
     port = free_port()
     env = dict(
         os.environ,
@@ -42,6 +44,8 @@ def measure(database_url: str, paths: list[str], seconds: float, connections: in
     )
     try:
         _wait_ready(port, paths[0])
+        if warm_up_s:
+            _python_load(port, paths, warm_up_s, connections)
         if shutil.which("wrk"):
             figures = _wrk(port, paths, seconds, connections)
         else:
