@@ -8,8 +8,11 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from finder import ranking
+from finder.index import writes as index_writes
+from finder.models import Listing
 from finder.search import sql_cache, sql_online, sql_online_levels, sql_online_tags, sql_online_tags_postgres
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
@@ -117,3 +120,20 @@ def test_postgres_plans_the_floored_statement_once_and_keeps_its_setting(session
     finally:
         session.execute(text("RESET plan_cache_mode"))
     assert floored == scored_every_match(session, monkeypatch, queries)
+
+
+def test_connections_off_the_known_levels_keep_every_page_and_total(session, tagged_crowd, monkeypatch):
+    """Rows whose connection is none of `ranking.connection_levels()` are read too (PostgreSQL reads them between
+    and beyond the known levels; SQLite finds every level in its index)."""
+    monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
+    monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
+    rng = random.Random(5)
+    online = session.scalars(select(Listing).where(Listing.online.is_(True)).order_by(Listing.id)).all()
+    for listing in online[::3]:
+        listing.connection_score = rng.choice([round(rng.uniform(0.0, 1.0), 4), 0.97, 1.2, -0.1])
+    session.flush()
+    index_writes.refresh(session, [listing.id for listing in online])
+    session.commit()
+    assert not {listing.connection_score for listing in online[::3]} <= set(ranking.connection_levels())
+    floored = {str(args): cold_page(session, args) for args in QUERIES}
+    assert floored == scored_every_match(session, monkeypatch, QUERIES)

@@ -10,16 +10,18 @@ migration 0017), so no row of the table is visited but those having every tag:
   ~branch_limit / share entries), with, for several tags, the rows having every tag (few; the text index's AND);
 - the floor: the worst of the best `branch_limit` seed scores (none with fewer seed rows: every match is scored);
 - the rows having a tag but not every tag have interest at most (tags - 1) / tags (one tag: 1), so their score with
-  that interest and the others at their most bounds it: only the rank index's range of connections that can reach the
-  floor is read, and only rows whose bound reaches it are scored (their exact score, from the index's tags);
+  that interest and the others at their most bounds it: in each connection level only the rows whose timeliness can
+  reach the floor are read (`sql_online_levels.postgres_level_parts`, as by place alone), and only rows whose bound
+  reaches it are scored (their exact score, from the index's tags);
 - the count: the tag tokens' placeless rows from `listing_geo_online_lexemes` (migration 0015; two tags: each one's,
   less those having both), less the matching rows that are over or not online (the 0011 indexes).
 Used for one or two tags, only the default filters, first pages, and tags holding at least `MIN_SHARE` of the
 placeless rows (rarer: the walk for the seed reads too many entries for their matches, and scoring them is cheap).
 Same rows, order and total as scoring every match; the bounds keep a 1e-9 margin for rounding.
-Reading each connection level's range by soonness, as SQLite does, was tried: less read ("Food & cooking" at 1M
-listings: execution 4.0 -> 1.8 ms) but planned in 2.0 ms instead of 1.3, and the bench's searches with interests came
-out no faster (left out).
+Reading the whole range of connections that can reach the floor instead: one range of the index, less to plan, but
+at 1M listings ~16,000 index entries read for ~100 rows. The levels' statement took longer to plan, so it waited for
+generic plans (`sql_cache.PLAN_ONCE`): planned once per connection, the bench's first searches with interests at 1M
+listings (one pass each way, taking turns per search) came out p50 9.21 -> 7.86 ms, mean 10.19 -> 9.01.
 """
 
 # ruff: noqa: S608  -- statements are assembled from fixed fragments; every value is a bound parameter
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from finder import ranking
 from finder.index import NO_PLACE_BAND, tag_token
-from finder.search import sql_online_tsv, sql_online_words
+from finder.search import sql_online_levels, sql_online_tsv, sql_online_words
 from finder.search.sql_cache import PLAN_ONCE
 from finder.search.sql_online_tags import has_tags
 from finder.search.sql_score import score_sql
@@ -95,15 +97,15 @@ def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: s
         "SELECT CASE WHEN count(*) < :branch_limit THEN NULL ELSE min(s.score) END AS v "
         "FROM (SELECT score FROM seed ORDER BY score DESC LIMIT :branch_limit) s"
     )
-    bound = (
-        "((SELECT v FROM f) - :w_distance * :online_distance - :w_interest * :tag_ceiling - :w_time) "
-        f"/ :w_connection - {_MARGIN}"
+    # in each connection level only the rows whose timeliness can reach the floor (`sql_online_levels`), and of
+    # those only the ones whose ceiling does
+    parts = sql_online_levels.postgres_level_parts(
+        columns,
+        rest=":w_distance * :online_distance + :w_interest * :tag_ceiling",
+        where=f"{filters} AND {ceiling} >= f.v - {_MARGIN} AND {bounded}",
     )
-    floored = (
-        f"SELECT * FROM (SELECT {columns} FROM listing_geo g WHERE {filters} AND g.connection >= {bound} "
-        f"AND {ceiling} >= (SELECT v FROM f) - {_MARGIN} AND {bounded} "
-        "UNION ALL SELECT * FROM every_tag) r ORDER BY score DESC, id LIMIT :branch_limit"
-    )
+    union = " UNION ALL ".join(f"({part})" for part in [*parts, "SELECT * FROM every_tag"])
+    floored = f"SELECT * FROM ({union}) r ORDER BY score DESC, id LIMIT :branch_limit"
     scored = (  # every match scored, as without a floor (finder.search.sql)
         f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {filters} AND {text}) "
         "SELECT *, (SELECT count(*) FROM x) AS total FROM x ORDER BY score DESC, id LIMIT :branch_limit"
