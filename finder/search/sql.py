@@ -33,15 +33,7 @@ from finder.search import (
     sql_online_words,
 )
 from finder.search.filters import Near, sql_conditions
-from finder.search.sql_cache import (
-    GENERIC_PLANS,
-    ONLINE_CACHE,
-    PLAN_ONCE,
-    PLANS_AS_BEFORE,
-    compiled_statement,
-    frozen_params,
-    remember_online,
-)
+from finder.search.sql_cache import ONLINE_CACHE, compiled_statement, frozen_params, remember_online, rows_of
 from finder.search.sql_score import score_sql
 from finder.search.sql_text import cells_around, text_conditions
 
@@ -93,7 +85,7 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
             key = (str(session.get_bind().url), generation, statement.text, frozen_params(params))
         rows = ONLINE_CACHE.get(key) if key else None
         if rows is None:
-            rows = _rows(session, statement, params, dialect)
+            rows = rows_of(session, statement, params, dialect)
             if key:
                 remember_online(key, rows)
             elif rows and len(rows[0]) > 5:  # the near branch read the generation too: one round trip less
@@ -102,17 +94,6 @@ def execute(session: Session, plan: Plan) -> tuple[list[tuple[int, float | None,
         total += int(rows[0][4]) if rows else 0
     merged.sort(key=_ORDER_KEYS[plan.sort])
     return [(r[0], r[1], r[3]) for r in merged[plan.offset : plan.offset + plan.limit]], total
-
-
-def _rows(session: Session, statement, params: dict, dialect: str) -> list[tuple]:
-    """The statement's rows; on PostgreSQL, a statement marked `PLAN_ONCE` runs with generic plans, and the setting is
-    put back as it was (if the statement fails, the transaction is aborted and its rollback puts it back)."""
-    if dialect != "postgresql" or not statement.text.startswith(PLAN_ONCE):
-        return [tuple(r) for r in session.execute(statement, params).all()]
-    mode = session.execute(GENERIC_PLANS).scalar_one()
-    rows = [tuple(r) for r in session.execute(statement, params).all()]
-    session.execute(PLANS_AS_BEFORE, {"mode": mode})
-    return rows
 
 
 # Rows without a place: SQLite seeks their whole key (lon is 0); PostgreSQL gets the band as a literal, so it

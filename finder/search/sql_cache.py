@@ -6,6 +6,7 @@ import re
 from collections import OrderedDict
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
 
 from finder.models.base import UTCDateTime
 
@@ -28,6 +29,18 @@ GENERIC_PLANS = text(
     "SELECT mode, set_config('plan_cache_mode', 'force_generic_plan', true) FROM o"
 )
 PLANS_AS_BEFORE = text("SELECT set_config('plan_cache_mode', :mode, true)")
+
+
+def rows_of(session: Session, statement, params: dict, dialect: str) -> list[tuple]:
+    """The statement's rows; on PostgreSQL, a statement marked `PLAN_ONCE` runs with generic plans, and the setting is
+    put back as it was (if the statement fails, the transaction is aborted and its rollback puts it back)."""
+    if dialect != "postgresql" or not statement.text.startswith(PLAN_ONCE):
+        return [tuple(r) for r in session.execute(statement, params).all()]
+    mode = session.execute(GENERIC_PLANS).scalar_one()
+    rows = [tuple(r) for r in session.execute(statement, params).all()]
+    session.execute(PLANS_AS_BEFORE, {"mode": mode})
+    return rows
+
 
 ONLINE_CACHE: OrderedDict = OrderedDict()
 ONLINE_CACHE_SIZE = 512
