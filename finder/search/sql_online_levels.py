@@ -90,12 +90,13 @@ def postgres_floored_statement(columns: str, *, floor: str, rest: str, where: st
 _BEST = "ORDER BY score DESC, id LIMIT :branch_limit"
 
 
-def postgres_level_parts(columns: str, *, rest: str, where: str) -> list[str]:
-    """PostgreSQL: the rows that can reach the floor `f.v` (a CTE `f(v)`, NULL: none) and pass `where`, best first in
-    each part. The levels are the values `ranking.connection_potential` gives (written into the statement: one SQL
-    text), each read through a LATERAL subquery (one range of `listing_geo_online_rank_tags` each), and the connections
-    between and beyond them (none, as the index is written; any others, exactly) through another. `rest`: the score's
-    terms other than connection and timeliness at their most."""
+def postgres_level_parts(columns: str, *, rest: str, where: str, best: str = _BEST) -> list[str]:
+    """PostgreSQL: the rows that can reach the floor `f.v` (a CTE `f(v)`, NULL: none) and pass `where`, each part's
+    `best` (its best rows by score; "": every row, for `columns` without a score). The levels are the values
+    `ranking.connection_potential` gives (written into the statement: one SQL text), each read through a LATERAL
+    subquery (one range of `listing_geo_online_rank_tags` each), and the connections between and beyond them (none, as
+    the index is written; any others, exactly) through another. `rest`: the score's terms other than connection and
+    timeliness at their most."""
     levels = ranking.connection_levels()
     gap_low, gap_high = [*levels, -1e300], [1e300, *levels]  # the open intervals around and between them
     bound = f"((f.v - ({rest}) - :w_time) / :w_connection - {MARGIN})"
@@ -104,13 +105,13 @@ def postgres_level_parts(columns: str, *, rest: str, where: str) -> list[str]:
     level = f"f CROSS JOIN unnest({_array(levels)}) AS l(c)"
     return [
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
-        f"AND g.connection = l.c AND g.next_epoch <= {until} {_BEST}) x WHERE l.c >= {bound}",
+        f"AND g.connection = l.c AND g.next_epoch <= {until} {best}) x WHERE l.c >= {bound}",
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
-        f"AND g.connection = l.c AND g.next_epoch IS NULL {_BEST}) x "
+        f"AND g.connection = l.c AND g.next_epoch IS NULL {best}) x "
         f"WHERE l.c >= {bound} AND {need} <= :undated_timeliness",
         f"SELECT x.* FROM f CROSS JOIN unnest({_array(gap_low)}, {_array(gap_high)}) AS r(lo, hi) CROSS JOIN LATERAL "
         f"(SELECT {columns} FROM listing_geo g WHERE {where} AND g.connection > r.lo "
-        f"AND g.connection < r.hi AND g.connection >= {bound} {_BEST}) x WHERE r.hi > {bound}",
+        f"AND g.connection < r.hi AND g.connection >= {bound} {best}) x WHERE r.hi > {bound}",
     ]
 
 
