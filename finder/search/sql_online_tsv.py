@@ -108,7 +108,7 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, ceiling: str, filters: s
     parts = sql_online_levels.postgres_level_parts(
         "g.id",
         rest=f":w_distance * :online_distance{' + :w_text' if plan.title_terms else ''}",
-        where=f"{filters} AND {ceiling} >= f.v - 0.000000001",
+        where=f"{filters} AND {ceiling} >= f.v - {sql_online_levels.MARGIN}",
         best="",
     )
     union = " UNION ALL ".join(f"({part})" for part in parts)
