@@ -8,13 +8,10 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from finder import ranking
-from finder.index import writes as index_writes
-from finder.models import Listing
 from finder.search import SearchQuery, run_search, sql_online, sql_online_levels, sql_online_tsv, sql_online_words
-from tests.search_helpers import LONDON, NOW, add_listing, cold_page
+from tests.search_helpers import LONDON, NOW, add_listing, cold_page, connections_off_the_levels
 
 LAT, LON = LONDON
 QUERIES = (
@@ -85,14 +82,7 @@ def test_levels_past_the_last_read_whole_keep_every_page_and_total(session, onli
 def test_connections_off_the_known_levels_keep_every_page_and_total(session, online_crowd, monkeypatch):
     """Rows whose connection is none of `ranking.connection_levels()` (an older formula's, an operator's edit) are
     read too: PostgreSQL reads them between and beyond the known levels, SQLite finds every level in its index."""
-    rng = random.Random(11)
-    online = session.scalars(select(Listing).where(Listing.online.is_(True)).order_by(Listing.id)).all()
-    for listing in online[::3]:
-        listing.connection_score = rng.choice([round(rng.uniform(0.0, 1.0), 4), 0.97, 1.2, -0.1])
-    session.flush()
-    index_writes.refresh(session, [listing.id for listing in online])
-    session.commit()
-    assert not {listing.connection_score for listing in online[::3]} <= set(ranking.connection_levels())
+    assert not connections_off_the_levels(session, 11) <= set(ranking.connection_levels())
     queries = [args for args in QUERIES if "q" not in args]
     pruned = {str(args): search(session, args) for args in queries}
     monkeypatch.setattr(sql_online, "prunable", lambda plan: False)

@@ -8,13 +8,11 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from finder import ranking
-from finder.index import writes as index_writes
-from finder.models import Listing
 from finder.search import sql_cache, sql_online, sql_online_levels, sql_online_tags, sql_online_tags_postgres
-from tests.search_helpers import LONDON, NOW, add_listing, cold_page
+from tests.search_helpers import LONDON, NOW, add_listing, cold_page, connections_off_the_levels
 
 LAT, LON = LONDON
 TAGS = ("games", "music", "crafts", "dance")
@@ -127,13 +125,6 @@ def test_connections_off_the_known_levels_keep_every_page_and_total(session, tag
     and beyond the known levels; SQLite finds every level in its index)."""
     monkeypatch.setattr(sql_online_tags, "MIN_SHARE", 0)
     monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
-    rng = random.Random(5)
-    online = session.scalars(select(Listing).where(Listing.online.is_(True)).order_by(Listing.id)).all()
-    for listing in online[::3]:
-        listing.connection_score = rng.choice([round(rng.uniform(0.0, 1.0), 4), 0.97, 1.2, -0.1])
-    session.flush()
-    index_writes.refresh(session, [listing.id for listing in online])
-    session.commit()
-    assert not {listing.connection_score for listing in online[::3]} <= set(ranking.connection_levels())
+    assert not connections_off_the_levels(session, 5) <= set(ranking.connection_levels())
     floored = {str(args): cold_page(session, args) for args in QUERIES}
     assert floored == scored_every_match(session, monkeypatch, QUERIES)
