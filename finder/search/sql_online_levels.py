@@ -26,6 +26,7 @@ from finder.search.sql_cache import PLAN_ONCE
 
 MAX_LEVELS = 1000
 MARGIN = "0.000000001"  # for rounding: bounds a little wider than exact
+_BEST = "ORDER BY score DESC, id LIMIT :branch_limit"
 
 
 def levels_cte(rank: str, bound: str) -> str:
@@ -83,16 +84,14 @@ def postgres_floored_statement(columns: str, *, floor: str, rest: str, where: st
     listings, medians of 2 runs each: planning 0.55 -> 1.1 ms, execution 1.5 -> 0.28, at the client p50 2.49 ->
     2.10, p95 4.01 -> 3.35 ms. Planned once per connection (`PLAN_ONCE`): the bench's searches by place alone, each
     first of its filter set, one after the other on one connection: p50 11.2 -> 9.5 ms (25 km), 9.4 -> 7.7 (5 km)."""
-    union = " UNION ALL ".join(f"({part})" for part in postgres_level_parts(columns, rest=rest, where=where))
-    return f"{PLAN_ONCE}WITH f(v) AS MATERIALIZED ({floor}) SELECT *, {count} AS total FROM ({union}) u {_BEST}"
+    rows = postgres_level_rows(columns, rest=rest, where=where)
+    return f"{PLAN_ONCE}WITH f(v) AS MATERIALIZED ({floor}) SELECT *, {count} AS total FROM ({rows}) u {_BEST}"
 
 
-_BEST = "ORDER BY score DESC, id LIMIT :branch_limit"
-
-
-def postgres_level_parts(columns: str, *, rest: str, where: str, best: str = _BEST) -> list[str]:
-    """PostgreSQL: the rows that can reach the floor `f.v` (a CTE `f(v)`, NULL: none) and pass `where`, each part's
-    `best` (its best rows by score; "": every row, for `columns` without a score). The levels are the values
+def postgres_level_rows(columns: str, *, rest: str, where: str, best: str = _BEST, also: str = "") -> str:
+    """PostgreSQL: the rows that can reach the floor `f.v` (a CTE `f(v)`, NULL: none) and pass `where`, one UNION ALL
+    of parts each giving its `best` (its best rows by score; "": every row, for `columns` without a score), and the
+    statement `also` (more rows of the same columns) when given. The levels are the values
     `ranking.connection_potential` gives (written into the statement: one SQL text), each read through a LATERAL
     subquery (one range of `listing_geo_online_rank_tags` each), and the connections between and beyond them (none, as
     the index is written; any others, exactly) through another. `rest`: the score's terms other than connection and
@@ -103,7 +102,7 @@ def postgres_level_parts(columns: str, *, rest: str, where: str, best: str = _BE
     need = f"(((f.v - {MARGIN} - ({rest}) - :w_connection * l.c) / :w_time - 0.000001))"
     until = f"(CASE WHEN {need} <= 0 THEN 1e300 ELSE :now + 3600.0 * :soon_scale_h * (1.0 / {need} - 1.0) END)"
     level = f"f CROSS JOIN unnest({_array(levels)}) AS l(c)"
-    return [
+    parts = [
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
         f"AND g.connection = l.c AND g.next_epoch <= {until} {best}) x WHERE l.c >= {bound}",
         f"SELECT x.* FROM {level} CROSS JOIN LATERAL (SELECT {columns} FROM listing_geo g WHERE {where} "
@@ -112,7 +111,9 @@ def postgres_level_parts(columns: str, *, rest: str, where: str, best: str = _BE
         f"SELECT x.* FROM f CROSS JOIN unnest({_array(gap_low)}, {_array(gap_high)}) AS r(lo, hi) CROSS JOIN LATERAL "
         f"(SELECT {columns} FROM listing_geo g WHERE {where} AND g.connection > r.lo "
         f"AND g.connection < r.hi AND g.connection >= {bound} {best}) x WHERE r.hi > {bound}",
+        *([also] if also else []),
     ]
+    return " UNION ALL ".join(f"({part})" for part in parts)
 
 
 def _array(values) -> str:

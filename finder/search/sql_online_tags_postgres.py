@@ -11,7 +11,7 @@ migration 0017), so no row of the table is visited but those having every tag:
 - the floor: the worst of the best `branch_limit` seed scores (none with fewer seed rows: every match is scored);
 - the rows having a tag but not every tag have interest at most (tags - 1) / tags (one tag: 1), so their score with
   that interest and the others at their most bounds it: in each connection level only the rows whose timeliness can
-  reach the floor are read (`sql_online_levels.postgres_level_parts`, as by place alone), and only rows whose bound
+  reach the floor are read (`sql_online_levels.postgres_level_rows`, as by place alone), and only rows whose bound
   reaches it are scored (their exact score, from the index's tags);
 - the count: the tag tokens' placeless rows from `listing_geo_online_lexemes` (migration 0015; two tags: each one's,
   less those having both), less the matching rows that are over or not online (the 0011 indexes).
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 MIN_SHARE = 0.04
 MAX_TAGS = 2  # the count by lexemes: each tag's rows, less those having both
 MAX_BRANCH_LIMIT = 100  # deeper pages: a lower floor reaches most rows; every match is scored
-_MARGIN = "0.000000001"
+_MARGIN = sql_online_levels.MARGIN
 
 
 def applies(plan: Plan) -> bool:
@@ -98,14 +98,14 @@ def pruned_sql(plan: Plan, params: dict, *, columns: str, score: str, filters: s
         "FROM (SELECT score FROM seed ORDER BY score DESC LIMIT :branch_limit) s"
     )
     # in each connection level only the rows whose timeliness can reach the floor (`sql_online_levels`), and of
-    # those only the ones whose ceiling does
-    parts = sql_online_levels.postgres_level_parts(
+    # those only the ones whose ceiling does; with them the rows having every tag
+    rows = sql_online_levels.postgres_level_rows(
         columns,
         rest=":w_distance * :online_distance + :w_interest * :tag_ceiling",
         where=f"{filters} AND {ceiling} >= f.v - {_MARGIN} AND {bounded}",
+        also="SELECT * FROM every_tag",
     )
-    union = " UNION ALL ".join(f"({part})" for part in [*parts, "SELECT * FROM every_tag"])
-    floored = f"SELECT * FROM ({union}) r ORDER BY score DESC, id LIMIT :branch_limit"
+    floored = f"SELECT * FROM ({rows}) r ORDER BY score DESC, id LIMIT :branch_limit"
     scored = (  # every match scored, as without a floor (finder.search.sql)
         f"WITH x AS MATERIALIZED (SELECT {columns} FROM listing_geo g WHERE {filters} AND {text}) "
         "SELECT *, (SELECT count(*) FROM x) AS total FROM x ORDER BY score DESC, id LIMIT :branch_limit"

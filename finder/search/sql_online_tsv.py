@@ -7,7 +7,7 @@ rows in the order of `listing_geo_online_rank` (most connected first) that pass 
 the words. The rows that can reach the floor are then found in that index alone: their score with a relevance of 1
 (its most; every other component is an index column) is at least the floor, a tighter bound than connection alone
 (~30 candidates for "club" instead of ~4,000), and they are read level by level of connection, each level only up to
-the start whose timeliness can still reach the floor (`sql_online_levels.postgres_level_parts`: ~60 index entries
+the start whose timeliness can still reach the floor (`sql_online_levels.postgres_level_rows`: ~60 index entries
 read where the whole range above the least connection was ~4,000). Only those are read to test the words and be
 scored; the index's entries and a row's words live apart, so each candidate's row is read on its own (`OFFSET 0`
 keeps the planner from replacing these reads by a scan of every match, which its estimates of a word's matches would
@@ -105,15 +105,14 @@ def pruned_sql(plan: Plan, *, columns: str, score: str, ceiling: str, filters: s
         count = subtracted_count(matches, text)
     # the candidates: in each connection level the rows whose timeliness can reach the floor with the words'
     # relevance at its most (`sql_online_levels`), of those the ones whose ceiling does, from the rank index alone
-    parts = sql_online_levels.postgres_level_parts(
+    rows = sql_online_levels.postgres_level_rows(
         "g.id",
         rest=f":w_distance * :online_distance{' + :w_text' if plan.title_terms else ''}",
         where=f"{filters} AND {ceiling} >= f.v - {sql_online_levels.MARGIN}",
         best="",
     )
-    union = " UNION ALL ".join(f"({part})" for part in parts)
     floored = (
-        f"SELECT {columns}, ({count}) AS total FROM ({union}) c {_ROW} "
+        f"SELECT {columns}, ({count}) AS total FROM ({rows}) c {_ROW} "
         f"WHERE {text} ORDER BY score DESC, id LIMIT :branch_limit"
     )
     scored = (  # every match scored, as without a floor (finder.search.sql)
