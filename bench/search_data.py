@@ -193,20 +193,25 @@ class Data:
         return [s for b, s in enumerate(self.slugs) if bits >> b & 1]
 
 
-def load(connection: Connection, data: Data, chunk: int = 20_000) -> None:
-    """Listings, tags and index rows into an empty schema (index rows in band order)."""
+def load(
+    connection: Connection, data: Data, chunk: int = 20_000, *, add_tags: bool = True, commit: bool = False
+) -> None:
+    """Listings, tags and index rows into an empty schema (index rows in band order). `add_tags` False: the tags are
+    there already (more listings into a loaded schema); `commit`: each chunk committed, as an import commits its
+    batches (the connection then from `engine.connect()`)."""
     from finder.index.rows import lat_band, title_norm
     from finder.index.writes import write_rows
 
     tag_ids = {slug: i + 1 for i, slug in enumerate(data.slugs)}
     vocabulary = load_vocabulary()
-    connection.execute(
-        Tag.__table__.insert(),
-        [
-            {"id": i, "slug": s, "label": vocabulary.label(s), "facet": vocabulary.facet(s) or "activity"}
-            for s, i in tag_ids.items()
-        ],
-    )
+    if add_tags:
+        connection.execute(
+            Tag.__table__.insert(),
+            [
+                {"id": i, "slug": s, "label": vocabulary.label(s), "facet": vocabulary.facet(s) or "activity"}
+                for s, i in tag_ids.items()
+            ],
+        )
     titles = data.titles()
     start = datetime.now(UTC)
     for offset in range(0, data.n, chunk):
@@ -237,6 +242,8 @@ def load(connection: Connection, data: Data, chunk: int = 20_000) -> None:
             links.extend({"listing_id": int(data.ids[i]), "tag_id": tag_ids[s]} for s in data.tag_slugs(i))
         connection.execute(Listing.__table__.insert(), rows)
         connection.execute(ListingTag.__table__.insert(), links)
+        if commit:
+            connection.commit()
     bands = np.where(data.online, NO_PLACE_BAND, np.floor(data.lat / 0.1)).astype(np.int64)
     order = np.lexsort((np.where(data.online, 0.0, data.lon), bands))
     for offset in range(0, data.n, chunk):
@@ -266,4 +273,6 @@ def load(connection: Connection, data: Data, chunk: int = 20_000) -> None:
             )
             fts.append((int(data.ids[i]), titles[i], "Meet people near you.", ""))
         write_rows(connection, rows, fts)
+        if commit:
+            connection.commit()
         log.info("indexed %d/%d", min(offset + chunk, data.n), data.n)
