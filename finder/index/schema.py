@@ -208,12 +208,20 @@ BAND_LON_POSTGRES = (
     "CREATE INDEX IF NOT EXISTS listing_geo_band_lon_cover ON listing_geo (lat_band, lon) "
     "INCLUDE (id, x, y, z, end_epoch, next_epoch, connection, flags, kind, days_mask, times_mask)"
 )
+# Autovacuum analyses a table after 10 % of its rows changed and vacuums it after 20 % were inserted: at 1M listings,
+# 100,000 imported listings searched with the old plan sizes and new pages read for every index-only scan (a first
+# search with "club": 12.1 ms, 3.9 after ANALYZE, 1.7 after VACUUM). The index is kept current from 1 % (0018).
+AUTOVACUUM_POSTGRES = (
+    "ALTER TABLE listing_geo SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.01, "
+    "autovacuum_vacuum_insert_scale_factor = 0.01)"
+)
 POSTGRES_DDL = (
     """CREATE TABLE IF NOT EXISTS listing_geo (
         id bigint PRIMARY KEY, lat_band integer NOT NULL, lon float8 NOT NULL, lat float8, x float8, y float8, z float8,
         kind text NOT NULL, flags integer NOT NULL, days_mask integer NOT NULL, times_mask integer NOT NULL,
         next_epoch float8, end_epoch float8, connection float8 NOT NULL, tags text NOT NULL,
         title_norm text NOT NULL, tsv tsvector NOT NULL)""",
+    AUTOVACUUM_POSTGRES,
     BAND_LON_POSTGRES,
     "CREATE INDEX IF NOT EXISTS listing_geo_tsv ON listing_geo USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS listing_geo_online_tsv ON listing_geo USING gin (tsv) "
