@@ -91,17 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     results = {"sqlite": sqlite_copy(options.workdir, options.n, queries, options.rows)}
     if not options.no_postgres:
         results["postgres"] = postgres_copy(options.postgres_url, options.n, queries, options.rows)
-    print(f"first searches (cold) before / after {options.rows} new listings in batches of {BATCH}, n={options.n}")
-    print(
-        f"{'p50 / p95 ms per shape':26}" + "".join(f"{f'{name} before':>18}{f'{name} after':>18}" for name in results)
-    )
+    out = sys.stdout.write
+    out(f"first searches (cold) before / after {options.rows} new listings in batches of {BATCH}, n={options.n}\n")
+    out(f"{'p50 / p95 ms per shape':26}" + "".join(f"{f'{name} before':>18}{f'{name} after':>18}" for name in results))
+    out("\n")
     for shape in results["sqlite"][0]:
         cells = [
             f"{table[shape]['p50']:.2f} / {table[shape]['p95']:.2f}"
             for before, after in results.values()
             for table in (before, after)
         ]
-        print(f"{shape:26}" + "".join(f"{cell:>18}" for cell in cells))
+        out(f"{shape:26}" + "".join(f"{cell:>18}" for cell in cells) + "\n")
     return 0
 
 
