@@ -75,8 +75,8 @@ POSTGRES_MOVE = f"""WITH l AS MATERIALIZED (
     FROM listing_geo_staging s JOIN l ON l.labels = s.labels"""  # noqa: S608 (fixed names)
 
 # PostgreSQL's text indexes (GIN, `fastupdate` on by default) take new rows into a pending list that every search with
-# words reads through in full, until the list passes gin_pending_list_limit (4 MB) or a VACUUM merges it; at 1M listings
-# autovacuum comes after ~200,000 inserts, so the list is most of the time somewhere between empty and 4 MB. After
+# words reads through in full, until the list passes gin_pending_list_limit (4 MB) or a VACUUM merges it (at 1M listings
+# autovacuum comes after 200,000 inserts by default, 10,000 with migration 0018; the CI server runs without it). After
 # 20,000 new listings in batches of 1,000 (a list of 313 pages), the bench's first searches with words went from p95
 # 11 to 73 ms ("100 km +text"), the near branch with interests and words from 4.3 to 134 ms. So each write moves its
 # own entries into the index's tree in bulk (gin_clean_pending_list, PostgreSQL's step after a bulk insert: ~3 ms per
