@@ -30,7 +30,6 @@ from bench.search_bench import DEFAULT_POSTGRES, by_shape, make_queries, time_ba
 from bench.search_data import Data, load  # noqa: E402
 from finder.db.engine import make_engine  # noqa: E402
 
-log = logging.getLogger("bench.after_import")
 BATCH = 1000
 
 
@@ -97,9 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     out("\n")
     for shape in results["sqlite"][0]:
         cells = [
-            f"{table[shape]['p50']:.2f} / {table[shape]['p95']:.2f}"
-            for before, after in results.values()
-            for table in (before, after)
+            f"{table[shape]['p50']:.2f} / {table[shape]['p95']:.2f}" for pair in results.values() for table in pair
         ]
         out(f"{shape:26}" + "".join(f"{cell:>18}" for cell in cells) + "\n")
     return 0

@@ -15,14 +15,13 @@ import pytest
 from sqlalchemy import text
 
 from finder.db.engine import make_engine
+from finder.index.writes import TEXT_INDEXES
 from finder.ingest.importer import ingest
 from finder.models import Source
 from scrapers.listing import Listing as Item
 from tests.search_helpers import LONDON, NOW, add_listing, cold_page
 
 POSTGRES = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite's FTS5 has no pending list
-
-TEXT_INDEXES = ("listing_geo_tsv", "listing_geo_online_tsv")
 
 
 def pending_pages(session) -> dict[str, int]:

@@ -82,10 +82,10 @@ POSTGRES_MOVE = f"""WITH l AS MATERIALIZED (
 # own entries into the index's tree in bulk (gin_clean_pending_list, PostgreSQL's step after a bulk insert: ~3 ms per
 # 1,000 rows, where `fastupdate = off` cost ~22 us a row) and searches never read a pending list. The function needs
 # the index's owner, as VACUUM does: a role that does not own it skips it (logged once per connection).
-GIN_CLEAN = """SELECT count(gin_clean_pending_list(c.oid)) FROM pg_class c
-    WHERE c.oid IN (to_regclass('listing_geo_tsv'), to_regclass('listing_geo_online_tsv'))
-        AND pg_has_role(c.relowner, 'USAGE')"""
-GIN_INDEXES = 2
+TEXT_INDEXES = ("listing_geo_tsv", "listing_geo_online_tsv")
+GIN_CLEAN = f"""SELECT count(gin_clean_pending_list(c.oid)) FROM pg_class c
+    WHERE c.oid IN ({", ".join(f"to_regclass('{name}')" for name in TEXT_INDEXES)})
+        AND pg_has_role(c.relowner, 'USAGE')"""  # noqa: S608 (fixed names)
 
 _ONLINE_VALUES = itemgetter(*ONLINE_COLUMNS)
 ONLINE_INSERT = (
@@ -209,7 +209,7 @@ def write_rows(connection: Connection, rows: list[dict], fts: list[tuple[int, st
             cursor.execute(POSTGRES_MOVE)
             cursor.execute("DELETE FROM listing_geo_staging")
             cleaned = cursor.execute(GIN_CLEAN).fetchone()[0]
-        if cleaned < GIN_INDEXES and not connection.info.get("gin_clean_skipped"):
+        if cleaned < len(TEXT_INDEXES) and not connection.info.get("gin_clean_skipped"):
             connection.info["gin_clean_skipped"] = True
             log.warning(
                 "the text indexes' pending entries are left for VACUUM: this role does not own listing_geo's "
