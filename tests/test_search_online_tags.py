@@ -96,12 +96,11 @@ def test_the_floor_is_real_rows_only(session, tagged_crowd, monkeypatch):
     assert floored == scored_every_match(session, monkeypatch, queries)
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite has no plan cache
 def test_postgres_plans_the_floored_statement_once_and_keeps_its_setting(session, tagged_crowd, monkeypatch):
     """PostgreSQL: from the statement's 5th use on a connection (psycopg prepares it then) it runs on a generic
     plan, planned once; its pages stay those of scoring every match, and the connection's own plan_cache_mode (an
     operator's setting) is as it was after each search."""
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan cache")
     monkeypatch.setattr(sql_online_tags_postgres, "MIN_SHARE", 0)
     queries = [{"interests": tag} for tag in (*TAGS, *TAGS)]  # one statement text: eight uses
     session.execute(text("SET plan_cache_mode = force_custom_plan"))
