@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.host import HostMeter  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.identity import merge_group  # noqa: E402
 from finder.index import rows as search_index  # noqa: E402
@@ -367,6 +368,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the new-listings pass to FILE.<dialect>")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    meter = HostMeter.start()
     for name, rate in parse_rates(args.parse_n).items():
         log.info("parse %s: %.0f listings/s", name, rate)
     base_file = sqlite_base(args.workdir, args.base, args.reuse_base)
@@ -394,6 +396,7 @@ def main() -> None:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
     figure = f"{postgres:.0f}" if postgres else "na"
+    sys.stdout.write(meter.line() + "\n")
     sys.stdout.write(f"ingest n={args.n} sqlite_per_s={sqlite:.0f} postgres_per_s={figure}\n")
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.host import HostMeter  # noqa: E402
 from bench.search_brute import brute_top  # noqa: E402
 from bench.search_data import NOW, WORDS, Data, load  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
@@ -262,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "http_rps": None,
     }
 
+    meter = HostMeter.start()
     data = Data(options.n, options.seed)
     options.cities = data.cities
     queries = make_queries(data, max(options.queries, 300), options.seed)
@@ -314,11 +316,11 @@ def main(argv: list[str] | None = None) -> int:
         http = measure(sqlite_url, paths, options.http_seconds)
         figures["http_rps"] = http["rps"]
 
-    print_report(options, report, shapes, http, figures)
+    print_report(options, report, shapes, http, figures, meter)
     return 0
 
 
-def print_report(options, report, shapes, http, figures) -> None:
+def print_report(options, report, shapes, http, figures, meter: HostMeter) -> None:
     out = sys.stdout.write
     out(
         f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
@@ -340,6 +342,7 @@ def print_report(options, report, shapes, http, figures) -> None:
         )
     if figures["sqlite_p95_ms"] and figures["brute_p95_ms"]:
         out(f"speed-up over brute force at p95: sqlite {figures['brute_p95_ms'] / figures['sqlite_p95_ms']:.1f}x\n")
+    out(meter.line() + "\n")
     line = " ".join(
         f"{k}={'na' if v is None else f'{v:.1f}' if k == 'http_rps' else f'{v:.2f}'}" for k, v in figures.items()
     )
