@@ -324,7 +324,7 @@ def print_report(options, report, shapes, http, figures, meter: HostMeter) -> No
     out = sys.stdout.write
     out(
         f"\nsearch benchmark: n={options.n} listings around {options.cities}, queries={max(options.queries, 300)} "
-        f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text), load average {os.getloadavg()[0]:.1f}\n"
+        f"(radius {'/'.join(map(str, RADII_KM))} km x interests x text)\n"
     )
     out(f"{'':24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  same top-20 as brute\n")
     for name, p, agree in report:
