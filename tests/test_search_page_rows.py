@@ -49,3 +49,15 @@ def test_plain_rows_answer_as_orm_listings(session, town, args):  # noqa: F811
         assert (ours.reasons, ours.matched_tags) == (theirs.reasons, theirs.matched_tags)
         bodies = [json.dumps(api_result(r.listing, r.distance_km, r.next_start, r.reasons, "")) for r in pair]
         assert bodies[0] == bodies[1]
+
+
+def test_a_listing_without_tags_answers_as_its_orm_listing(session, town):  # noqa: F811
+    """PostgreSQL reads a page's tags as an array beside each listing: NULL for one without any."""
+    from tests.search_helpers import add_listing
+
+    add_listing(session, "Untagged Reading Group", lat=LAT, lon=LON, kind="club", tags=[])
+    args = {"lat": LAT, "lon": LON, "radius_km": 30, "q": "reading"}
+    orm, plain = answer(session, args, False), answer(session, args, True)
+    assert [r.listing.title for r in plain.results] == ["Untagged Reading Group"]
+    assert plain.results[0].listing.tags == [] and orm.results[0].listing.tags == []
+    assert plain.results[0].reasons == orm.results[0].reasons

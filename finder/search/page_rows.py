@@ -2,7 +2,8 @@
 
 The API answers from these: building 20 `Listing` objects with their tag and occurrence collections cost about
 half of a search's CPU time, for fields it never reads. Three plain SELECTs (listings, tags, occurrences when a
-date window needs them) give the same values through the same column types."""
+date window needs them; on PostgreSQL the tags come with the listings) give the same values through the same
+column types."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Integer, String, any_, bindparam, func, literal_column, select
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, func, literal_column, select, type_coerce
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from finder.models import Listing, ListingTag, Occurrence, Tag
@@ -76,14 +79,26 @@ def ids_value(ids: list[int], dialect: str):
 
 def _statements(dialect: str) -> tuple:
     """(listing columns, their tags by slug, their occurrences by start) of the page, of the tables' columns (Core:
-    no ORM compile or loading step, the same column types)."""
+    no ORM compile or loading step, the same column types). On PostgreSQL the tags come with the listings, as an
+    array of [slug, label] pairs in a last column (one round trip fewer: a page of 20 at 1M listings, p50 1.29 ->
+    1.16 ms, p95 1.63 -> 1.37), and the tags statement is None; on SQLite, where a round trip costs nothing, they
+    come from their own statement."""
     listings = select(*(_LISTING[c] for c in COLUMNS)).where(id_in(_LISTING["id"], dialect))
-    tags = (
-        select(_LINK["listing_id"], _TAG["slug"], _TAG["label"])
-        .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
-        .where(id_in(_LINK["listing_id"], dialect))
-        .order_by(_TAG["slug"])
-    )
+    if dialect == "postgresql":
+        pairs = (
+            select(func.array_agg(aggregate_order_by(postgresql.array([_TAG["slug"], _TAG["label"]]), _TAG["slug"])))
+            .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
+            .where(_LINK["listing_id"] == _LISTING["id"])
+            .scalar_subquery()
+        )
+        listings, tags = listings.add_columns(type_coerce(pairs, ARRAY(String, dimensions=2))), None
+    else:
+        tags = (
+            select(_LINK["listing_id"], _TAG["slug"], _TAG["label"])
+            .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
+            .where(id_in(_LINK["listing_id"], dialect))
+            .order_by(_TAG["slug"])
+        )
     occurrences = (
         select(_OCCURRENCE["listing_id"], _OCCURRENCE["start"], _OCCURRENCE["end"], _OCCURRENCE["status"])
         .where(id_in(_OCCURRENCE["listing_id"], dialect))
@@ -102,10 +117,14 @@ def load_page(session: Session, ids: list[int], *, with_occurrences: bool) -> di
     dialect = session.get_bind().dialect.name
     listings_sql, tags_sql, occurrences_sql = _STATEMENTS[dialect]
     params = {"ids": ids_value(ids, dialect)}
-    listings = {row[0]: PageListing(*row) for row in session.execute(listings_sql, params)}
-    for listing_id, slug, label in session.execute(tags_sql, params):
-        if listing_id in listings:
-            listings[listing_id].tags.append(PageTag(slug, label))
+    if tags_sql is None:  # PostgreSQL: each row ends with its [slug, label] pairs (NULL when it has none)
+        rows = session.execute(listings_sql, params)
+        listings = {row[0]: PageListing(*row[:-1], [PageTag(*pair) for pair in row[-1] or ()]) for row in rows}
+    else:
+        listings = {row[0]: PageListing(*row) for row in session.execute(listings_sql, params)}
+        for listing_id, slug, label in session.execute(tags_sql, params):
+            if listing_id in listings:
+                listings[listing_id].tags.append(PageTag(slug, label))
     if with_occurrences:
         for listing_id, start, end, status in session.execute(occurrences_sql, params):
             if listing_id in listings:
