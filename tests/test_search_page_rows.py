@@ -10,7 +10,7 @@ import pytest
 from finder.search import SearchQuery, run_search
 from finder.search.page_rows import COLUMNS
 from finder.web.api import _result as api_result
-from tests.search_helpers import LONDON, NOW
+from tests.search_helpers import LONDON, NOW, add_listing
 from tests.test_search import town  # noqa: F401 (the fixture)
 
 LAT, LON = LONDON
@@ -53,8 +53,6 @@ def test_plain_rows_answer_as_orm_listings(session, town, args):  # noqa: F811
 
 def test_a_listing_without_tags_answers_as_its_orm_listing(session, town):  # noqa: F811
     """PostgreSQL reads a page's tags as an array beside each listing: NULL for one without any."""
-    from tests.search_helpers import add_listing
-
     add_listing(session, "Untagged Reading Group", lat=LAT, lon=LON, kind="club", tags=[])
     args = {"lat": LAT, "lon": LON, "radius_km": 30, "q": "reading"}
     orm, plain = answer(session, args, False), answer(session, args, True)
