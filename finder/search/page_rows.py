@@ -61,6 +61,7 @@ class PageListing:
 
 COLUMNS = [c for c in PageListing.__dataclass_fields__ if c not in ("tags", "occurrences")]
 _LISTING, _LINK, _TAG, _OCCURRENCE = (m.__mapper__.columns for m in (Listing, ListingTag, Tag, Occurrence))
+_LINKED_TAGS = ListingTag.__table__.join(Tag.__table__, _TAG["id"] == _LINK["tag_id"])
 
 
 def id_in(column, dialect: str):
@@ -87,7 +88,7 @@ def _statements(dialect: str) -> tuple:
     if dialect == "postgresql":
         pairs = (
             select(func.array_agg(aggregate_order_by(postgresql.array([_TAG["slug"], _TAG["label"]]), _TAG["slug"])))
-            .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
+            .select_from(_LINKED_TAGS)
             .where(_LINK["listing_id"] == _LISTING["id"])
             .scalar_subquery()
         )
@@ -95,7 +96,7 @@ def _statements(dialect: str) -> tuple:
     else:
         tags = (
             select(_LINK["listing_id"], _TAG["slug"], _TAG["label"])
-            .join_from(ListingTag.__table__, Tag.__table__, _TAG["id"] == _LINK["tag_id"])
+            .select_from(_LINKED_TAGS)
             .where(id_in(_LINK["listing_id"], dialect))
             .order_by(_TAG["slug"])
         )
