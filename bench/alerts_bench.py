@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.host import HostMeter  # noqa: E402
 from bench.search_data import CITIES, city_centres  # noqa: E402
 from finder import create_app  # noqa: E402
 from finder.alerts import digest_due, digest_message, digests  # noqa: E402
@@ -396,6 +397,7 @@ def main() -> None:
             match_only(session, make_matcher(resolver, config.TIMEZONE), config)
         sys.stdout.write(f"alerts subscriptions={args.subscriptions} listings={args.listings} seconds=na\n")
         return
+    meter = HostMeter.start()
     cpu = _cpu_s()
     if args.workers > 1:
         started = time.perf_counter()
@@ -410,11 +412,10 @@ def main() -> None:
             seconds = time.perf_counter() - started
     cpu = _cpu_s() - cpu
     log.info(
-        "CPU (user + system, this process and its workers): %.1f s for a wall time of %.1f s; load average %s "
-        "(a shared machine: wall time counts waiting for a core)",
+        "CPU (user + system, this process and its workers): %.1f s for a wall time of %.1f s "
+        "(a shared machine: wall time counts waiting for a core; the host line says how much)",
         cpu,
         seconds,
-        " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     )
     with app.app_context(), app.extensions["sessionmaker"]() as session:
         shown = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
@@ -464,6 +465,7 @@ def main() -> None:
             )
     if args.smtp:
         send_to_local_server(config, max(args.workers, 1))
+    sys.stdout.write(meter.line() + "\n")
     sys.stdout.write(f"alerts subscriptions={args.subscriptions} listings={args.listings} seconds={seconds:.1f}\n")
 
 

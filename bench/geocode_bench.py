@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.host import HostMeter  # noqa: E402
 from finder.geo.math import haversine_km  # noqa: E402
 from finder.geo.resolver import Resolver  # noqa: E402
 
@@ -155,6 +156,7 @@ def main() -> None:
         sys.stderr.write(f"no gazetteer at {args.gazetteer}: run `finder gazetteer build`\n")
         sys.stdout.write("geocode n=0 p50_us=na p99_us=na top1_pct=na\n")
         return
+    meter = HostMeter.start()
     size_mb = args.gazetteer.stat().st_size / 1e6
     rss_before = rss_mb()
     resolver = Resolver(args.gazetteer)
@@ -202,6 +204,7 @@ def main() -> None:
         for query, got in misses:
             sys.stdout.write(f"miss: {query!r} -> {got}\n")
     top1 = 100.0 * hits / len(QUERIES)
+    sys.stdout.write(meter.line() + "\n")
     sys.stdout.write(f"geocode n={args.n} p50_us={summary['p50_us']} p99_us={summary['p99_us']} top1_pct={top1:.1f}\n")
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.host import HostMeter  # noqa: E402
 from finder.config import Config  # noqa: E402
 from finder.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from finder.db.migrate import upgrade  # noqa: E402
@@ -288,6 +289,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("finder").setLevel(logging.WARNING)
+    meter = HostMeter.start()
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         seconds, importing = measure(f"sqlite:///{folder}/openactive.sqlite", args.n, args.series)
     line = f"openactive n={args.n} seconds={seconds:.1f} per_s={args.n / seconds:.0f}"
@@ -308,6 +310,7 @@ def main() -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+    sys.stdout.write(meter.line() + "\n")
     sys.stdout.write(line + "\n")
 
 
