@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -270,11 +272,14 @@ def settle(path: Path) -> None:
     """Every committed page of `path` moved from its write-ahead log into the file (the log emptied), so that a
     copy of the file alone holds the whole base. The build leaves its log on disk (177 MB at 1M); its background
     checkpoints had copied every frame when checked (the file alone held all 1M listings), but nothing guaranteed it."""
-    connection = sqlite3.connect(path)
+    connection = sqlite3.connect(path, timeout=30)
     try:
-        busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            raise RuntimeError(f"{path}: its log is in use by another process; cannot copy a settled base")
+        for _attempt in range(100):  # a background checkpoint of the build (finder.db.wal) may still be running
+            busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{path}: its log is in use by another process; cannot copy a settled base")
     finally:
         connection.close()
 
@@ -325,18 +330,26 @@ def postgres_url() -> str | None:
 
 
 def postgres_copy_rate(base_url: str, args) -> float:
-    """The rate into a fresh copy of a kept base database (built on first use; its name carries the size)."""
-    base_db = f"bench_ingest_base_v6_{args.base}"  # v6: lexeme counts (0015), by-start index (0016); v5: 0014
+    """The rate into a fresh copy of a kept base database."""
+    with postgres_copy(base_url, args.base) as url:
+        return ingest_rate(url, args.n, args.batch, args.profile)
+
+
+@contextmanager
+def postgres_copy(base_url: str, base: int) -> Iterator[str]:
+    """The URL of a fresh copy of the kept base database of `base` listings (built on first use; its name carries
+    the size), dropped after."""
+    base_db = f"bench_ingest_base_v6_{base}"  # v6: lexeme counts (0015), by-start index (0016); v5: 0014
     run_db = f"bench_ingest_run_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": base_db}).first()
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{base_db}"'))
-    base = make_url(base_url).set(database=base_db).render_as_string(hide_password=False)
+    base_url_kept = make_url(base_url).set(database=base_db).render_as_string(hide_password=False)
     if not exists:
         try:
-            build_base(base, args.base)
+            build_base(base_url_kept, base)
         except BaseException:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE "{base_db}"'))
@@ -344,8 +357,7 @@ def postgres_copy_rate(base_url: str, args) -> float:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{run_db}" TEMPLATE "{base_db}" STRATEGY FILE_COPY'))
     try:
-        url = make_url(base_url).set(database=run_db).render_as_string(hide_password=False)
-        return ingest_rate(url, args.n, args.batch, args.profile)
+        yield make_url(base_url).set(database=run_db).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{run_db}" WITH (FORCE)'))
