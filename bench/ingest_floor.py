@@ -45,8 +45,11 @@ LISTING_TABLES = (
     ("listing_sources", "listing_id"),
     ("listing_tags", "listing_id"),
     ("listing_geo", "id"),
-    ("listing_geo_online", "id"),
 )
+SQLITE_TABLES = (
+    *LISTING_TABLES,
+    ("listing_geo_online", "id"),
+)  # placeless search rows; PostgreSQL keeps them in listing_geo
 SQLITE_TEXT_TABLES = ("listing_fts", "listing_fts_online")
 log = logging.getLogger("bench")
 
@@ -75,7 +78,7 @@ def sqlite_replay(imported: Path, floor: Path, batch: int) -> tuple[int, float]:
             newer = f"id > (SELECT coalesce(max(id), 0) FROM main.{table})"  # noqa: S608 (fixed names)
             run(f"INSERT INTO main.{table} SELECT * FROM imported.{table} WHERE {newer}")  # noqa: S608
         connection.commit()
-        statements = [_sqlite_copy(run, table, key) for table, key in LISTING_TABLES]
+        statements = [_sqlite_copy(run, table, key) for table, key in SQLITE_TABLES]
         statements += [
             f"INSERT INTO main.{t} (rowid, title, body, tags, cell) "  # noqa: S608 (fixed names)
             f"SELECT rowid, title, body, tags, cell FROM imported.{t} WHERE rowid BETWEEN ? AND ?"

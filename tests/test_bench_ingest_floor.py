@@ -30,7 +30,7 @@ def test_the_replay_writes_the_rows_the_import_wrote(tmp_path, monkeypatch):
     written, elapsed = ingest_floor.sqlite_replay(imported, floor, 25)
 
     assert written == 70 and elapsed > 0
-    for table, key in ingest_floor.LISTING_TABLES:
+    for table, key in ingest_floor.SQLITE_TABLES:
         assert _rows(floor, table, key, 121) == _rows(imported, table, key, 121), table
     assert len(_rows(floor, "occurrences", "listing_id", 121)) > 70  # the recurring ones have several
     assert _counts(floor) == _counts(imported)  # no table the import wrote is left out of the replay
