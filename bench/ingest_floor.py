@@ -23,6 +23,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -78,20 +80,26 @@ def sqlite_replay(imported: Path, floor: Path, batch: int) -> tuple[int, float]:
             newer = f"id > (SELECT coalesce(max(id), 0) FROM main.{table})"  # noqa: S608 (fixed names)
             run(f"INSERT INTO main.{table} SELECT * FROM imported.{table} WHERE {newer}")  # noqa: S608
         connection.commit()
-        statements = [_sqlite_copy(run, table, key) for table, key in SQLITE_TABLES]
+        statements = [(table, _sqlite_copy(run, table, key)) for table, key in SQLITE_TABLES]
         statements += [
-            f"INSERT INTO main.{t} (rowid, title, body, tags, cell) "  # noqa: S608 (fixed names)
-            f"SELECT rowid, title, body, tags, cell FROM imported.{t} WHERE rowid BETWEEN ? AND ?"
+            (
+                t,
+                f"INSERT INTO main.{t} (rowid, title, body, tags, cell) "  # noqa: S608 (fixed names)
+                f"SELECT rowid, title, body, tags, cell FROM imported.{t} WHERE rowid BETWEEN ? AND ?",
+            )
             for t in SQLITE_TEXT_TABLES
         ]
-        started = time.perf_counter()
+        parts = Parts()
         for low in range(first, last + 1, batch):
-            for statement in statements:
-                run(statement, (low, min(low + batch - 1, last)))
+            for table, statement in statements:
+                with parts.timing(table):
+                    run(statement, (low, min(low + batch - 1, last)))
+            with parts.timing("commit"):
+                connection.commit()
+        with parts.timing("checkpoint"):  # as the importer's figure: until every page is in the file
+            run("PRAGMA wal_checkpoint(FULL)")
             connection.commit()
-        run("PRAGMA wal_checkpoint(FULL)")  # as the importer's figure: until every page is in the file
-        connection.commit()
-        elapsed = time.perf_counter() - started
+        elapsed = parts.log("sqlite")
         written = run("SELECT count(*) FROM main.listings WHERE id >= ?", (first,)).scalar_one()
         run("DETACH DATABASE imported")
     engine.dispose()
@@ -125,18 +133,45 @@ def postgres_floor(base_url: str, base_n: int, n: int, batch: int) -> float:
             ]
             driver = target.connection.dbapi_connection
             cursor = driver.cursor()
-            started = time.perf_counter()
+            parts = Parts()
             for writes in batches:
                 for table, columns, data in writes:
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
+                    with (
+                        parts.timing(table),
+                        cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+                    ):  # noqa: S608
                         copy.write(data)
-                cursor.execute(GIN_CLEAN)
-                driver.commit()  # the batch's transaction was begun by the driver, not by SQLAlchemy
-            elapsed = time.perf_counter() - started
+                with parts.timing("text index cleanup"):
+                    cursor.execute(GIN_CLEAN)
+                with parts.timing("commit"):
+                    driver.commit()  # the batch's transaction was begun by the driver, not by SQLAlchemy
+            elapsed = parts.log("postgresql")
             written = target.execute(text("SELECT count(*) FROM listings WHERE id >= :f"), {"f": first}).scalar_one()
         imported.dispose()
         floor.dispose()
     return written / elapsed
+
+
+class Parts:
+    """Seconds spent per part of a replay (a table's writes, commits, checkpoints), summed over its batches."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def log(self, dialect: str) -> float:
+        """Logs the parts, largest first, and returns their total."""
+        total = sum(self.seconds.values())
+        ranked = sorted(self.seconds.items(), key=lambda part: -part[1])
+        log.info("%s floor: %.2f s: %s", dialect, total, ", ".join(f"{name} {seconds:.2f}" for name, seconds in ranked))
+        return total
 
 
 def _copy(source, target, table: str, where: str) -> None:
