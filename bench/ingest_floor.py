@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.host import HostMeter  # noqa: E402
 from bench.ingest_bench import NOW, ingest_rate, postgres_copy, postgres_url, sqlite_base, synthetic_items  # noqa: E402
 from finder.db.engine import make_engine  # noqa: E402
+from finder.db.wal import checkpointer_of  # noqa: E402
 from finder.index.writes import GIN_CLEAN  # noqa: E402
 from finder.ingest.defaults import apply_source_defaults  # noqa: E402
 from finder.ingest.prepare import listing_values, prepare  # noqa: E402
@@ -89,13 +90,14 @@ def sqlite_replay(imported: Path, floor: Path, batch: int) -> tuple[int, float]:
             )
             for t in SQLITE_TEXT_TABLES
         ]
-        parts = Parts()
+        parts, checkpointer = Parts(), checkpointer_of(engine)
         for low in range(first, last + 1, batch):
             for table, statement in statements:
                 with parts.timing(table):
                     run(statement, (low, min(low + batch - 1, last)))
             with parts.timing("commit"):
                 connection.commit()
+            checkpointer.request()  # as after the importer's commits (this connection is not returned to the pool)
         with parts.timing("checkpoint"):  # as the importer's figure: until every page is in the file
             run("PRAGMA wal_checkpoint(FULL)")
             connection.commit()
