@@ -121,9 +121,11 @@ def postgres_floor(base_url: str, base_n: int, n: int, batch: int) -> float:
         with imported.connect() as source, floor.connect() as target:
             first = target.execute(text("SELECT max(id) FROM listings")).scalar_one() + 1
             last = source.execute(text("SELECT max(id) FROM listings")).scalar_one()
+            driver = target.connection.dbapi_connection
+            cursor = driver.cursor()
             for table in ("sources", "organizations"):  # rows the listings refer to, untimed
-                since = target.execute(text(f"SELECT max(id) FROM {table}")).scalar_one()  # noqa: S608
-                _copy(source, target, table, f"id > {since}")
+                since = target.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+                _copy_in(cursor, *_copy_out(source, table, f"id > {since}"))
             target.commit()
             lows = range(first, last + 1, batch)
             batches = [  # read out before timing: the floor is the writing database's work
@@ -133,16 +135,11 @@ def postgres_floor(base_url: str, base_n: int, n: int, batch: int) -> float:
                 ]
                 for low in lows
             ]
-            driver = target.connection.dbapi_connection
-            cursor = driver.cursor()
             parts = Parts()
             for writes in batches:
                 for table, columns, data in writes:
-                    with (
-                        parts.timing(table),
-                        cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
-                    ):  # noqa: S608
-                        copy.write(data)
+                    with parts.timing(table):
+                        _copy_in(cursor, table, columns, data)
                 with parts.timing("text index cleanup"):
                     cursor.execute(GIN_CLEAN)
                 with parts.timing("commit"):
@@ -176,14 +173,9 @@ class Parts:
         return total
 
 
-def _copy(source, target, table: str, where: str) -> None:
-    name, columns, data = _copy_out(source, table, where)
-    with (
-        target.connection.dbapi_connection.cursor() as cursor,
-        cursor.copy(
-            f"COPY {name} ({columns}) FROM STDIN (FORMAT BINARY)"  # noqa: S608
-        ) as copy,
-    ):
+def _copy_in(cursor, table: str, columns: str, data: bytes) -> None:
+    """One binary COPY stream (from `_copy_out`) into `table`."""
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608 (fixed names)
         copy.write(data)
 
 
