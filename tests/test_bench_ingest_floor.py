@@ -36,8 +36,7 @@ def test_the_replay_writes_the_rows_the_import_wrote(tmp_path, monkeypatch):
     assert _counts(floor) == _counts(imported)  # no table the import wrote is left out of the replay
     for text_table in ingest_floor.SQLITE_TEXT_TABLES:
         assert _rows(floor, text_table, "rowid", 121) == _rows(imported, text_table, "rowid", 121), text_table
-    query = "SELECT rowid FROM listing_fts WHERE listing_fts MATCH 'welcome' AND rowid > 120 ORDER BY rowid"
-    found = [_connected(path).execute(query).fetchall() for path in (imported, floor)]
+    found = [_matching(path, "welcome", 121) for path in (imported, floor)]
     assert len(found[1]) == 70 and found[0] == found[1]  # tokenised again: the copy finds the same listings
 
 
@@ -55,5 +54,11 @@ def _counts(path) -> dict[str, int]:
         connection.close()
 
 
-def _connected(path) -> sqlite3.Connection:
-    return sqlite3.connect(path)
+def _matching(path, words: str, first: int) -> list[tuple]:
+    """The listings from `first` on whose text matches `words` (FTS5)."""
+    connection = sqlite3.connect(path)
+    try:
+        query = "SELECT rowid FROM listing_fts WHERE listing_fts MATCH ? AND rowid >= ? ORDER BY rowid"
+        return connection.execute(query, (words, first)).fetchall()
+    finally:
+        connection.close()
