@@ -62,7 +62,7 @@ def sqlite_floor(base: Path, n: int, batch: int) -> float:
     with tempfile.TemporaryDirectory(dir=base.parent) as folder:
         imported, floor = Path(folder) / "imported.sqlite", Path(folder) / "floor.sqlite"
         shutil.copyfile(base, imported)
-        ingest_rate(f"sqlite:///{imported}", n, batch)
+        ingest_rate(f"sqlite:///{imported}", n, batch, again=False)  # the new listings alone
         shutil.copyfile(base, floor)
         written, elapsed = sqlite_replay(imported, floor, batch)
     return written / elapsed
@@ -116,7 +116,7 @@ def _sqlite_copy(run, table: str, key: str) -> str:
 def postgres_floor(base_url: str, base_n: int, n: int, batch: int) -> float:
     """Listings per second of the PostgreSQL writes of one import of `n` listings, replayed alone."""
     with postgres_copy(base_url, base_n) as imported_url, postgres_copy(base_url, base_n) as floor_url:
-        ingest_rate(imported_url, n, batch)
+        ingest_rate(imported_url, n, batch, again=False)
         imported, floor = make_engine(imported_url), make_engine(floor_url)
         with imported.connect() as source, floor.connect() as target:
             first = target.execute(text("SELECT max(id) FROM listings")).scalar_one() + 1

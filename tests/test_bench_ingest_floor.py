@@ -25,7 +25,7 @@ def test_the_replay_writes_the_rows_the_import_wrote(tmp_path, monkeypatch):
     imported, floor = tmp_path / "imported.sqlite", tmp_path / "floor.sqlite"
     shutil.copyfile(base, imported)
     shutil.copyfile(base, floor)
-    ingest_bench.ingest_rate(f"sqlite:///{imported}", 70, 25)
+    ingest_bench.ingest_rate(f"sqlite:///{imported}", 70, 25, again=False)
 
     written, elapsed = ingest_floor.sqlite_replay(imported, floor, 25)
 
